@@ -1,0 +1,37 @@
+/** Process entry: the API server, with its PostgreSQL pool and Temporal connection, until SIGINT / SIGTERM. */
+import { Connection } from '@temporalio/client';
+import { parseEnv } from '../config/env.js';
+import { createPool } from '../db/pool.js';
+import { buildApp } from './app.js';
+
+const env = parseEnv();
+if (!env.DATABASE_URL) {
+  console.error('The API needs DATABASE_URL (npm start sets it to the embedded PostgreSQL).');
+  process.exit(1);
+}
+
+const pool = createPool(env.DATABASE_URL, 'pushprov-api');
+const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+const app = await buildApp(
+  {
+    readinessChecks: {
+      postgres: () => pool.query('SELECT 1'),
+      temporal: () => connection.healthService.check({}),
+    },
+  },
+  { logger: { level: env.LOG_LEVEL } },
+);
+
+let closing: Promise<void> | undefined;
+const close = (): Promise<void> =>
+  (closing ??= (async () => {
+    await app.close();
+    await connection.close();
+    await pool.end();
+    if (process.connected) process.disconnect(); // the IPC channel would keep the process alive
+  })());
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void close());
+process.on('disconnect', () => void close());
+
+const address = await app.listen({ host: env.API_HOST, port: env.API_PORT });
+process.send?.({ type: 'ready', url: address });

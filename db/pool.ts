@@ -1,0 +1,10 @@
+/** The process's PostgreSQL connection pool. */
+import pg from 'pg';
+
+export function createPool(databaseUrl: string, applicationName: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, application_name: applicationName, max: 10 });
+  // An idle client losing its connection (a restart of the server) must not crash the process;
+  // the pool replaces it on next use.
+  pool.on('error', (error) => console.warn(`PostgreSQL connection lost: ${error.message}`));
+  return pool;
+}

@@ -1,0 +1,30 @@
+/** Replay protection: each (scope, value) is accepted once until it expires, however many callers race. */
+import type { Pool, PoolClient } from 'pg';
+
+type Queryable = Pick<Pool | PoolClient, 'query'>;
+
+export interface SingleUseValue {
+  /** What the value belongs to, e.g. `auth-proof-jti` or `mdes-callback`. */
+  scope: string;
+  value: string;
+  /** After this instant the value is forgotten (the token or event it came from is stale by then). */
+  expiresAt: Date;
+}
+
+/** True the first time a value is presented within its validity; false for every replay. */
+export async function claimSingleUse(db: Queryable, { scope, value, expiresAt }: SingleUseValue): Promise<boolean> {
+  const claimed = await db.query(
+    `INSERT INTO single_use_values (scope, value, expires_at) VALUES ($1, $2, $3)
+     ON CONFLICT (scope, value) DO UPDATE SET expires_at = EXCLUDED.expires_at
+       WHERE single_use_values.expires_at <= now()
+     RETURNING 1`,
+    [scope, value, expiresAt],
+  );
+  return claimed.rowCount === 1;
+}
+
+/** Deletes the values whose validity has passed; returns how many. */
+export async function purgeExpiredSingleUseValues(db: Queryable): Promise<number> {
+  const purged = await db.query('DELETE FROM single_use_values WHERE expires_at <= now()');
+  return purged.rowCount ?? 0;
+}

@@ -1,0 +1,103 @@
+// The enrollment workflow on a real Temporal dev server (the CLI npm start runs), found again by search attribute.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { enrollmentWorkflowId } from '../../domain/enrollment.js';
+import { tokenisationConfirmedSignal } from '../../domain/messages.js';
+import { enrollmentSearchAttributes, TokenRequestorIdKey } from '../../domain/search-attributes.js';
+import { registerSearchAttributes } from '../../stack/search-attributes.js';
+import { startTemporalDevServer, type TemporalDevServer } from '../../stack/temporal-dev-server.js';
+import { createEnrollmentWorker } from '../../workers/enrollment-worker.js';
+import { enrollmentWorkflow } from '../../workflows/enrollment.js';
+import { freePort } from '../support/free-port.js';
+import { bundleEnrollmentWorkflows, uniqueRequestId, uniqueTaskQueue } from '../support/temporal.js';
+
+let dataDir: string;
+let server: TemporalDevServer;
+let connection: Connection;
+let client: Client;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'pushprov-test-temporal-'));
+  server = await startTemporalDevServer({
+    cliPath: inject('temporalCliPath'),
+    host: '127.0.0.1',
+    port: await freePort(),
+    dbFile: path.join(dataDir, 'dev-server.sqlite'),
+    namespace: 'default',
+    log: () => undefined,
+  });
+  connection = await Connection.connect({ address: server.address });
+  client = new Client({ connection });
+});
+
+afterAll(async () => {
+  await connection?.close();
+  await server?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function listWorkflowIds(query: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const execution of client.workflow.list({ query })) ids.push(execution.workflowId);
+  return ids;
+}
+
+/** Visibility is eventually consistent: ask until the expected answer comes or the time is up. */
+async function eventuallyListed(query: string, workflowId: string): Promise<string[]> {
+  const deadline = Date.now() + 15_000;
+  let ids = await listWorkflowIds(query);
+  while (!ids.includes(workflowId) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    ids = await listWorkflowIds(query);
+  }
+  return ids;
+}
+
+describe('the Temporal dev server', () => {
+  it('registers the search attributes once, and refuses none on a second registration', async () => {
+    const added = await registerSearchAttributes(connection, 'default', enrollmentSearchAttributes);
+    expect(added.sort()).toEqual(enrollmentSearchAttributes.map((key) => key.name).sort());
+    expect(await registerSearchAttributes(connection, 'default', enrollmentSearchAttributes)).toEqual([]);
+  });
+
+  it('runs an enrollment that operators find again by its token requestor and status', async () => {
+    const taskQueue = uniqueTaskQueue();
+    const tokenRequestorId = String(Date.now()).padStart(11, '0').slice(-11);
+    const workflowId = enrollmentWorkflowId(uniqueRequestId());
+    const workerConnection = await NativeConnection.connect({ address: server.address });
+    const worker = await createEnrollmentWorker({
+      connection: workerConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle: await bundleEnrollmentWorkflows(),
+    });
+    try {
+      await worker.runUntil(async () => {
+        const handle = await client.workflow.start(enrollmentWorkflow, {
+          taskQueue,
+          workflowId,
+          args: [{ requestId: workflowId, network: 'VISA', tokenRequestorId }],
+          typedSearchAttributes: [{ key: TokenRequestorIdKey, value: tokenRequestorId }],
+        });
+
+        const awaiting = `TokenRequestorId = '${tokenRequestorId}' AND EnrollmentStatus = 'AWAITING_TOKEN_REQUESTOR'`;
+        expect(await eventuallyListed(awaiting, workflowId)).toEqual([workflowId]);
+
+        await handle.signal(tokenisationConfirmedSignal, {
+          tokenUniqueReference: 'DNITHE000000000000000000000000000001',
+        });
+        await handle.result();
+
+        const completed = `TokenRequestorId = '${tokenRequestorId}' AND EnrollmentStatus = 'COMPLETED' AND CardNetwork = 'VISA'`;
+        expect(await eventuallyListed(completed, workflowId)).toEqual([workflowId]);
+        expect(await listWorkflowIds(awaiting)).toEqual([]);
+      });
+    } finally {
+      await workerConnection.close();
+    }
+  });
+});

@@ -1,0 +1,29 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InvalidEnvironmentError, parseEnv, projectRoot } from '../../config/env.js';
+
+describe('parseEnv', () => {
+  it('has defaults that run the local stack', () => {
+    const env = parseEnv({ HOME: '/home/issuer' });
+    expect(env.TEMPORAL_ADDRESS).toBe('127.0.0.1:7233');
+    expect(env.TEMPORAL_UI_PORT).toBe(8233);
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.PUSHPROV_DATA_DIR).toBe(path.join(projectRoot, '.data'));
+    expect(env.PUSHPROV_CACHE_DIR).toBe('/home/issuer/.cache/pushprov');
+  });
+
+  it('keeps the toolchain cache under XDG_CACHE_HOME when set', () => {
+    expect(parseEnv({ HOME: '/home/issuer', XDG_CACHE_HOME: '/var/cache/issuer' }).PUSHPROV_CACHE_DIR).toBe(
+      '/var/cache/issuer/pushprov',
+    );
+  });
+
+  it('names every variable that is wrong', () => {
+    const parse = (): unknown =>
+      parseEnv({ API_PORT: '70000', TEMPORAL_ADDRESS: 'localhost', DATABASE_URL: 'mysql://db/x' });
+    expect(parse).toThrow(InvalidEnvironmentError);
+    expect(parse).toThrow(/API_PORT/);
+    expect(parse).toThrow(/TEMPORAL_ADDRESS: expected host:port/);
+    expect(parse).toThrow(/DATABASE_URL/);
+  });
+});

@@ -1,0 +1,23 @@
+// Two projects: unit tests run in parallel; tests that run Temporal or PostgreSQL servers run one file at a time.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'] },
+      },
+      {
+        test: {
+          name: 'servers',
+          globalSetup: ['test/global-setup.ts'],
+          setupFiles: ['test/support/quiet-runtime.ts'],
+          include: ['test/servers/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,2 @@
+/** The workflow bundle's entry: every workflow the worker hosts. */
+export { enrollmentWorkflow } from './enrollment.js';
