@@ -39,7 +39,9 @@ export class InvalidEnvironmentError extends Error {
 }
 
 export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
-  const parsed = EnvSchema.safeParse(source);
+  // `NAME=` (empty) means unset, as in compose files and shell one-liners.
+  const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
+  const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new InvalidEnvironmentError(`Invalid environment:\n${problems.join('\n')}`);

@@ -12,6 +12,12 @@ describe('parseEnv', () => {
     expect(env.PUSHPROV_CACHE_DIR).toBe('/home/issuer/.cache/pushprov');
   });
 
+  it('treats an empty variable as unset', () => {
+    const env = parseEnv({ HOME: '/home/issuer', DATABASE_URL: '', API_PORT: '' });
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.API_PORT).toBe(3000);
+  });
+
   it('keeps the toolchain cache under XDG_CACHE_HOME when set', () => {
     expect(parseEnv({ HOME: '/home/issuer', XDG_CACHE_HOME: '/var/cache/issuer' }).PUSHPROV_CACHE_DIR).toBe(
       '/var/cache/issuer/pushprov',
