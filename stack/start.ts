@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { childEnv, parseEnv, InvalidEnvironmentError, type Env } from '../config/env.js';
+import { childEnv, parseEnv, type Env } from '../config/env.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { enrollmentSearchAttributes } from '../domain/search-attributes.js';
 import { startEmbeddedPostgres } from './postgres.js';
@@ -40,6 +40,13 @@ function stopEverything(exitCode: number): Promise<void> {
 function track(part: Started): void {
   started.push(part);
   if (stopping) void part.stop();
+  else log(`started ${part.name} (pid ${part.pid})`);
+}
+
+/** Startup goes no further once a Ctrl-C has begun the shutdown. */
+class StartupAbandoned extends Error {}
+function unlessStopping(): void {
+  if (stopping) throw new StartupAbandoned();
 }
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopEverything(0));
@@ -106,9 +113,11 @@ async function main(): Promise<void> {
 
   // In parallel; if one fails, whatever the other starts later is stopped as it arrives (see track).
   const [database, temporal] = await Promise.all([startDatabase(env), startTemporal(env)]);
+  unlessStopping();
   const applied = await migrateDatabase(database.url);
   log(applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
 
+  unlessStopping();
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   try {
     const added = await registerSearchAttributes(connection, env.TEMPORAL_NAMESPACE, enrollmentSearchAttributes);
@@ -118,8 +127,11 @@ async function main(): Promise<void> {
   }
 
   const processEnv = childEnv({ DATABASE_URL: database.url });
+  unlessStopping();
   await startChild('worker', new URL('../workers/main.ts', import.meta.url), processEnv);
+  unlessStopping();
   const api = await startChild('API', new URL('../api/server.ts', import.meta.url), processEnv);
+  unlessStopping();
 
   log('the stack is up:');
   log(
@@ -134,7 +146,8 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (error: unknown) => {
-  const message = error instanceof InvalidEnvironmentError || error instanceof Error ? error.message : String(error);
+  if (stopping) return; // Ctrl-C during startup: whatever failed after it is not news
+  const message = error instanceof Error ? error.message : String(error);
   console.error(`[pushprov] could not start: ${message}`);
   await stopEverything(1);
 });
