@@ -1,8 +1,17 @@
 /** The worker that hosts the enrollment workflows, as the worker process and the tests create it. */
 import { fileURLToPath } from 'node:url';
-import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** The workflow bundle, built without webpack's statistics (only its warnings and errors are worth showing). */
+export function bundleEnrollmentWorkflows(): Promise<WorkflowBundle> {
+  const quiet = (): void => undefined;
+  return bundleWorkflowCode({
+    workflowsPath,
+    logger: { trace: quiet, debug: quiet, info: quiet, log: quiet, warn: console.warn, error: console.error },
+  });
+}
 
 export interface EnrollmentWorkerOptions {
   connection: NativeConnection;

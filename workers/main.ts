@@ -1,7 +1,7 @@
 /** Process entry: the enrollment worker, until SIGINT / SIGTERM (or its supervisor goes away). */
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { parseEnv } from '../config/env.js';
-import { createEnrollmentWorker } from './enrollment-worker.js';
+import { bundleEnrollmentWorkflows, createEnrollmentWorker } from './enrollment-worker.js';
 
 const env = parseEnv();
 Runtime.install({ logger: new DefaultLogger(env.LOG_LEVEL.toUpperCase() as LogLevel) });
@@ -11,6 +11,7 @@ const worker = await createEnrollmentWorker({
   connection,
   namespace: env.TEMPORAL_NAMESPACE,
   taskQueue: env.TEMPORAL_TASK_QUEUE,
+  workflowBundle: await bundleEnrollmentWorkflows(),
 });
 const shutdownWhenOrphaned = (): void => {
   if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -7,8 +7,8 @@ import { enrollmentViewQuery, tokenisationConfirmedSignal } from '../../domain/m
 import { enrollmentSearchAttributes } from '../../domain/search-attributes.js';
 import { registerSearchAttributes } from '../../stack/search-attributes.js';
 import { enrollmentWorkflow } from '../../workflows/enrollment.js';
-import { createEnrollmentWorker } from '../../workers/enrollment-worker.js';
-import { bundleEnrollmentWorkflows, uniqueRequestId, uniqueTaskQueue } from '../support/temporal.js';
+import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
+import { uniqueRequestId, uniqueTaskQueue } from '../support/temporal.js';
 
 let env: TestWorkflowEnvironment;
 let workflowBundle: WorkflowBundle;

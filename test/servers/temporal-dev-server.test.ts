@@ -10,10 +10,10 @@ import { tokenisationConfirmedSignal } from '../../domain/messages.js';
 import { enrollmentSearchAttributes, TokenRequestorIdKey } from '../../domain/search-attributes.js';
 import { registerSearchAttributes } from '../../stack/search-attributes.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../../stack/temporal-dev-server.js';
-import { createEnrollmentWorker } from '../../workers/enrollment-worker.js';
+import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
 import { enrollmentWorkflow } from '../../workflows/enrollment.js';
 import { freePort } from '../support/free-port.js';
-import { bundleEnrollmentWorkflows, uniqueRequestId, uniqueTaskQueue } from '../support/temporal.js';
+import { uniqueRequestId, uniqueTaskQueue } from '../support/temporal.js';
 
 let dataDir: string;
 let server: TemporalDevServer;
