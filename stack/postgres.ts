@@ -1,5 +1,5 @@
 /** The embedded PostgreSQL server used when DATABASE_URL is unset: started in a child process of its own. */
-import { stopChild, spawnTypeScriptProcess, waitForMessage, type ManagedProcess } from './processes.js';
+import { exitOf, spawnTypeScriptProcess, stopChild, waitForMessage, type ManagedProcess } from './processes.js';
 import type { PostgresReadyMessage } from './postgres-server.js';
 
 export interface EmbeddedPostgresOptions {
@@ -36,6 +36,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: ready.url,
     dataDir: ready.dataDir,
     pid: child.pid ?? -1,
+    exited: exitOf(child),
     stop: () => stopChild(child, 'Embedded PostgreSQL'),
   };
 }

@@ -1,30 +1,63 @@
-/** Stopping the child processes of the local stack: politely first, then for certain. */
+/** The child processes of the local stack: starting them in groups of their own, relaying and stopping them. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { projectRoot } from '../config/env.js';
 
 export interface ManagedProcess {
   pid: number;
+  /** Resolves when the process has exited, for whatever reason. */
+  exited: Promise<void>;
   stop(): Promise<void>;
 }
 
 const gracePeriodMs = 15_000;
 
-/** Sends SIGTERM and waits for the exit; SIGKILL after the grace period. Resolves once the process is gone. */
+export function exitOf(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/**
+ * SIGTERM to the child, and after the grace period SIGKILL to its whole process group (the children are
+ * group leaders), so that nothing it started survives. Resolves once the child is gone.
+ */
 export async function stopChild(
   child: ChildProcess,
   name: string,
   log: (line: string) => void = console.warn,
 ): Promise<void> {
+  const exited = exitOf(child);
   if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
   const timer = setTimeout(() => {
-    log(`${name} (pid ${child.pid}) did not stop within ${gracePeriodMs / 1000} s; killing it`);
-    child.kill('SIGKILL');
+    log(`${name} (pid ${child.pid}) did not stop within ${gracePeriodMs / 1000} s; killing its process group`);
+    try {
+      process.kill(-(child.pid ?? 0), 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
   }, gracePeriodMs);
   await exited;
   clearTimeout(timer);
+}
+
+/** Passes a stream's lines to `log` (while `muted()` is false) and keeps its last 4 kB for error messages. */
+export function relayLines(
+  streams: (Readable | null)[],
+  log: (line: string) => void,
+  muted: () => boolean = () => false,
+): () => string {
+  let tail = '';
+  for (const stream of streams) {
+    stream?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      tail = (tail + text).slice(-4000);
+      if (muted()) return;
+      for (const line of text.split('\n')) if (line.trim()) log(line.trimEnd());
+    });
+  }
+  return () => tail;
 }
 
 /**
@@ -66,4 +99,23 @@ export function waitForMessage<T extends { type: string }>(
     child.on('message', onMessage);
     child.once('exit', onExit);
   });
+}
+
+/**
+ * For a child process: calls `onOrphaned` when the parent's IPC channel closes (the parent died or stopped
+ * us), including when it closed before this was called. Returns a way to stop listening.
+ */
+export function whenOrphaned(onOrphaned: () => void): () => void {
+  if (!process.send) return () => undefined; // not started by a supervisor
+  if (!process.connected) {
+    queueMicrotask(onOrphaned);
+    return () => undefined;
+  }
+  process.once('disconnect', onOrphaned);
+  return () => process.off('disconnect', onOrphaned);
+}
+
+/** For a child process: tells the supervisor it is ready, if the supervisor is still there to hear it. */
+export function reportReady<T extends { type: 'ready' }>(message: T): void {
+  if (process.connected) process.send?.(message);
 }

@@ -1,61 +1,81 @@
 /**
  * `npm start`: the whole local stack in one process tree. PostgreSQL (embedded unless DATABASE_URL), the
  * Temporal dev server with its Web UI (unless one already answers at TEMPORAL_ADDRESS), the worker and the
- * API. Ctrl-C stops what it started, in reverse order.
+ * API. Ctrl-C stops what it started, in reverse order; if any part dies, the rest is stopped too.
  */
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
 import { childEnv, parseEnv, type Env } from '../config/env.js';
-import { migrateDatabase } from '../db/migrate.js';
-import { enrollmentSearchAttributes } from '../domain/search-attributes.js';
 import { startEmbeddedPostgres } from './postgres.js';
-import { spawnTypeScriptProcess, stopChild, waitForMessage, type ManagedProcess } from './processes.js';
-import { registerSearchAttributes } from './search-attributes.js';
-import { isTemporalReachable, startTemporalDevServer } from './temporal-dev-server.js';
+import { describePreparation, prepareDeployment } from './prepare-deployment.js';
+import { exitOf, spawnTypeScriptProcess, stopChild, waitForMessage, type ManagedProcess } from './processes.js';
+import { startTemporalDevServer, stopLeftoverDevServer } from './temporal-dev-server.js';
+import { isTemporalReachable } from './temporal-health.js';
 import { ensureTemporalCli } from './toolchain.js';
 
 const log = (line: string): void => console.log(`[pushprov] ${line}`);
 
-interface Started extends ManagedProcess {
+interface Part extends ManagedProcess {
   name: string;
 }
 
 /** What this process started, in start order; stopped in reverse. */
-const started: Started[] = [];
+const started: Part[] = [];
+/** Aborted when the stack stops: a Temporal build still running is cut short. */
+const startup = new AbortController();
 let stopping: Promise<void> | undefined;
 
 function stopEverything(exitCode: number): Promise<void> {
+  startup.abort();
   stopping ??= (async () => {
     log('stopping...');
+    let failures = 0;
     for (const part of started.toReversed()) {
-      await part.stop().catch((error: unknown) => log(`could not stop ${part.name}: ${String(error)}`));
-      log(`stopped ${part.name}`);
+      try {
+        await part.stop();
+        log(`stopped ${part.name}`);
+      } catch (error) {
+        failures += 1;
+        log(`could not stop ${part.name} (pid ${part.pid}): ${String(error)}`);
+      }
     }
-    process.exitCode = exitCode;
+    process.exitCode = failures > 0 ? 1 : exitCode;
   })();
   return stopping;
 }
 
-/** Records a started part; one that finishes starting after shutdown began is stopped at once. */
-function track(part: Started): void {
-  started.push(part);
-  if (stopping) void part.stop();
-  else log(`started ${part.name} (pid ${part.pid})`);
-}
-
-/** Startup goes no further once a Ctrl-C has begun the shutdown. */
-class StartupAbandoned extends Error {}
-function unlessStopping(): void {
-  if (stopping) throw new StartupAbandoned();
-}
-
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopEverything(0));
+
+/** Records a started part; one that finishes starting after shutdown began is stopped at once. */
+function track(part: Part): void {
+  started.push(part);
+  if (stopping) {
+    void part.stop();
+    return;
+  }
+  log(`started ${part.name} (pid ${part.pid})`);
+  void part.exited.then(() => {
+    if (stopping) return;
+    log(`${part.name} exited unexpectedly; stopping the stack`);
+    void stopEverything(1);
+  });
+}
+
+/** Startup goes no further once a Ctrl-C (or a failed part) has begun the shutdown. */
+function unlessStopping(): void {
+  if (stopping) throw new Error('startup abandoned');
+}
 
 function isLocalAddress(address: string): boolean {
   return /^(127\.\d+\.\d+\.\d+|localhost):\d+$/.test(address);
 }
 
-async function startDatabase(env: Env): Promise<{ url: string; description: string }> {
+interface Database {
+  url: string;
+  description: string;
+  part?: Part;
+}
+
+async function startDatabase(env: Env): Promise<Database> {
   if (env.DATABASE_URL) return { url: env.DATABASE_URL, description: 'PostgreSQL from DATABASE_URL' };
   const postgres = await startEmbeddedPostgres({
     dataDir: path.join(env.PUSHPROV_DATA_DIR, 'postgres'),
@@ -63,14 +83,22 @@ async function startDatabase(env: Env): Promise<{ url: string; description: stri
     port: env.EMBEDDED_POSTGRES_PORT,
     database: 'pushprov',
   });
-  track({ name: 'PostgreSQL', pid: postgres.pid, stop: () => postgres.stop() });
   return {
     url: postgres.url,
     description: `embedded PostgreSQL on 127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}, database pushprov (data in ${postgres.dataDir})`,
+    part: { name: 'PostgreSQL', ...postgres },
   };
 }
 
-async function startTemporal(env: Env): Promise<{ uiUrl: string | undefined }> {
+interface Temporal {
+  uiUrl: string | undefined;
+  part?: Part;
+}
+
+async function startTemporal(env: Env): Promise<Temporal> {
+  const dbFile = path.join(env.PUSHPROV_DATA_DIR, 'temporal', 'dev-server.sqlite');
+  const leftover = await stopLeftoverDevServer(dbFile);
+  if (leftover) log(`stopped the Temporal dev server an earlier npm start left running (pid ${leftover})`);
   if (await isTemporalReachable(env.TEMPORAL_ADDRESS)) {
     log(`using the Temporal server already answering at ${env.TEMPORAL_ADDRESS}`);
     return { uiUrl: undefined };
@@ -80,53 +108,58 @@ async function startTemporal(env: Env): Promise<{ uiUrl: string | undefined }> {
       `No Temporal server answers at ${env.TEMPORAL_ADDRESS}, and a dev server can only be started on a loopback address`,
     );
   }
-  const cliPath = await ensureTemporalCli(env.PUSHPROV_CACHE_DIR, log);
+  const cliPath = await ensureTemporalCli(env.PUSHPROV_CACHE_DIR, log, startup.signal);
+  unlessStopping();
   const [host, port] = env.TEMPORAL_ADDRESS.split(':') as [string, string];
   const server = await startTemporalDevServer({
     cliPath,
     host: host === 'localhost' ? '127.0.0.1' : host,
     port: Number(port),
     uiPort: env.TEMPORAL_UI_PORT,
-    dbFile: path.join(env.PUSHPROV_DATA_DIR, 'temporal', 'dev-server.sqlite'),
+    dbFile,
     namespace: env.TEMPORAL_NAMESPACE,
     log: (line) => console.log(`[temporal] ${line}`),
   });
-  track({ name: 'Temporal dev server', pid: server.pid, stop: () => server.stop() });
-  return { uiUrl: server.uiUrl };
+  return { uiUrl: server.uiUrl, part: { name: 'Temporal dev server', ...server } };
 }
 
 async function startChild(name: string, entry: URL, env: NodeJS.ProcessEnv): Promise<{ url?: string }> {
   const child = spawnTypeScriptProcess(entry, [], env);
-  track({ name, pid: child.pid ?? -1, stop: () => stopChild(child, name) });
-  const ready = await waitForMessage<{ type: 'ready'; url?: string }>(child, 'ready', name);
-  child.once('exit', (code, signal) => {
-    if (stopping) return;
-    log(`${name} exited unexpectedly (code ${code}, signal ${signal}); stopping the stack`);
-    void stopEverything(1);
+  track({ name, pid: child.pid ?? -1, exited: exitOf(child), stop: () => stopChild(child, name) });
+  return waitForMessage<{ type: 'ready'; url?: string }>(child, 'ready', name);
+}
+
+/** Settles a start; a failure aborts the other starts running beside it. */
+function abortOthersOnFailure<T>(start: Promise<T>): Promise<T> {
+  return start.catch((error: unknown) => {
+    startup.abort();
+    throw error;
   });
-  return ready;
 }
 
 async function main(): Promise<void> {
   const env = parseEnv();
   log(`data folder: ${env.PUSHPROV_DATA_DIR}`);
 
-  // In parallel; if one fails, whatever the other starts later is stopped as it arrives (see track).
-  const [database, temporal] = await Promise.all([startDatabase(env), startTemporal(env)]);
+  // In parallel, and tracked in a fixed order once both have settled, so they stop in reverse order.
+  const [database, temporal] = await Promise.allSettled([
+    abortOthersOnFailure(startDatabase(env)),
+    abortOthersOnFailure(startTemporal(env)),
+  ]);
+  for (const outcome of [database, temporal])
+    if (outcome.status === 'fulfilled' && outcome.value.part) track(outcome.value.part);
+  if (database.status === 'rejected') throw database.reason;
+  if (temporal.status === 'rejected') throw temporal.reason;
   unlessStopping();
-  const applied = await migrateDatabase(database.url);
-  log(applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
 
-  unlessStopping();
-  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-  try {
-    const added = await registerSearchAttributes(connection, env.TEMPORAL_NAMESPACE, enrollmentSearchAttributes);
-    if (added.length > 0) log(`registered search attributes: ${added.join(', ')}`);
-  } finally {
-    await connection.close();
-  }
+  const prepared = await prepareDeployment({
+    databaseUrl: database.value.url,
+    temporalAddress: env.TEMPORAL_ADDRESS,
+    namespace: env.TEMPORAL_NAMESPACE,
+  });
+  for (const line of describePreparation(prepared)) log(line);
 
-  const processEnv = childEnv({ DATABASE_URL: database.url });
+  const processEnv = childEnv({ DATABASE_URL: database.value.url });
   unlessStopping();
   await startChild('worker', new URL('../workers/main.ts', import.meta.url), processEnv);
   unlessStopping();
@@ -137,17 +170,16 @@ async function main(): Promise<void> {
   log(
     `  API                 ${api.url ?? `http://${env.API_HOST}:${env.API_PORT}`}  (health: /healthz, readiness: /readyz)`,
   );
-  log(`  Temporal Web UI     ${temporal.uiUrl ?? '(the existing server’s own UI)'}`);
+  log(`  Temporal Web UI     ${temporal.value.uiUrl ?? '(the existing server’s own UI)'}`);
   log(
     `  Temporal frontend   ${env.TEMPORAL_ADDRESS}, namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.TEMPORAL_TASK_QUEUE}`,
   );
-  log(`  PostgreSQL          ${database.description}`);
+  log(`  PostgreSQL          ${database.value.description}`);
   log('press Ctrl-C to stop');
 }
 
 main().catch(async (error: unknown) => {
   if (stopping) return; // Ctrl-C during startup: whatever failed after it is not news
-  const message = error instanceof Error ? error.message : String(error);
-  console.error(`[pushprov] could not start: ${message}`);
+  console.error(`[pushprov] could not start: ${error instanceof Error ? error.message : String(error)}`);
   await stopEverything(1);
 });

@@ -1,10 +1,10 @@
 /** Runs the Temporal CLI's dev server (SQLite persistence, embedded Web UI) as a child process. */
 import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
-import proto from '@temporalio/proto';
-import { stopChild, type ManagedProcess } from './processes.js';
+import { exitOf, relayLines, stopChild, type ManagedProcess } from './processes.js';
+import { waitForTemporal } from './temporal-health.js';
 
 export interface TemporalDevServerOptions {
   cliPath: string;
@@ -15,7 +15,7 @@ export interface TemporalDevServerOptions {
   /** SQLite file that keeps workflows across restarts. */
   dbFile: string;
   namespace: string;
-  /** Extra lines of the server's own log go here (it logs at warn level). */
+  /** The server's own log lines (it logs at warn level). */
   log: (line: string) => void;
 }
 
@@ -29,6 +29,29 @@ export class TemporalDevServerError extends Error {
 }
 
 const readinessTimeoutMs = 60_000;
+
+/** The dev server cannot notice that its supervisor died, so it leaves its pid beside its database. */
+const pidFileOf = (dbFile: string): string => `${dbFile}.pid`;
+
+/**
+ * Stops a dev server on `dbFile` that an earlier supervisor started and could not stop (it was killed),
+ * so that this start does not mistake it for someone else's server. Returns its pid, if there was one.
+ */
+export async function stopLeftoverDevServer(dbFile: string): Promise<number | undefined> {
+  const pidFile = pidFileOf(dbFile);
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number((await readFile(pidFile, 'utf8')).trim());
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  const isOurs = cmdline.includes('\0start-dev\0') && cmdline.includes(`\0${dbFile}\0`);
+  if (isOurs) {
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + 15_000;
+    while (existsSync(`/proc/${pid}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (existsSync(`/proc/${pid}`)) process.kill(pid, 'SIGKILL');
+  }
+  await rm(pidFile, { force: true });
+  return isOurs ? pid : undefined;
+}
 
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   await mkdir(path.dirname(options.dbFile), { recursive: true });
@@ -53,37 +76,28 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   // Own process group: a Ctrl-C in the terminal reaches the supervisor, which stops the server
   // only after the workers that talk to it.
   const child = spawn(options.cliPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
+  const exited = exitOf(child);
   // While it stops, the server's internal clients complain about each other going away: not news.
   let stopRequested = false;
-  const relay = (chunk: Buffer): void => {
-    const text = chunk.toString();
-    output = (output + text).slice(-4000);
-    if (stopRequested) return;
-    for (const line of text.split('\n')) if (line.trim()) options.log(line.trimEnd());
-  };
-  const stop = (): Promise<void> => {
+  const output = relayLines([child.stdout, child.stderr], options.log, () => stopRequested);
+  const stop = async (): Promise<void> => {
     stopRequested = true;
-    return stopChild(child, 'Temporal dev server');
+    await stopChild(child, 'Temporal dev server');
+    await rm(pidFileOf(options.dbFile), { force: true });
   };
-  child.stdout.on('data', relay);
-  child.stderr.on('data', relay);
 
-  const exited = new Promise<never>((_, reject) => {
+  const failedToStart = new Promise<never>((_, reject) => {
     child.once('error', (error) =>
       reject(new TemporalDevServerError(`Cannot run ${options.cliPath}: ${error.message}`)),
     );
-    child.once('exit', (code, signal) =>
-      reject(
-        new TemporalDevServerError(
-          `Temporal dev server exited before it was ready (code ${code}, signal ${signal}) on ${address}:\n${output}`,
-        ),
-      ),
+    void exited.then(() =>
+      reject(new TemporalDevServerError(`Temporal dev server exited before it was ready on ${address}:\n${output()}`)),
     );
   });
-  exited.catch(() => undefined);
+  failedToStart.catch(() => undefined);
   try {
-    await Promise.race([waitForTemporal(address, readinessTimeoutMs), exited]);
+    await writeFile(pidFileOf(options.dbFile), `${child.pid}\n`);
+    await Promise.race([waitForTemporal(address, readinessTimeoutMs), failedToStart]);
   } catch (error) {
     await stop();
     throw error;
@@ -92,29 +106,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     address,
     uiUrl: options.uiPort === undefined ? undefined : `http://${options.host}:${options.uiPort}`,
     pid: child.pid ?? -1,
+    exited,
     stop,
   };
-}
-
-/** True when a Temporal frontend answers its health check at `address`. */
-export async function isTemporalReachable(address: string, timeoutMs = 1_500): Promise<boolean> {
-  let connection: Connection | undefined;
-  try {
-    connection = await Connection.connect({ address, connectTimeout: timeoutMs });
-    const health = await connection.healthService.check({});
-    return health.status === proto.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
-  } catch {
-    return false;
-  } finally {
-    await connection?.close();
-  }
-}
-
-export async function waitForTemporal(address: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await isTemporalReachable(address)) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new TemporalDevServerError(`Temporal did not answer at ${address} within ${timeoutMs / 1000} s`);
 }

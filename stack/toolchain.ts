@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { relayLines } from './processes.js';
 
 export const temporalCliVersion = '1.5.1';
 export const temporalTestServerVersion = '1.38.0';
@@ -44,7 +45,8 @@ export async function ensureToolchain(cacheDir: string, log: ProgressLog): Promi
   };
 }
 
-export async function ensureTemporalCli(cacheDir: string, log: ProgressLog): Promise<string> {
+/** Builds the CLI unless the cache has it; `signal` aborts a build in progress (e.g. on Ctrl-C). */
+export async function ensureTemporalCli(cacheDir: string, log: ProgressLog, signal?: AbortSignal): Promise<string> {
   const target = temporalCliPath(cacheDir);
   if (existsSync(target)) return target;
 
@@ -52,25 +54,22 @@ export async function ensureTemporalCli(cacheDir: string, log: ProgressLog): Pro
   log(
     `Building the Temporal CLI ${temporalCliVersion} with go install (first run only, about 3 minutes on 2 cores)...`,
   );
-  const stagingDir = await makeStagingDir(path.dirname(target));
-  try {
+  await installAtomically(path.dirname(target), async (stagingDir) => {
     await runWithHeartbeat(
       'go',
       [
         'install',
         '-trimpath',
-        // Releases stamp their version the same way; -s -w drop the symbol tables (250 MB -> 170 MB).
+        // Releases stamp their version the same way; -s -w drop the symbol tables (250 MB -> 210 MB).
         `-ldflags=-s -w -X github.com/temporalio/cli/temporalcli.Version=${temporalCliVersion}`,
         `github.com/temporalio/cli/cmd/temporal@v${temporalCliVersion}`,
       ],
       { ...process.env, CGO_ENABLED: '0', GOBIN: stagingDir },
       'Temporal CLI',
       log,
+      signal,
     );
-    await rename(path.join(stagingDir, 'temporal'), target);
-  } finally {
-    await rm(stagingDir, { recursive: true, force: true });
-  }
+  });
   log(`Temporal CLI ready: ${target}`);
   return target;
 }
@@ -83,8 +82,7 @@ export async function ensureTimeSkippingTestServer(cacheDir: string, log: Progre
   requireTool('mvn', ['-v'], 'Maven fetches the Temporal test server from Maven Central');
   log(`Fetching the Temporal time-skipping test server ${temporalTestServerVersion} from Maven Central...`);
   const installDir = path.dirname(launcher);
-  const stagingDir = await makeStagingDir(installDir);
-  try {
+  await installAtomically(installDir, async (stagingDir) => {
     const libDir = path.join(stagingDir, 'lib');
     await runWithHeartbeat(
       'mvn',
@@ -107,33 +105,40 @@ export async function ensureTimeSkippingTestServer(cacheDir: string, log: Progre
         `Maven finished but temporal-test-server-${temporalTestServerVersion}.jar is missing`,
       );
     }
-    await writeFile(path.join(stagingDir, 'temporal-test-server'), launcherScript(path.join(installDir, 'lib')));
-    await chmod(path.join(stagingDir, 'temporal-test-server'), 0o755);
-    await rm(installDir, { recursive: true, force: true });
-    await rename(stagingDir, installDir);
-  } catch (error) {
-    await rm(stagingDir, { recursive: true, force: true });
-    throw error;
-  }
+    const stagedLauncher = path.join(stagingDir, path.basename(launcher));
+    await writeFile(stagedLauncher, launcherScript(path.join(installDir, 'lib')));
+    await chmod(stagedLauncher, 0o755);
+  });
   log(`Temporal test server ready: ${launcher}`);
   return launcher;
 }
 
 function launcherScript(libDir: string): string {
+  const quoted = `'${libDir.replaceAll("'", "'\\''")}/*'`;
   return [
     '#!/bin/sh',
     `# Temporal time-skipping test server ${temporalTestServerVersion} (Java), in place of the native build`,
     '# that @temporalio/testing would download. exec: the SDK stops the server by the PID it spawned.',
-    `exec java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp '${libDir}/*' io.temporal.testserver.TestServer "$@"`,
+    `exec java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp ${quoted} io.temporal.testserver.TestServer "$@"`,
     '',
   ].join('\n');
 }
 
-/** A fresh folder beside the target, so that the finished artifact moves into place atomically. */
-async function makeStagingDir(parentOfTarget: string): Promise<string> {
-  const parent = path.dirname(parentOfTarget);
-  await mkdir(parentOfTarget, { recursive: true });
-  return mkdtemp(path.join(parent, `.staging-${path.basename(parentOfTarget)}-`));
+/**
+ * Builds into a fresh folder beside `targetDir` and renames it into place, so that a cache entry is
+ * complete or absent. When another process finished the same build first, its result stays.
+ */
+async function installAtomically(targetDir: string, build: (stagingDir: string) => Promise<void>): Promise<void> {
+  await mkdir(path.dirname(targetDir), { recursive: true });
+  const stagingDir = await mkdtemp(path.join(path.dirname(targetDir), `.staging-${path.basename(targetDir)}-`));
+  try {
+    await build(stagingDir);
+    await rename(stagingDir, targetDir).catch((error: unknown) => {
+      if (!existsSync(targetDir)) throw error;
+    });
+  } finally {
+    await rm(stagingDir, { recursive: true, force: true });
+  }
 }
 
 function requireTool(command: string, versionArgs: string[], purpose: string): void {
@@ -150,27 +155,21 @@ async function runWithHeartbeat(
   env: NodeJS.ProcessEnv,
   what: string,
   log: ProgressLog,
+  signal?: AbortSignal,
 ): Promise<void> {
   const started = Date.now();
   const heartbeat = setInterval(() => {
     log(`  still building the ${what} (${Math.round((Date.now() - started) / 1000)} s)...`);
   }, 20_000);
   try {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let tail = '';
-    const relay = (chunk: Buffer): void => {
-      const text = chunk.toString();
-      tail = (tail + text).slice(-4000);
-      for (const line of text.split('\n')) if (line.trim()) log(`  ${line.trimEnd()}`);
-    };
-    child.stdout.on('data', relay);
-    child.stderr.on('data', relay);
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], ...(signal && { signal }) });
+    const output = relayLines([child.stdout, child.stderr], (line) => log(`  ${line}`));
     const code = await new Promise<number | null>((resolve, reject) => {
       child.on('error', reject);
       child.on('close', resolve);
     });
     if (code !== 0) {
-      throw new ToolchainBuildError(`Building the ${what} failed (${command} exited with ${code}):\n${tail}`);
+      throw new ToolchainBuildError(`Building the ${what} failed (${command} exited with ${code}):\n${output()}`);
     }
     log(`  built the ${what} in ${Math.round((Date.now() - started) / 1000)} s`);
   } finally {

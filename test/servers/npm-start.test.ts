@@ -19,6 +19,8 @@ let temporalAddress: string;
 let apiUrl: string;
 let uiUrl: string;
 const taskQueue = `npm-start-test-${process.pid}`;
+/** Stacks this file started, so that a failed assertion does not leave one running. */
+const stacks: ChildProcess[] = [];
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'pushprov-test-stack-'));
@@ -47,42 +49,46 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const stack of stacks) if (stack.exitCode === null && stack.signalCode === null) await pressCtrlC(stack);
   await rm(dataDir, { recursive: true, force: true });
 });
 
-interface RunningStack {
-  supervisor: ChildProcess;
-  output: () => string;
-}
-
-/** Starts `npm start`'s entry in a process group of its own, as a shell runs a foreground job. */
-async function startStack(): Promise<RunningStack> {
-  const supervisor = spawn(process.execPath, ['--import', 'tsx', 'stack/start.ts'], {
-    cwd: projectRoot,
-    env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** Runs `npm start` in a process group of its own, as a shell runs a foreground job; resolves once it is up. */
+async function npmStart(): Promise<{ stack: ChildProcess; output: () => string }> {
+  const stack = spawn('npm', ['start'], { cwd: projectRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  stacks.push(stack);
   let output = '';
-  supervisor.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  supervisor.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  stack.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  stack.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const deadline = Date.now() + 90_000;
   while (!output.includes('press Ctrl-C to stop')) {
-    if (supervisor.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+    if (stack.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
     if (Date.now() > deadline) throw new Error(`npm start was not up within 90 s:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { supervisor, output: () => output };
+  return { stack, output: () => output };
 }
 
-/** Ctrl-C: SIGINT to the foreground process group; resolves with the exit code. */
-async function pressCtrlC({ supervisor }: RunningStack): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => supervisor.once('exit', (code) => resolve(code)));
-  process.kill(-supervisor.pid!, 'SIGINT');
-  return exited;
+/**
+ * Ctrl-C: SIGINT to the foreground process group (npm, its shell, tsx, the supervisor). npm itself ends by
+ * the signal, as after any Ctrl-C; resolves once every process of the stack is gone.
+ */
+async function pressCtrlC(stack: ChildProcess): Promise<void> {
+  const npmExited = new Promise((resolve) => stack.once('exit', resolve));
+  process.kill(-stack.pid!, 'SIGINT');
+  await npmExited;
+  const deadline = Date.now() + 30_000;
+  while ((await processesOfTheStack()).length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
-/** Every process on the machine that belongs to this stack: its data folder is in its arguments or environment. */
+function expectOrderlyStop(output: string): void {
+  expect(output).toMatch(/stopped API[\s\S]*stopped worker[\s\S]*stopped Temporal dev server[\s\S]*stopped PostgreSQL/);
+  expect(output).not.toMatch(/could not stop|exited unexpectedly|did not stop within/);
+}
+
+/** The processes on this machine that belong to the stack: its data folder is in their arguments or environment. */
 async function processesOfTheStack(): Promise<string[]> {
   const found: string[] = [];
   for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
@@ -90,8 +96,7 @@ async function processesOfTheStack(): Promise<string[]> {
       readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''),
       readFile(`/proc/${pid}/environ`, 'utf8').catch(() => ''),
     ]);
-    if (cmdline.includes(dataDir) || environ.includes(dataDir))
-      found.push(`${pid} ${cmdline.replaceAll('\0', ' ').slice(0, 120)}`);
+    if (cmdline.includes(dataDir) || environ.includes(dataDir)) found.push(cmdline.replaceAll('\0', ' '));
   }
   return found;
 }
@@ -106,19 +111,18 @@ async function withClient<T>(body: (client: Client) => Promise<T>): Promise<T> {
 }
 
 describe('npm start', () => {
-  const workflowId = enrollmentWorkflowId(uniqueRequestId());
-
-  it('brings up the API, the Temporal Web UI and a worker, and Ctrl-C stops every process it started', async () => {
-    const stack = await startStack();
-
-    const health = await fetch(`${apiUrl}/healthz`);
-    expect(health.status).toBe(200);
-    const readiness = await fetch(`${apiUrl}/readyz`);
-    expect(await readiness.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', temporal: 'ok' } });
+  it('serves the API, the Web UI and a worker; Ctrl-C stops every process; a restart finds the workflow again', async () => {
+    const first = await npmStart();
+    expect((await fetch(`${apiUrl}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${apiUrl}/readyz`)).json()).toEqual({
+      status: 'ready',
+      checks: { postgres: 'ok', temporal: 'ok' },
+    });
     const ui = await fetch(uiUrl);
     expect(ui.status).toBe(200);
     expect(ui.headers.get('content-type')).toMatch(/text\/html/);
 
+    const workflowId = enrollmentWorkflowId(uniqueRequestId());
     await withClient(async (client) => {
       const handle = await client.workflow.start(enrollmentWorkflow, {
         taskQueue,
@@ -129,32 +133,36 @@ describe('npm start', () => {
       expect((await handle.query(enrollmentViewQuery)).status).toBe('AWAITING_TOKEN_REQUESTOR');
     });
 
-    const running = await processesOfTheStack();
-    expect(running.length).toBeGreaterThanOrEqual(6); // supervisor, PostgreSQL (2+), Temporal, worker, API
-
-    expect(await pressCtrlC(stack)).toBe(0);
-    expect(stack.output()).toMatch(
-      /stopped API[\s\S]*stopped worker[\s\S]*stopped Temporal dev server[\s\S]*stopped PostgreSQL/,
-    );
-    expect(await processesOfTheStack()).toEqual([]);
-  });
-
-  it('finds the earlier workflow again after a restart', async () => {
-    const stack = await startStack();
-    try {
-      expect(stack.output()).toContain('database schema is up to date');
-      await withClient(async (client) => {
-        const listed: string[] = [];
-        for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-          listed.push(`${execution.workflowId} ${execution.status.name}`);
-        }
-        expect(listed).toEqual([`${workflowId} RUNNING`]);
-        const view = await client.workflow.getHandle(workflowId).query(enrollmentViewQuery);
-        expect(view.status).toBe('AWAITING_TOKEN_REQUESTOR');
-      });
-    } finally {
-      expect(await pressCtrlC(stack)).toBe(0);
+    const running = (await processesOfTheStack()).join('\n');
+    for (const part of [
+      'stack/start.ts',
+      'stack/postgres-server.ts',
+      'bin/postgres -D',
+      'server start-dev',
+      'workers/main.ts',
+      'api/server.ts',
+    ]) {
+      expect(running).toContain(part);
     }
+
+    await pressCtrlC(first.stack);
     expect(await processesOfTheStack()).toEqual([]);
+    expectOrderlyStop(first.output());
+
+    const second = await npmStart();
+    expect(second.output()).toContain('database schema is up to date');
+    await withClient(async (client) => {
+      const listed: string[] = [];
+      for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+        listed.push(`${execution.workflowId} ${execution.status.name}`);
+      }
+      expect(listed).toEqual([`${workflowId} RUNNING`]);
+      expect((await client.workflow.getHandle(workflowId).query(enrollmentViewQuery)).status).toBe(
+        'AWAITING_TOKEN_REQUESTOR',
+      );
+    });
+    await pressCtrlC(second.stack);
+    expect(await processesOfTheStack()).toEqual([]);
+    expectOrderlyStop(second.output());
   });
 });

@@ -1,4 +1,5 @@
 // The enrollment workflow on a real Temporal dev server (the CLI npm start runs), found again by search attribute.
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,11 @@ import { enrollmentWorkflowId } from '../../domain/enrollment.js';
 import { tokenisationConfirmedSignal } from '../../domain/messages.js';
 import { enrollmentSearchAttributes, TokenRequestorIdKey } from '../../domain/search-attributes.js';
 import { registerSearchAttributes } from '../../stack/search-attributes.js';
-import { startTemporalDevServer, type TemporalDevServer } from '../../stack/temporal-dev-server.js';
+import {
+  startTemporalDevServer,
+  stopLeftoverDevServer,
+  type TemporalDevServer,
+} from '../../stack/temporal-dev-server.js';
 import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
 import { enrollmentWorkflow } from '../../workflows/enrollment.js';
 import { freePort } from '../support/free-port.js';
@@ -99,5 +104,25 @@ describe('the Temporal dev server', () => {
     } finally {
       await workerConnection.close();
     }
+  });
+
+  it('stops a server an earlier supervisor left running, found by its pid file', async () => {
+    const dbFile = path.join(dataDir, 'left-running.sqlite');
+    const leftRunning = await startTemporalDevServer({
+      cliPath: inject('temporalCliPath'),
+      host: '127.0.0.1',
+      port: await freePort(),
+      dbFile,
+      namespace: 'default',
+      log: () => undefined,
+    });
+    expect(existsSync(`${dbFile}.pid`)).toBe(true);
+
+    // The supervisor that started it is gone; the next start cleans up after it.
+    expect(await stopLeftoverDevServer(dbFile)).toBe(leftRunning.pid);
+    await leftRunning.exited;
+    expect(existsSync(`/proc/${leftRunning.pid}`)).toBe(false);
+    expect(existsSync(`${dbFile}.pid`)).toBe(false);
+    expect(await stopLeftoverDevServer(dbFile)).toBeUndefined();
   });
 });

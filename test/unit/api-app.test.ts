@@ -20,7 +20,7 @@ describe('health and readiness', () => {
     expect(response.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', temporal: 'ok' } });
   });
 
-  it('names the dependency that does not answer', async () => {
+  it('names the dependency that does not answer, without its internals', async () => {
     const app = await buildApp({
       readinessChecks: {
         postgres: healthy,
@@ -31,8 +31,9 @@ describe('health and readiness', () => {
     expect(response.statusCode).toBe(503);
     expect(response.json()).toEqual({
       status: 'unavailable',
-      checks: { postgres: 'ok', temporal: 'unavailable: 14 UNAVAILABLE: connect ECONNREFUSED' },
+      checks: { postgres: 'ok', temporal: 'unavailable' },
     });
+    expect(response.body).not.toContain('ECONNREFUSED');
   });
 
   it('gives up on a dependency that hangs', async () => {
@@ -42,9 +43,7 @@ describe('health and readiness', () => {
     });
     const response = await app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(503);
-    expect(response.json<{ checks: Record<string, string> }>().checks.temporal).toBe(
-      'unavailable: no answer within 50 ms',
-    );
+    expect(response.json()).toEqual({ status: 'unavailable', checks: { temporal: 'unavailable' } });
   });
 });
 
