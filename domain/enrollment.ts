@@ -18,7 +18,14 @@ export const cardNetworks = ['MASTERCARD', 'VISA'] as const;
 export type CardNetwork = (typeof cardNetworks)[number];
 
 /** MDES: receipts and issuer-initiated digitization data are valid 5..15 minutes, 15 by default. */
-export const defaultReceiptValidityMinutes = 15;
+export const receiptValidityMinutes = { min: 5, max: 15, default: 15 } as const;
+
+/** Why a receipt validity is refused, or undefined when the networks accept it. */
+export function receiptValidityProblem(minutes: number): string | undefined {
+  const { min, max } = receiptValidityMinutes;
+  if (Number.isInteger(minutes) && minutes >= min && minutes <= max) return undefined;
+  return `receiptValidityMinutes must be a whole number from ${min} to ${max}, not ${minutes}`;
+}
 
 export interface EnrollmentInput {
   /** The issuer's request id; the workflow id derives from it, never from card data. */

@@ -2,19 +2,30 @@
  * One enrollment as a durable workflow. So far it holds the last stage: waiting for the token requestor
  * to confirm tokenisation while the receipts are valid, and expiring when they are not.
  */
-import { allHandlersFinished, condition, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import {
-  defaultReceiptValidityMinutes,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  log,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import {
+  receiptValidityMinutes,
+  receiptValidityProblem,
   type EnrollmentInput,
   type EnrollmentResult,
   type EnrollmentStatus,
   type EnrollmentView,
 } from '../domain/enrollment.js';
+import { ErrorType } from '../domain/errors.js';
 import { enrollmentViewQuery, tokenisationConfirmedSignal } from '../domain/messages.js';
 import { CardNetworkKey, EnrollmentStatusKey, TokenRequestorIdKey } from '../domain/search-attributes.js';
 
 export async function enrollmentWorkflow(input: EnrollmentInput): Promise<EnrollmentResult> {
-  const validityMinutes = input.receiptValidityMinutes ?? defaultReceiptValidityMinutes;
+  const validityMinutes = input.receiptValidityMinutes ?? receiptValidityMinutes.default;
+  const problem = receiptValidityProblem(validityMinutes);
+  if (problem) throw ApplicationFailure.nonRetryable(problem, ErrorType.InvalidEnrollmentInput);
   const view: EnrollmentView = { status: 'AWAITING_TOKEN_REQUESTOR', tokenRequestorId: input.tokenRequestorId };
 
   setHandler(enrollmentViewQuery, () => view);

@@ -1,14 +1,21 @@
 // The enrollment's receipt expiry in skipped time, on the Java time-skipping test server.
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { enrollmentWorkflowId, type EnrollmentInput } from '../../domain/enrollment.js';
+import { ErrorType } from '../../domain/errors.js';
 import { enrollmentViewQuery, tokenisationConfirmedSignal } from '../../domain/messages.js';
 import { enrollmentSearchAttributes } from '../../domain/search-attributes.js';
 import { registerSearchAttributes } from '../../stack/search-attributes.js';
 import { enrollmentWorkflow } from '../../workflows/enrollment.js';
 import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
 import { uniqueRequestId, uniqueTaskQueue } from '../support/temporal.js';
+
+const firstToken = 'DWSPMC000000000132d72d4fcb2f4136a0532d3093ff1a45';
+const secondToken = 'DWSPMC00000000000000000000000000000000000000000000';
+const namespace = 'default';
 
 let env: TestWorkflowEnvironment;
 let workflowBundle: WorkflowBundle;
@@ -20,7 +27,7 @@ beforeAll(async () => {
     }),
     bundleEnrollmentWorkflows(),
   ]);
-  await registerSearchAttributes(env.connection, env.namespace ?? 'default', enrollmentSearchAttributes);
+  await registerSearchAttributes(env.connection, namespace, enrollmentSearchAttributes);
 });
 
 afterAll(async () => {
@@ -31,7 +38,7 @@ async function runEnrollment<T>(body: (taskQueue: string, input: EnrollmentInput
   const taskQueue = uniqueTaskQueue();
   const worker = await createEnrollmentWorker({
     connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
+    namespace,
     taskQueue,
     workflowBundle,
   });
@@ -70,22 +77,56 @@ describe('enrollment awaiting the token requestor', () => {
         workflowId: enrollmentWorkflowId(input.requestId),
         args: [input],
       });
-      const view = await handle.query(enrollmentViewQuery);
-      expect(view.receiptsExpireAt).toBeDefined();
+      expect((await handle.query(enrollmentViewQuery)).receiptsExpireAt).toBeDefined();
 
       await env.sleep(14 * 60_000 + 59_000);
-      await handle.signal(tokenisationConfirmedSignal, {
-        tokenUniqueReference: 'DWSPMC000000000132d72d4fcb2f4136a0532d3093ff1a45',
-      });
-      // A repeated confirmation changes nothing.
-      await handle.signal(tokenisationConfirmedSignal, {
-        tokenUniqueReference: 'DWSPMC00000000000000000000000000000000000000000000',
-      });
+      await handle.signal(tokenisationConfirmedSignal, { tokenUniqueReference: firstToken });
 
-      expect(await handle.result()).toEqual({
-        status: 'COMPLETED',
-        tokenUniqueReference: 'DWSPMC000000000132d72d4fcb2f4136a0532d3093ff1a45',
+      expect(await handle.result()).toEqual({ status: 'COMPLETED', tokenUniqueReference: firstToken });
+    });
+  });
+
+  it('keeps the first confirmation when the token requestor confirms twice', async () => {
+    const taskQueue = uniqueTaskQueue();
+    const requestId = uniqueRequestId();
+    const handle = await env.client.workflow.start(enrollmentWorkflow, {
+      taskQueue,
+      workflowId: enrollmentWorkflowId(requestId),
+      args: [{ requestId, network: 'MASTERCARD', tokenRequestorId: '50110030273' }],
+    });
+    // No worker yet: both signals wait in the history and reach the workflow together.
+    await handle.signal(tokenisationConfirmedSignal, { tokenUniqueReference: firstToken });
+    await handle.signal(tokenisationConfirmedSignal, { tokenUniqueReference: secondToken });
+
+    const worker = await createEnrollmentWorker({
+      connection: env.nativeConnection,
+      namespace,
+      taskQueue,
+      workflowBundle,
+    });
+    expect(await worker.runUntil(handle.result())).toEqual({ status: 'COMPLETED', tokenUniqueReference: firstToken });
+  });
+});
+
+describe('enrollment input', () => {
+  it('refuses a receipt validity the networks do not allow, without retrying', async () => {
+    await runEnrollment(async (taskQueue, input) => {
+      const handle = await env.client.workflow.start(enrollmentWorkflow, {
+        taskQueue,
+        workflowId: enrollmentWorkflowId(input.requestId),
+        args: [{ ...input, receiptValidityMinutes: 16 }],
       });
+      const failure = await handle.result().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(WorkflowFailedError);
+      const cause = (failure as WorkflowFailedError).cause;
+      expect(cause).toBeInstanceOf(ApplicationFailure);
+      expect((cause as ApplicationFailure).type).toBe(ErrorType.InvalidEnrollmentInput);
+      expect((cause as ApplicationFailure).message).toBe(
+        'receiptValidityMinutes must be a whole number from 5 to 15, not 16',
+      );
     });
   });
 });
