@@ -11,10 +11,14 @@ export interface SingleUseValue {
   expiresAt: Date;
 }
 
-/** True the first time a value is presented within its validity; false for every replay. */
+/**
+ * True the first time a value is presented within its validity; false for every replay, and for a value
+ * whose validity has already passed.
+ */
 export async function claimSingleUse(db: Queryable, { scope, value, expiresAt }: SingleUseValue): Promise<boolean> {
   const claimed = await db.query(
-    `INSERT INTO single_use_values (scope, value, expires_at) VALUES ($1, $2, $3)
+    `INSERT INTO single_use_values (scope, value, expires_at)
+     SELECT $1, $2, $3 WHERE $3::timestamptz > now()
      ON CONFLICT (scope, value) DO UPDATE SET expires_at = EXCLUDED.expires_at
        WHERE single_use_values.expires_at <= now()
      RETURNING 1`,

@@ -29,7 +29,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('timeSkippingTestServerPath', toolchain.timeSkippingTestServer);
 
   const database = env.DATABASE_URL ? await createDatabaseOn(env.DATABASE_URL) : await startFreshCluster();
-  await migrateDatabase(database.url);
+  try {
+    await migrateDatabase(database.url);
+  } catch (error) {
+    await database.dispose();
+    throw error;
+  }
   project.provide('databaseUrl', database.url);
   return database.dispose;
 }
@@ -41,21 +46,23 @@ interface TestDatabase {
 
 async function createDatabaseOn(serverUrl: string): Promise<TestDatabase> {
   const name = `pushprov_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
+  await asAdmin(serverUrl, (admin) => admin.query(`CREATE DATABASE ${name}`));
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    dispose: async () => {
-      const client = new pg.Client({ connectionString: serverUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
+    dispose: () => asAdmin(serverUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
   };
+}
+
+async function asAdmin(serverUrl: string, work: (admin: pg.Client) => Promise<unknown>): Promise<void> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await work(admin);
+  } finally {
+    await admin.end();
+  }
 }
 
 async function startFreshCluster(): Promise<TestDatabase> {

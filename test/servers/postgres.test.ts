@@ -44,16 +44,31 @@ describe('the replay guard', () => {
     expect(outcomes.filter(Boolean)).toHaveLength(1);
   });
 
-  it('forgets a value once it has expired', async () => {
-    const value = randomUUID();
-    const expired = { scope: 'auth-proof-jti', value, expiresAt: new Date(Date.now() - 1_000) };
-    expect(await claimSingleUse(pool, expired)).toBe(true);
-    expect(await claimSingleUse(pool, { ...expired, expiresAt: inOneMinute() })).toBe(true);
+  it('refuses a value whose validity has already passed, and keeps no trace of it', async () => {
+    const stale = { scope: 'auth-proof-jti', value: randomUUID(), expiresAt: new Date(Date.now() - 1_000) };
+    expect(await claimSingleUse(pool, stale)).toBe(false);
+    const rows = await pool.query('SELECT 1 FROM single_use_values WHERE value = $1', [stale.value]);
+    expect(rows.rowCount).toBe(0);
+  });
 
-    const other = { scope: 'purge-test', value: randomUUID(), expiresAt: new Date(Date.now() - 1_000) };
-    await claimSingleUse(pool, other);
+  it('accepts a value again once its earlier claim has expired, and purges expired claims', async () => {
+    const value = randomUUID();
+    // A claim made earlier whose validity has since passed.
+    await pool.query(
+      `INSERT INTO single_use_values (scope, value, expires_at) VALUES ('mdes-callback', $1, now() - interval '1 second')`,
+      [value],
+    );
+    expect(await claimSingleUse(pool, { scope: 'mdes-callback', value, expiresAt: inOneMinute() })).toBe(true);
+    expect(await claimSingleUse(pool, { scope: 'mdes-callback', value, expiresAt: inOneMinute() })).toBe(false);
+
+    await pool.query(
+      `INSERT INTO single_use_values (scope, value, expires_at) VALUES ('purge-test', $1, now() - interval '1 second')`,
+      [randomUUID()],
+    );
     expect(await purgeExpiredSingleUseValues(pool)).toBeGreaterThanOrEqual(1);
     const left = await pool.query('SELECT 1 FROM single_use_values WHERE scope = $1', ['purge-test']);
     expect(left.rowCount).toBe(0);
+    const kept = await pool.query('SELECT 1 FROM single_use_values WHERE value = $1', [value]);
+    expect(kept.rowCount).toBe(1);
   });
 });
