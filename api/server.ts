@@ -35,5 +35,13 @@ const close = (): Promise<void> =>
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void close());
 whenOrphaned(() => void close()); // also when the supervisor went away while this process was starting
 
-const address = await app.listen({ host: env.API_HOST, port: env.API_PORT });
-reportReady({ type: 'ready', url: address });
+try {
+  const address = await app.listen({ host: env.API_HOST, port: env.API_PORT });
+  reportReady({ type: 'ready', url: address });
+} catch (error) {
+  const reason =
+    (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the port is in use (set API_PORT)' : String(error);
+  console.error(`The API cannot listen on ${env.API_HOST}:${env.API_PORT}: ${reason}`);
+  await close();
+  process.exitCode = 1;
+}
