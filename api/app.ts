@@ -1,11 +1,14 @@
 /** The issuer-facing HTTP API as a Fastify app, separate from `listen` so that tests can inject requests. */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { JSONWebKeySet } from 'jose';
 
 /** A readiness check resolves when its dependency answers and rejects with the reason when it does not. */
 export type ReadinessCheck = () => Promise<unknown>;
 
 export interface AppDependencies {
   readinessChecks: Record<string, ReadinessCheck>;
+  /** The issuer's public signing keys, as networks and token requestors fetch them to verify its proofs. */
+  issuerJwks?: () => JSONWebKeySet;
   /** How long /readyz waits for a check before calling its dependency unavailable. */
   readinessTimeoutMs?: number;
 }
@@ -36,6 +39,14 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
   );
 
   app.get('/healthz', () => ({ status: 'ok' }));
+
+  const { issuerJwks } = deps;
+  if (issuerJwks) {
+    // Short caching: after a rotation, verifiers see the new key within minutes.
+    app.get('/.well-known/jwks.json', (_request, reply) =>
+      reply.header('cache-control', 'public, max-age=300').send(issuerJwks()),
+    );
+  }
 
   // Names the dependency that is down; the reason (addresses, driver messages) stays in the log.
   app.get('/readyz', async (request, reply) => {

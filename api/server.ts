@@ -1,5 +1,7 @@
 /** Process entry: the API server, with its PostgreSQL pool and Temporal connection, until SIGINT / SIGTERM. */
+import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { IssuerSigningKeys } from '../activities/keys/issuer-signing-keys.js';
 import { parseEnv } from '../config/env.js';
 import { createPool } from '../db/pool.js';
 import { reportReady, whenOrphaned } from '../stack/processes.js';
@@ -12,6 +14,9 @@ if (!env.DATABASE_URL) {
   process.exit(1);
 }
 
+const signingKeys = await IssuerSigningKeys.open(path.join(env.PUSHPROV_KEYS_DIR, 'issuer-signing'), {
+  generateIfMissing: env.NODE_ENV !== 'production',
+});
 const pool = createPool(env.DATABASE_URL, 'pushprov-api');
 const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
 const app = await buildApp(
@@ -20,6 +25,7 @@ const app = await buildApp(
       postgres: () => pool.query('SELECT 1'),
       temporal: () => checkTemporalServing(connection),
     },
+    issuerJwks: () => signingKeys.jwks(),
   },
   { logger: { level: env.LOG_LEVEL } },
 );

@@ -30,9 +30,11 @@ const EnvSchema = z.object({
   PUSHPROV_DATA_DIR: z.string().default(path.join(projectRoot, '.data')),
   /** Built toolchain (Temporal CLI, test server), shared by every clone of this user. */
   PUSHPROV_CACHE_DIR: z.string().optional(),
+  /** Key material (issuer signing keys, ...); generated at first start except in production. */
+  PUSHPROV_KEYS_DIR: z.string().optional(),
 });
 
-export type Env = z.infer<typeof EnvSchema> & { PUSHPROV_CACHE_DIR: string };
+export type Env = z.infer<typeof EnvSchema> & { PUSHPROV_CACHE_DIR: string; PUSHPROV_KEYS_DIR: string };
 
 export class InvalidEnvironmentError extends Error {
   override name = 'InvalidEnvironmentError';
@@ -48,9 +50,11 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   }
   const env = parsed.data;
   const cacheHome = env.XDG_CACHE_HOME ?? path.join(env.HOME, '.cache');
+  const dataDir = path.resolve(env.PUSHPROV_DATA_DIR);
   return {
     ...env,
-    PUSHPROV_DATA_DIR: path.resolve(env.PUSHPROV_DATA_DIR),
+    PUSHPROV_DATA_DIR: dataDir,
+    PUSHPROV_KEYS_DIR: path.resolve(env.PUSHPROV_KEYS_DIR ?? path.join(dataDir, 'keys')),
     PUSHPROV_CACHE_DIR: path.resolve(env.PUSHPROV_CACHE_DIR ?? path.join(cacheHome, 'pushprov')),
   };
 }

@@ -32,3 +32,8 @@ export async function purgeExpiredSingleUseValues(db: Queryable): Promise<number
   const purged = await db.query('DELETE FROM single_use_values WHERE expires_at <= now()');
   return purged.rowCount ?? 0;
 }
+
+/** The guard for one scope, as the verifiers take it: `claim(value, expiresAt)`. */
+export function singleUseClaimer(db: Queryable, scope: string): (value: string, expiresAt: Date) => Promise<boolean> {
+  return (value, expiresAt) => claimSingleUse(db, { scope, value, expiresAt });
+}

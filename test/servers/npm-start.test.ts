@@ -118,6 +118,12 @@ describe('npm start', () => {
       status: 'ready',
       checks: { postgres: 'ok', temporal: 'ok' },
     });
+    const manifest = JSON.parse(
+      await readFile(path.join(dataDir, 'keys', 'issuer-signing', 'manifest.json'), 'utf8'),
+    ) as { keys: { kid: string }[] };
+    const jwks = (await (await fetch(`${apiUrl}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+    expect(jwks.keys.map((key) => key.kid)).toEqual(manifest.keys.map((key) => key.kid));
+    expect(JSON.stringify(jwks)).not.toContain('"d"');
     const ui = await fetch(uiUrl);
     expect(ui.status).toBe(200);
     expect(ui.headers.get('content-type')).toMatch(/text\/html/);

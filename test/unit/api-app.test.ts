@@ -70,3 +70,14 @@ describe('errors', () => {
     expect(response.body).not.toMatch(/at .*\.js:\d+/);
   });
 });
+
+describe('the issuer JWKS', () => {
+  it('publishes the public signing keys with short caching', async () => {
+    const jwks = { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1', alg: 'ES256', use: 'sig' }] };
+    const app = await buildApp({ readinessChecks: {}, issuerJwks: () => jwks });
+    const response = await app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual(jwks);
+    expect(response.headers['cache-control']).toBe('public, max-age=300');
+  });
+});

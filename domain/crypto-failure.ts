@@ -1,0 +1,30 @@
+/**
+ * Why a signature, token or ciphertext was refused, in a stable code and in plain words. Integrators'
+ * most common questions (wrong key, wrong algorithm, a certificate's fingerprint instead of the key's)
+ * get an answer that says what to check, never the key material or the payload.
+ */
+export const CryptoFailureCode = {
+  Malformed: 'MALFORMED',
+  AlgorithmNotAllowed: 'ALGORITHM_NOT_ALLOWED',
+  UnknownKeyId: 'UNKNOWN_KEY_ID',
+  SignatureInvalid: 'SIGNATURE_INVALID',
+  Expired: 'EXPIRED',
+  NotYetValid: 'NOT_YET_VALID',
+  LifetimeTooLong: 'LIFETIME_TOO_LONG',
+  WrongIssuer: 'WRONG_ISSUER',
+  WrongAudience: 'WRONG_AUDIENCE',
+  WrongType: 'WRONG_TYPE',
+  MissingClaim: 'MISSING_CLAIM',
+  Replayed: 'REPLAYED',
+} as const;
+export type CryptoFailureCode = (typeof CryptoFailureCode)[keyof typeof CryptoFailureCode];
+
+export class CryptoFailure extends Error {
+  override name = 'CryptoFailure';
+  constructor(
+    readonly code: CryptoFailureCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
