@@ -16,6 +16,10 @@ export const CryptoFailureCode = {
   WrongType: 'WRONG_TYPE',
   MissingClaim: 'MISSING_CLAIM',
   Replayed: 'REPLAYED',
+  /** A JWE that asks for compression: refused, compressed plaintext leaks through its length. */
+  Compressed: 'COMPRESSED',
+  /** The ciphertext does not decrypt: altered, or encrypted for another key. */
+  DecryptionFailed: 'DECRYPTION_FAILED',
 } as const;
 export type CryptoFailureCode = (typeof CryptoFailureCode)[keyof typeof CryptoFailureCode];
 
