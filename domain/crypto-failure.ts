@@ -20,6 +20,8 @@ export const CryptoFailureCode = {
   Compressed: 'COMPRESSED',
   /** The ciphertext does not decrypt: altered, or encrypted for another key. */
   DecryptionFailed: 'DECRYPTION_FAILED',
+  /** A request whose body is not the one its signature covers. */
+  BodyHashMismatch: 'BODY_HASH_MISMATCH',
 } as const;
 export type CryptoFailureCode = (typeof CryptoFailureCode)[keyof typeof CryptoFailureCode];
 
