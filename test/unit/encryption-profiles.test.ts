@@ -6,7 +6,7 @@ import path from 'node:path';
 import { base64url, CompactEncrypt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicKeyFingerprint } from '../../activities/crypto/encryption/fingerprints.js';
-import { mdesJwe, vtsRsaJwe, vtsSharedSecretJwe } from '../../activities/crypto/encryption/profiles.js';
+import { mdesFieldLevel, mdesJwe, vtsRsaJwe, vtsSharedSecretJwe } from '../../activities/crypto/encryption/profiles.js';
 import {
   createRsaKeyWithCertificate,
   type RsaKeyWithCertificate,
@@ -168,6 +168,47 @@ describe('MDES JWE', () => {
     expect(failure.code).toBe(CryptoFailureCode.UnknownKeyId);
     expect(failure.message).toContain(`is ${name};`);
     expect(failure.message).toContain(publicKeyFingerprint(network.publicKey));
+  });
+});
+
+describe('MDES legacy field-level encryption', () => {
+  it('writes the fields MDES expects, and decrypts on the network side', async () => {
+    const payload = await mdesFieldLevel.encrypt(plaintext, network);
+    expect(Object.keys(payload).sort()).toEqual([
+      'encryptedData',
+      'encryptedKey',
+      'iv',
+      'oaepHashingAlgorithm',
+      'publicKeyFingerprint',
+    ]);
+    expect(payload.oaepHashingAlgorithm).toBe('SHA256');
+    expect(payload.publicKeyFingerprint).toBe(publicKeyFingerprint(network.publicKey));
+    expect(payload.encryptedData).toMatch(/^[0-9a-f]+$/);
+    expect(await mdesFieldLevel.decrypt(payload, network)).toEqual(plaintext);
+  });
+
+  it('explains a certificate fingerprint sent as the public key fingerprint', async () => {
+    const payload = await mdesFieldLevel.encrypt(plaintext, network);
+    const certificateFingerprint = createHash('sha256').update(network.certificateDer).digest('hex');
+    const failure = await refusal(
+      mdesFieldLevel.decrypt({ ...payload, publicKeyFingerprint: certificateFingerprint }, network),
+    );
+    expect(failure.code).toBe(CryptoFailureCode.UnknownKeyId);
+    expect(failure.message).toContain('is the SHA-256 fingerprint of the certificate');
+  });
+
+  it('refuses an altered ciphertext, although the scheme carries no integrity check', async () => {
+    const payload = await mdesFieldLevel.encrypt(plaintext, network);
+    const data = payload.encryptedData;
+    const altered = { ...payload, encryptedData: `${data.slice(0, 8)}${data[8] === '0' ? '1' : '0'}${data.slice(9)}` };
+    expect((await refusal(mdesFieldLevel.decrypt(altered, network))).code).toBe(CryptoFailureCode.DecryptionFailed);
+  });
+
+  it('refuses a payload whose key was wrapped for another key', async () => {
+    const other = createRsaKeyWithCertificate('another network');
+    const payload = await mdesFieldLevel.encrypt(plaintext, other);
+    const relabelled = { ...payload, publicKeyFingerprint: publicKeyFingerprint(network.publicKey) };
+    expect((await refusal(mdesFieldLevel.decrypt(relabelled, network))).code).toBe(CryptoFailureCode.DecryptionFailed);
   });
 });
 

@@ -5,7 +5,8 @@
  * one new entry here.
  */
 import { constants, createDecipheriv, createHash, privateDecrypt, type KeyObject } from 'node:crypto';
-import { CryptoFailure } from '../../../domain/crypto-failure.js';
+import { createRequire } from 'node:module';
+import { CryptoFailure, CryptoFailureCode } from '../../../domain/crypto-failure.js';
 import { checkJweHeader, decryptCompactJwe, decryptionFailed, encryptCompactJwe, parseJsonPlaintext } from './jwe.js';
 import { explainFingerprintMismatch, publicKeyFingerprint, type FingerprintSubject } from './fingerprints.js';
 
@@ -83,6 +84,93 @@ function decryptMastercardGcm(jwe: string, privateKey: KeyObject): unknown {
     if (error instanceof CryptoFailure) throw error;
     throw decryptionFailed();
   }
+}
+
+/** MDES legacy field-level encryption, as Mastercard's client-encryption library writes it. */
+export interface FieldLevelPayload {
+  encryptedData: string;
+  encryptedKey: string;
+  iv: string;
+  oaepHashingAlgorithm: string;
+  publicKeyFingerprint: string;
+}
+
+interface FieldLevelCryptoInstance {
+  encryptData(options: { data: unknown }): FieldLevelPayload;
+  decryptData(encryptedData: string, iv: string, oaepHashingAlgorithm: string, encryptedKey: string): unknown;
+}
+
+const FieldLevelCrypto = createRequire(import.meta.url)(
+  'mastercard-client-encryption/lib/mcapi/crypto/field-level-crypto.js',
+) as new (config: object) => FieldLevelCryptoInstance;
+
+function fieldLevelCrypto(certificatePem: string, privateKeyPem?: string): FieldLevelCryptoInstance {
+  return new FieldLevelCrypto({
+    paths: [{ path: '/mdes/connect/1/0/pushMultipleAccounts', toEncrypt: [], toDecrypt: [] }],
+    useCertificateContent: true,
+    encryptionCertificate: certificatePem,
+    ...(privateKeyPem && { privateKey: privateKeyPem }),
+    oaepPaddingDigestAlgorithm: 'SHA-256',
+    dataEncoding: 'hex',
+    encryptedValueFieldName: 'encryptedData',
+    encryptedKeyFieldName: 'encryptedKey',
+    ivFieldName: 'iv',
+    oaepHashingAlgorithmFieldName: 'oaepHashingAlgorithm',
+    publicKeyFingerprintFieldName: 'publicKeyFingerprint',
+    publicKeyFingerprintType: 'publicKey',
+  });
+}
+
+/**
+ * MDES legacy field-level: AES-CBC under a one-time key wrapped with RSA-OAEP (SHA-256 or SHA-512),
+ * fields encryptedData, encryptedKey, iv, oaepHashingAlgorithm, publicKeyFingerprint (hex). It carries
+ * no integrity check: an altered ciphertext shows only as a plaintext that is not JSON.
+ */
+export const mdesFieldLevel = {
+  name: 'mdes-field-level',
+  encrypt(plaintext: unknown, recipient: { certificatePem: string }): Promise<FieldLevelPayload> {
+    return Promise.resolve().then(() => fieldLevelCrypto(recipient.certificatePem).encryptData({ data: plaintext }));
+  },
+  decrypt(payload: FieldLevelPayload, holder: FieldLevelHolder): Promise<unknown> {
+    return Promise.resolve().then(() => decryptFieldLevel(payload, holder));
+  },
+};
+
+type FieldLevelHolder = RsaHolder & { certificatePem: string; privateKeyPem: string };
+
+function decryptFieldLevel(payload: FieldLevelPayload, holder: FieldLevelHolder): unknown {
+  const missing = (
+    ['encryptedData', 'encryptedKey', 'iv', 'oaepHashingAlgorithm', 'publicKeyFingerprint'] as const
+  ).filter((field) => typeof payload[field] !== 'string');
+  if (missing.length > 0) {
+    throw new CryptoFailure(CryptoFailureCode.Malformed, `The encrypted payload lacks ${missing.join(', ')}`);
+  }
+  if (!['SHA256', 'SHA512'].includes(payload.oaepHashingAlgorithm)) {
+    throw new CryptoFailure(
+      CryptoFailureCode.AlgorithmNotAllowed,
+      `oaepHashingAlgorithm is ${payload.oaepHashingAlgorithm}; expected SHA256 or SHA512`,
+    );
+  }
+  if (payload.publicKeyFingerprint !== publicKeyFingerprint(holder.publicKey)) {
+    throw new CryptoFailure(
+      CryptoFailureCode.UnknownKeyId,
+      explainFingerprintMismatch(payload.publicKeyFingerprint, holder).replace('The key id', 'publicKeyFingerprint'),
+    );
+  }
+  let plaintext: unknown;
+  try {
+    plaintext = fieldLevelCrypto(holder.certificatePem, holder.privateKeyPem).decryptData(
+      payload.encryptedData,
+      payload.iv,
+      payload.oaepHashingAlgorithm.replace('SHA', 'SHA-'),
+      payload.encryptedKey,
+    );
+  } catch {
+    throw decryptionFailed();
+  }
+  // The library returns the raw text when it is not JSON: with no integrity check, that is the sign of tampering.
+  if (typeof plaintext !== 'object' || plaintext === null) throw decryptionFailed();
+  return plaintext;
 }
 
 /** VTS, shared-secret channel: a compact JWE, A256GCMKW with SHA-256(shared secret) as the key. */
