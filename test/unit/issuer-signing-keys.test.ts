@@ -1,6 +1,8 @@
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IssuerSigningKeys, MissingSigningKeyError } from '../../activities/keys/issuer-signing-keys.js';
 
@@ -19,7 +21,11 @@ describe('issuer signing keys', () => {
     const keys = await IssuerSigningKeys.open(dir, { generateIfMissing: true });
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
     for (const file of await readdir(dir)) expect((await stat(path.join(dir, file))).mode & 0o777).toBe(0o600);
-    expect(await readFile(path.join(dir, `${keys.current.kid}.pem`), 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    const stored = createPrivateKey(await readFile(path.join(dir, `${keys.current.kid}.pem`), 'utf8'));
+    expect(stored.asymmetricKeyType).toBe('ec');
+    expect(await calculateJwkThumbprint(createPublicKey(stored).export({ format: 'jwk' }) as JWK)).toBe(
+      keys.current.kid,
+    );
 
     const { keys: published } = keys.jwks();
     expect(published).toHaveLength(1);
