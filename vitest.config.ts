@@ -1,4 +1,4 @@
-// Two projects: unit tests run in parallel; tests that run Temporal or PostgreSQL servers run one file at a time.
+// Unit and contract tests run in parallel; tests that run Temporal or PostgreSQL servers run one file at a time.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,6 +7,10 @@ export default defineConfig({
     projects: [
       {
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'] },
+      },
+      {
+        // The clients against the sandbox networks over real HTTP, each file on its own ports.
+        test: { name: 'contract', include: ['test/contract/**/*.test.ts'], testTimeout: 30_000 },
       },
       {
         test: {

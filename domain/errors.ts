@@ -2,5 +2,26 @@
 export const ErrorType = {
   /** The enrollment's input breaks a rule of the networks; retrying cannot help. */
   InvalidEnrollmentInput: 'InvalidEnrollmentInput',
+  /** The network did not answer, or answered 5xx: transient, retried with backoff. */
+  NetworkUnavailable: 'NetworkUnavailable',
+  /** The network answered 429: retried after its Retry-After. */
+  NetworkRateLimited: 'NetworkRateLimited',
+  /** The network refused the request's credentials or signature: a configuration problem, not retried. */
+  NetworkAuthenticationFailed: 'NetworkAuthenticationFailed',
+  /** The network could not decrypt the payload, or its answer's signature does not verify: not retried. */
+  NetworkCryptographyError: 'NetworkCryptographyError',
+  /** The network refused a field of the request: not retried. */
+  NetworkRejectedRequest: 'NetworkRejectedRequest',
+  /** The network declined on business grounds (card not eligible, receipt expired): not retried. */
+  NetworkDeclined: 'NetworkDeclined',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
+
+/** The failures a retry cannot fix: every activity options profile lists them as non-retryable. */
+export const nonRetryableErrorTypes: ErrorType[] = [
+  ErrorType.InvalidEnrollmentInput,
+  ErrorType.NetworkAuthenticationFailed,
+  ErrorType.NetworkCryptographyError,
+  ErrorType.NetworkRejectedRequest,
+  ErrorType.NetworkDeclined,
+];

@@ -1,0 +1,134 @@
+/**
+ * What a network hands an issuer when it onboards (a developer portal's downloads): the issuer's own API
+ * credentials, the network's encryption keys by kid, and the network's public keys that verify its
+ * signatures (receipts, callbacks). One JSON document per deployment, from a file or an environment
+ * variable; several keys of a kind may be listed while one is rotated out (newest last).
+ */
+import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { publicKeyFingerprint } from '../crypto/encryption/fingerprints.js';
+
+const pem = z.string().includes('-----BEGIN ', { message: 'expected a PEM document' });
+const jwks = z.object({ keys: z.array(z.looseObject({ kid: z.string(), kty: z.string() })).min(1) });
+
+export const NetworkCredentialsSchema = z.object({
+  /** Who the issuer is to the networks: the `iss` of its authentication proofs. */
+  issuerId: z.string().min(1),
+  mdes: z.object({
+    baseUrl: z.url(),
+    consumerKey: z.string().min(1),
+    /** The issuer's OAuth 1.0a signing key (PKCS#8). */
+    signingKeyPem: pem,
+    /** MDES's encryption certificates; the last one encrypts, the kid is the public key's fingerprint. */
+    encryptionCertificates: z.array(pem).min(1),
+    /** `mdes-jwe` (preferred) or the legacy `mdes-field-level`. */
+    encryptionProfile: z.enum(['mdes-jwe', 'mdes-field-level']).default('mdes-jwe'),
+    /** MDES's public keys: the JWS over receipts, and the OAuth signature of its calls to the issuer. */
+    networkJwks: jwks,
+    /** The `aud` of authentication proofs sent to MDES. */
+    proofAudience: z.string().min(1),
+  }),
+  vts: z.object({
+    baseUrl: z.url(),
+    apiKey: z.string().min(1),
+    /** x-pay-token and shared-secret JWE secrets; the last one signs, all verify (rotation). */
+    sharedSecrets: z.array(z.string().min(16)).min(1),
+    /** Visa's RSA encryption keys, by the kid Visa assigned; the last one encrypts. */
+    encryptionKeys: z.array(z.object({ kid: z.string().min(1), publicKeyPem: pem })).min(1),
+    /** `vts-shared-secret-jwe` or `vts-rsa-jwe`. */
+    encryptionProfile: z.enum(['vts-shared-secret-jwe', 'vts-rsa-jwe']).default('vts-shared-secret-jwe'),
+    /** Visa's public keys: the JWS around its notifications to the issuer. */
+    networkJwks: jwks,
+    proofAudience: z.string().min(1),
+  }),
+});
+export type NetworkCredentialsDocument = z.input<typeof NetworkCredentialsSchema>;
+type Parsed = z.output<typeof NetworkCredentialsSchema>;
+
+export class InvalidNetworkCredentialsError extends Error {
+  override name = 'InvalidNetworkCredentialsError';
+}
+
+export interface NetworkEncryptionKey {
+  kid: string;
+  publicKey: KeyObject;
+  certificatePem?: string;
+}
+
+/** The parsed document, with keys imported and indexed by kid. */
+export class NetworkCredentials {
+  readonly issuerId: string;
+  readonly mdes: Parsed['mdes'] & { signingKey: KeyObject };
+  readonly vts: Parsed['vts'];
+  private readonly encryptionKeys: { mdes: NetworkEncryptionKey[]; vts: NetworkEncryptionKey[] };
+
+  private constructor(document: Parsed) {
+    this.issuerId = document.issuerId;
+    this.mdes = { ...document.mdes, signingKey: createPrivateKey(document.mdes.signingKeyPem) };
+    this.vts = document.vts;
+    this.encryptionKeys = {
+      mdes: document.mdes.encryptionCertificates.map((certificatePem) => {
+        const publicKey = new X509Certificate(certificatePem).publicKey;
+        return { kid: publicKeyFingerprint(publicKey), publicKey, certificatePem };
+      }),
+      vts: document.vts.encryptionKeys.map(({ kid, publicKeyPem }) => ({
+        kid,
+        publicKey: createPublicKey(publicKeyPem),
+      })),
+    };
+  }
+
+  /** The key that encrypts now for a network: the newest listed. */
+  currentEncryptionKey(network: 'mdes' | 'vts'): NetworkEncryptionKey {
+    return this.encryptionKeys[network].at(-1)!;
+  }
+
+  /** A network encryption key by its kid, while it is listed. */
+  encryptionKey(network: 'mdes' | 'vts', kid: string): NetworkEncryptionKey | undefined {
+    return this.encryptionKeys[network].find((key) => key.kid === kid);
+  }
+
+  static parse(document: unknown, source = 'the network credentials'): NetworkCredentials {
+    const parsed = NetworkCredentialsSchema.safeParse(document);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      throw new InvalidNetworkCredentialsError(`${source} are invalid: ${problems.join('; ')}`);
+    }
+    try {
+      return new NetworkCredentials(parsed.data);
+    } catch (error) {
+      throw new InvalidNetworkCredentialsError(
+        `${source} hold a key that does not load (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
+  }
+
+  /** From the JSON text of an environment variable, or else from a file. */
+  static async load(from: { json?: string; file?: string }): Promise<NetworkCredentials> {
+    if (from.json)
+      return NetworkCredentials.parse(
+        parseJson(from.json, 'PUSHPROV_NETWORK_CREDENTIALS'),
+        'PUSHPROV_NETWORK_CREDENTIALS',
+      );
+    if (!from.file)
+      throw new InvalidNetworkCredentialsError('No network credentials: set PUSHPROV_NETWORK_CREDENTIALS or a file');
+    let text: string;
+    try {
+      text = await readFile(from.file, 'utf8');
+    } catch {
+      throw new InvalidNetworkCredentialsError(
+        `No network credentials at ${from.file} (the sandbox writes them at its first start; in production, provision them)`,
+      );
+    }
+    return NetworkCredentials.parse(parseJson(text, from.file), from.file);
+  }
+}
+
+function parseJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new InvalidNetworkCredentialsError(`${source} is not JSON`);
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * One HTTP call to a card network, with a timeout, and every way it can fail turned into a typed
+ * ApplicationFailure: unreachable, timed out or 5xx is retryable, 429 is retryable after Retry-After,
+ * everything else is the caller's problem and is not. Messages name the network and its own reason,
+ * never the payload.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { ErrorType } from '../../domain/errors.js';
+
+export type NetworkName = 'MDES' | 'VTS';
+
+export interface NetworkFailureDetails {
+  network: NetworkName;
+  operation: string;
+  status?: number;
+  /** The network's own reason code (e.g. ACCOUNT_INELIGIBLE, invalidParameter). */
+  reasonCode?: string;
+}
+
+export function networkFailure(
+  type: ErrorType,
+  message: string,
+  details: NetworkFailureDetails,
+  nextRetryDelayMs?: number,
+): ApplicationFailure {
+  const retryable = type === ErrorType.NetworkUnavailable || type === ErrorType.NetworkRateLimited;
+  return ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable: !retryable,
+    details: [details],
+    ...(nextRetryDelayMs !== undefined && { nextRetryDelay: nextRetryDelayMs }),
+  });
+}
+
+export interface NetworkRequest {
+  network: NetworkName;
+  operation: string;
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  /** Sent exactly as given: signatures cover these bytes. */
+  body?: string;
+  timeoutMs: number;
+}
+
+export interface NetworkResponse {
+  status: number;
+  body: unknown;
+  headers: Headers;
+}
+
+const maxRetryAfterMs = 60_000;
+
+/** Sends the request; returns any 2xx or 4xx other than 429 for the caller to read, throws for the rest. */
+export async function callNetwork(request: NetworkRequest): Promise<NetworkResponse> {
+  const where = { network: request.network, operation: request.operation };
+  let response: Response;
+  try {
+    response = await fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.body !== undefined && { body: request.body }),
+      signal: AbortSignal.timeout(request.timeoutMs),
+    });
+  } catch (error) {
+    const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
+    throw networkFailure(
+      ErrorType.NetworkUnavailable,
+      timedOut
+        ? `${request.network} did not answer ${request.operation} within ${request.timeoutMs / 1000} s`
+        : `${request.network} could not be reached for ${request.operation} (${describeCause(error)})`,
+      where,
+    );
+  }
+  let body: unknown;
+  try {
+    const text = await response.text();
+    body = text === '' ? undefined : (JSON.parse(text) as unknown);
+  } catch (error) {
+    if (response.status >= 500 || response.status === 429) body = undefined;
+    else if (error instanceof SyntaxError) {
+      throw networkFailure(
+        ErrorType.NetworkUnavailable,
+        `${request.network} answered ${request.operation} with HTTP ${response.status} and a body that is not JSON`,
+        { ...where, status: response.status },
+      );
+    } else {
+      throw networkFailure(
+        ErrorType.NetworkUnavailable,
+        `${request.network} broke off its answer to ${request.operation} (${describeCause(error)})`,
+        { ...where, status: response.status },
+      );
+    }
+  }
+  if (response.status === 429) {
+    const retryAfterMs = retryAfter(response.headers.get('retry-after'));
+    throw networkFailure(
+      ErrorType.NetworkRateLimited,
+      `${request.network} rate-limited ${request.operation}${retryAfterMs !== undefined ? `; retry after ${retryAfterMs / 1000} s` : ''}`,
+      { ...where, status: 429 },
+      retryAfterMs,
+    );
+  }
+  if (response.status >= 500) {
+    throw networkFailure(
+      ErrorType.NetworkUnavailable,
+      `${request.network} answered ${request.operation} with HTTP ${response.status}`,
+      { ...where, status: response.status },
+    );
+  }
+  return { status: response.status, body, headers: response.headers };
+}
+
+/** Retry-After in seconds or as an HTTP date, bounded to a minute. */
+function retryAfter(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = /^\d+$/.test(header.trim()) ? Number(header) : (Date.parse(header) - Date.now()) / 1000;
+  if (!Number.isFinite(seconds)) return undefined;
+  return Math.min(Math.max(seconds * 1000, 0), maxRetryAfterMs);
+}
+
+function describeCause(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+}

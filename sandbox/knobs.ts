@@ -1,0 +1,102 @@
+/**
+ * Fault and scenario knobs of a sandbox: set at start (SANDBOX_KNOBS, JSON) and changed at run time
+ * through `PUT` / `PATCH /sandbox/knobs`. Each sandbox (MDES, VTS, token requestors) has its own set.
+ */
+import { z } from 'zod';
+
+const regex = z.string().refine(
+  (pattern) => {
+    try {
+      new RegExp(pattern);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a valid regular expression' },
+);
+
+export const FaultKind = z.enum(['5xx', '429', 'timeout']);
+export type FaultKind = z.infer<typeof FaultKind>;
+
+const rate = z.number().min(0).max(1);
+
+export const KnobsSchema = z.strictObject({
+  /** Added to every network API call, before it is handled. */
+  latencyMs: z.number().int().min(0).max(120_000).default(0),
+  faults: z
+    .strictObject({
+      /** Share of calls answered 503 in the network's gateway envelope. */
+      serverErrorRate: rate.default(0),
+      /** Share of calls answered 429 with Retry-After. */
+      rateLimitRate: rate.default(0),
+      /** Share of calls never answered: the connection is held, then closed. */
+      timeoutRate: rate.default(0),
+      retryAfterSeconds: z.number().int().min(0).max(3_600).default(1),
+      /** How long a "timeout" holds the connection before closing it without an answer. */
+      timeoutHoldMs: z.number().int().min(0).max(300_000).default(30_000),
+      /** The next calls fail in this order, whatever the rates (deterministic, for tests). */
+      next: z.array(FaultKind).max(1_000).default([]),
+      /** Only calls whose path contains one of these fail; all network calls when unset. */
+      paths: z.array(z.string().min(1)).optional(),
+    })
+    .prefault({}),
+  declines: z
+    .strictObject({
+      /** Cards whose PAN starts with one of these are declined (ACCOUNT_INELIGIBLE / cardNotEligible). */
+      accountRanges: z.array(z.string().regex(/^\d{1,19}$/, 'an account range is 1-19 digits')).default([]),
+      /** Cards whose PAN matches this regular expression are declined, e.g. "0002$". */
+      panPattern: regex.optional(),
+      /** The issuer's decision is ignored and tokenisation declined. */
+      tokenisation: z.boolean().default(false),
+    })
+    .prefault({}),
+  receipts: z
+    .strictObject({
+      /** Overrides every receipt's validity (seconds), e.g. 1 to watch receipts expire. */
+      lifetimeSeconds: z.number().int().min(0).max(86_400).optional(),
+    })
+    .prefault({}),
+  notifications: z
+    .strictObject({
+      /** Every callback to the issuer is delivered twice. */
+      duplicate: z.boolean().default(false),
+      /** After a token becomes ACTIVE, a stale INACTIVE notification (older statusTimestamp) follows it. */
+      outOfOrder: z.boolean().default(false),
+    })
+    .prefault({}),
+  tokenRequestors: z
+    .strictObject({
+      /** These token requestors receive the consumer but never tokenise. */
+      neverComplete: z.array(z.string().regex(/^\d{11}$/, 'a token requestor id is 11 digits')).default([]),
+    })
+    .prefault({}),
+});
+export type Knobs = z.output<typeof KnobsSchema>;
+export type KnobsInput = z.input<typeof KnobsSchema>;
+
+export const defaultKnobs = (): Knobs => KnobsSchema.parse({});
+
+/** A partial change: each given section replaces those fields of the current knobs. */
+export function mergeKnobs(current: Knobs, change: Record<string, unknown>): z.ZodSafeParseResult<Knobs> {
+  const merged: Record<string, unknown> = { ...current };
+  for (const [section, value] of Object.entries(change)) {
+    const before = (current as Record<string, unknown>)[section];
+    merged[section] =
+      typeof before === 'object' &&
+      before !== null &&
+      !Array.isArray(before) &&
+      typeof value === 'object' &&
+      value !== null
+        ? { ...before, ...value }
+        : value;
+  }
+  return KnobsSchema.safeParse(merged);
+}
+
+export function declinesCard(knobs: Knobs, pan: string): boolean {
+  return (
+    knobs.declines.accountRanges.some((range) => pan.startsWith(range)) ||
+    (knobs.declines.panPattern !== undefined && new RegExp(knobs.declines.panPattern).test(pan))
+  );
+}

@@ -1,0 +1,106 @@
+/**
+ * The network's calls to the issuer during tokenisation: `authorizeService` (the issuer decides) and
+ * `notifyTokenUpdated` (the token's state), each signed by the network's transport so the issuer can
+ * verify it. Notifications are retried, and duplicated or sent out of order when the knobs say so.
+ * Every attempt goes into the ledger.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Knobs } from '../knobs.js';
+import type { Ledger } from './ledger.js';
+
+export type CallbackName = 'authorizeService' | 'notifyTokenUpdated';
+
+/** How one network signs and sends a call to the issuer. */
+export interface CallbackTransport {
+  url(name: CallbackName): string;
+  send(name: CallbackName, payload: object): Promise<{ status: number; body: unknown }>;
+}
+
+export type IssuerDecision = 'APPROVED' | 'DECLINED' | 'REQUIRE_ADDITIONAL_AUTHENTICATION';
+
+export interface AuthorizationOutcome {
+  decision: IssuerDecision;
+  /** Why the network decided itself: the issuer did not answer, or answered nonsense. */
+  standIn?: string;
+}
+
+const retryDelaysMs = [250, 1_000, 3_000];
+const callTimeoutMs = 10_000;
+
+export class IssuerCallbacks {
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly knobs: { current: Knobs },
+    private readonly transport: CallbackTransport,
+  ) {}
+
+  async authorizeService(payload: { correlationId: string; [field: string]: unknown }): Promise<AuthorizationOutcome> {
+    const result = await this.attempt('authorizeService', payload, 1);
+    const decision = (result?.body as { decision?: unknown } | undefined)?.decision;
+    if (decision === 'APPROVED' || decision === 'DECLINED' || decision === 'REQUIRE_ADDITIONAL_AUTHENTICATION') {
+      return { decision };
+    }
+    // Stand-in: without a valid answer from the issuer, a network declines.
+    return {
+      decision: 'DECLINED',
+      standIn: result ? `the issuer answered ${result.status} without a decision` : 'the issuer did not answer',
+    };
+  }
+
+  /** Sends the notifications in order (each retried), in the background; `idle()` waits for them. */
+  notifyTokenUpdated(notifications: object[]): void {
+    const duplicate = this.knobs.current.notifications.duplicate;
+    const delivery = (async () => {
+      for (const notification of notifications) {
+        for (let copy = 1; copy <= (duplicate ? 2 : 1); copy += 1)
+          await this.deliver('notifyTokenUpdated', notification);
+      }
+    })();
+    this.inFlight.add(delivery);
+    void delivery.finally(() => this.inFlight.delete(delivery));
+  }
+
+  /** Resolves when every notification under way has been delivered or given up. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+  }
+
+  private async deliver(name: CallbackName, payload: object): Promise<void> {
+    for (let attempt = 1; attempt <= retryDelaysMs.length + 1; attempt += 1) {
+      const result = await this.attempt(name, payload, attempt);
+      if (result && result.status >= 200 && result.status < 300) return;
+      if (result && result.status >= 400 && result.status < 500 && result.status !== 429) return; // refused: retrying will not help
+      const delay = retryDelaysMs[attempt - 1];
+      if (delay !== undefined) await sleep(delay);
+    }
+  }
+
+  private async attempt(
+    name: CallbackName,
+    payload: object,
+    attempt: number,
+  ): Promise<{ status: number; body: unknown } | undefined> {
+    const url = this.transport.url(name);
+    try {
+      const result = await Promise.race([
+        this.transport.send(name, payload),
+        sleep(callTimeoutMs).then(() => {
+          throw new Error(`no answer within ${callTimeoutMs / 1000} s`);
+        }),
+      ]);
+      this.ledger.append('callback', { name, url, attempt, status: result.status, payload });
+      return result;
+    } catch (error) {
+      this.ledger.append('callback', {
+        name,
+        url,
+        attempt,
+        error: error instanceof Error ? error.message : String(error),
+        payload,
+      });
+      return undefined;
+    }
+  }
+}

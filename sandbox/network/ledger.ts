@@ -1,0 +1,47 @@
+/**
+ * A sandbox's ledger: every push, tokenisation, callback and injected fault it performed, in order,
+ * appended to a JSON-lines file (so a restarted sandbox remembers its receipts and tokens) and readable
+ * over HTTP. It never holds a card number: masked PANs and references only.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export interface LedgerEntry {
+  seq: number;
+  at: string;
+  kind: string;
+  [detail: string]: unknown;
+}
+
+export class Ledger {
+  private readonly entries: LedgerEntry[] = [];
+
+  private constructor(private readonly file: string | undefined) {}
+
+  /** A ledger kept in `file` (created if missing), or only in memory. */
+  static open(file?: string): Ledger {
+    const ledger = new Ledger(file);
+    if (file && existsSync(file)) {
+      for (const line of readFileSync(file, 'utf8').split('\n')) {
+        if (line.trim()) ledger.entries.push(JSON.parse(line) as LedgerEntry);
+      }
+    } else if (file) {
+      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    }
+    return ledger;
+  }
+
+  /** Records an entry; written to the file before this returns, so a reply never runs ahead of the ledger. */
+  append(kind: string, details: Record<string, unknown>, now: Date = new Date()): LedgerEntry {
+    const entry: LedgerEntry = { seq: this.entries.length + 1, at: now.toISOString(), kind, ...details };
+    if (this.file) appendFileSync(this.file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+    this.entries.push(entry);
+    return entry;
+  }
+
+  /** Entries matching every given field (e.g. `{ kind: 'push', requestId }`), oldest first. */
+  find(filter: Record<string, string | undefined> = {}): LedgerEntry[] {
+    const conditions = Object.entries(filter).filter(([, value]) => value !== undefined);
+    return this.entries.filter((entry) => conditions.every(([field, value]) => String(entry[field]) === value));
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * A sandbox network's memory, rebuilt from its ledger: the pushes already answered (for requestId
+ * idempotency), the receipts they issued and the tokens created from them. Card data appears only
+ * masked: the network keeps what it needs to show the card (last four digits, expiry), not the PAN.
+ */
+import type { Ledger, LedgerEntry } from './ledger.js';
+
+export interface PushedAccount {
+  receipt: string;
+  pushAccountId: string;
+  tokenRequestorId: string;
+  requestId: string;
+  /** BIN and last four, e.g. 520473******4792. */
+  maskedPan: string;
+  panSuffix: string;
+  expiryMonth: string;
+  expiryYear: string;
+  accountHolderName?: string;
+  issuedAt: string;
+  expiresAt: string;
+}
+
+export type TokenStatus = 'INACTIVE' | 'ACTIVE' | 'SUSPENDED' | 'DEACTIVATED';
+
+export interface Token {
+  tokenUniqueReference: string;
+  panUniqueReference: string;
+  receipt: string;
+  tokenRequestorId: string;
+  status: TokenStatus;
+  statusTimestamp: string;
+  tokenPanSuffix: string;
+  accountPanSuffix: string;
+}
+
+export interface AnsweredPush {
+  /** What identifies the request apart from its (freshly encrypted) payload. */
+  fingerprint: string;
+  response: unknown;
+}
+
+export class NetworkState {
+  private readonly pushes = new Map<string, AnsweredPush>();
+  private readonly receipts = new Map<string, PushedAccount>();
+  private readonly tokens = new Map<string, Token>();
+  /** Receipt -> the tokenisation it was used for (or the refusal it met). */
+  private readonly tokenisations = new Map<string, { requestId: string; response: unknown }>();
+
+  constructor(private readonly ledger: Ledger) {
+    for (const entry of ledger.find()) this.apply(entry);
+  }
+
+  answeredPush(requestId: string): AnsweredPush | undefined {
+    return this.pushes.get(requestId);
+  }
+
+  recordPush(details: {
+    requestId: string;
+    tokenRequestorId: string;
+    fingerprint: string;
+    response: unknown;
+    accounts: PushedAccount[];
+    declined: { pushAccountId: string; maskedPan?: string; reasonCode: string }[];
+  }): void {
+    this.apply(this.ledger.append('push', details));
+  }
+
+  receipt(receipt: string): PushedAccount | undefined {
+    return this.receipts.get(receipt);
+  }
+
+  /** Makes a receipt's validity end now (admin knob). */
+  expireReceipt(receipt: string, now: Date = new Date()): boolean {
+    if (!this.receipts.has(receipt)) return false;
+    this.apply(this.ledger.append('receipt.expired', { receipt, expiresAt: now.toISOString() }, now));
+    return true;
+  }
+
+  tokenisationOf(receipt: string): { requestId: string; response: unknown } | undefined {
+    return this.tokenisations.get(receipt);
+  }
+
+  recordTokenisation(details: {
+    requestId: string;
+    receipt: string;
+    response: unknown;
+    token?: Token;
+    decision: string;
+  }): void {
+    this.apply(this.ledger.append('tokenize', details));
+  }
+
+  token(tokenUniqueReference: string): Token | undefined {
+    return this.tokens.get(tokenUniqueReference);
+  }
+
+  recordTokenStatus(tokenUniqueReference: string, status: TokenStatus, reason: string, now: Date = new Date()): Token {
+    const entry = this.ledger.append(
+      'token.status',
+      { tokenUniqueReference, status, reason, statusTimestamp: now.toISOString() },
+      now,
+    );
+    this.apply(entry);
+    return this.tokens.get(tokenUniqueReference)!;
+  }
+
+  private apply(entry: LedgerEntry): void {
+    switch (entry.kind) {
+      case 'push': {
+        const push = entry as unknown as {
+          requestId: string;
+          fingerprint: string;
+          response: unknown;
+          accounts: PushedAccount[];
+        };
+        this.pushes.set(push.requestId, { fingerprint: push.fingerprint, response: push.response });
+        for (const account of push.accounts) this.receipts.set(account.receipt, account);
+        break;
+      }
+      case 'receipt.expired': {
+        const { receipt, expiresAt } = entry as unknown as { receipt: string; expiresAt: string };
+        const account = this.receipts.get(receipt);
+        if (account) this.receipts.set(receipt, { ...account, expiresAt });
+        break;
+      }
+      case 'tokenize': {
+        const tokenisation = entry as unknown as {
+          requestId: string;
+          receipt: string;
+          response: unknown;
+          token?: Token;
+        };
+        this.tokenisations.set(tokenisation.receipt, {
+          requestId: tokenisation.requestId,
+          response: tokenisation.response,
+        });
+        if (tokenisation.token) this.tokens.set(tokenisation.token.tokenUniqueReference, tokenisation.token);
+        break;
+      }
+      case 'token.status': {
+        const change = entry as unknown as {
+          tokenUniqueReference: string;
+          status: TokenStatus;
+          statusTimestamp: string;
+        };
+        const token = this.tokens.get(change.tokenUniqueReference);
+        if (token)
+          this.tokens.set(token.tokenUniqueReference, {
+            ...token,
+            status: change.status,
+            statusTimestamp: change.statusTimestamp,
+          });
+        break;
+      }
+    }
+  }
+}
+
+/** BIN (first six) and last four; the middle masked. */
+export function maskPan(pan: string): string {
+  return `${pan.slice(0, 6)}${'*'.repeat(Math.max(pan.length - 10, 0))}${pan.slice(-4)}`;
+}
+
+export function luhnValid(pan: string): boolean {
+  let sum = 0;
+  for (let index = 0; index < pan.length; index += 1) {
+    let digit = Number(pan[pan.length - 1 - index]);
+    if (index % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}

@@ -1,0 +1,159 @@
+/**
+ * What every sandbox server shares: the exact request body kept for signature checks, the fault knobs
+ * applied to the network's own API (latency, 5xx, 429 with Retry-After, calls never answered), the
+ * admin endpoints (`/sandbox/knobs`, `/sandbox/ledger`) and errors in the network's own envelope.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { mergeKnobs, KnobsSchema, type FaultKind, type Knobs } from '../knobs.js';
+import type { SandboxKeys } from '../keys.js';
+import type { Ledger } from './ledger.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body exactly as received: what request signatures cover. */
+    rawBody?: string;
+  }
+}
+
+export type GatewayReason = 'SERVICE_UNAVAILABLE' | 'RATE_LIMITED' | 'BAD_REQUEST' | 'NOT_FOUND' | 'UNAUTHORIZED';
+
+export interface SandboxAppOptions {
+  ledger: Ledger;
+  knobs: { current: Knobs };
+  /** The network's envelope for errors raised before its business logic (gateway, transport). */
+  gatewayError: (status: number, reason: GatewayReason, description: string) => unknown;
+  bodyLimit?: number;
+}
+
+/** What a network sandbox (MDES, VTS) is built from. */
+export interface NetworkSandboxOptions {
+  keys: SandboxKeys;
+  ledger: Ledger;
+  knobs: { current: Knobs };
+  tokenRequestorsBaseUrl: () => string;
+  issuerJwksUrl: () => string;
+  /** Where the network calls the issuer (authorizeService, notifyTokenUpdated) hang from. */
+  issuerCallbackBaseUrl: () => string;
+}
+
+export interface SandboxApp {
+  app: FastifyInstance;
+  /** Draws the fault (if any) for one call of the network's API; exposed for the tests of the knobs. */
+  drawFault(path: string): FaultKind | undefined;
+}
+
+export function createSandboxApp(options: SandboxAppOptions): SandboxApp {
+  const { ledger, knobs, gatewayError } = options;
+  // A call held by a "timeout" fault must not keep the server from closing.
+  const app = Fastify({ bodyLimit: options.bodyLimit ?? 256 * 1024, forceCloseConnections: true });
+
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    request.rawBody = text;
+    if (text === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text) as unknown);
+    } catch {
+      done(Object.assign(new Error('The body is not valid JSON'), { statusCode: 400 }));
+    }
+  });
+
+  // HTML forms (the token requestors' pages) post URL-encoded fields.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string;
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  const drawFault = (path: string): FaultKind | undefined => {
+    const { faults } = knobs.current;
+    if (faults.paths && !faults.paths.some((fragment) => path.includes(fragment))) return undefined;
+    const queued = faults.next.shift();
+    if (queued) return queued;
+    const roll = Math.random();
+    if (roll < faults.serverErrorRate) return '5xx';
+    if (roll < faults.serverErrorRate + faults.rateLimitRate) return '429';
+    if (roll < faults.serverErrorRate + faults.rateLimitRate + faults.timeoutRate) return 'timeout';
+    return undefined;
+  };
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url.startsWith('/sandbox/')) return;
+    const { latencyMs, faults } = knobs.current;
+    if (latencyMs > 0) await sleep(latencyMs);
+    const path = request.url.split('?')[0]!;
+    const fault = drawFault(path);
+    if (!fault) return;
+    ledger.append('fault', { fault, path });
+    if (fault === '5xx') {
+      return reply.code(503).send(gatewayError(503, 'SERVICE_UNAVAILABLE', 'The service is temporarily unavailable'));
+    }
+    if (fault === '429') {
+      return reply
+        .code(429)
+        .header('retry-after', String(faults.retryAfterSeconds))
+        .send(gatewayError(429, 'RATE_LIMITED', `Too many requests; retry after ${faults.retryAfterSeconds} s`));
+    }
+    holdWithoutAnswer(request, reply, faults.timeoutHoldMs);
+  });
+
+  app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
+    const status =
+      error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'sandbox error');
+    return reply
+      .code(status)
+      .send(
+        gatewayError(
+          status,
+          status === 500 ? 'SERVICE_UNAVAILABLE' : 'BAD_REQUEST',
+          status === 500 ? 'Internal error' : error.message,
+        ),
+      );
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(gatewayError(404, 'NOT_FOUND', `No resource ${request.method} ${request.url.split('?')[0]}`)),
+  );
+
+  app.get('/sandbox/knobs', () => knobs.current);
+  app.put('/sandbox/knobs', (request, reply) => {
+    const parsed = KnobsSchema.safeParse(request.body ?? {});
+    if (!parsed.success) return reply.code(400).send(knobsProblem(parsed.error.issues));
+    knobs.current = parsed.data;
+    return knobs.current;
+  });
+  app.patch('/sandbox/knobs', (request, reply) => {
+    if (typeof request.body !== 'object' || request.body === null || Array.isArray(request.body)) {
+      return reply.code(400).send(knobsProblem([{ path: [], message: 'expected a JSON object' }]));
+    }
+    const parsed = mergeKnobs(knobs.current, request.body as Record<string, unknown>);
+    if (!parsed.success) return reply.code(400).send(knobsProblem(parsed.error.issues));
+    knobs.current = parsed.data;
+    return knobs.current;
+  });
+  app.get('/sandbox/ledger', (request) => {
+    const filter = Object.fromEntries(
+      Object.entries(request.query as Record<string, unknown>).filter(
+        (entry): entry is [string, string] => typeof entry[1] === 'string',
+      ),
+    );
+    return { entries: ledger.find(filter) };
+  });
+
+  return { app, drawFault };
+}
+
+function knobsProblem(issues: readonly { path: readonly PropertyKey[]; message: string }[]): object {
+  return {
+    type: 'about:blank',
+    title: 'Invalid knobs',
+    status: 400,
+    detail: issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`).join('; '),
+  };
+}
+
+function holdWithoutAnswer(request: FastifyRequest, reply: FastifyReply, holdMs: number): void {
+  reply.hijack();
+  const timer = setTimeout(() => request.raw.socket.destroy(), holdMs);
+  request.raw.socket.once('close', () => clearTimeout(timer));
+}

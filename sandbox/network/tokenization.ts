@@ -1,0 +1,128 @@
+/**
+ * What a network does when a token requestor tokenises with a push receipt: check the receipt (known,
+ * for this token requestor, unexpired, unused), ask the issuer (`authorizeService`), create the token and
+ * tell the issuer (`notifyTokenUpdated`). The same for MDES and VTS; only the wire formats differ.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Knobs } from '../knobs.js';
+import type { IssuerCallbacks, IssuerDecision } from './issuer-callbacks.js';
+import type { NetworkState, PushedAccount, Token, TokenStatus } from './network-state.js';
+
+export type TokenisationRefusal =
+  'UNKNOWN_RECEIPT' | 'RECEIPT_EXPIRED' | 'WRONG_TOKEN_REQUESTOR' | 'RECEIPT_ALREADY_USED';
+
+export type TokenisationResult =
+  | { outcome: 'refused'; reason: TokenisationRefusal; description: string }
+  | { outcome: 'decided'; decision: IssuerDecision; account: PushedAccount; token?: Token; standIn?: string };
+
+export interface TokenisationDeps {
+  network: 'mdes' | 'vts';
+  state: NetworkState;
+  knobs: { current: Knobs };
+  callbacks: IssuerCallbacks;
+  /** The issuer-facing shape of a token notification, per network. */
+  tokenNotification(token: Token, account: PushedAccount): object;
+}
+
+export async function tokeniseWithReceipt(
+  deps: TokenisationDeps,
+  request: { requestId: string; tokenRequestorId: string; receipt: string },
+  now: Date = new Date(),
+): Promise<TokenisationResult> {
+  const { state } = deps;
+  const account = state.receipt(request.receipt);
+  if (!account) return refused('UNKNOWN_RECEIPT', 'No push account receipt with this value was issued');
+  const earlier = state.tokenisationOf(request.receipt);
+  if (earlier) {
+    // The same tokenisation asked again gets the same answer; another one is refused.
+    if (earlier.requestId === request.requestId) return earlier.response as TokenisationResult;
+    return refused('RECEIPT_ALREADY_USED', 'This push account receipt was already used to tokenise');
+  }
+  if (account.tokenRequestorId !== request.tokenRequestorId) {
+    return refused('WRONG_TOKEN_REQUESTOR', `This receipt was issued for token requestor ${account.tokenRequestorId}`);
+  }
+  if (now.getTime() >= Date.parse(account.expiresAt)) {
+    return refused(
+      'RECEIPT_EXPIRED',
+      `This push account receipt expired at ${account.expiresAt}; the issuer must push the card again`,
+    );
+  }
+
+  const correlationId = randomBytes(16).toString('hex');
+  const authorization = await deps.callbacks.authorizeService({
+    correlationId,
+    requestId: request.requestId,
+    tokenRequestorId: account.tokenRequestorId,
+    pushAccountReceipt: account.receipt,
+    pushAccountId: account.pushAccountId,
+    tokenType: 'CLOUD',
+    accountPanSuffix: account.panSuffix,
+    activeTokenCount: 0,
+    walletProviderDecisioningInfo: { recommendedDecision: 'APPROVED', deviceScore: '5', accountScore: '5' },
+  });
+  const decision = deps.knobs.current.declines.tokenisation ? 'DECLINED' : authorization.decision;
+  let token: Token | undefined;
+  if (decision === 'APPROVED') token = newToken(deps.network, account, 'ACTIVE', now);
+  const result: TokenisationResult = {
+    outcome: 'decided',
+    decision,
+    account,
+    ...(token && { token }),
+    ...(authorization.standIn && { standIn: authorization.standIn }),
+  };
+  state.recordTokenisation({
+    requestId: request.requestId,
+    receipt: account.receipt,
+    response: result,
+    decision,
+    ...(token && { token }),
+  });
+  if (token) {
+    const notifications = [deps.tokenNotification(token, account)];
+    if (deps.knobs.current.notifications.outOfOrder) {
+      // A stale event (the token's creation, before activation) arriving after the newer one.
+      const stale = {
+        ...token,
+        status: 'INACTIVE' as TokenStatus,
+        statusTimestamp: new Date(now.getTime() - 1_000).toISOString(),
+      };
+      notifications.push(deps.tokenNotification(stale, account));
+    }
+    deps.callbacks.notifyTokenUpdated(notifications);
+  }
+  return result;
+}
+
+function refused(reason: TokenisationRefusal, description: string): TokenisationResult {
+  return { outcome: 'refused', reason, description };
+}
+
+function newToken(network: 'mdes' | 'vts', account: PushedAccount, status: TokenStatus, now: Date): Token {
+  const reference = (prefix: string): string => `${prefix}${randomBytes(16).toString('hex').toUpperCase()}`;
+  return {
+    tokenUniqueReference: network === 'mdes' ? reference('DWSPMC00000000') : randomBytes(16).toString('hex'),
+    panUniqueReference:
+      network === 'mdes' ? reference('FWSPMC00000000') : `V${randomBytes(14).toString('hex').toUpperCase()}`,
+    receipt: account.receipt,
+    tokenRequestorId: account.tokenRequestorId,
+    status,
+    statusTimestamp: now.toISOString(),
+    tokenPanSuffix: String(randomInt(0, 10_000)).padStart(4, '0'),
+    accountPanSuffix: account.panSuffix,
+  };
+}
+
+/** A later lifecycle change of a token (suspend, resume, delete), told to the issuer. */
+export function changeTokenStatus(
+  deps: TokenisationDeps,
+  tokenUniqueReference: string,
+  status: TokenStatus,
+  reason: string,
+): Token | undefined {
+  const token = deps.state.token(tokenUniqueReference);
+  if (!token) return undefined;
+  const updated = deps.state.recordTokenStatus(tokenUniqueReference, status, reason);
+  const account = deps.state.receipt(updated.receipt)!;
+  deps.callbacks.notifyTokenUpdated([deps.tokenNotification(updated, account)]);
+  return updated;
+}

@@ -1,0 +1,110 @@
+/**
+ * The whole sandbox in one process: MDES, VTS and the token requestors, each on its own listener with
+ * its own ledger and knobs, sharing one key folder. Used by `npm start`, by `npm run sandbox` (alone)
+ * and by the tests (in process, on free ports).
+ */
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { createMdesSandbox } from './mdes/server.js';
+import { KnobsSchema, type Knobs, type KnobsInput } from './knobs.js';
+import { openSandboxKeys, writeIssuerCredentials, type SandboxKeys } from './keys.js';
+import { Ledger } from './network/ledger.js';
+import { createTokenRequestorSandbox } from './token-requestors/server.js';
+import { createVtsSandbox } from './vts/server.js';
+
+export type SandboxName = 'mdes' | 'vts' | 'tokenRequestors';
+
+export interface SandboxOptions {
+  /** Keys, the issuer's credentials document and the ledgers live here. */
+  dataDir: string;
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  ports?: Partial<Record<SandboxName, number>>;
+  /** The issuer's API, e.g. http://127.0.0.1:3000: its JWKS and callback endpoints hang from it by default. */
+  issuerBaseUrl: string;
+  issuerJwksUrl?: string;
+  mdesCallbackBaseUrl?: string;
+  vtsCallbackBaseUrl?: string;
+  knobs?: Partial<Record<SandboxName, KnobsInput>>;
+  /** Keep the ledgers in files (the default), so a restarted sandbox remembers its receipts and tokens. */
+  persistLedgers?: boolean;
+}
+
+export interface RunningSandbox {
+  urls: Record<SandboxName, string>;
+  credentialsFile: string;
+  keys: SandboxKeys;
+  /** Waits until the notifications under way to the issuer are delivered (or given up). */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+  const host = options.host ?? '127.0.0.1';
+  const keys = await openSandboxKeys(options.dataDir);
+  const urls: Record<SandboxName, string> = { mdes: '', vts: '', tokenRequestors: '' };
+  const ledger = (name: SandboxName): Ledger =>
+    Ledger.open(options.persistLedgers === false ? undefined : path.join(options.dataDir, `ledger-${name}.jsonl`));
+  const knobs = (name: SandboxName): { current: Knobs } => ({
+    current: KnobsSchema.parse(options.knobs?.[name] ?? {}),
+  });
+  const issuer = options.issuerBaseUrl.replace(/\/$/, '');
+
+  const mdes = createMdesSandbox({
+    keys,
+    ledger: ledger('mdes'),
+    knobs: knobs('mdes'),
+    tokenRequestorsBaseUrl: () => urls.tokenRequestors,
+    issuerJwksUrl: () => options.issuerJwksUrl ?? `${issuer}/.well-known/jwks.json`,
+    issuerCallbackBaseUrl: () => options.mdesCallbackBaseUrl ?? `${issuer}/networks/mdes`,
+  });
+  const vts = createVtsSandbox({
+    keys,
+    ledger: ledger('vts'),
+    knobs: knobs('vts'),
+    tokenRequestorsBaseUrl: () => urls.tokenRequestors,
+    issuerJwksUrl: () => options.issuerJwksUrl ?? `${issuer}/.well-known/jwks.json`,
+    issuerCallbackBaseUrl: () => options.vtsCallbackBaseUrl ?? `${issuer}/networks/vts`,
+  });
+  const tokenRequestors = createTokenRequestorSandbox({
+    ledger: ledger('tokenRequestors'),
+    knobs: knobs('tokenRequestors'),
+    mdesBaseUrl: () => urls.mdes,
+    vtsBaseUrl: () => urls.vts,
+  });
+
+  const apps: [SandboxName, FastifyInstance][] = [
+    ['mdes', mdes.app],
+    ['vts', vts.app],
+    ['tokenRequestors', tokenRequestors.app],
+  ];
+  const listening: FastifyInstance[] = [];
+  try {
+    for (const [name, app] of apps) {
+      urls[name] = await app.listen({ host, port: options.ports?.[name] ?? 0 });
+      listening.push(app);
+    }
+  } catch (error) {
+    await Promise.all(listening.map((app) => app.close()));
+    const code = (error as NodeJS.ErrnoException).code;
+    throw code === 'EADDRINUSE' ? new Error(`A sandbox port is in use (${(error as Error).message})`) : error;
+  }
+  const credentialsFile = await writeIssuerCredentials(options.dataDir, keys, {
+    mdesBaseUrl: urls.mdes,
+    vtsBaseUrl: urls.vts,
+  });
+
+  const settle = async (): Promise<void> => {
+    await Promise.all([mdes.callbacks.idle(), vts.callbacks.idle()]);
+  };
+  return {
+    urls,
+    credentialsFile,
+    keys,
+    settle,
+    async close() {
+      await Promise.all(apps.map(([, app]) => app.close()));
+      await settle();
+    },
+  };
+}

@@ -1,0 +1,301 @@
+/**
+ * The token requestors (wallets and a merchant): they receive the consumer's redirect from the issuer
+ * with the push receipts (a real web page for WEB, and the same page stands in for the ANDROID / IOS
+ * apps), check the network's signature over them, and tokenise with the network over HTTP when the
+ * consumer confirms; then they send the consumer back to the issuer's callback URL.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
+import { z } from 'zod';
+import type { Knobs } from '../knobs.js';
+import type { Ledger } from '../network/ledger.js';
+import { createSandboxApp } from '../network/sandbox-app.js';
+import { mdesPaths } from '../mdes/server.js';
+import { vtsPaths } from '../vts/server.js';
+import { findTokenRequestor, type TokenRequestorProfile } from './catalogue.js';
+import { logoSvg } from './logos.js';
+import { escapeHtml, page } from './pages.js';
+
+export interface TokenRequestorSandboxOptions {
+  ledger: Ledger;
+  knobs: { current: Knobs };
+  mdesBaseUrl: () => string;
+  vtsBaseUrl: () => string;
+}
+
+const Redirect = z.object({
+  pushAccountReceipts: z
+    .string()
+    .min(1, 'pushAccountReceipts is missing')
+    .transform((value) => value.split(','))
+    .pipe(z.array(z.string().regex(/^(MCC|DMC|MSI|PVL|VTS)-[0-9a-f-]{36}$/, 'not a push account receipt')).max(5)),
+  callbackURL: z.url().optional(),
+  /** MDES's JWS over the receipts and signature data; Visa pushes carry none. */
+  signature: z.string().optional(),
+  completeWebsiteActivation: z.string().optional(),
+  accountHolderDataSupplied: z.string().optional(),
+  locale: z.string().optional(),
+});
+type Redirect = z.infer<typeof Redirect>;
+
+export interface TokenisationOutcome {
+  pushAccountReceipt: string;
+  status: 'ACTIVE' | 'DECLINED' | 'PENDING' | 'REFUSED' | 'NETWORK_ERROR';
+  maskedCard?: string;
+  tokenUniqueReference?: string;
+  reason?: string;
+}
+
+const networkOf = (receipt: string): 'mdes' | 'vts' => (receipt.startsWith('VTS-') ? 'vts' : 'mdes');
+
+export function createTokenRequestorSandbox(options: TokenRequestorSandboxOptions) {
+  const { ledger, knobs } = options;
+  const { app } = createSandboxApp({
+    ledger,
+    knobs,
+    gatewayError: (status, reason, description) => ({ status, title: reason, detail: description }),
+  });
+
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header(
+      'content-security-policy',
+      "default-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; form-action *",
+    );
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+  });
+
+  const profileOf = (request: FastifyRequest, reply: FastifyReply): TokenRequestorProfile | undefined => {
+    const profile = findTokenRequestor((request.params as { tokenRequestorId: string }).tokenRequestorId);
+    if (!profile) void reply.code(404).type('text/html').send(page('Not found', '<p>No such token requestor.</p>'));
+    return profile;
+  };
+
+  app.get('/tr/:tokenRequestorId/logo.svg', (request, reply) => {
+    const profile = profileOf(request, reply);
+    if (!profile) return reply;
+    return reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(logoSvg(profile.logo));
+  });
+
+  /** The consumer arrives from the issuer's app or site. */
+  app.get('/tr/:tokenRequestorId/push/:platform', async (request, reply) => {
+    const profile = profileOf(request, reply);
+    if (!profile) return reply;
+    const platform = (request.params as { platform: string }).platform.toUpperCase();
+    const redirect = Redirect.safeParse(request.query);
+    if (!redirect.success) {
+      const problem = redirect.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+      return reply
+        .code(400)
+        .type('text/html')
+        .send(page('This link is not valid', `<p>${escapeHtml(problem)}</p>`));
+    }
+    const checked = await checkSignature(redirect.data);
+    ledger.append('redirect.received', {
+      tokenRequestorId: profile.tokenRequestorId,
+      platform,
+      pushAccountReceipts: redirect.data.pushAccountReceipts,
+      signature: checked ?? 'valid',
+    });
+    if (checked) {
+      return reply
+        .code(400)
+        .type('text/html')
+        .send(page('This link is not valid', `<p>${escapeHtml(checked)}</p>`));
+    }
+    const fields = Object.entries({ ...(request.query as Record<string, string>) })
+      .filter(([name]) => ['pushAccountReceipts', 'callbackURL'].includes(name))
+      .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+      .join('');
+    const count = redirect.data.pushAccountReceipts.length;
+    return reply.type('text/html').send(
+      page(
+        `Add your card to ${profile.consumerFacingEntityName}`,
+        `<img src="/tr/${profile.tokenRequestorId}/logo.svg" alt="${escapeHtml(profile.name)} logo" width="96" height="96">
+         <p>Your bank is sending ${count === 1 ? 'a card' : `${count} cards`} to ${escapeHtml(profile.name)}.</p>
+         <form method="post" action="/tr/${profile.tokenRequestorId}/complete">${fields}
+           <button type="submit">Add ${count === 1 ? 'card' : 'cards'}</button>
+         </form>`,
+      ),
+    );
+  });
+
+  /** The consumer confirms: tokenise each receipt with its network. */
+  app.post('/tr/:tokenRequestorId/complete', async (request, reply) => {
+    const profile = profileOf(request, reply);
+    if (!profile) return reply;
+    const wantsJson = request.headers['content-type']?.startsWith('application/json') === true;
+    const redirect = Redirect.safeParse(request.body ?? {});
+    if (!redirect.success) {
+      const problem = redirect.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+      return wantsJson
+        ? reply.code(400).send({ title: 'Invalid request', status: 400, detail: problem })
+        : reply
+            .code(400)
+            .type('text/html')
+            .send(page('This request is not valid', `<p>${escapeHtml(problem)}</p>`));
+    }
+    const outcomes = knobs.current.tokenRequestors.neverComplete.includes(profile.tokenRequestorId)
+      ? redirect.data.pushAccountReceipts.map((receipt): TokenisationOutcome => {
+          ledger.append('tokenize.withheld', {
+            tokenRequestorId: profile.tokenRequestorId,
+            pushAccountReceipt: receipt,
+          });
+          return {
+            pushAccountReceipt: receipt,
+            status: 'PENDING',
+            reason: 'The token requestor never completes (sandbox knob)',
+          };
+        })
+      : await Promise.all(redirect.data.pushAccountReceipts.map((receipt) => tokenise(profile, receipt)));
+    if (wantsJson) return { tokenRequestorId: profile.tokenRequestorId, outcomes };
+    const back = redirect.data.callbackURL ? withStatus(redirect.data.callbackURL, outcomes) : undefined;
+    return reply
+      .type('text/html')
+      .send(
+        page(
+          outcomes.every((outcome) => outcome.status === 'ACTIVE')
+            ? `Added to ${profile.consumerFacingEntityName}`
+            : 'Not everything was added',
+          `<ul>${outcomes
+            .map(
+              (outcome) =>
+                `<li>${escapeHtml(outcome.maskedCard ?? 'Card')}: ${escapeHtml(outcome.status)}${outcome.reason ? ` (${escapeHtml(outcome.reason)})` : ''}</li>`,
+            )
+            .join('')}</ul>${back ? `<p><a href="${escapeHtml(back)}">Back to your bank</a></p>` : ''}`,
+        ),
+      );
+  });
+
+  async function tokenise(profile: TokenRequestorProfile, receipt: string): Promise<TokenisationOutcome> {
+    const network = networkOf(receipt);
+    const requestId = randomUUID();
+    const [url, body] =
+      network === 'mdes'
+        ? [
+            `${options.mdesBaseUrl()}${mdesPaths.tokenize}`,
+            {
+              requestId,
+              tokenRequestorId: profile.tokenRequestorId,
+              tokenType: 'CLOUD',
+              fundingAccountInfo: { pushAccountReceipt: receipt },
+            },
+          ]
+        : [
+            `${options.vtsBaseUrl()}${vtsPaths.provisionedTokens}`,
+            { clientReferenceID: requestId, tokenRequestorID: profile.tokenRequestorId, pushReceipt: receipt },
+          ];
+    ledger.append('tokenize.requested', {
+      tokenRequestorId: profile.tokenRequestorId,
+      network,
+      requestId,
+      pushAccountReceipt: receipt,
+    });
+    let outcome: TokenisationOutcome;
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(30_000),
+      });
+      outcome = readTokenisation(network, receipt, response.status, (await response.json()) as Record<string, unknown>);
+    } catch (error) {
+      outcome = {
+        pushAccountReceipt: receipt,
+        status: 'NETWORK_ERROR',
+        reason: error instanceof Error ? error.message : String(error),
+      };
+    }
+    ledger.append('tokenize.result', { tokenRequestorId: profile.tokenRequestorId, network, requestId, ...outcome });
+    return outcome;
+  }
+
+  let mdesKeys: { jwks: JSONWebKeySet; fetchedAt: number } | undefined;
+  /** Undefined when the redirect is authentic; otherwise why not. */
+  async function checkSignature(redirect: Redirect): Promise<string | undefined> {
+    if (redirect.pushAccountReceipts.every((receipt) => networkOf(receipt) === 'vts')) return undefined;
+    if (!redirect.signature) return 'The redirect carries no signature from Mastercard';
+    try {
+      if (!mdesKeys || Date.now() - mdesKeys.fetchedAt > 60_000) {
+        const response = await fetch(`${options.mdesBaseUrl()}/sandbox/jwks.json`, {
+          signal: AbortSignal.timeout(5_000),
+        });
+        mdesKeys = { jwks: (await response.json()) as JSONWebKeySet, fetchedAt: Date.now() };
+      }
+      const { payload } = await compactVerify(redirect.signature, createLocalJWKSet(mdesKeys.jwks), {
+        algorithms: ['RS256'],
+      });
+      const signed = JSON.parse(new TextDecoder().decode(payload)) as {
+        pushAccountReceipts?: string[];
+        callbackURL?: string | null;
+      };
+      const receipts = redirect.pushAccountReceipts.filter((receipt) => networkOf(receipt) === 'mdes');
+      if (!receipts.every((receipt) => signed.pushAccountReceipts?.includes(receipt))) {
+        return 'The receipts are not the ones Mastercard signed';
+      }
+      if ((signed.callbackURL ?? undefined) !== redirect.callbackURL)
+        return 'The callback URL is not the one Mastercard signed';
+      return undefined;
+    } catch {
+      return "Mastercard's signature over the receipts does not verify";
+    }
+  }
+
+  return { app };
+}
+
+function readTokenisation(
+  network: 'mdes' | 'vts',
+  receipt: string,
+  status: number,
+  body: Record<string, unknown>,
+): TokenisationOutcome {
+  if (network === 'mdes') {
+    const errors = body.errors as { reasonCode: string; description: string }[] | undefined;
+    if (status !== 200 || errors) {
+      return {
+        pushAccountReceipt: receipt,
+        status: 'REFUSED',
+        reason: errors?.[0] ? `${errors[0].reasonCode}: ${errors[0].description}` : `HTTP ${status}`,
+      };
+    }
+    const info = body.tokenInfo as { accountPanSuffix: string };
+    return {
+      pushAccountReceipt: receipt,
+      status: body.decision === 'APPROVED' ? 'ACTIVE' : 'DECLINED',
+      maskedCard: `Mastercard •••• ${info.accountPanSuffix}`,
+      ...(typeof body.tokenUniqueReference === 'string' && { tokenUniqueReference: body.tokenUniqueReference }),
+      ...(typeof body.decisionReason === 'string' && { reason: body.decisionReason }),
+    };
+  }
+  const error = body.errorResponse as { reason: string; message: string } | undefined;
+  if (status !== 200 || error) {
+    return {
+      pushAccountReceipt: receipt,
+      status: 'REFUSED',
+      reason: error ? `${error.reason}: ${error.message}` : `HTTP ${status}`,
+    };
+  }
+  const instrument = body.paymentInstrument as { last4: string };
+  return {
+    pushAccountReceipt: receipt,
+    status: body.decision === 'APPROVED' ? 'ACTIVE' : 'DECLINED',
+    maskedCard: `Visa •••• ${instrument.last4}`,
+    ...(typeof body.vProvisionedTokenID === 'string' && { tokenUniqueReference: body.vProvisionedTokenID }),
+    ...(typeof body.decisionReason === 'string' && { reason: body.decisionReason }),
+  };
+}
+
+/** The issuer's callback URL with the outcome, so its page can say what happened. */
+function withStatus(callbackUrl: string, outcomes: TokenisationOutcome[]): string {
+  const url = new URL(callbackUrl);
+  url.searchParams.set(
+    'status',
+    outcomes.every((outcome) => outcome.status === 'ACTIVE')
+      ? 'COMPLETED'
+      : outcomes.map((outcome) => outcome.status).join(','),
+  );
+  return url.toString();
+}

@@ -1,0 +1,415 @@
+/**
+ * The VTS-style sandbox: issuer push provisioning with `x-pay-token` request authentication and an
+ * `apikey`, `encPaymentInstrument` as a JWE (shared-secret A256GCMKW or RSA-OAEP-256), Visa's error
+ * envelope, the tokenisation a token requestor asks for with a push receipt, and Visa's notifications
+ * to the issuer: a JWS (PS256, cty JWE) around a JWE encrypted with the issuer's shared secret.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CompactSign } from 'jose';
+import { z } from 'zod';
+import { vtsRsaJwe, vtsSharedSecretJwe } from '../../activities/crypto/encryption/profiles.js';
+import { verifyXPayToken } from '../../activities/networks/vts/x-pay-token.js';
+import { CryptoFailure } from '../../domain/crypto-failure.js';
+import { proofAudiences } from '../keys.js';
+import { checkPushedCard } from '../network/card-checks.js';
+import { IssuerCallbacks, type CallbackTransport } from '../network/issuer-callbacks.js';
+import { IssuerProofVerifier } from '../network/issuer-proofs.js';
+import { maskPan, NetworkState, type PushedAccount, type Token } from '../network/network-state.js';
+import { createSandboxApp, type NetworkSandboxOptions, type GatewayReason } from '../network/sandbox-app.js';
+import { registerScenarioRoutes } from '../network/scenario-routes.js';
+import { tokeniseWithReceipt, type TokenisationDeps } from '../network/tokenization.js';
+import { availablePushMethods, findTokenRequestor, tokenRequestors } from '../token-requestors/catalogue.js';
+
+export type VtsSandboxOptions = NetworkSandboxOptions;
+
+export const vtsPaths = {
+  tokenRequestors: '/vts/v1/tokenRequestors',
+  pushProvisionedCards: '/vts/v1/pushProvisionedCards',
+  provisionedTokens: '/vts/v1/provisionedTokens',
+} as const;
+
+const gatewayReasons: Record<GatewayReason, string> = {
+  SERVICE_UNAVAILABLE: 'serviceUnavailable',
+  RATE_LIMITED: 'rateLimitExceeded',
+  BAD_REQUEST: 'invalidParameter',
+  NOT_FOUND: 'notFound',
+  UNAUTHORIZED: 'unauthorized',
+};
+
+/** Visa's error envelope. */
+export function visaError(status: number, reason: string, message: string, location?: string): object {
+  return {
+    errorResponse: {
+      status,
+      message,
+      reason: gatewayReasons[reason as GatewayReason] ?? reason,
+      ...(location && { details: [{ location }] }),
+    },
+  };
+}
+
+const PushRequest = z.object({
+  clientReferenceID: z.string().min(1).max(64),
+  tokenRequestorID: z.string().regex(/^\d{11}$/, 'a token requestor id is 11 digits'),
+  panSource: z.literal('ISSUER_PUSH_PROVISION'),
+  receiptValidityMinutes: z.number().int().default(15),
+  callbackURL: z.url().max(256).optional(),
+  cards: z
+    .array(
+      z.object({
+        clientCardID: z.string().min(1).max(36),
+        encPaymentInstrument: z.string().min(1),
+        issuerAuthenticationProof: z.string().min(1),
+      }),
+    )
+    .min(1)
+    .max(5),
+});
+
+const PaymentInstrument = z.object({
+  accountNumber: z.string().regex(/^\d{13,19}$/, 'an account number is 13-19 digits'),
+  name: z.string().max(256).optional(),
+  expirationDate: z.object({
+    month: z.string().regex(/^(0[1-9]|1[0-2])$/, 'month is MM'),
+    year: z.string().regex(/^\d{4}$/, 'year is YYYY'),
+  }),
+  billingAddress: z.looseObject({}).optional(),
+  provider: z.object({
+    intent: z.enum(['PUSH_PROV_ONFILE', 'PUSH_PROV_MOBILE', 'PUSH_PROV_WEB']),
+    clientWalletProvider: z.string().min(1),
+    clientWalletAccountID: z.string().min(1).optional(),
+    clientDeviceID: z.string().min(1).optional(),
+    clientAppID: z.string().min(1),
+  }),
+});
+
+const ProvisionRequest = z.object({
+  clientReferenceID: z.string().min(1).max(64),
+  tokenRequestorID: z.string().regex(/^\d{11}$/),
+  pushReceipt: z.string().min(1).max(64),
+});
+
+function parameterError(error: z.ZodError, prefix = ''): object {
+  const issue = error.issues[0]!;
+  const location = prefix + issue.path.map(String).join('.');
+  return visaError(400, 'invalidParameter', `${location || 'body'}: ${issue.message}`, location || 'body');
+}
+
+export function createVtsSandbox(options: VtsSandboxOptions) {
+  const { keys, ledger, knobs } = options;
+  const { app } = createSandboxApp({
+    ledger,
+    knobs,
+    gatewayError: (status, reason, message) => visaError(status, reason, message),
+  });
+  const state = new NetworkState(ledger);
+  const proofs = new IssuerProofVerifier({
+    jwksUrl: options.issuerJwksUrl,
+    issuer: keys.issuerId,
+    audience: proofAudiences.vts,
+  });
+  const issuerParty = { apiKey: keys.vts.issuerApiKey, sharedSecret: keys.vts.issuerSharedSecret };
+
+  const transport: CallbackTransport = {
+    url: (name) => `${options.issuerCallbackBaseUrl()}/${name}`,
+    async send(name, payload) {
+      // Visa's notifications: the JSON encrypted for the issuer (shared secret), then signed by Visa.
+      const jwe = await vtsSharedSecretJwe.encrypt(payload, issuerParty);
+      const jws = await new CompactSign(new TextEncoder().encode(jwe))
+        .setProtectedHeader({
+          alg: 'PS256',
+          kid: keys.vts.signing.kid,
+          cty: 'JWE',
+          typ: 'JOSE',
+          iat: Math.floor(Date.now() / 1000),
+        })
+        .sign(keys.vts.signing.privateKey);
+      const response = await fetch(transport.url(name), {
+        method: 'POST',
+        headers: { 'content-type': 'application/jose', 'x-request-id': randomUUID() },
+        body: jws,
+        signal: AbortSignal.timeout(10_000),
+      });
+      const text = await response.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text) as unknown;
+      } catch {
+        // not JSON: kept as text for the ledger
+      }
+      return { status: response.status, body };
+    },
+  };
+  const callbacks = new IssuerCallbacks(ledger, knobs, transport);
+  const tokenisation: TokenisationDeps = {
+    network: 'vts',
+    state,
+    knobs,
+    callbacks,
+    tokenNotification: (token: Token) => ({
+      eventType: 'TOKEN_STATUS_UPDATED',
+      vProvisionedTokenID: token.tokenUniqueReference,
+      paymentAccountReference: token.panUniqueReference,
+      tokenRequestorID: token.tokenRequestorId,
+      pushReceipt: token.receipt,
+      tokenStatus: token.status,
+      statusTimestamp: token.statusTimestamp,
+    }),
+  };
+
+  async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    const [path, query = ''] = request.url.split('?') as [string, string?];
+    const apiKey = new URLSearchParams(query).get('apikey');
+    if (apiKey !== keys.vts.issuerApiKey) {
+      await reply
+        .code(401)
+        .send(
+          visaError(401, 'invalidApiKey', apiKey ? 'The apikey is not known' : 'The apikey query parameter is missing'),
+        );
+      return false;
+    }
+    try {
+      verifyXPayToken(
+        request.headers['x-pay-token'] as string | undefined,
+        { resourcePath: path.slice(1), queryString: query, body: request.rawBody ?? '' },
+        [keys.vts.issuerSharedSecret],
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof CryptoFailure)) throw error;
+      await reply.code(401).send(visaError(401, 'invalidXPayToken', `${error.code}: ${error.message}`, 'x-pay-token'));
+      return false;
+    }
+  }
+
+  app.get(vtsPaths.tokenRequestors, async (request, reply) => {
+    if (!(await authenticate(request, reply))) return reply;
+    return {
+      tokenRequestors: tokenRequestors
+        .filter((profile) =>
+          profile.enabledAccountRanges.some((range) => range.startsWith('4') || '4'.startsWith(range)),
+        )
+        .map((profile) => ({
+          tokenRequestorID: profile.tokenRequestorId,
+          name: profile.name,
+          consumerFacingEntityName: profile.consumerFacingEntityName,
+          tokenRequestorType: profile.tokenRequestorType,
+          imageAssetId: profile.imageAssetId,
+          supportedPushMethods: profile.supportedPushMethods,
+          availablePushMethods: availablePushMethods(profile, options.tokenRequestorsBaseUrl()),
+          supportsMultiplePushedCards: profile.supportsMultiplePushedCards,
+          supportedAccountHolderData: profile.supportedAccountHolderData,
+        })),
+    };
+  });
+
+  app.post(vtsPaths.pushProvisionedCards, async (request, reply) => {
+    if (!(await authenticate(request, reply))) return reply;
+    const parsed = PushRequest.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send(parameterError(parsed.error));
+    const push = parsed.data;
+    if (push.receiptValidityMinutes < 5 || push.receiptValidityMinutes > 15) {
+      return reply
+        .code(400)
+        .send(visaError(400, 'invalidParameter', 'receiptValidityMinutes must be 5 to 15', 'receiptValidityMinutes'));
+    }
+    const profile = findTokenRequestor(push.tokenRequestorID);
+    if (!profile) {
+      return reply
+        .code(400)
+        .send(
+          visaError(
+            400,
+            'invalidParameter',
+            `tokenRequestorID ${push.tokenRequestorID} is not known`,
+            'tokenRequestorID',
+          ),
+        );
+    }
+    const fingerprint = createHash('sha256')
+      .update(
+        JSON.stringify([
+          push.tokenRequestorID,
+          push.cards.map((card) => card.clientCardID),
+          push.receiptValidityMinutes,
+          push.callbackURL,
+        ]),
+      )
+      .digest('hex');
+    const answered = state.answeredPush(push.clientReferenceID);
+    if (answered) {
+      if (answered.fingerprint !== fingerprint) {
+        return reply
+          .code(409)
+          .send(
+            visaError(
+              409,
+              'duplicateRequest',
+              `clientReferenceID ${push.clientReferenceID} was already used for another push`,
+              'clientReferenceID',
+            ),
+          );
+      }
+      ledger.append('push.replayed', { requestId: push.clientReferenceID, tokenRequestorId: push.tokenRequestorID });
+      return answered.response;
+    }
+
+    // Decrypt every card before anything is issued: a cryptography error refuses the whole request.
+    const instruments: z.infer<typeof PaymentInstrument>[] = [];
+    for (const [index, card] of push.cards.entries()) {
+      let plaintext: unknown;
+      try {
+        plaintext = await decryptInstrument(card.encPaymentInstrument);
+      } catch (error) {
+        if (!(error instanceof CryptoFailure)) throw error;
+        return reply
+          .code(400)
+          .send(
+            visaError(
+              400,
+              'invalidEncryption',
+              `${error.code}: ${error.message}`,
+              `cards[${index}].encPaymentInstrument`,
+            ),
+          );
+      }
+      const instrument = PaymentInstrument.safeParse(plaintext);
+      if (!instrument.success)
+        return reply.code(400).send(parameterError(instrument.error, `cards[${index}].encPaymentInstrument.`));
+      instruments.push(instrument.data);
+    }
+
+    const now = new Date();
+    const lifetimeMs = (knobs.current.receipts.lifetimeSeconds ?? push.receiptValidityMinutes * 60) * 1000;
+    const issued: PushedAccount[] = [];
+    const declined: { pushAccountId: string; maskedPan?: string; reasonCode: string }[] = [];
+    const pushReceipts = [];
+    for (const [index, card] of push.cards.entries()) {
+      const instrument = instruments[index]!;
+      const refusal = checkPushedCard(
+        'vts',
+        {
+          pan: instrument.accountNumber,
+          expiryMonth: Number(instrument.expirationDate.month),
+          expiryYear: Number(instrument.expirationDate.year),
+        },
+        profile,
+        knobs.current,
+        now,
+      );
+      let error: object | undefined;
+      if (refusal) {
+        error = visaError(
+          422,
+          refusal.kind === 'invalid' ? 'invalidParameter' : 'cardNotEligible',
+          refusal.description,
+        );
+      } else {
+        try {
+          await proofs.verify(card.issuerAuthenticationProof, card.clientCardID);
+        } catch (failure) {
+          if (!(failure instanceof CryptoFailure)) throw failure;
+          error = visaError(
+            401,
+            'authenticationFailed',
+            `issuerAuthenticationProof ${failure.code}: ${failure.message}`,
+            'issuerAuthenticationProof',
+          );
+        }
+      }
+      if (error) {
+        declined.push({
+          pushAccountId: card.clientCardID,
+          maskedPan: maskPan(instrument.accountNumber),
+          reasonCode: refusal ? 'cardNotEligible' : 'authenticationFailed',
+        });
+        pushReceipts.push({ clientCardID: card.clientCardID, ...error });
+        continue;
+      }
+      const account: PushedAccount = {
+        receipt: `VTS-${randomUUID()}`,
+        pushAccountId: card.clientCardID,
+        tokenRequestorId: profile.tokenRequestorId,
+        requestId: push.clientReferenceID,
+        maskedPan: maskPan(instrument.accountNumber),
+        panSuffix: instrument.accountNumber.slice(-4),
+        expiryMonth: instrument.expirationDate.month,
+        expiryYear: instrument.expirationDate.year.slice(2),
+        ...(instrument.name && { accountHolderName: instrument.name }),
+        issuedAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + lifetimeMs).toISOString(),
+      };
+      issued.push(account);
+      pushReceipts.push({
+        clientCardID: card.clientCardID,
+        pushReceipt: account.receipt,
+        receiptExpiresAt: account.expiresAt,
+      });
+    }
+    const response = {
+      clientReferenceID: push.clientReferenceID,
+      pushReceipts,
+      availablePushMethods: availablePushMethods(profile, options.tokenRequestorsBaseUrl()),
+    };
+    state.recordPush({
+      requestId: push.clientReferenceID,
+      tokenRequestorId: push.tokenRequestorID,
+      fingerprint,
+      response,
+      accounts: issued,
+      declined,
+    });
+    return response;
+  });
+
+  app.post(vtsPaths.provisionedTokens, async (request, reply) => {
+    const parsed = ProvisionRequest.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send(parameterError(parsed.error));
+    const result = await tokeniseWithReceipt(tokenisation, {
+      requestId: parsed.data.clientReferenceID,
+      tokenRequestorId: parsed.data.tokenRequestorID,
+      receipt: parsed.data.pushReceipt,
+    });
+    if (result.outcome === 'refused') {
+      const reason = {
+        UNKNOWN_RECEIPT: 'invalidPushReceipt',
+        RECEIPT_EXPIRED: 'pushReceiptExpired',
+        WRONG_TOKEN_REQUESTOR: 'invalidPushReceipt',
+        RECEIPT_ALREADY_USED: 'pushReceiptAlreadyUsed',
+      }[result.reason];
+      return reply.code(400).send(visaError(400, reason, result.description, 'pushReceipt'));
+    }
+    return {
+      decision: result.decision,
+      ...(result.standIn && { decisionReason: result.standIn }),
+      ...(result.token && {
+        vProvisionedTokenID: result.token.tokenUniqueReference,
+        paymentAccountReference: result.token.panUniqueReference,
+        tokenInfo: { tokenStatus: result.token.status, last4: result.token.tokenPanSuffix },
+      }),
+      paymentInstrument: {
+        last4: result.account.panSuffix,
+        expirationDate: { month: result.account.expiryMonth, year: `20${result.account.expiryYear}` },
+      },
+    };
+  });
+
+  app.get('/sandbox/jwks.json', () => ({ keys: [keys.vts.signing.publicJwk] }));
+  registerScenarioRoutes(app, state, tokenisation);
+
+  /** Either channel: the header says which one the issuer used. */
+  async function decryptInstrument(jwe: string): Promise<unknown> {
+    let alg: unknown;
+    try {
+      alg = (JSON.parse(Buffer.from(jwe.split('.')[0] ?? '', 'base64url').toString()) as { alg?: unknown }).alg;
+    } catch {
+      alg = undefined;
+    }
+    return alg === 'RSA-OAEP-256'
+      ? vtsRsaJwe.decrypt(jwe, { ...keys.vts.encryption })
+      : vtsSharedSecretJwe.decrypt(jwe, issuerParty);
+  }
+
+  return { app, state, callbacks };
+}
