@@ -77,7 +77,7 @@ export type KnobsInput = z.input<typeof KnobsSchema>;
 
 export const defaultKnobs = (): Knobs => KnobsSchema.parse({});
 
-/** A partial change: each given section replaces those fields of the current knobs. */
+/** A partial change: each given section replaces those fields of the current knobs; a field set to null is unset. */
 export function mergeKnobs(current: Knobs, change: Record<string, unknown>): z.ZodSafeParseResult<Knobs> {
   const merged: Record<string, unknown> = { ...current };
   for (const [section, value] of Object.entries(change)) {
@@ -88,7 +88,7 @@ export function mergeKnobs(current: Knobs, change: Record<string, unknown>): z.Z
       !Array.isArray(before) &&
       typeof value === 'object' &&
       value !== null
-        ? { ...before, ...value }
+        ? Object.fromEntries(Object.entries({ ...before, ...value }).filter(([, field]) => field !== null))
         : value;
   }
   return KnobsSchema.safeParse(merged);

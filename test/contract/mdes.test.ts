@@ -210,7 +210,7 @@ describe('MDES Token Connect sandbox, through the issuer client', () => {
       expect(result.pushAccountReceipts[1]!.pushAccountReceipt).toBeUndefined();
       expect(result.signedData!.pushAccountReceipts).toHaveLength(1);
     } finally {
-      await harness.knobs('mdes', { declines: { panPattern: undefined } });
+      await harness.knobs('mdes', { declines: { panPattern: null } });
     }
   });
 

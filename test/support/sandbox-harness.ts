@@ -41,7 +41,8 @@ export interface Harness {
     overrides?: { lifetimeSeconds?: number; now?: Date },
   ): Promise<string>;
   ledger(sandbox: SandboxName, filter?: Record<string, string>): Promise<LedgerEntry[]>;
-  knobs(sandbox: SandboxName, change: KnobsInput): Promise<void>;
+  /** A partial change of the knobs, as PATCH /sandbox/knobs takes it (null unsets a field). */
+  knobs(sandbox: SandboxName, change: Record<string, unknown>): Promise<void>;
   restartSandbox(): Promise<void>;
   close(): Promise<void>;
 }
