@@ -1,7 +1,6 @@
 /** Process entry: the API server, with its PostgreSQL pool and Temporal connection, until SIGINT / SIGTERM. */
-import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { IssuerSigningKeys } from '../activities/keys/issuer-signing-keys.js';
+import { IssuerKeyStore } from '../activities/keys/key-store.js';
 import { parseEnv } from '../config/env.js';
 import { createPool } from '../db/pool.js';
 import { reportReady, whenOrphaned } from '../stack/processes.js';
@@ -14,8 +13,14 @@ if (!env.DATABASE_URL) {
   process.exit(1);
 }
 
-const signingKeys = await IssuerSigningKeys.open(path.join(env.PUSHPROV_KEYS_DIR, 'issuer-signing'), {
+const keyStore = await IssuerKeyStore.open({
+  keysDir: env.PUSHPROV_KEYS_DIR,
+  ...(env.PUSHPROV_NETWORK_CREDENTIALS && { networkCredentialsJson: env.PUSHPROV_NETWORK_CREDENTIALS }),
+  networkCredentialsFile: env.PUSHPROV_NETWORK_CREDENTIALS_FILE,
   generateIfMissing: env.NODE_ENV !== 'production',
+}).catch((error: unknown) => {
+  console.error(`The API cannot open its keys: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
 });
 const pool = createPool(env.DATABASE_URL, 'pushprov-api');
 const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
@@ -25,7 +30,7 @@ const app = await buildApp(
       postgres: () => pool.query('SELECT 1'),
       temporal: () => checkTemporalServing(connection),
     },
-    issuerJwks: () => signingKeys.jwks(),
+    issuerJwks: () => keyStore.jwks(),
   },
   { logger: { level: env.LOG_LEVEL } },
 );

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { KnobsSchema } from '../sandbox/knobs.js';
 
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -32,9 +33,48 @@ const EnvSchema = z.object({
   PUSHPROV_CACHE_DIR: z.string().optional(),
   /** Key material (issuer signing keys, ...); generated at first start except in production. */
   PUSHPROV_KEYS_DIR: z.string().optional(),
+  /** What the networks handed the issuer (NetworkCredentials), as JSON; or else a file holding it. */
+  PUSHPROV_NETWORK_CREDENTIALS: z.string().optional(),
+  PUSHPROV_NETWORK_CREDENTIALS_FILE: z.string().optional(),
+  /** The sandbox networks and token requestors (`npm start`, `npm run sandbox`). */
+  SANDBOX_HOST: z.string().default('127.0.0.1'),
+  SANDBOX_MDES_PORT: port.default(4010),
+  SANDBOX_VTS_PORT: port.default(4020),
+  SANDBOX_TR_PORT: port.default(4030),
+  SANDBOX_DATA_DIR: z.string().optional(),
+  /** The issuer the sandbox calls back; its JWKS and callback paths hang from it unless set apart. */
+  SANDBOX_ISSUER_URL: z.url().optional(),
+  SANDBOX_ISSUER_JWKS_URL: z.url().optional(),
+  SANDBOX_MDES_CALLBACK_URL: z.url().optional(),
+  SANDBOX_VTS_CALLBACK_URL: z.url().optional(),
+  /** Initial knobs, e.g. {"mdes":{"latencyMs":200},"tokenRequestors":{"tokenRequestors":{"neverComplete":["50110030273"]}}}. */
+  SANDBOX_KNOBS: z
+    .string()
+    .transform((text, context) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'expected JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z.strictObject({
+        mdes: KnobsSchema.optional(),
+        vts: KnobsSchema.optional(),
+        tokenRequestors: KnobsSchema.optional(),
+      }),
+    )
+    .optional(),
 });
 
-export type Env = z.infer<typeof EnvSchema> & { PUSHPROV_CACHE_DIR: string; PUSHPROV_KEYS_DIR: string };
+export type Env = z.infer<typeof EnvSchema> & {
+  PUSHPROV_CACHE_DIR: string;
+  PUSHPROV_KEYS_DIR: string;
+  SANDBOX_DATA_DIR: string;
+  SANDBOX_ISSUER_URL: string;
+  PUSHPROV_NETWORK_CREDENTIALS_FILE: string;
+};
 
 export class InvalidEnvironmentError extends Error {
   override name = 'InvalidEnvironmentError';
@@ -51,9 +91,16 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const env = parsed.data;
   const cacheHome = env.XDG_CACHE_HOME ?? path.join(env.HOME, '.cache');
   const dataDir = path.resolve(env.PUSHPROV_DATA_DIR);
+  const sandboxDataDir = path.resolve(env.SANDBOX_DATA_DIR ?? path.join(dataDir, 'sandbox'));
   return {
     ...env,
     PUSHPROV_DATA_DIR: dataDir,
+    SANDBOX_DATA_DIR: sandboxDataDir,
+    SANDBOX_ISSUER_URL: env.SANDBOX_ISSUER_URL ?? `http://${env.API_HOST}:${env.API_PORT}`,
+    // In development the sandbox writes the issuer's credentials; production provisions its own.
+    PUSHPROV_NETWORK_CREDENTIALS_FILE: path.resolve(
+      env.PUSHPROV_NETWORK_CREDENTIALS_FILE ?? path.join(sandboxDataDir, 'issuer-credentials.json'),
+    ),
     PUSHPROV_KEYS_DIR: path.resolve(env.PUSHPROV_KEYS_DIR ?? path.join(dataDir, 'keys')),
     PUSHPROV_CACHE_DIR: path.resolve(env.PUSHPROV_CACHE_DIR ?? path.join(cacheHome, 'pushprov')),
   };

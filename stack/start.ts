@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole local stack in one process tree. PostgreSQL (embedded unless DATABASE_URL), the
- * Temporal dev server with its Web UI (unless one already answers at TEMPORAL_ADDRESS), the worker and the
- * API. Ctrl-C stops what it started, in reverse order; if any part dies, the rest is stopped too.
+ * Temporal dev server with its Web UI (unless one already answers at TEMPORAL_ADDRESS), the sandbox
+ * networks, the worker and the API. Ctrl-C stops what it started, in reverse order; if any part dies, the
+ * rest is stopped too.
  */
 import path from 'node:path';
 import { childEnv, parseEnv, type Env } from '../config/env.js';
@@ -123,10 +124,14 @@ async function startTemporal(env: Env): Promise<Temporal> {
   return { uiUrl: server.uiUrl, part: { name: 'Temporal dev server', ...server } };
 }
 
-async function startChild(name: string, entry: URL, env: NodeJS.ProcessEnv): Promise<{ url?: string }> {
+async function startChild<T extends { type: 'ready' } = { type: 'ready'; url?: string }>(
+  name: string,
+  entry: URL,
+  env: NodeJS.ProcessEnv,
+): Promise<T> {
   const child = spawnTypeScriptProcess(entry, [], env);
   track({ name, pid: child.pid ?? -1, exited: exitOf(child), stop: () => stopChild(child, name) });
-  return waitForMessage<{ type: 'ready'; url?: string }>(child, 'ready', name);
+  return waitForMessage<T>(child, 'ready', name);
 }
 
 /** Settles a start; a failure aborts the other starts running beside it. */
@@ -161,6 +166,12 @@ async function main(): Promise<void> {
 
   const processEnv = childEnv({ DATABASE_URL: database.value.url });
   unlessStopping();
+  const sandbox = await startChild<{ type: 'ready'; urls: Record<'mdes' | 'vts' | 'tokenRequestors', string> }>(
+    'sandbox networks',
+    new URL('../sandbox/main.ts', import.meta.url),
+    processEnv,
+  );
+  unlessStopping();
   await startChild('worker', new URL('../workers/main.ts', import.meta.url), processEnv);
   unlessStopping();
   const api = await startChild('API', new URL('../api/server.ts', import.meta.url), processEnv);
@@ -175,6 +186,9 @@ async function main(): Promise<void> {
     `  Temporal frontend   ${env.TEMPORAL_ADDRESS}, namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.TEMPORAL_TASK_QUEUE}`,
   );
   log(`  PostgreSQL          ${database.value.description}`);
+  log(`  sandbox MDES        ${sandbox.urls.mdes}  (knobs: /sandbox/knobs, ledger: /sandbox/ledger)`);
+  log(`  sandbox VTS         ${sandbox.urls.vts}`);
+  log(`  token requestors    ${sandbox.urls.tokenRequestors}`);
   log('press Ctrl-C to stop');
 }
 

@@ -18,6 +18,7 @@ let env: NodeJS.ProcessEnv;
 let temporalAddress: string;
 let apiUrl: string;
 let uiUrl: string;
+let mdesUrl: string;
 const taskQueue = `npm-start-test-${process.pid}`;
 /** Stacks this file started, so that a failed assertion does not leave one running. */
 const stacks: ChildProcess[] = [];
@@ -31,6 +32,8 @@ beforeAll(async () => {
     await freePort(),
     await freePort(),
   ];
+  const [mdesPort, vtsPort, tokenRequestorsPort] = [await freePort(), await freePort(), await freePort()];
+  mdesUrl = `http://127.0.0.1:${mdesPort}`;
   temporalAddress = `127.0.0.1:${temporalPort}`;
   apiUrl = `http://127.0.0.1:${apiPort}`;
   uiUrl = `http://127.0.0.1:${uiPort}`;
@@ -44,6 +47,9 @@ beforeAll(async () => {
     TEMPORAL_TASK_QUEUE: taskQueue,
     API_PORT: String(apiPort),
     EMBEDDED_POSTGRES_PORT: String(postgresPort),
+    SANDBOX_MDES_PORT: String(mdesPort),
+    SANDBOX_VTS_PORT: String(vtsPort),
+    SANDBOX_TR_PORT: String(tokenRequestorsPort),
     LOG_LEVEL: 'warn',
   };
 });
@@ -84,7 +90,9 @@ async function pressCtrlC(stack: ChildProcess): Promise<void> {
 }
 
 function expectOrderlyStop(output: string): void {
-  expect(output).toMatch(/stopped API[\s\S]*stopped worker[\s\S]*stopped Temporal dev server[\s\S]*stopped PostgreSQL/);
+  expect(output).toMatch(
+    /stopped API[\s\S]*stopped worker[\s\S]*stopped sandbox networks[\s\S]*stopped Temporal dev server[\s\S]*stopped PostgreSQL/,
+  );
   expect(output).not.toMatch(/could not stop|exited unexpectedly|did not stop within/);
 }
 
@@ -124,6 +132,13 @@ describe('npm start', () => {
     const jwks = (await (await fetch(`${apiUrl}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
     expect(jwks.keys.map((key) => key.kid)).toEqual(manifest.keys.map((key) => key.kid));
     expect(JSON.stringify(jwks)).not.toContain('"d"');
+    // The sandbox networks answer, and handed the issuer its credentials.
+    expect((await fetch(`${mdesUrl}/sandbox/knobs`)).status).toBe(200);
+    const credentials = JSON.parse(
+      await readFile(path.join(dataDir, 'sandbox', 'issuer-credentials.json'), 'utf8'),
+    ) as { mdes: { baseUrl: string } };
+    expect(credentials.mdes.baseUrl).toBe(mdesUrl);
+    expect(first.output()).toContain(`sandbox MDES        ${mdesUrl}`);
     const ui = await fetch(uiUrl);
     expect(ui.status).toBe(200);
     expect(ui.headers.get('content-type')).toMatch(/text\/html/);
@@ -147,6 +162,7 @@ describe('npm start', () => {
       'server start-dev',
       'workers/main.ts',
       'api/server.ts',
+      'sandbox/main.ts',
     ]) {
       expect(running).toContain(part);
     }

@@ -1,0 +1,45 @@
+/**
+ * The issuer's key store, in one place: its own signing keys (authentication proofs; published as a JWKS,
+ * rotated with an overlap) and what the networks handed it (their encryption keys by kid, the public
+ * keys that verify their receipts and callbacks, its API credentials). Loaded from files, or the network
+ * part from the environment; development keys are generated at first start, never committed.
+ */
+import path from 'node:path';
+import type { JWK } from 'jose';
+import { IssuerSigningKeys } from './issuer-signing-keys.js';
+import { NetworkCredentials } from './network-credentials.js';
+
+export interface KeyStoreSources {
+  /** Holds `issuer-signing/` (manifest and PKCS#8 files). */
+  keysDir: string;
+  /** NetworkCredentials as JSON (an environment variable), preferred to the file. */
+  networkCredentialsJson?: string;
+  networkCredentialsFile: string;
+  /** Create a first signing key when there is none (not in production). */
+  generateIfMissing: boolean;
+}
+
+export class IssuerKeyStore {
+  private constructor(
+    readonly signing: IssuerSigningKeys,
+    readonly networks: NetworkCredentials,
+  ) {}
+
+  static async open(sources: KeyStoreSources): Promise<IssuerKeyStore> {
+    const [signing, networks] = await Promise.all([
+      IssuerSigningKeys.open(path.join(sources.keysDir, 'issuer-signing'), {
+        generateIfMissing: sources.generateIfMissing,
+      }),
+      NetworkCredentials.load({
+        ...(sources.networkCredentialsJson && { json: sources.networkCredentialsJson }),
+        file: sources.networkCredentialsFile,
+      }),
+    ]);
+    return new IssuerKeyStore(signing, networks);
+  }
+
+  /** The issuer's public signing keys still valid now, for `/.well-known/jwks.json`. */
+  jwks(now?: Date): { keys: JWK[] } {
+    return this.signing.jwks(now);
+  }
+}

@@ -1,0 +1,45 @@
+/** Process entry: the sandbox networks and token requestors on their ports, until SIGINT / SIGTERM. */
+import { parseEnv } from '../config/env.js';
+import { reportReady, whenOrphaned } from '../stack/processes.js';
+import { startSandbox, type RunningSandbox } from './sandbox.js';
+
+const env = parseEnv();
+let sandbox: RunningSandbox | undefined;
+let closing: Promise<void> | undefined;
+const close = (): Promise<void> =>
+  (closing ??= (async () => {
+    await sandbox?.close();
+    if (process.connected) process.disconnect(); // the IPC channel would keep the process alive
+  })());
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void close());
+whenOrphaned(() => void close());
+
+try {
+  sandbox = await startSandbox({
+    dataDir: env.SANDBOX_DATA_DIR,
+    host: env.SANDBOX_HOST,
+    ports: { mdes: env.SANDBOX_MDES_PORT, vts: env.SANDBOX_VTS_PORT, tokenRequestors: env.SANDBOX_TR_PORT },
+    issuerBaseUrl: env.SANDBOX_ISSUER_URL,
+    ...(env.SANDBOX_ISSUER_JWKS_URL && { issuerJwksUrl: env.SANDBOX_ISSUER_JWKS_URL }),
+    ...(env.SANDBOX_MDES_CALLBACK_URL && { mdesCallbackBaseUrl: env.SANDBOX_MDES_CALLBACK_URL }),
+    ...(env.SANDBOX_VTS_CALLBACK_URL && { vtsCallbackBaseUrl: env.SANDBOX_VTS_CALLBACK_URL }),
+    ...(env.SANDBOX_KNOBS && { knobs: env.SANDBOX_KNOBS }),
+  });
+  if (closing) await sandbox.close();
+  if (process.send) {
+    reportReady({ type: 'ready', urls: sandbox.urls, credentialsFile: sandbox.credentialsFile });
+  } else {
+    console.log(`MDES sandbox              ${sandbox.urls.mdes}`);
+    console.log(`VTS sandbox               ${sandbox.urls.vts}`);
+    console.log(`token requestors          ${sandbox.urls.tokenRequestors}`);
+    console.log(`issuer credentials        ${sandbox.credentialsFile}`);
+    console.log(`calls the issuer at       ${env.SANDBOX_ISSUER_URL}`);
+    console.log('press Ctrl-C to stop');
+  }
+} catch (error) {
+  console.error(
+    `The sandbox cannot start: ${error instanceof Error ? error.message : String(error)} (ports: SANDBOX_MDES_PORT, SANDBOX_VTS_PORT, SANDBOX_TR_PORT)`,
+  );
+  await close();
+  process.exitCode = 1;
+}
