@@ -38,6 +38,8 @@ const EnvSchema = z.object({
   PUSHPROV_NETWORK_CREDENTIALS_FILE: z.string().optional(),
   /** The sandbox networks and token requestors (`npm start`, `npm run sandbox`). */
   SANDBOX_HOST: z.string().default('127.0.0.1'),
+  /** The host name the engine and browsers reach the sandbox by, when not SANDBOX_HOST (containers). */
+  SANDBOX_ADVERTISED_HOST: z.string().optional(),
   SANDBOX_MDES_PORT: port.default(4010),
   SANDBOX_VTS_PORT: port.default(4020),
   SANDBOX_TR_PORT: port.default(4030),

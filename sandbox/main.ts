@@ -18,6 +18,7 @@ try {
   sandbox = await startSandbox({
     dataDir: env.SANDBOX_DATA_DIR,
     host: env.SANDBOX_HOST,
+    ...(env.SANDBOX_ADVERTISED_HOST && { advertisedHost: env.SANDBOX_ADVERTISED_HOST }),
     ports: { mdes: env.SANDBOX_MDES_PORT, vts: env.SANDBOX_VTS_PORT, tokenRequestors: env.SANDBOX_TR_PORT },
     issuerBaseUrl: env.SANDBOX_ISSUER_URL,
     ...(env.SANDBOX_ISSUER_JWKS_URL && { issuerJwksUrl: env.SANDBOX_ISSUER_JWKS_URL }),

@@ -18,6 +18,8 @@ export interface SandboxOptions {
   /** Keys, the issuer's credentials document and the ledgers live here. */
   dataDir: string;
   host?: string;
+  /** The host name others reach the sandbox by (in its URLs and the issuer credentials); `host` by default. */
+  advertisedHost?: string;
   /** 0 (the default) picks a free port. */
   ports?: Partial<Record<SandboxName, number>>;
   /** The issuer's API, e.g. http://127.0.0.1:3000: its JWKS and callback endpoints hang from it by default. */
@@ -81,7 +83,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const listening: FastifyInstance[] = [];
   try {
     for (const [name, app] of apps) {
-      urls[name] = await app.listen({ host, port: options.ports?.[name] ?? 0 });
+      await app.listen({ host, port: options.ports?.[name] ?? 0 });
+      const { port } = app.server.address() as { port: number };
+      urls[name] = `http://${options.advertisedHost ?? host}:${port}`;
       listening.push(app);
     }
   } catch (error) {

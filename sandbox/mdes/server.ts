@@ -175,6 +175,16 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
     state,
     knobs,
     callbacks,
+    authorizationRequest: (account, ids) => ({
+      ...ids,
+      tokenRequestorId: account.tokenRequestorId,
+      pushAccountReceipt: account.receipt,
+      pushAccountId: account.pushAccountId,
+      tokenType: 'CLOUD',
+      accountPanSuffix: account.panSuffix,
+      activeTokenCount: 0,
+      walletProviderDecisioningInfo: { recommendedDecision: 'APPROVED', deviceScore: '5', accountScore: '5' },
+    }),
     tokenNotification: (token: Token) => ({
       requestId: randomUUID(),
       reasonCode: 'STATUS_UPDATE',
@@ -347,122 +357,128 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
         ]),
       )
       .digest('hex');
-    const answered = state.answeredPush(push.requestId);
-    if (answered) {
-      if (answered.fingerprint !== fingerprint) {
-        return businessErrors([
-          {
-            source: 'INPUT',
-            reasonCode: 'INVALID_FIELD_VALUE',
-            description: `requestId ${push.requestId} was already used for another push`,
-            recoverable: false,
-          },
-        ]);
+    return state.oneAtATime(push.requestId, async () => {
+      const answered = state.answeredPush(push.requestId);
+      if (answered) {
+        if (answered.fingerprint !== fingerprint) {
+          return businessErrors([
+            {
+              source: 'INPUT',
+              reasonCode: 'INVALID_FIELD_VALUE',
+              description: `requestId ${push.requestId} was already used for another push`,
+              recoverable: false,
+            },
+          ]);
+        }
+        ledger.append('push.replayed', { requestId: push.requestId, tokenRequestorId: push.tokenRequestorId });
+        return answered.response;
       }
-      ledger.append('push.replayed', { requestId: push.requestId, tokenRequestorId: push.tokenRequestorId });
-      return answered.response;
-    }
 
-    const now = new Date();
-    const lifetimeMs = (knobs.current.receipts.lifetimeSeconds ?? push.pushAccountReceiptsValidityPeriod * 60) * 1000;
-    const issued: PushedAccount[] = [];
-    const declined: { pushAccountId: string; maskedPan?: string; reasonCode: string }[] = [];
-    const results = [];
-    for (const account of accounts.data) {
-      const card = account.fundingAccountData.cardAccountData;
-      const refusal = checkPushedCard(
-        'mdes',
-        { pan: card.accountNumber, expiryMonth: Number(card.expiryMonth), expiryYear: 2000 + Number(card.expiryYear) },
-        profile,
-        knobs.current,
-        now,
-      );
-      let error: MdesError | undefined;
-      if (refusal?.kind === 'invalid') {
-        error = {
-          source: 'INPUT',
-          reasonCode: 'INVALID_FIELD_VALUE',
-          description: `${refusal.field}: ${refusal.description}`,
-          recoverable: false,
-        };
-      } else if (refusal) {
-        error = {
-          source: 'MDES',
-          reasonCode: 'ACCOUNT_INELIGIBLE',
-          description: refusal.description,
-          recoverable: false,
-        };
-      } else {
-        try {
-          await proofs.verify(account.issuerAuthenticationProof, account.pushAccountId);
-        } catch (failure) {
-          if (!(failure instanceof CryptoFailure)) throw failure;
+      const now = new Date();
+      const lifetimeMs = (knobs.current.receipts.lifetimeSeconds ?? push.pushAccountReceiptsValidityPeriod * 60) * 1000;
+      const issued: PushedAccount[] = [];
+      const declined: { pushAccountId: string; maskedPan?: string; reasonCode: string }[] = [];
+      const results = [];
+      for (const account of accounts.data) {
+        const card = account.fundingAccountData.cardAccountData;
+        const refusal = checkPushedCard(
+          'mdes',
+          {
+            pan: card.accountNumber,
+            expiryMonth: Number(card.expiryMonth),
+            expiryYear: 2000 + Number(card.expiryYear),
+          },
+          profile,
+          knobs.current,
+          now,
+        );
+        let error: MdesError | undefined;
+        if (refusal?.kind === 'invalid') {
           error = {
             source: 'INPUT',
-            reasonCode: 'AUTHORIZATION_FAILED',
-            description: `issuerAuthenticationProof ${failure.code}: ${failure.message}`,
+            reasonCode: 'INVALID_FIELD_VALUE',
+            description: `${refusal.field}: ${refusal.description}`,
             recoverable: false,
           };
+        } else if (refusal) {
+          error = {
+            source: 'MDES',
+            reasonCode: 'ACCOUNT_INELIGIBLE',
+            description: refusal.description,
+            recoverable: false,
+          };
+        } else {
+          try {
+            await proofs.verify(account.issuerAuthenticationProof, account.pushAccountId);
+          } catch (failure) {
+            if (!(failure instanceof CryptoFailure)) throw failure;
+            error = {
+              source: 'INPUT',
+              reasonCode: 'AUTHORIZATION_FAILED',
+              description: `issuerAuthenticationProof ${failure.code}: ${failure.message}`,
+              recoverable: false,
+            };
+          }
         }
-      }
-      if (error) {
-        declined.push({
+        if (error) {
+          declined.push({
+            pushAccountId: account.pushAccountId,
+            reasonCode: error.reasonCode,
+            ...(refusal?.kind !== 'invalid' && { maskedPan: maskPan(card.accountNumber) }),
+          });
+          results.push({ pushAccountId: account.pushAccountId, errors: [error] });
+          continue;
+        }
+        const receipt = `${productPrefix(card.accountNumber)}-${randomUUID()}`;
+        const pushed: PushedAccount = {
+          receipt,
           pushAccountId: account.pushAccountId,
-          reasonCode: error.reasonCode,
-          ...(refusal?.kind !== 'invalid' && { maskedPan: maskPan(card.accountNumber) }),
-        });
-        results.push({ pushAccountId: account.pushAccountId, errors: [error] });
-        continue;
-      }
-      const receipt = `${productPrefix(card.accountNumber)}-${randomUUID()}`;
-      const pushed: PushedAccount = {
-        receipt,
-        pushAccountId: account.pushAccountId,
-        tokenRequestorId: profile.tokenRequestorId,
-        requestId: push.requestId,
-        maskedPan: maskPan(card.accountNumber),
-        panSuffix: card.accountNumber.slice(-4),
-        expiryMonth: card.expiryMonth,
-        expiryYear: card.expiryYear,
-        ...(account.fundingAccountData.accountHolderData?.accountHolderName && {
-          accountHolderName: account.fundingAccountData.accountHolderData.accountHolderName,
-        }),
-        issuedAt: now.toISOString(),
-        expiresAt: new Date(now.getTime() + lifetimeMs).toISOString(),
-      };
-      issued.push(pushed);
-      results.push({
-        pushAccountId: account.pushAccountId,
-        pushAccountReceipt: receipt,
-        ...(push.requestIssuerInitiatedDigitizationData &&
-          profile.supportIssuerInitiatedDigitizationData && {
-            issuerInitiatedDigitizationData: await digitizationData(pushed),
+          tokenRequestorId: profile.tokenRequestorId,
+          requestId: push.requestId,
+          maskedPan: maskPan(card.accountNumber),
+          panSuffix: card.accountNumber.slice(-4),
+          expiryMonth: card.expiryMonth,
+          expiryYear: card.expiryYear,
+          ...(account.fundingAccountData.accountHolderData?.accountHolderName && {
+            accountHolderName: account.fundingAccountData.accountHolderData.accountHolderName,
           }),
-      });
-    }
+          issuedAt: now.toISOString(),
+          expiresAt: new Date(now.getTime() + lifetimeMs).toISOString(),
+        };
+        issued.push(pushed);
+        results.push({
+          pushAccountId: account.pushAccountId,
+          pushAccountReceipt: receipt,
+          ...(push.requestIssuerInitiatedDigitizationData &&
+            profile.supportIssuerInitiatedDigitizationData && {
+              issuerInitiatedDigitizationData: await digitizationData(pushed),
+            }),
+        });
+      }
 
-    const signatureData = {
-      pushAccountReceipts: issued.map((account) => account.receipt),
-      callbackURL: push.signatureData.callbackURL ?? null,
-      completeWebsiteActivation: push.signatureData.completeWebsiteActivation ?? false,
-      accountHolderDataSupplied: push.signatureData.accountHolderDataSupplied ?? false,
-      locale: push.signatureData.locale ?? 'en_US',
-    };
-    const response = {
-      responseId: randomUUID(),
-      pushAccountReceipts: results,
-      availablePushMethods: availablePushMethods(profile, options.tokenRequestorsBaseUrl()),
-      ...(issued.length > 0 && { signature: await sign(signatureData) }),
-    };
-    state.recordPush({
-      requestId: push.requestId,
-      tokenRequestorId: push.tokenRequestorId,
-      fingerprint,
-      response,
-      accounts: issued,
-      declined,
+      const signatureData = {
+        pushAccountReceipts: issued.map((account) => account.receipt),
+        callbackURL: push.signatureData.callbackURL ?? null,
+        completeWebsiteActivation: push.signatureData.completeWebsiteActivation ?? false,
+        accountHolderDataSupplied: push.signatureData.accountHolderDataSupplied ?? false,
+        locale: push.signatureData.locale ?? 'en_US',
+      };
+      const response = {
+        responseId: randomUUID(),
+        pushAccountReceipts: results,
+        availablePushMethods: availablePushMethods(profile, options.tokenRequestorsBaseUrl()),
+        ...(issued.length > 0 && { signature: await sign(signatureData) }),
+      };
+      state.recordPush({
+        requestId: push.requestId,
+        tokenRequestorId: push.tokenRequestorId,
+        fingerprint,
+        response,
+        accounts: issued,
+        declined,
+      });
+      return response;
     });
-    return response;
   });
 
   app.post(mdesPaths.tokenize, async (request) => {

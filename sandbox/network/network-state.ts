@@ -46,8 +46,24 @@ export class NetworkState {
   /** Receipt -> the tokenisation it was used for (or the refusal it met). */
   private readonly tokenisations = new Map<string, { requestId: string; response: unknown }>();
 
+  private readonly underWay = new Map<string, Promise<unknown>>();
+
   constructor(private readonly ledger: Ledger) {
     for (const entry of ledger.find()) this.apply(entry);
+  }
+
+  /**
+   * Handles the pushes of one requestId one after the other: a retry sent while the first is still being
+   * handled waits for it, and is then answered as a replay.
+   */
+  async oneAtATime<T>(requestId: string, handle: () => Promise<T>): Promise<T> {
+    const current = (this.underWay.get(requestId) ?? Promise.resolve()).catch(() => undefined).then(handle);
+    this.underWay.set(requestId, current);
+    try {
+      return await current;
+    } finally {
+      if (this.underWay.get(requestId) === current) this.underWay.delete(requestId);
+    }
   }
 
   answeredPush(requestId: string): AnsweredPush | undefined {

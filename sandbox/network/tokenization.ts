@@ -22,6 +22,11 @@ export interface TokenisationDeps {
   callbacks: IssuerCallbacks;
   /** The issuer-facing shape of a token notification, per network. */
   tokenNotification(token: Token, account: PushedAccount): object;
+  /** The issuer-facing shape of an authorizeService call, per network. */
+  authorizationRequest(
+    account: PushedAccount,
+    ids: { correlationId: string; requestId: string },
+  ): { correlationId: string; [field: string]: unknown };
 }
 
 export async function tokeniseWithReceipt(
@@ -48,18 +53,12 @@ export async function tokeniseWithReceipt(
     );
   }
 
-  const correlationId = randomBytes(16).toString('hex');
-  const authorization = await deps.callbacks.authorizeService({
-    correlationId,
-    requestId: request.requestId,
-    tokenRequestorId: account.tokenRequestorId,
-    pushAccountReceipt: account.receipt,
-    pushAccountId: account.pushAccountId,
-    tokenType: 'CLOUD',
-    accountPanSuffix: account.panSuffix,
-    activeTokenCount: 0,
-    walletProviderDecisioningInfo: { recommendedDecision: 'APPROVED', deviceScore: '5', accountScore: '5' },
-  });
+  const authorization = await deps.callbacks.authorizeService(
+    deps.authorizationRequest(account, {
+      correlationId: randomBytes(16).toString('hex'),
+      requestId: request.requestId,
+    }),
+  );
   const decision = deps.knobs.current.declines.tokenisation ? 'DECLINED' : authorization.decision;
   let token: Token | undefined;
   if (decision === 'APPROVED') token = newToken(deps.network, account, 'ACTIVE', now);

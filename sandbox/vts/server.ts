@@ -19,7 +19,12 @@ import { maskPan, NetworkState, type PushedAccount, type Token } from '../networ
 import { createSandboxApp, type NetworkSandboxOptions, type GatewayReason } from '../network/sandbox-app.js';
 import { registerScenarioRoutes } from '../network/scenario-routes.js';
 import { tokeniseWithReceipt, type TokenisationDeps } from '../network/tokenization.js';
-import { availablePushMethods, findTokenRequestor, tokenRequestors } from '../token-requestors/catalogue.js';
+import {
+  availablePushMethods,
+  findTokenRequestor,
+  tokenRequestors,
+  type TokenRequestorProfile,
+} from '../token-requestors/catalogue.js';
 
 export type VtsSandboxOptions = NetworkSandboxOptions;
 
@@ -147,6 +152,17 @@ export function createVtsSandbox(options: VtsSandboxOptions) {
     state,
     knobs,
     callbacks,
+    authorizationRequest: (account, { correlationId, requestId }) => ({
+      correlationId,
+      eventType: 'PROVISIONING_DECISION',
+      clientReferenceID: requestId,
+      tokenRequestorID: account.tokenRequestorId,
+      pushReceipt: account.receipt,
+      clientCardID: account.pushAccountId,
+      tokenType: 'CLOUD',
+      paymentInstrument: { last4: account.panSuffix },
+      riskInformation: { walletProviderRiskAssessment: 'LOW', deviceScore: '5', accountScore: '5' },
+    }),
     tokenNotification: (token: Token) => ({
       eventType: 'TOKEN_STATUS_UPDATED',
       vProvisionedTokenID: token.tokenUniqueReference,
@@ -227,6 +243,11 @@ export function createVtsSandbox(options: VtsSandboxOptions) {
           ),
         );
     }
+    if (push.cards.length > 1 && !profile.supportsMultiplePushedCards) {
+      return reply
+        .code(400)
+        .send(visaError(400, 'invalidParameter', `${profile.name} accepts one card per push`, 'cards'));
+    }
     const fingerprint = createHash('sha256')
       .update(
         JSON.stringify([
@@ -237,6 +258,15 @@ export function createVtsSandbox(options: VtsSandboxOptions) {
         ]),
       )
       .digest('hex');
+    return state.oneAtATime(push.clientReferenceID, () => answerPush(push, profile, fingerprint, reply));
+  });
+
+  async function answerPush(
+    push: z.infer<typeof PushRequest>,
+    profile: TokenRequestorProfile,
+    fingerprint: string,
+    reply: FastifyReply,
+  ): Promise<unknown> {
     const answered = state.answeredPush(push.clientReferenceID);
     if (answered) {
       if (answered.fingerprint !== fingerprint) {
@@ -299,17 +329,20 @@ export function createVtsSandbox(options: VtsSandboxOptions) {
         now,
       );
       let error: object | undefined;
-      if (refusal) {
-        error = visaError(
-          422,
-          refusal.kind === 'invalid' ? 'invalidParameter' : 'cardNotEligible',
-          refusal.description,
-        );
+      let reason: string | undefined;
+      if (refusal?.kind === 'invalid') {
+        reason = 'invalidParameter';
+        const field = refusal.field === 'expiry' ? 'expirationDate' : refusal.field;
+        error = visaError(422, reason, refusal.description, `cards[${index}].encPaymentInstrument.${field}`);
+      } else if (refusal) {
+        reason = 'cardNotEligible';
+        error = visaError(422, reason, refusal.description);
       } else {
         try {
           await proofs.verify(card.issuerAuthenticationProof, card.clientCardID);
         } catch (failure) {
           if (!(failure instanceof CryptoFailure)) throw failure;
+          reason = 'authenticationFailed';
           error = visaError(
             401,
             'authenticationFailed',
@@ -321,8 +354,9 @@ export function createVtsSandbox(options: VtsSandboxOptions) {
       if (error) {
         declined.push({
           pushAccountId: card.clientCardID,
-          maskedPan: maskPan(instrument.accountNumber),
-          reasonCode: refusal ? 'cardNotEligible' : 'authenticationFailed',
+          reasonCode: reason!,
+          // As MDES records it: a card refused as invalid is kept without even its masked number.
+          ...(refusal?.kind !== 'invalid' && { maskedPan: maskPan(instrument.accountNumber) }),
         });
         pushReceipts.push({ clientCardID: card.clientCardID, ...error });
         continue;
@@ -361,7 +395,7 @@ export function createVtsSandbox(options: VtsSandboxOptions) {
       declined,
     });
     return response;
-  });
+  }
 
   app.post(vtsPaths.provisionedTokens, async (request, reply) => {
     const parsed = ProvisionRequest.safeParse(request.body);

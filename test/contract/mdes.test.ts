@@ -4,7 +4,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRsaKeyWithCertificate } from '../../activities/keys/rsa-key-with-certificate.js';
 import { NetworkCredentials, type NetworkCredentialsDocument } from '../../activities/keys/network-credentials.js';
-import { MdesClient, type MdesPushAccount } from '../../activities/networks/mdes/client.js';
+import { MdesClient, type MdesPushAccount, type MdesPushResult } from '../../activities/networks/mdes/client.js';
 import { ErrorType } from '../../domain/errors.js';
 import { rejectionOf, startHarness, type Harness } from '../support/sandbox-harness.js';
 
@@ -38,6 +38,16 @@ async function account(pan: string, overrides: Partial<MdesPushAccount> = {}): P
     authenticationProof: await harness.proof(pushAccountId, 'mdes'),
     ...overrides,
   };
+}
+
+/** One push, as an activity would send it again: the same requestId and account, freshly encrypted and proven. */
+function samePush(requestId: string, pushAccountId: string): () => Promise<MdesPushResult> {
+  return async () =>
+    client.pushMultipleAccounts({
+      requestId,
+      tokenRequestorId: wallet,
+      accounts: [await account(cards.credit, { pushAccountId })],
+    });
 }
 
 function failureOf(error: Error): ApplicationFailure {
@@ -125,18 +135,20 @@ describe('MDES Token Connect sandbox, through the issuer client', () => {
 
   it('answers a retried push (same requestId, freshly encrypted) with the same receipts, and pushes once', async () => {
     const requestId = randomUUID();
-    const pushAccountId = randomUUID();
-    const push = async (): Promise<Awaited<ReturnType<MdesClient['pushMultipleAccounts']>>> =>
-      client.pushMultipleAccounts({
-        requestId,
-        tokenRequestorId: wallet,
-        accounts: [await account(cards.credit, { pushAccountId })],
-      });
+    const push = samePush(requestId, randomUUID());
     const first = await push();
     const retried = await push();
     expect(retried).toEqual(first);
     expect(await harness.ledger('mdes', { kind: 'push', requestId })).toHaveLength(1);
     expect(await harness.ledger('mdes', { kind: 'push.replayed', requestId })).toHaveLength(1);
+  });
+
+  it('answers a retry sent while the first push is still being handled with the same receipts', async () => {
+    const requestId = randomUUID();
+    const push = samePush(requestId, randomUUID());
+    const [first, concurrent] = await Promise.all([push(), push()]);
+    expect(concurrent.pushAccountReceipts).toEqual(first.pushAccountReceipts);
+    expect(await harness.ledger('mdes', { kind: 'push', requestId })).toHaveLength(1);
   });
 
   it('refuses a requestId reused for another push', async () => {
