@@ -9,6 +9,13 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { publicKeyFingerprint } from '../crypto/encryption/fingerprints.js';
 
+/** The encryption profiles a deployment can choose (activities/crypto/encryption/profile-registry.ts). */
+export const mdesProfileNames = ['mdes-jwe', 'mdes-field-level'] as const;
+export const vtsProfileNames = ['vts-shared-secret-jwe', 'vts-rsa-jwe'] as const;
+export type MdesProfileName = (typeof mdesProfileNames)[number];
+export type VtsProfileName = (typeof vtsProfileNames)[number];
+const tokenRequestorId = z.string().regex(/^\d{11}$/, 'a token requestor id is 11 digits');
+
 const pem = z.string().includes('-----BEGIN ', { message: 'expected a PEM document' });
 const jwks = z.object({ keys: z.array(z.looseObject({ kid: z.string(), kty: z.string() })).min(1) });
 
@@ -22,8 +29,9 @@ export const NetworkCredentialsSchema = z.object({
     signingKeyPem: pem,
     /** MDES's encryption certificates; the last one encrypts, the kid is the public key's fingerprint. */
     encryptionCertificates: z.array(pem).min(1),
-    /** `mdes-jwe` (preferred) or the legacy `mdes-field-level`. */
-    encryptionProfile: z.enum(['mdes-jwe', 'mdes-field-level']).default('mdes-jwe'),
+    /** `mdes-jwe` (preferred) or the legacy `mdes-field-level`; a token requestor may be set apart. */
+    encryptionProfile: z.enum(mdesProfileNames).default('mdes-jwe'),
+    encryptionProfileByTokenRequestor: z.record(tokenRequestorId, z.enum(mdesProfileNames)).default({}),
     /** MDES's public keys: the JWS over receipts, and the OAuth signature of its calls to the issuer. */
     networkJwks: jwks,
     /** The `aud` of authentication proofs sent to MDES. */
@@ -36,8 +44,9 @@ export const NetworkCredentialsSchema = z.object({
     sharedSecrets: z.array(z.string().min(16)).min(1),
     /** Visa's RSA encryption keys, by the kid Visa assigned; the last one encrypts. */
     encryptionKeys: z.array(z.object({ kid: z.string().min(1), publicKeyPem: pem })).min(1),
-    /** `vts-shared-secret-jwe` or `vts-rsa-jwe`. */
-    encryptionProfile: z.enum(['vts-shared-secret-jwe', 'vts-rsa-jwe']).default('vts-shared-secret-jwe'),
+    /** `vts-shared-secret-jwe` or `vts-rsa-jwe`; a token requestor may be set apart. */
+    encryptionProfile: z.enum(vtsProfileNames).default('vts-shared-secret-jwe'),
+    encryptionProfileByTokenRequestor: z.record(tokenRequestorId, z.enum(vtsProfileNames)).default({}),
     /** Visa's public keys: the JWS around its notifications to the issuer. */
     networkJwks: jwks,
     proofAudience: z.string().min(1),
@@ -77,6 +86,14 @@ export class NetworkCredentials {
         publicKey: createPublicKey(publicKeyPem),
       })),
     };
+  }
+
+  /** The profile that encrypts card data for a token requestor on a network. */
+  encryptionProfileFor(network: 'mdes', tokenRequestorId: string): MdesProfileName;
+  encryptionProfileFor(network: 'vts', tokenRequestorId: string): VtsProfileName;
+  encryptionProfileFor(network: 'mdes' | 'vts', tokenRequestorId: string): MdesProfileName | VtsProfileName {
+    const settings = this[network];
+    return settings.encryptionProfileByTokenRequestor[tokenRequestorId] ?? settings.encryptionProfile;
   }
 
   /** The key that encrypts now for a network: the newest listed. */

@@ -476,6 +476,7 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
         response,
         accounts: issued,
         declined,
+        encryption: 'encryptedValue' in push.pushFundingAccounts.encryptedPayload ? 'mdes-jwe' : 'mdes-field-level',
       });
       return response;
     });

@@ -77,6 +77,8 @@ export class NetworkState {
     response: unknown;
     accounts: PushedAccount[];
     declined: { pushAccountId: string; maskedPan?: string; reasonCode: string }[];
+    /** How the card data came encrypted (the profile's wire format), for whoever debugs an integration. */
+    encryption: string;
   }): void {
     this.apply(this.ledger.append('push', details));
   }

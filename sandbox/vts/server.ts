@@ -101,6 +101,15 @@ function parameterError(error: z.ZodError, prefix = ''): object {
   return visaError(400, 'invalidParameter', `${location || 'body'}: ${issue.message}`, location || 'body');
 }
 
+function profileOf(jwe: string): 'vts-rsa-jwe' | 'vts-shared-secret-jwe' {
+  try {
+    const { alg } = JSON.parse(Buffer.from(jwe.split('.')[0] ?? '', 'base64url').toString()) as { alg?: unknown };
+    return alg === 'RSA-OAEP-256' ? 'vts-rsa-jwe' : 'vts-shared-secret-jwe';
+  } catch {
+    return 'vts-shared-secret-jwe';
+  }
+}
+
 export function createVtsSandbox(options: VtsSandboxOptions) {
   const { keys, ledger, knobs } = options;
   const { app } = createSandboxApp({
@@ -393,6 +402,7 @@ export function createVtsSandbox(options: VtsSandboxOptions) {
       response,
       accounts: issued,
       declined,
+      encryption: profileOf(push.cards[0]!.encPaymentInstrument),
     });
     return response;
   }
@@ -434,13 +444,7 @@ export function createVtsSandbox(options: VtsSandboxOptions) {
 
   /** Either channel: the header says which one the issuer used. */
   async function decryptInstrument(jwe: string): Promise<unknown> {
-    let alg: unknown;
-    try {
-      alg = (JSON.parse(Buffer.from(jwe.split('.')[0] ?? '', 'base64url').toString()) as { alg?: unknown }).alg;
-    } catch {
-      alg = undefined;
-    }
-    return alg === 'RSA-OAEP-256'
+    return profileOf(jwe) === 'vts-rsa-jwe'
       ? vtsRsaJwe.decrypt(jwe, { ...keys.vts.encryption })
       : vtsSharedSecretJwe.decrypt(jwe, issuerParty);
   }

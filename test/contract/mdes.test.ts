@@ -177,6 +177,31 @@ describe('MDES Token Connect sandbox, through the issuer client', () => {
     expect(result.pushAccountReceipts[0]!.pushAccountReceipt).toMatch(/^MCC-/);
   });
 
+  it('encrypts for one token requestor with the profile configured for it, the others with the default', async () => {
+    const document = await readCredentials();
+    const merchant = '50139059239';
+    const configured = new MdesClient(
+      NetworkCredentials.parse({
+        ...document,
+        mdes: { ...document.mdes, encryptionProfileByTokenRequestor: { [merchant]: 'mdes-field-level' } },
+      }),
+    );
+    const [toMerchant, toWallet] = [randomUUID(), randomUUID()];
+    await configured.pushMultipleAccounts({
+      requestId: toMerchant,
+      tokenRequestorId: merchant,
+      accounts: [await account(cards.credit)],
+    });
+    await configured.pushMultipleAccounts({
+      requestId: toWallet,
+      tokenRequestorId: wallet,
+      accounts: [await account(cards.credit)],
+    });
+    const [merchantPush] = await harness.ledger('mdes', { kind: 'push', requestId: toMerchant });
+    const [walletPush] = await harness.ledger('mdes', { kind: 'push', requestId: toWallet });
+    expect([merchantPush!.encryption, walletPush!.encryption]).toEqual(['mdes-field-level', 'mdes-jwe']);
+  });
+
   it('refuses a receipt validity outside 5..15 minutes, as a business error', async () => {
     const error = failureOf(
       await rejectionOf(

@@ -6,7 +6,7 @@
  * back as that card's errors, beside the cards it accepted.
  */
 import { compactVerify, createLocalJWKSet, errors as joseErrors } from 'jose';
-import { mdesFieldLevel, mdesJwe } from '../../crypto/encryption/profiles.js';
+import { mdesPayloadProfiles } from '../../crypto/encryption/profile-registry.js';
 import type { NetworkCredentials } from '../../keys/network-credentials.js';
 import { ErrorType } from '../../../domain/errors.js';
 import { callNetwork, networkFailure, type NetworkResponse } from '../network-call.js';
@@ -155,11 +155,8 @@ export class MdesClient {
       },
       issuerAuthenticationProof: account.authenticationProof,
     }));
-    const key = this.credentials.currentEncryptionKey('mdes');
-    const encryptedPayload =
-      this.credentials.mdes.encryptionProfile === 'mdes-field-level'
-        ? await mdesFieldLevel.encrypt(plaintext, { certificatePem: key.certificatePem! })
-        : await mdesJwe.encrypt(plaintext, key);
+    const profile = this.credentials.encryptionProfileFor('mdes', request.tokenRequestorId);
+    const encryptedPayload = await mdesPayloadProfiles[profile](plaintext, this.credentials);
     const accountHolderDataSupplied = request.accounts.some((account) => account.accountHolderData !== undefined);
     const body = (await this.post('pushMultipleAccounts', {
       requestId: request.requestId,

@@ -5,7 +5,7 @@
  * a card Visa refuses comes back as that card's error, beside the cards it accepted.
  */
 import { randomUUID } from 'node:crypto';
-import { vtsRsaJwe, vtsSharedSecretJwe } from '../../crypto/encryption/profiles.js';
+import { vtsPayloadProfiles } from '../../crypto/encryption/profile-registry.js';
 import type { NetworkCredentials } from '../../keys/network-credentials.js';
 import { ErrorType } from '../../../domain/errors.js';
 import { callNetwork, networkFailure, type NetworkResponse } from '../network-call.js';
@@ -88,10 +88,11 @@ export class VtsClient {
     if (request.cards.length < 1 || request.cards.length > 5) {
       throw new RangeError(`VTS pushes 1 to 5 cards at once, not ${request.cards.length}`);
     }
+    const profile = this.credentials.encryptionProfileFor('vts', request.tokenRequestorId);
     const cards = await Promise.all(
       request.cards.map(async (card) => ({
         clientCardID: card.clientCardId,
-        encPaymentInstrument: await this.encrypt(card.instrument),
+        encPaymentInstrument: await vtsPayloadProfiles[profile](card.instrument, this.credentials),
         issuerAuthenticationProof: card.authenticationProof,
       })),
     );
@@ -103,15 +104,6 @@ export class VtsClient {
       ...(request.callbackUrl && { callbackURL: request.callbackUrl }),
       cards,
     })) as VtsPushResult;
-  }
-
-  private encrypt(instrument: VtsPaymentInstrument): Promise<string> {
-    const { vts } = this.credentials;
-    if (vts.encryptionProfile === 'vts-rsa-jwe') {
-      const key = this.credentials.currentEncryptionKey('vts');
-      return vtsRsaJwe.encrypt(instrument, { kid: key.kid, publicKey: key.publicKey });
-    }
-    return vtsSharedSecretJwe.encrypt(instrument, { apiKey: vts.apiKey, sharedSecret: vts.sharedSecrets.at(-1)! });
   }
 
   private async call(
