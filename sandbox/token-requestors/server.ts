@@ -30,7 +30,8 @@ const Redirect = z.object({
     .min(1, 'pushAccountReceipts is missing')
     .transform((value) => value.split(','))
     .pipe(z.array(z.string().regex(/^(MCC|DMC|MSI|PVL|VTS)-[0-9a-f-]{36}$/, 'not a push account receipt')).max(5)),
-  callbackURL: z.url().optional(),
+  // Only http(s): the page links back to it.
+  callbackURL: z.url({ protocol: /^https?$/ }).optional(),
   /** MDES's JWS over the receipts and signature data; Visa pushes carry none. */
   signature: z.string().optional(),
   completeWebsiteActivation: z.string().optional(),

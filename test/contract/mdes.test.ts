@@ -355,6 +355,24 @@ describe('MDES Token Connect sandbox, through the issuer client', () => {
     expect(await client.getEligibleTokenRequestors(request)).toHaveLength(3);
   });
 
+  it('adds the configured latency, and fails every call at a rate of 1', async () => {
+    const request = { requestId: randomUUID(), accountRanges: ['520473160'] };
+    await harness.knobs('mdes', { latencyMs: 300 });
+    const started = performance.now();
+    await client.getEligibleTokenRequestors(request);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    await harness.knobs('mdes', { latencyMs: 0, faults: { serverErrorRate: 1 } });
+    try {
+      for (let call = 0; call < 3; call += 1) {
+        expect(failureOf(await rejectionOf(client.getEligibleTokenRequestors(request))).type).toBe(
+          ErrorType.NetworkUnavailable,
+        );
+      }
+    } finally {
+      await harness.knobs('mdes', { faults: { serverErrorRate: 0 } });
+    }
+  });
+
   it('keeps its receipts across a restart: a retried push after it still gets the same receipts', async () => {
     const requestId = randomUUID();
     const pushAccountId = randomUUID();

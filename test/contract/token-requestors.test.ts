@@ -137,6 +137,13 @@ describe('token requestors and tokenisation with a receipt (MDES)', () => {
     expect(await added.text()).toContain('not the ones Mastercard signed');
   });
 
+  it('refuses a callback URL that is not http(s), which its page would link to', async () => {
+    const result = await push();
+    const response = await fetch(redirectUrl(result, { callbackURL: 'javascript:alert(1)' }));
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('callbackURL');
+  });
+
   it('refuses a receipt used after its validity, without asking the issuer', async () => {
     const result = await push();
     const receipt = result.signedData!.pushAccountReceipts[0]!;
