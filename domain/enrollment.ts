@@ -1,4 +1,8 @@
-/** The enrollment: one consumer request to push cards to one token requestor, and the states it goes through. */
+/**
+ * The enrollment: one consumer request to push one or more of their cards (up to 5) to one token
+ * requestor, the states it goes through, and the rules it keeps. Card data never appears here: cards
+ * are known by a vault reference and a masked PAN.
+ */
 
 export const enrollmentStatuses = [
   'CAPTURED',
@@ -14,8 +18,23 @@ export const enrollmentStatuses = [
 ] as const;
 export type EnrollmentStatus = (typeof enrollmentStatuses)[number];
 
+export const terminalStatuses: readonly EnrollmentStatus[] = [
+  'COMPLETED',
+  'PARTIALLY_COMPLETED',
+  'EXPIRED',
+  'DECLINED',
+  'FAILED',
+  'CANCELLED',
+];
+
 export const cardNetworks = ['MASTERCARD', 'VISA'] as const;
 export type CardNetwork = (typeof cardNetworks)[number];
+
+export const captureMethods = ['card-on-file', 'manual', 'ocr'] as const;
+export type CaptureMethod = (typeof captureMethods)[number];
+
+export const pushMethods = ['ANDROID', 'IOS', 'WEB'] as const;
+export type PushMethod = (typeof pushMethods)[number];
 
 /** MDES: receipts and issuer-initiated digitization data are valid 5..15 minutes, 15 by default. */
 export const receiptValidityMinutes = { min: 5, max: 15, default: 15 } as const;
@@ -27,32 +46,145 @@ export function receiptValidityProblem(minutes: number): string | undefined {
   return `receiptValidityMinutes must be a whole number from ${min} to ${max}, not ${minutes}`;
 }
 
+/** Strong cardholder authentication: a one-time code, its window and its limits. */
+export const oneTimeCodeRules = {
+  digits: 6,
+  maxWrongAttempts: 3,
+  windowMs: 5 * 60_000,
+  resendCooldownMs: 30_000,
+  maxResends: 3,
+} as const;
+
+export const oneTimeCodePattern = /^\d{6}$/;
+
+/** How long an expired enrollment stays open for the consumer to ask, once, for a fresh push. */
+export const freshPushWindowMs = 10 * 60_000;
+
+/** How long a consumer has to confirm the card number read from a picture. */
+export const captureConfirmationWindowMs = 10 * 60_000;
+
+export const maxCardsPerEnrollment = 5;
+
+/** Where each card comes from. Entered or photographed cards are staged by the API first: never the PAN here. */
+export type CardSource = { method: 'card-on-file'; cardId: string } | { method: 'manual' | 'ocr'; captureId: string };
+
+export type AuthenticationChoice = { method: 'otp'; channel: 'sms' | 'email' } | { method: 'session-assertion' };
+
 export interface EnrollmentInput {
   /** The issuer's request id; the workflow id derives from it, never from card data. */
   requestId: string;
-  network: CardNetwork;
-  /** 11-digit MDES token requestor id, or the VTS equivalent. */
+  customerId: string;
+  cards: CardSource[];
   tokenRequestorId: string;
+  pushMethod: PushMethod;
+  authentication?: AuthenticationChoice;
+  /** Where the token requestor sends the consumer back. */
+  callbackUrl?: string;
+  locale?: string;
   receiptValidityMinutes?: number;
+}
+
+export type CardState = 'CAPTURED' | 'PUSHED' | 'ACTIVE' | 'DECLINED' | 'EXPIRED' | 'CANCELLED' | 'FAILED';
+
+export interface EnrollmentCard {
+  /** The card's id in the issuer's vault. */
+  cardRef: string;
+  /** BIN and last four at most. */
+  maskedPan: string;
+  network: CardNetwork;
+  captureMethod: CaptureMethod;
+  state: CardState;
+  /** This card's id in the push (<= 36 characters), derived from the workflow, never card data. */
+  pushAccountId?: string;
+  receipt?: string;
+  tokenUniqueReference?: string;
+  tokenStatus?: TokenStatus;
+  statusTimestamp?: string;
+  reason?: string;
+}
+
+export interface Redirect {
+  pushMethod: PushMethod;
+  url: string;
+  /** When the receipts it carries expire (ISO 8601). */
+  expiresAt: string;
+}
+
+export interface TimelineEntry {
+  at: string;
+  event: string;
+  detail?: string;
 }
 
 export interface EnrollmentView {
   status: EnrollmentStatus;
   tokenRequestorId: string;
-  /** When the receipts expire, ISO 8601; set once they are issued. */
+  pushMethod: PushMethod;
+  cards: EnrollmentCard[];
+  authentication: {
+    method: AuthenticationChoice['method'];
+    codeExpiresAt?: string;
+    attemptsLeft?: number;
+    resendsLeft?: number;
+    resendAvailableAt?: string;
+  };
+  /** Set while the consumer must confirm card numbers read from a picture. */
+  awaitingCaptureConfirmation?: boolean;
   receiptsExpireAt?: string;
-  tokenUniqueReference?: string;
+  redirect?: Redirect;
+  freshPushUsed: boolean;
+  /** Why the enrollment ended as it did, in plain words. */
+  reason?: string;
+  timeline: TimelineEntry[];
 }
 
 export interface EnrollmentResult {
   status: EnrollmentStatus;
-  tokenUniqueReference?: string;
+  cards: Pick<EnrollmentCard, 'cardRef' | 'maskedPan' | 'state' | 'tokenUniqueReference' | 'reason'>[];
+  reason?: string;
 }
 
-export interface TokenisationConfirmation {
-  tokenUniqueReference: string;
+export type TokenStatus = 'INACTIVE' | 'ACTIVE' | 'SUSPENDED' | 'DEACTIVATED';
+
+/** What the network told the issuer about a token (notifyTokenUpdated, or a declined authorizeService). */
+export interface TokenUpdate {
+  network: CardNetwork;
+  /** The receipt the token came from: how the update finds its card. */
+  receipt: string;
+  tokenUniqueReference?: string;
+  /** DECLINED: the network or the issuer refused to tokenise. */
+  status: TokenStatus | 'DECLINED';
+  statusTimestamp: string;
+  reason?: string;
+}
+
+export type AuthenticationOutcome =
+  | { outcome: 'WRONG_CODE'; attemptsLeft: number }
+  | { outcome: 'REFUSED'; reason: string; status: EnrollmentStatus }
+  | { outcome: 'AUTHENTICATED'; status: EnrollmentStatus; redirect?: Redirect; reason?: string };
+
+export interface ResendOutcome {
+  codeExpiresAt: string;
+  resendAvailableAt: string;
+  resendsLeft: number;
+}
+
+export interface FreshPushOutcome {
+  status: EnrollmentStatus;
+  redirect?: Redirect;
+  reason?: string;
 }
 
 export function enrollmentWorkflowId(requestId: string): string {
   return `enrollment-${requestId}`;
+}
+
+/** Why an enrollment's input is refused, or undefined. */
+export function enrollmentInputProblem(input: EnrollmentInput): string | undefined {
+  if (!Array.isArray(input.cards) || input.cards.length < 1 || input.cards.length > maxCardsPerEnrollment) {
+    return `an enrollment pushes 1 to ${maxCardsPerEnrollment} cards`;
+  }
+  if (!/^\d{11}$/.test(input.tokenRequestorId)) return 'tokenRequestorId must be 11 digits';
+  if (!pushMethods.includes(input.pushMethod)) return `pushMethod must be one of ${pushMethods.join(', ')}`;
+  return receiptValidityProblem(input.receiptValidityMinutes ?? receiptValidityMinutes.default);
 }

@@ -2,6 +2,12 @@
 export const ErrorType = {
   /** The enrollment's input breaks a rule of the networks; retrying cannot help. */
   InvalidEnrollmentInput: 'InvalidEnrollmentInput',
+  /** A card-on-file id that does not exist or is not the customer's, or a staged capture that is gone. */
+  CardNotFound: 'CardNotFound',
+  /** A card the rules refuse: Luhn, expiry, an account range no network of ours knows. */
+  InvalidCard: 'InvalidCard',
+  /** The token requestor does not take this card or this push method. */
+  NotEligible: 'NotEligible',
   /** The network did not answer, or answered 5xx: transient, retried with backoff. */
   NetworkUnavailable: 'NetworkUnavailable',
   /** The network answered 429: retried after its Retry-After. */
@@ -20,6 +26,9 @@ export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 /** The failures a retry cannot fix: every activity options profile lists them as non-retryable. */
 export const nonRetryableErrorTypes: ErrorType[] = [
   ErrorType.InvalidEnrollmentInput,
+  ErrorType.CardNotFound,
+  ErrorType.InvalidCard,
+  ErrorType.NotEligible,
   ErrorType.NetworkAuthenticationFailed,
   ErrorType.NetworkCryptographyError,
   ErrorType.NetworkRejectedRequest,

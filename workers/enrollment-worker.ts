@@ -19,6 +19,8 @@ export interface EnrollmentWorkerOptions {
   taskQueue: string;
   /** A prebuilt bundle (tests build one per file); otherwise the worker bundles workflows/ itself. */
   workflowBundle?: WorkflowBundle;
+  /** The activities the workflows call (createEnrollmentActivities, or the tests' fakes). */
+  activities?: object;
 }
 
 export function createEnrollmentWorker({ workflowBundle, ...options }: EnrollmentWorkerOptions): Promise<Worker> {

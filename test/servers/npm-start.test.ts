@@ -148,10 +148,18 @@ describe('npm start', () => {
       const handle = await client.workflow.start(enrollmentWorkflow, {
         taskQueue,
         workflowId,
-        args: [{ requestId: workflowId, network: 'MASTERCARD', tokenRequestorId: '50110030273' }],
+        args: [
+          {
+            requestId: workflowId,
+            customerId: 'customer-1',
+            cards: [{ method: 'card-on-file', cardId: 'c1' }],
+            tokenRequestorId: '50110030273',
+            pushMethod: 'WEB',
+          },
+        ],
       });
       // Answered by the stack's own worker process.
-      expect((await handle.query(enrollmentViewQuery)).status).toBe('AWAITING_TOKEN_REQUESTOR');
+      expect((await handle.query(enrollmentViewQuery)).status).toBe('CAPTURED');
     });
 
     const running = (await processesOfTheStack()).join('\n');
@@ -179,9 +187,7 @@ describe('npm start', () => {
         listed.push(`${execution.workflowId} ${execution.status.name}`);
       }
       expect(listed).toEqual([`${workflowId} RUNNING`]);
-      expect((await client.workflow.getHandle(workflowId).query(enrollmentViewQuery)).status).toBe(
-        'AWAITING_TOKEN_REQUESTOR',
-      );
+      expect((await client.workflow.getHandle(workflowId).query(enrollmentViewQuery)).status).toBe('CAPTURED');
     });
     await pressCtrlC(second.stack);
     expect(await processesOfTheStack()).toEqual([]);

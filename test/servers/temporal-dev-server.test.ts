@@ -7,8 +7,9 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { enrollmentWorkflowId } from '../../domain/enrollment.js';
-import { tokenisationConfirmedSignal } from '../../domain/messages.js';
-import { enrollmentSearchAttributes, TokenRequestorIdKey } from '../../domain/search-attributes.js';
+import { enrollmentViewQuery, submitOneTimeCodeUpdate, tokenUpdatedSignal } from '../../domain/messages.js';
+import { codeNumber, fakeEnrollmentActivities } from '../support/fake-enrollment-activities.js';
+import { enrollmentSearchAttributes } from '../../domain/search-attributes.js';
 import { registerSearchAttributes } from '../../stack/search-attributes.js';
 import {
   startTemporalDevServer,
@@ -79,25 +80,43 @@ describe('the Temporal dev server', () => {
       namespace: 'default',
       taskQueue,
       workflowBundle: await bundleEnrollmentWorkflows(),
+      activities: fakeEnrollmentActivities().activities,
     });
     try {
       await worker.runUntil(async () => {
         const handle = await client.workflow.start(enrollmentWorkflow, {
           taskQueue,
           workflowId,
-          args: [{ requestId: workflowId, network: 'VISA', tokenRequestorId }],
-          typedSearchAttributes: [{ key: TokenRequestorIdKey, value: tokenRequestorId }],
+          args: [
+            {
+              requestId: workflowId,
+              customerId: 'customer-1',
+              cards: [{ method: 'card-on-file', cardId: 'c1' }],
+              tokenRequestorId,
+              pushMethod: 'WEB',
+            },
+          ],
         });
+        await eventuallyListed(
+          `TokenRequestorId = '${tokenRequestorId}' AND EnrollmentStatus = 'AWAITING_AUTHENTICATION'`,
+          workflowId,
+        );
+        await handle.executeUpdate(submitOneTimeCodeUpdate, { args: [{ code: codeNumber(1) }] });
 
         const awaiting = `TokenRequestorId = '${tokenRequestorId}' AND EnrollmentStatus = 'AWAITING_TOKEN_REQUESTOR'`;
         expect(await eventuallyListed(awaiting, workflowId)).toEqual([workflowId]);
 
-        await handle.signal(tokenisationConfirmedSignal, {
-          tokenUniqueReference: 'DNITHE000000000000000000000000000001',
+        const { cards } = await handle.query(enrollmentViewQuery);
+        await handle.signal(tokenUpdatedSignal, {
+          network: 'MASTERCARD',
+          receipt: cards[0]!.receipt!,
+          tokenUniqueReference: 'DWSPMC000000000000000000000000000001',
+          status: 'ACTIVE',
+          statusTimestamp: new Date().toISOString(),
         });
         await handle.result();
 
-        const completed = `TokenRequestorId = '${tokenRequestorId}' AND EnrollmentStatus = 'COMPLETED' AND CardNetwork = 'VISA'`;
+        const completed = `TokenRequestorId = '${tokenRequestorId}' AND EnrollmentStatus = 'COMPLETED' AND CardNetwork = 'MASTERCARD'`;
         expect(await eventuallyListed(completed, workflowId)).toEqual([workflowId]);
         expect(await listWorkflowIds(awaiting)).toEqual([]);
       });

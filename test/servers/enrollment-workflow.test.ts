@@ -1,0 +1,584 @@
+// Every path of the enrollment workflow in skipped time, on the Java time-skipping test server: the real
+// workflow code, its activities replaced by fakes that each test steers.
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { type ApplicationFailure } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundle } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  enrollmentWorkflowId,
+  type EnrollmentInput,
+  type EnrollmentStatus,
+  type TokenStatus,
+} from '../../domain/enrollment.js';
+import { ErrorType } from '../../domain/errors.js';
+import {
+  cancelEnrollmentUpdate,
+  confirmCapturedCardsUpdate,
+  enrollmentViewQuery,
+  requestFreshPushUpdate,
+  resendOneTimeCodeUpdate,
+  submitOneTimeCodeUpdate,
+  submitSessionAssertionUpdate,
+  tokenUpdatedSignal,
+} from '../../domain/messages.js';
+import { enrollmentSearchAttributes, EnrollmentStatusKey } from '../../domain/search-attributes.js';
+import { registerSearchAttributes } from '../../stack/search-attributes.js';
+import { enrollmentWorkflow } from '../../workflows/enrollment.js';
+import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
+import {
+  codeNumber,
+  declined,
+  fakeEnrollmentActivities,
+  unavailable,
+  validAssertion,
+  type FakeActivities,
+} from '../support/fake-enrollment-activities.js';
+import { uniqueRequestId, uniqueTaskQueue } from '../support/temporal.js';
+
+const namespace = 'default';
+const wallet = '50110030273';
+
+let env: TestWorkflowEnvironment;
+let workflowBundle: WorkflowBundle;
+
+beforeAll(async () => {
+  [env, workflowBundle] = await Promise.all([
+    TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: inject('timeSkippingTestServerPath') } },
+    }),
+    bundleEnrollmentWorkflows(),
+  ]);
+  await registerSearchAttributes(env.connection, namespace, enrollmentSearchAttributes);
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+type Handle = WorkflowHandle<typeof enrollmentWorkflow>;
+
+interface Run {
+  fake: FakeActivities;
+  handle: Handle;
+  input: EnrollmentInput;
+}
+
+/** Starts an enrollment on a fresh task queue with a worker of its own, runs `body`, and stops the worker. */
+async function enrollment<T>(
+  body: (run: Run) => Promise<T>,
+  options: { input?: Partial<EnrollmentInput>; prepare?: (fake: FakeActivities) => void } = {},
+): Promise<T> {
+  const fake = fakeEnrollmentActivities();
+  options.prepare?.(fake);
+  const taskQueue = uniqueTaskQueue();
+  const requestId = uniqueRequestId();
+  const input: EnrollmentInput = {
+    requestId,
+    customerId: 'customer-1',
+    cards: [{ method: 'card-on-file', cardId: 'c1' }],
+    tokenRequestorId: wallet,
+    pushMethod: 'WEB',
+    ...options.input,
+  };
+  const worker = await createEnrollmentWorker({
+    connection: env.nativeConnection,
+    namespace,
+    taskQueue,
+    workflowBundle,
+    activities: fake.activities,
+  });
+  return worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(enrollmentWorkflow, {
+      taskQueue,
+      workflowId: enrollmentWorkflowId(requestId),
+      args: [input],
+    });
+    try {
+      return await body({ fake, handle, input });
+    } finally {
+      // A workflow left open would get tasks (its timers firing as later tests skip time) that no worker
+      // takes, and the test server stops skipping time while a task is outstanding.
+      const { status } = await handle.describe();
+      if (status.name === 'RUNNING') await handle.terminate('test over');
+    }
+  });
+}
+
+async function reach(handle: Handle, status: EnrollmentStatus): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    if ((await handle.query(enrollmentViewQuery)).status === status) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`the enrollment never reached ${status} (it is ${(await handle.query(enrollmentViewQuery)).status})`);
+}
+
+function submitCode(handle: Handle, code: string): ReturnType<Handle['executeUpdate']> {
+  return handle.executeUpdate(submitOneTimeCodeUpdate, { args: [{ code }] });
+}
+
+/** A notification about a card's token, stamped `at` (the test server's clock by default). */
+async function tokenUpdate(handle: Handle, card: number, status: TokenStatus | 'DECLINED', at?: string): Promise<void> {
+  const view = await handle.query(enrollmentViewQuery);
+  await handle.signal(tokenUpdatedSignal, {
+    network: 'MASTERCARD',
+    receipt: view.cards[card]!.receipt!,
+    tokenUniqueReference: `DWSPMC00000000${card}`,
+    status,
+    statusTimestamp: at ?? new Date(await env.currentTimeMs()).toISOString(),
+  });
+}
+
+async function updateRefusal(attempt: Promise<unknown>): Promise<string> {
+  const error = await attempt.then(
+    () => undefined,
+    (failure: unknown) => failure,
+  );
+  expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+  return ((error as WorkflowUpdateFailedError).cause as Error).message;
+}
+
+/** Up to the consumer holding the redirect: authenticated with the first code, cards pushed. */
+async function authenticated({ handle }: Run): Promise<void> {
+  await reach(handle, 'AWAITING_AUTHENTICATION');
+  const outcome = await submitCode(handle, codeNumber(1));
+  expect(outcome).toMatchObject({ outcome: 'AUTHENTICATED', status: 'AWAITING_TOKEN_REQUESTOR' });
+}
+
+describe('the enrollment workflow', () => {
+  it('happy path: code, redirect returned by the same update, token ACTIVE, recorded, COMPLETED', async () => {
+    await enrollment(async (run) => {
+      const { handle, fake } = run;
+      await reach(handle, 'AWAITING_AUTHENTICATION');
+      const outcome = await submitCode(handle, codeNumber(1));
+      expect(outcome).toEqual({
+        outcome: 'AUTHENTICATED',
+        status: 'AWAITING_TOKEN_REQUESTOR',
+        redirect: expect.objectContaining({
+          pushMethod: 'WEB',
+          url: expect.stringContaining('/tr/50110030273/') as unknown,
+        }) as unknown,
+      });
+      expect((await handle.query(enrollmentViewQuery)).redirect).toEqual((outcome as { redirect: unknown }).redirect);
+      await tokenUpdate(handle, 0, 'ACTIVE');
+      const result = await handle.result();
+      expect(result).toMatchObject({
+        status: 'COMPLETED',
+        cards: [
+          {
+            cardRef: 'card-1',
+            maskedPan: '520473******4790',
+            state: 'ACTIVE',
+            tokenUniqueReference: 'DWSPMC000000000',
+          },
+        ],
+      });
+      expect(fake.pushes).toHaveLength(1);
+      expect(fake.tokensRecorded).toEqual([
+        expect.objectContaining({
+          cardRef: 'card-1',
+          status: 'ACTIVE',
+          tokenRequestorId: wallet,
+          customerId: 'customer-1',
+        }),
+      ]);
+      const description = await handle.describe();
+      expect(description.typedSearchAttributes.get(EnrollmentStatusKey)).toBe('COMPLETED');
+      const view = await handle.query(enrollmentViewQuery);
+      expect(view.timeline.map((entry) => entry.event)).toEqual([
+        'status CAPTURED',
+        'cards captured',
+        'one-time code sent',
+        'status AWAITING_AUTHENTICATION',
+        'cardholder authenticated',
+        'status PUSHING',
+        'cards pushed (attempt 1)',
+        'status AWAITING_TOKEN_REQUESTOR',
+        'token ACTIVE',
+        'status COMPLETED',
+      ]);
+    });
+  });
+
+  it('a wrong code, then the right one', async () => {
+    await enrollment(async ({ handle }) => {
+      await reach(handle, 'AWAITING_AUTHENTICATION');
+      expect(await submitCode(handle, '999999')).toEqual({ outcome: 'WRONG_CODE', attemptsLeft: 2 });
+      expect(await submitCode(handle, codeNumber(1))).toMatchObject({ outcome: 'AUTHENTICATED' });
+    });
+  });
+
+  it('three wrong codes fail the enrollment; nothing is pushed', async () => {
+    await enrollment(async ({ handle, fake }) => {
+      await reach(handle, 'AWAITING_AUTHENTICATION');
+      expect(await submitCode(handle, '999999')).toEqual({ outcome: 'WRONG_CODE', attemptsLeft: 2 });
+      expect(await submitCode(handle, '999998')).toEqual({ outcome: 'WRONG_CODE', attemptsLeft: 1 });
+      expect(await submitCode(handle, '999997')).toMatchObject({ outcome: 'REFUSED', status: 'FAILED' });
+      expect(await handle.result()).toMatchObject({ status: 'FAILED', reason: 'Too many wrong codes' });
+      expect(fake.pushes).toEqual([]);
+    });
+  });
+
+  it('refuses a malformed code in the validator, without counting it', async () => {
+    await enrollment(async ({ handle }) => {
+      await reach(handle, 'AWAITING_AUTHENTICATION');
+      expect(await updateRefusal(submitCode(handle, '12ab'))).toBe('The code must be 6 digits');
+      expect((await handle.query(enrollmentViewQuery)).authentication.attemptsLeft).toBe(3);
+      await handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] });
+    });
+  });
+
+  it('fails when no code is entered within the 5-minute window', async () => {
+    await enrollment(async ({ handle, fake }) => {
+      await reach(handle, 'AWAITING_AUTHENTICATION');
+      await env.sleep(4 * 60_000 + 59_000);
+      expect((await handle.query(enrollmentViewQuery)).status).toBe('AWAITING_AUTHENTICATION');
+      expect(await handle.result()).toMatchObject({ status: 'FAILED', reason: 'The code was not entered in time' });
+      expect(fake.pushes).toEqual([]);
+    });
+  });
+
+  it('lets a new code be sent only after the cooldown; the old code no longer works', async () => {
+    await enrollment(async ({ handle }) => {
+      await reach(handle, 'AWAITING_AUTHENTICATION');
+      expect(await updateRefusal(handle.executeUpdate(resendOneTimeCodeUpdate))).toBe('A new code can be sent in 30 s');
+      await env.sleep(30_000);
+      const resent = await handle.executeUpdate(resendOneTimeCodeUpdate);
+      expect(resent.resendsLeft).toBe(2);
+      expect(await submitCode(handle, codeNumber(1))).toEqual({ outcome: 'WRONG_CODE', attemptsLeft: 2 });
+      expect(await submitCode(handle, codeNumber(2))).toMatchObject({ outcome: 'AUTHENTICATED' });
+    });
+  });
+
+  it('a resent code gets its own 5-minute window', async () => {
+    await enrollment(async ({ handle }) => {
+      await reach(handle, 'AWAITING_AUTHENTICATION');
+      await env.sleep(4 * 60_000);
+      await handle.executeUpdate(resendOneTimeCodeUpdate);
+      await env.sleep(4 * 60_000);
+      expect(await submitCode(handle, codeNumber(2))).toMatchObject({ outcome: 'AUTHENTICATED' });
+    });
+  });
+
+  it('authenticates with an app session assertion instead of a code', async () => {
+    await enrollment(
+      async ({ handle, fake }) => {
+        await reach(handle, 'AWAITING_AUTHENTICATION');
+        expect(fake.codesSent).toBe(0);
+        const refused = await handle.executeUpdate(submitSessionAssertionUpdate, { args: [{ assertion: 'a.b.c' }] });
+        expect(refused).toMatchObject({ outcome: 'REFUSED', reason: 'The assertion signature does not verify' });
+        const outcome = await handle.executeUpdate(submitSessionAssertionUpdate, {
+          args: [{ assertion: validAssertion }],
+        });
+        expect(outcome).toMatchObject({ outcome: 'AUTHENTICATED', status: 'AWAITING_TOKEN_REQUESTOR' });
+      },
+      { input: { authentication: { method: 'session-assertion' } } },
+    );
+  });
+
+  it('retries a network 5xx with the same attempt (one push on the network), then waits for the token requestor', async () => {
+    await enrollment(
+      async (run) => {
+        await authenticated(run);
+        expect(run.fake.pushes.map((push) => push.attempt)).toEqual([1, 1, 1]);
+        expect(new Set(run.fake.pushes.map((push) => push.cards[0]!.pushAccountId)).size).toBe(1);
+      },
+      { prepare: (fake) => fake.pushFailures.push(unavailable(), unavailable()) },
+    );
+  });
+
+  it('a business decline fails fast with its reason', async () => {
+    await enrollment(
+      async ({ handle, fake }) => {
+        await reach(handle, 'AWAITING_AUTHENTICATION');
+        const outcome = await submitCode(handle, codeNumber(1));
+        expect(outcome).toEqual({
+          outcome: 'AUTHENTICATED',
+          status: 'DECLINED',
+          reason:
+            'MDES refused pushMultipleAccounts: ACCOUNT_INELIGIBLE: The account is not eligible for push provisioning',
+        });
+        expect(await handle.result()).toMatchObject({ status: 'DECLINED', cards: [{ state: 'FAILED' }] });
+        expect(fake.pushes).toHaveLength(1);
+      },
+      { prepare: (fake) => fake.pushFailures.push(declined()) },
+    );
+  });
+
+  it('one of two cards declined: the other goes on, and the enrollment ends PARTIALLY_COMPLETED', async () => {
+    await enrollment(
+      async (run) => {
+        await authenticated(run);
+        const view = await run.handle.query(enrollmentViewQuery);
+        expect(view.cards.map((card) => card.state)).toEqual(['PUSHED', 'DECLINED']);
+        await tokenUpdate(run.handle, 0, 'ACTIVE');
+        expect(await run.handle.result()).toMatchObject({
+          status: 'PARTIALLY_COMPLETED',
+          cards: [{ state: 'ACTIVE' }, { state: 'DECLINED', reason: 'The account is not eligible' }],
+        });
+      },
+      {
+        input: {
+          cards: [
+            { method: 'card-on-file', cardId: 'c1' },
+            { method: 'card-on-file', cardId: 'c2' },
+          ],
+        },
+        prepare: (fake) => fake.declineCardIndexes.add(1),
+      },
+    );
+  });
+
+  it('a card the token requestor does not take is declined before authentication', async () => {
+    await enrollment(
+      async ({ handle, fake }) => {
+        expect(await handle.result()).toMatchObject({
+          status: 'DECLINED',
+          reason: 'Sandpay Wallet does not take these cards',
+        });
+        expect(fake.codesSent).toBe(0);
+      },
+      { prepare: (fake) => fake.ineligibleCardIndexes.add(0) },
+    );
+  });
+
+  it('the receipts expire at exactly 15 minutes; without a fresh push the enrollment ends EXPIRED', async () => {
+    await enrollment(async (run) => {
+      await authenticated(run);
+      await env.sleep(14 * 60_000 + 59_000);
+      expect((await run.handle.query(enrollmentViewQuery)).status).toBe('AWAITING_TOKEN_REQUESTOR');
+      await env.sleep(1_000);
+      await reach(run.handle, 'EXPIRED');
+      const view = await run.handle.query(enrollmentViewQuery);
+      expect(view.redirect).toBeUndefined();
+      expect(await run.handle.result()).toMatchObject({ status: 'EXPIRED', cards: [{ state: 'EXPIRED' }] });
+    });
+  });
+
+  it('a fresh push after expiry gives a new redirect, once', async () => {
+    await enrollment(async (run) => {
+      await authenticated(run);
+      await env.sleep(15 * 60_000);
+      await reach(run.handle, 'EXPIRED');
+      const fresh = await run.handle.executeUpdate(requestFreshPushUpdate);
+      expect(fresh).toMatchObject({
+        status: 'AWAITING_TOKEN_REQUESTOR',
+        redirect: { url: expect.stringContaining('attempt=2') as unknown },
+      });
+      expect(run.fake.pushes.map((push) => push.attempt)).toEqual([1, 2]);
+      expect(run.fake.pushes[1]!.cards[0]!.pushAccountId).not.toBe(run.fake.pushes[0]!.cards[0]!.pushAccountId);
+      await tokenUpdate(run.handle, 0, 'ACTIVE');
+      expect(await run.handle.result()).toMatchObject({ status: 'COMPLETED' });
+    });
+  });
+
+  it('refuses a second fresh push: the second expiry ends the enrollment', async () => {
+    await enrollment(async (run) => {
+      await authenticated(run);
+      await env.sleep(15 * 60_000);
+      await reach(run.handle, 'EXPIRED');
+      await run.handle.executeUpdate(requestFreshPushUpdate);
+      await env.sleep(15 * 60_000);
+      expect(await run.handle.result()).toMatchObject({ status: 'EXPIRED' });
+    });
+  });
+
+  it('counts a late ACTIVE that arrives after the receipts expired', async () => {
+    await enrollment(async (run) => {
+      await authenticated(run);
+      await env.sleep(15 * 60_000);
+      await reach(run.handle, 'EXPIRED');
+      await tokenUpdate(run.handle, 0, 'ACTIVE');
+      expect(await run.handle.result()).toMatchObject({ status: 'COMPLETED', cards: [{ state: 'ACTIVE' }] });
+    });
+  });
+
+  it('duplicated and out-of-order notifications change nothing', async () => {
+    await enrollment(
+      async (run) => {
+        await authenticated(run);
+        const now = await env.currentTimeMs();
+        const at = (seconds: number): string => new Date(now + seconds * 1000).toISOString();
+        await tokenUpdate(run.handle, 0, 'INACTIVE', at(-1));
+        await tokenUpdate(run.handle, 0, 'ACTIVE', at(0));
+        await tokenUpdate(run.handle, 0, 'ACTIVE', at(0));
+        await tokenUpdate(run.handle, 0, 'INACTIVE', at(-2));
+        const view = await run.handle.query(enrollmentViewQuery);
+        expect(view.cards[0]).toMatchObject({ state: 'ACTIVE', tokenStatus: 'ACTIVE', statusTimestamp: at(0) });
+        await tokenUpdate(run.handle, 1, 'ACTIVE', at(1));
+        expect(await run.handle.result()).toMatchObject({ status: 'COMPLETED' });
+        expect(run.fake.tokensRecorded.map((token) => [token.cardRef, token.status])).toEqual([
+          ['card-1', 'ACTIVE'],
+          ['card-2', 'ACTIVE'],
+        ]);
+      },
+      {
+        input: {
+          cards: [
+            { method: 'card-on-file', cardId: 'c1' },
+            { method: 'card-on-file', cardId: 'c2' },
+          ],
+        },
+      },
+    );
+  });
+
+  it('a declined tokenisation ends the enrollment DECLINED', async () => {
+    await enrollment(async (run) => {
+      await authenticated(run);
+      await tokenUpdate(run.handle, 0, 'DECLINED');
+      expect(await run.handle.result()).toMatchObject({ status: 'DECLINED', cards: [{ state: 'DECLINED' }] });
+    });
+  });
+
+  it('waits for the consumer to confirm a card number read from a picture', async () => {
+    await enrollment(
+      async ({ handle }) => {
+        await reach(handle, 'CAPTURED');
+        for (
+          let attempt = 0;
+          attempt < 100 && !(await handle.query(enrollmentViewQuery)).awaitingCaptureConfirmation;
+          attempt += 1
+        ) {
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        await handle.executeUpdate(confirmCapturedCardsUpdate, { args: [{ confirmed: true }] });
+        await reach(handle, 'AWAITING_AUTHENTICATION');
+        await handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] });
+      },
+      { input: { cards: [{ method: 'ocr', captureId: 'capture-1' }] } },
+    );
+  });
+
+  describe('cancellation', () => {
+    it('while the consumer confirms a captured card', async () => {
+      await enrollment(
+        async ({ handle }) => {
+          await reach(handle, 'CAPTURED');
+          for (
+            let attempt = 0;
+            attempt < 100 && !(await handle.query(enrollmentViewQuery)).awaitingCaptureConfirmation;
+            attempt += 1
+          ) {
+            await new Promise((resolve) => setTimeout(resolve, 25));
+          }
+          expect(await handle.executeUpdate(cancelEnrollmentUpdate, { args: [{ reason: 'changed my mind' }] })).toEqual(
+            { status: 'CANCELLED' },
+          );
+          expect(await handle.result()).toMatchObject({
+            status: 'CANCELLED',
+            reason: 'changed my mind',
+            cards: [{ state: 'CANCELLED' }],
+          });
+        },
+        { input: { cards: [{ method: 'ocr', captureId: 'capture-1' }] } },
+      );
+    });
+
+    it('while awaiting authentication', async () => {
+      await enrollment(async ({ handle, fake }) => {
+        await reach(handle, 'AWAITING_AUTHENTICATION');
+        expect(await handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] })).toEqual({ status: 'CANCELLED' });
+        expect(await handle.result()).toMatchObject({ status: 'CANCELLED', reason: 'Cancelled by the consumer' });
+        expect(fake.pushes).toEqual([]);
+      });
+    });
+
+    it('while the push is under way: the receipts are not handed out', async () => {
+      let release!: () => void;
+      await enrollment(
+        async ({ handle }) => {
+          await reach(handle, 'AWAITING_AUTHENTICATION');
+          const authentication = submitCode(handle, codeNumber(1));
+          await reach(handle, 'PUSHING');
+          const cancellation = handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] });
+          release();
+          expect(await cancellation).toEqual({ status: 'CANCELLED' });
+          expect(await authentication).toMatchObject({ outcome: 'AUTHENTICATED', status: 'CANCELLED' });
+          expect((await handle.query(enrollmentViewQuery)).redirect).toBeUndefined();
+        },
+        {
+          prepare: (fake) => {
+            fake.pushGate = new Promise((resolve) => (release = resolve));
+          },
+        },
+      );
+    });
+
+    it('while awaiting the token requestor', async () => {
+      await enrollment(async (run) => {
+        await authenticated(run);
+        await run.handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] });
+        expect(await run.handle.result()).toMatchObject({ status: 'CANCELLED', cards: [{ state: 'CANCELLED' }] });
+      });
+    });
+
+    it('not once a card was added', async () => {
+      await enrollment(
+        async (run) => {
+          await authenticated(run);
+          await tokenUpdate(run.handle, 0, 'ACTIVE');
+          expect(await updateRefusal(run.handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] }))).toMatch(
+            /cannot be cancelled|has ended/,
+          );
+          expect(await run.handle.result()).toMatchObject({ status: 'PARTIALLY_COMPLETED' });
+        },
+        {
+          input: {
+            cards: [
+              { method: 'card-on-file', cardId: 'c1' },
+              { method: 'card-on-file', cardId: 'c2' },
+            ],
+          },
+        },
+      );
+    });
+  });
+
+  it('starting the same request twice gives one execution', async () => {
+    const requestId = uniqueRequestId();
+    const input: EnrollmentInput = {
+      requestId,
+      customerId: 'customer-1',
+      cards: [{ method: 'card-on-file', cardId: 'c1' }],
+      tokenRequestorId: wallet,
+      pushMethod: 'WEB',
+    };
+    const options = {
+      taskQueue: uniqueTaskQueue(),
+      workflowId: enrollmentWorkflowId(requestId),
+      args: [input] as [EnrollmentInput],
+    };
+    const first = await env.client.workflow.start(enrollmentWorkflow, options);
+    await expect(env.client.workflow.start(enrollmentWorkflow, options)).rejects.toBeInstanceOf(
+      WorkflowExecutionAlreadyStartedError,
+    );
+    const again = await env.client.workflow.start(enrollmentWorkflow, {
+      ...options,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    expect(again.firstExecutionRunId).toBe(first.firstExecutionRunId);
+    await first.terminate('test over');
+  });
+
+  it('refuses input the networks do not allow, without retrying', async () => {
+    await enrollment(
+      async ({ handle }) => {
+        const failure = await handle.result().then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(failure).toBeInstanceOf(WorkflowFailedError);
+        const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
+        expect(cause.type).toBe(ErrorType.InvalidEnrollmentInput);
+        expect(cause.message).toBe('receiptValidityMinutes must be a whole number from 5 to 15, not 16');
+      },
+      { input: { receiptValidityMinutes: 16 } },
+    );
+  });
+});
