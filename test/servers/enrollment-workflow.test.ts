@@ -118,6 +118,15 @@ async function reach(handle: Handle, status: EnrollmentStatus): Promise<void> {
   throw new Error(`the enrollment never reached ${status} (it is ${(await handle.query(enrollmentViewQuery)).status})`);
 }
 
+/** Until the consumer is asked to confirm the card number read from a picture. */
+async function awaitingCaptureConfirmation(handle: Handle): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    if ((await handle.query(enrollmentViewQuery)).awaitingCaptureConfirmation) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error('the enrollment never asked to confirm the captured card');
+}
+
 function submitCode(handle: Handle, code: string): ReturnType<Handle['executeUpdate']> {
   return handle.executeUpdate(submitOneTimeCodeUpdate, { args: [{ code }] });
 }
@@ -439,14 +448,7 @@ describe('the enrollment workflow', () => {
   it('waits for the consumer to confirm a card number read from a picture', async () => {
     await enrollment(
       async ({ handle }) => {
-        await reach(handle, 'CAPTURED');
-        for (
-          let attempt = 0;
-          attempt < 100 && !(await handle.query(enrollmentViewQuery)).awaitingCaptureConfirmation;
-          attempt += 1
-        ) {
-          await new Promise((resolve) => setTimeout(resolve, 25));
-        }
+        await awaitingCaptureConfirmation(handle);
         await handle.executeUpdate(confirmCapturedCardsUpdate, { args: [{ confirmed: true }] });
         await reach(handle, 'AWAITING_AUTHENTICATION');
         await handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] });
@@ -459,14 +461,7 @@ describe('the enrollment workflow', () => {
     it('while the consumer confirms a captured card', async () => {
       await enrollment(
         async ({ handle }) => {
-          await reach(handle, 'CAPTURED');
-          for (
-            let attempt = 0;
-            attempt < 100 && !(await handle.query(enrollmentViewQuery)).awaitingCaptureConfirmation;
-            attempt += 1
-          ) {
-            await new Promise((resolve) => setTimeout(resolve, 25));
-          }
+          await awaitingCaptureConfirmation(handle);
           expect(await handle.executeUpdate(cancelEnrollmentUpdate, { args: [{ reason: 'changed my mind' }] })).toEqual(
             { status: 'CANCELLED' },
           );
