@@ -2,6 +2,8 @@
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import { parseEnv } from '../config/env.js';
 import { reportReady, whenOrphaned } from '../stack/processes.js';
+import { createPool } from '../db/pool.js';
+import { buildEnrollmentActivities } from './enrollment-activities.js';
 import { bundleEnrollmentWorkflows, createEnrollmentWorker } from './enrollment-worker.js';
 
 const env = parseEnv();
@@ -13,12 +15,22 @@ const stopWatchingSupervisor = whenOrphaned(() => {
   if (worker.getState() === 'RUNNING') worker.shutdown();
 });
 
+if (!env.DATABASE_URL) {
+  console.error('The worker needs DATABASE_URL (npm start sets it to the embedded PostgreSQL).');
+  process.exit(1);
+}
+const pool = createPool(env.DATABASE_URL, 'pushprov-worker');
+const { activities } = await buildEnrollmentActivities(env, pool).catch((error: unknown) => {
+  console.error(`The worker cannot start its activities: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
 const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
 worker = await createEnrollmentWorker({
   connection,
   namespace: env.TEMPORAL_NAMESPACE,
   taskQueue: env.TEMPORAL_TASK_QUEUE,
   workflowBundle: await bundleEnrollmentWorkflows(),
+  activities,
 });
 
 const running = worker.run();
@@ -28,6 +40,7 @@ try {
   await running;
 } finally {
   await connection.close();
+  await pool.end();
   stopWatchingSupervisor();
   if (process.connected) process.disconnect(); // the IPC channel would keep the process alive
 }

@@ -1,6 +1,7 @@
 /**
  * The issuer's key store, in one place: its own signing keys (authentication proofs; published as a JWKS,
- * rotated with an overlap) and what the networks handed it (their encryption keys by kid, the public
+ * rotated with an overlap), its symmetric vault keys (cards, fingerprints, one-time codes) and what the
+ * networks handed it (their encryption keys by kid, the public
  * keys that verify their receipts and callbacks, its API credentials). Loaded from files, or the network
  * part from the environment; development keys are generated at first start, never committed.
  */
@@ -8,6 +9,7 @@ import path from 'node:path';
 import type { JWK } from 'jose';
 import { IssuerSigningKeys } from './issuer-signing-keys.js';
 import { NetworkCredentials } from './network-credentials.js';
+import { VaultKeys } from './vault-keys.js';
 
 export interface KeyStoreSources {
   /** Holds `issuer-signing/` (manifest and PKCS#8 files). */
@@ -23,10 +25,11 @@ export class IssuerKeyStore {
   private constructor(
     readonly signing: IssuerSigningKeys,
     readonly networks: NetworkCredentials,
+    readonly vault: VaultKeys,
   ) {}
 
   static async open(sources: KeyStoreSources): Promise<IssuerKeyStore> {
-    const [signing, networks] = await Promise.all([
+    const [signing, networks, vault] = await Promise.all([
       IssuerSigningKeys.open(path.join(sources.keysDir, 'issuer-signing'), {
         generateIfMissing: sources.generateIfMissing,
       }),
@@ -34,8 +37,9 @@ export class IssuerKeyStore {
         ...(sources.networkCredentialsJson && { json: sources.networkCredentialsJson }),
         file: sources.networkCredentialsFile,
       }),
+      VaultKeys.open(path.join(sources.keysDir, 'vault'), { generateIfMissing: sources.generateIfMissing }),
     ]);
-    return new IssuerKeyStore(signing, networks);
+    return new IssuerKeyStore(signing, networks, vault);
   }
 
   /** The issuer's public signing keys still valid now, for `/.well-known/jwks.json`. */

@@ -83,7 +83,10 @@ const PushRequest = z.object({
   }),
   signatureData: z
     .object({
-      callbackURL: z.url({ protocol: /^https?$/ }).max(256).optional(),
+      callbackURL: z
+        .url({ protocol: /^https?$/ })
+        .max(256)
+        .optional(),
       completeIssuerAppActivation: z.boolean().optional(),
       completeWebsiteActivation: z.boolean().optional(),
       accountHolderDataSupplied: z.boolean().optional(),

@@ -174,20 +174,4 @@ export class NetworkState {
   }
 }
 
-/** BIN (first six) and last four; the middle masked. */
-export function maskPan(pan: string): string {
-  return `${pan.slice(0, 6)}${'*'.repeat(Math.max(pan.length - 10, 0))}${pan.slice(-4)}`;
-}
-
-export function luhnValid(pan: string): boolean {
-  let sum = 0;
-  for (let index = 0; index < pan.length; index += 1) {
-    let digit = Number(pan[pan.length - 1 - index]);
-    if (index % 2 === 1) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return sum % 10 === 0;
-}
+export { luhnValid, maskPan } from '../../domain/card-number.js';

@@ -59,7 +59,10 @@ const PushRequest = z.object({
   tokenRequestorID: z.string().regex(/^\d{11}$/, 'a token requestor id is 11 digits'),
   panSource: z.literal('ISSUER_PUSH_PROVISION'),
   receiptValidityMinutes: z.number().int().default(15),
-  callbackURL: z.url({ protocol: /^https?$/ }).max(256).optional(),
+  callbackURL: z
+    .url({ protocol: /^https?$/ })
+    .max(256)
+    .optional(),
   cards: z
     .array(
       z.object({

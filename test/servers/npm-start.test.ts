@@ -5,7 +5,10 @@ import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VaultKeys } from '../../activities/keys/vault-keys.js';
+import { CardVault } from '../../activities/vault/card-vault.js';
 import { projectRoot } from '../../config/env.js';
 import { enrollmentWorkflowId } from '../../domain/enrollment.js';
 import { enrollmentViewQuery } from '../../domain/messages.js';
@@ -19,6 +22,10 @@ let temporalAddress: string;
 let apiUrl: string;
 let uiUrl: string;
 let mdesUrl: string;
+let postgresPort: number;
+let temporalPort: number;
+let uiPort: number;
+let apiPort: number;
 const taskQueue = `npm-start-test-${process.pid}`;
 /** Stacks this file started, so that a failed assertion does not leave one running. */
 const stacks: ChildProcess[] = [];
@@ -26,7 +33,7 @@ const stacks: ChildProcess[] = [];
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'pushprov-test-stack-'));
   await chmod(dataDir, 0o755);
-  const [temporalPort, uiPort, apiPort, postgresPort] = [
+  [temporalPort, uiPort, apiPort, postgresPort] = [
     await freePort(),
     await freePort(),
     await freePort(),
@@ -143,6 +150,19 @@ describe('npm start', () => {
     expect(ui.status).toBe(200);
     expect(ui.headers.get('content-type')).toMatch(/text\/html/);
 
+    // A card on file, vaulted with the keys the stack generated, in the stack's own PostgreSQL.
+    const password = (await readFile(path.join(dataDir, 'postgres.password'), 'utf8')).trim();
+    const pool = new pg.Pool({
+      connectionString: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${postgresPort}/pushprov`,
+    });
+    const vaultKeys = await VaultKeys.open(path.join(dataDir, 'keys', 'vault'));
+    const card = await new CardVault(pool, vaultKeys).store(
+      'customer-1',
+      { pan: '5204731600014792', expiryMonth: 9, expiryYear: 2031 },
+      'card-on-file',
+    );
+    await pool.end();
+
     const workflowId = enrollmentWorkflowId(uniqueRequestId());
     await withClient(async (client) => {
       const handle = await client.workflow.start(enrollmentWorkflow, {
@@ -152,14 +172,18 @@ describe('npm start', () => {
           {
             requestId: workflowId,
             customerId: 'customer-1',
-            cards: [{ method: 'card-on-file', cardId: 'c1' }],
+            cards: [{ method: 'card-on-file', cardId: card.cardRef }],
             tokenRequestorId: '50110030273',
             pushMethod: 'WEB',
           },
         ],
       });
-      // Answered by the stack's own worker process.
-      expect((await handle.query(enrollmentViewQuery)).status).toBe('CAPTURED');
+      // The stack's own worker runs the real activities: the card is captured and a code is sent.
+      const deadline = Date.now() + 20_000;
+      while ((await handle.query(enrollmentViewQuery)).status !== 'AWAITING_AUTHENTICATION' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect((await handle.query(enrollmentViewQuery)).status).toBe('AWAITING_AUTHENTICATION');
     });
 
     const running = (await processesOfTheStack()).join('\n');
@@ -187,7 +211,9 @@ describe('npm start', () => {
         listed.push(`${execution.workflowId} ${execution.status.name}`);
       }
       expect(listed).toEqual([`${workflowId} RUNNING`]);
-      expect((await client.workflow.getHandle(workflowId).query(enrollmentViewQuery)).status).toBe('CAPTURED');
+      expect((await client.workflow.getHandle(workflowId).query(enrollmentViewQuery)).status).toBe(
+        'AWAITING_AUTHENTICATION',
+      );
     });
     await pressCtrlC(second.stack);
     expect(await processesOfTheStack()).toEqual([]);

@@ -1,0 +1,104 @@
+/**
+ * The issuer's symmetric keys: card encryption (AES-256-GCM; the newest encrypts, every listed one still
+ * decrypts, each named by a key id stored beside its ciphertexts), the PAN fingerprint key and the
+ * one-time code key (both HMAC-SHA-256). One JSON file, mode 0600, in a folder of its own; generated in
+ * development, provisioned in production; rotation adds an encryption key without losing the old ones.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+
+const storedKey = z.object({
+  kid: z.string().min(1),
+  key: z.string().refine((value) => Buffer.from(value, 'base64').length === 32, 'expected 32 bytes, base64'),
+  createdAt: z.string(),
+});
+const VaultKeysFile = z.object({
+  encryption: z.array(storedKey).min(1),
+  fingerprint: storedKey,
+  oneTimeCode: storedKey,
+});
+type VaultKeysFile = z.infer<typeof VaultKeysFile>;
+
+export interface SymmetricKey {
+  kid: string;
+  key: Buffer;
+}
+
+export class MissingVaultKeysError extends Error {
+  override name = 'MissingVaultKeysError';
+}
+
+const fileName = 'vault-keys.json';
+
+export class VaultKeys {
+  private constructor(private readonly file: VaultKeysFile) {}
+
+  /** The key that encrypts now. */
+  get currentEncryption(): SymmetricKey {
+    return toKey(this.file.encryption.at(-1)!);
+  }
+
+  encryptionKey(kid: string): SymmetricKey | undefined {
+    const found = this.file.encryption.find((key) => key.kid === kid);
+    return found && toKey(found);
+  }
+
+  get fingerprint(): SymmetricKey {
+    return toKey(this.file.fingerprint);
+  }
+
+  get oneTimeCode(): SymmetricKey {
+    return toKey(this.file.oneTimeCode);
+  }
+
+  static async open(dir: string, options: { generateIfMissing?: boolean } = {}): Promise<VaultKeys> {
+    const file = path.join(dir, fileName);
+    if (!existsSync(file)) {
+      if (!options.generateIfMissing) throw new MissingVaultKeysError(`No vault keys in ${dir} (expected ${file})`);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await chmod(dir, 0o700);
+      const now = new Date().toISOString();
+      const generated: VaultKeysFile = {
+        encryption: [newKey(now)],
+        fingerprint: newKey(now),
+        oneTimeCode: newKey(now),
+      };
+      await writeFile(file, `${JSON.stringify(generated, null, 2)}\n`, { flag: 'wx', mode: 0o600 }).catch(
+        (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EEXIST') throw error;
+        },
+      );
+    }
+    const parsed = VaultKeysFile.safeParse(JSON.parse(await readFile(file, 'utf8')));
+    if (!parsed.success) {
+      throw new MissingVaultKeysError(
+        `${file} is invalid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+      );
+    }
+    return new VaultKeys(parsed.data);
+  }
+
+  /** Adds a new encryption key, which encrypts from now on; returns its key id. */
+  static async rotateEncryption(dir: string): Promise<string> {
+    const file = path.join(dir, fileName);
+    const current = VaultKeysFile.parse(JSON.parse(await readFile(file, 'utf8')));
+    const key = newKey(new Date().toISOString());
+    const scratch = `${file}.${randomUUID()}`;
+    await writeFile(scratch, `${JSON.stringify({ ...current, encryption: [...current.encryption, key] }, null, 2)}\n`, {
+      mode: 0o600,
+    });
+    await rename(scratch, file);
+    return key.kid;
+  }
+}
+
+function newKey(createdAt: string): z.infer<typeof storedKey> {
+  return { kid: randomUUID(), key: randomBytes(32).toString('base64'), createdAt };
+}
+
+function toKey(stored: z.infer<typeof storedKey>): SymmetricKey {
+  return { kid: stored.kid, key: Buffer.from(stored.key, 'base64') };
+}

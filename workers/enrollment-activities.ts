@@ -1,0 +1,43 @@
+/** The real enrollment activities and what they need, as the worker process builds them from the environment. */
+import type { Pool } from 'pg';
+import { createEnrollmentActivities } from '../activities/create-enrollment-activities.js';
+import type { EnrollmentActivities } from '../activities/enrollment-activities.js';
+import { IssuerKeyStore } from '../activities/keys/key-store.js';
+import { MdesClient } from '../activities/networks/mdes/client.js';
+import { VtsClient } from '../activities/networks/vts/client.js';
+import { TokenRequestorCache } from '../activities/token-requestors/token-requestor-cache.js';
+import { CardVault } from '../activities/vault/card-vault.js';
+import type { Env } from '../config/env.js';
+
+export interface WorkerDependencies {
+  activities: EnrollmentActivities;
+  keys: IssuerKeyStore;
+  tokenRequestors: TokenRequestorCache;
+}
+
+export async function buildEnrollmentActivities(
+  env: Pick<
+    Env,
+    'PUSHPROV_KEYS_DIR' | 'PUSHPROV_NETWORK_CREDENTIALS' | 'PUSHPROV_NETWORK_CREDENTIALS_FILE' | 'NODE_ENV'
+  >,
+  pool: Pool,
+): Promise<WorkerDependencies> {
+  const keys = await IssuerKeyStore.open({
+    keysDir: env.PUSHPROV_KEYS_DIR,
+    ...(env.PUSHPROV_NETWORK_CREDENTIALS && { networkCredentialsJson: env.PUSHPROV_NETWORK_CREDENTIALS }),
+    networkCredentialsFile: env.PUSHPROV_NETWORK_CREDENTIALS_FILE,
+    generateIfMissing: env.NODE_ENV !== 'production',
+  });
+  const mdes = new MdesClient(keys.networks);
+  const vts = new VtsClient(keys.networks);
+  const tokenRequestors = new TokenRequestorCache(pool, { mdes, vts });
+  const activities = createEnrollmentActivities({
+    pool,
+    vault: new CardVault(pool, keys.vault),
+    keys,
+    mdes,
+    vts,
+    tokenRequestors,
+  });
+  return { activities, keys, tokenRequestors };
+}
