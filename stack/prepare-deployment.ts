@@ -1,18 +1,21 @@
-/** Readies a database and a Temporal namespace for the engine: pending migrations, then search attributes. */
-import { Connection } from '@temporalio/client';
+/** Readies a database and a Temporal namespace for the engine: pending migrations, search attributes, schedules. */
+import { Client, Connection } from '@temporalio/client';
 import { migrateDatabase } from '../db/migrate.js';
 import { enrollmentSearchAttributes } from '../domain/search-attributes.js';
 import { registerSearchAttributes } from './search-attributes.js';
+import { ensureTokenRequestorSchedule, tokenRequestorScheduleId } from './token-requestor-schedule.js';
 
 export interface PreparedDeployment {
   appliedMigrations: string[];
   registeredSearchAttributes: string[];
+  createdSchedules: string[];
 }
 
 export async function prepareDeployment(options: {
   databaseUrl: string;
   temporalAddress: string;
   namespace: string;
+  taskQueue: string;
 }): Promise<PreparedDeployment> {
   const appliedMigrations = await migrateDatabase(options.databaseUrl);
   const connection = await Connection.connect({ address: options.temporalAddress });
@@ -22,13 +25,21 @@ export async function prepareDeployment(options: {
       options.namespace,
       enrollmentSearchAttributes,
     );
-    return { appliedMigrations, registeredSearchAttributes };
+    const client = new Client({ connection, namespace: options.namespace });
+    const createdSchedules = (await ensureTokenRequestorSchedule(client, options.taskQueue))
+      ? [tokenRequestorScheduleId]
+      : [];
+    return { appliedMigrations, registeredSearchAttributes, createdSchedules };
   } finally {
     await connection.close();
   }
 }
 
-export function describePreparation({ appliedMigrations, registeredSearchAttributes }: PreparedDeployment): string[] {
+export function describePreparation({
+  appliedMigrations,
+  registeredSearchAttributes,
+  createdSchedules,
+}: PreparedDeployment): string[] {
   return [
     appliedMigrations.length > 0
       ? `applied migrations: ${appliedMigrations.join(', ')}`
@@ -36,5 +47,6 @@ export function describePreparation({ appliedMigrations, registeredSearchAttribu
     registeredSearchAttributes.length > 0
       ? `registered search attributes: ${registeredSearchAttributes.join(', ')}`
       : 'search attributes are registered',
+    createdSchedules.length > 0 ? `created schedules: ${createdSchedules.join(', ')}` : 'schedules are in place',
   ];
 }

@@ -14,6 +14,7 @@ try {
     databaseUrl: env.DATABASE_URL,
     temporalAddress: env.TEMPORAL_ADDRESS,
     namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
   });
   for (const line of describePreparation(prepared)) console.log(line);
 } catch (error) {

@@ -161,6 +161,7 @@ async function main(): Promise<void> {
     databaseUrl: database.value.url,
     temporalAddress: env.TEMPORAL_ADDRESS,
     namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
   });
   for (const line of describePreparation(prepared)) log(line);
 

@@ -1,16 +1,20 @@
-/** The real enrollment activities and what they need, as the worker process builds them from the environment. */
+/** The worker's real activities (enrollments, token requestor refresh) and what they need, built from the environment. */
 import type { Pool } from 'pg';
 import { createEnrollmentActivities } from '../activities/create-enrollment-activities.js';
 import type { EnrollmentActivities } from '../activities/enrollment-activities.js';
 import { IssuerKeyStore } from '../activities/keys/key-store.js';
 import { MdesClient } from '../activities/networks/mdes/client.js';
 import { VtsClient } from '../activities/networks/vts/client.js';
+import {
+  createTokenRequestorActivities,
+  type TokenRequestorActivities,
+} from '../activities/token-requestors/token-requestor-activities.js';
 import { TokenRequestorCache } from '../activities/token-requestors/token-requestor-cache.js';
 import { CardVault } from '../activities/vault/card-vault.js';
 import type { Env } from '../config/env.js';
 
 export interface WorkerDependencies {
-  activities: EnrollmentActivities;
+  activities: EnrollmentActivities & TokenRequestorActivities;
   keys: IssuerKeyStore;
   tokenRequestors: TokenRequestorCache;
 }
@@ -31,13 +35,9 @@ export async function buildEnrollmentActivities(
   const mdes = new MdesClient(keys.networks);
   const vts = new VtsClient(keys.networks);
   const tokenRequestors = new TokenRequestorCache(pool, { mdes, vts });
-  const activities = createEnrollmentActivities({
-    pool,
-    vault: new CardVault(pool, keys.vault),
-    keys,
-    mdes,
-    vts,
-    tokenRequestors,
-  });
+  const activities = {
+    ...createEnrollmentActivities({ pool, vault: new CardVault(pool, keys.vault), keys, mdes, vts, tokenRequestors }),
+    ...createTokenRequestorActivities({ pool, cache: tokenRequestors }),
+  };
   return { activities, keys, tokenRequestors };
 }

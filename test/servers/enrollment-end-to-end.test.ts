@@ -13,6 +13,7 @@ import { createEnrollmentActivities } from '../../activities/create-enrollment-a
 import { IssuerKeyStore } from '../../activities/keys/key-store.js';
 import { MdesClient } from '../../activities/networks/mdes/client.js';
 import { VtsClient } from '../../activities/networks/vts/client.js';
+import { createTokenRequestorActivities } from '../../activities/token-requestors/token-requestor-activities.js';
 import { TokenRequestorCache } from '../../activities/token-requestors/token-requestor-cache.js';
 import { CardVault } from '../../activities/vault/card-vault.js';
 import { registerNetworkCallbacks } from '../../api/network-callbacks.js';
@@ -22,8 +23,14 @@ import { enrollmentSearchAttributes } from '../../domain/search-attributes.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
 import { registerSearchAttributes } from '../../stack/search-attributes.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../../stack/temporal-dev-server.js';
+import {
+  ensureTokenRequestorSchedule,
+  tokenRequestorScheduleId,
+  triggerTokenRequestorRefresh,
+} from '../../stack/token-requestor-schedule.js';
 import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
 import { enrollmentWorkflow } from '../../workflows/enrollment.js';
+import type { refreshTokenRequestorsWorkflow } from '../../workflows/token-requestor-refresh.js';
 import { freePort } from '../support/free-port.js';
 import { uniqueRequestId, uniqueTaskQueue } from '../support/temporal.js';
 
@@ -79,20 +86,17 @@ beforeAll(async () => {
   vault = new CardVault(pool, keys.vault);
   const mdes = new MdesClient(keys.networks);
   const vts = new VtsClient(keys.networks);
+  const cache = new TokenRequestorCache(pool, { mdes, vts });
   workerConnection = await NativeConnection.connect({ address: temporal.address });
   worker = await createEnrollmentWorker({
     connection: workerConnection,
     namespace: 'default',
     taskQueue,
     workflowBundle: await bundleEnrollmentWorkflows(),
-    activities: createEnrollmentActivities({
-      pool,
-      vault,
-      keys,
-      mdes,
-      vts,
-      tokenRequestors: new TokenRequestorCache(pool, { mdes, vts }),
-    }),
+    activities: {
+      ...createEnrollmentActivities({ pool, vault, keys, mdes, vts, tokenRequestors: cache }),
+      ...createTokenRequestorActivities({ pool, cache }),
+    },
   });
   running = worker.run();
 });
@@ -209,5 +213,46 @@ describe.each(['MASTERCARD', 'VISA'] as const)('a whole %s enrollment', (network
         !event.workflowExecutionUpdateAcceptedEventAttributes && !event.workflowExecutionUpdateAdmittedEventAttributes,
     );
     expect(historyTexts(outsideUpdateRequests).join('\n')).not.toContain(code);
+  });
+});
+
+describe('the token requestor refresh', () => {
+  /** The workflow runs the schedule has started so far, newest last. */
+  async function scheduledRuns(): Promise<string[]> {
+    const { info } = await client.schedule.getHandle(tokenRequestorScheduleId).describe();
+    return info.recentActions.map((action) => action.action.workflow.workflowId);
+  }
+
+  it('refreshes both networks and their logos when its schedule starts, and again on demand', async () => {
+    await pool.query('DELETE FROM token_requestors');
+    await pool.query('DELETE FROM token_requestor_assets');
+    await vault.store(`customer-${uniqueRequestId()}`, cards.MASTERCARD, 'card-on-file');
+
+    expect(await ensureTokenRequestorSchedule(client, taskQueue)).toBe(true);
+    expect(await ensureTokenRequestorSchedule(client, taskQueue)).toBe(false);
+    const [first] = await eventually(scheduledRuns, (runs) => runs.length === 1, 'the first scheduled run');
+    const result = await client.workflow.getHandle<typeof refreshTokenRequestorsWorkflow>(first!).result();
+    expect(result.refreshed.map((summary) => summary.network)).toEqual(['MASTERCARD', 'VISA']);
+    expect(result.refreshed[0]!.tokenRequestors).toBe(3);
+
+    const { rows } = await pool.query<{ network: string; count: string }>(
+      'SELECT network, count(*) FROM token_requestors GROUP BY network ORDER BY network',
+    );
+    expect(rows).toEqual([
+      { network: 'MASTERCARD', count: '3' },
+      { network: 'VISA', count: '3' },
+    ]);
+    const logos = await pool.query<{ media_contents: { type: string }[] }>(
+      'SELECT media_contents FROM token_requestor_assets',
+    );
+    expect(logos.rows).toHaveLength(3);
+    expect(logos.rows[0]!.media_contents.map((media) => media.type)).toEqual(['image/svg+xml', 'image/png']);
+
+    await triggerTokenRequestorRefresh(client);
+    const runs = await eventually(scheduledRuns, (started) => started.length === 2, 'the run on demand');
+    const again = await client.workflow.getHandle<typeof refreshTokenRequestorsWorkflow>(runs[1]!).result();
+    // Logos are cached by asset id: nothing to fetch the second time.
+    expect(again.refreshed.map((summary) => summary.logosFetched)).toEqual([0, 0]);
+    await client.schedule.getHandle(tokenRequestorScheduleId).delete();
   });
 });

@@ -161,6 +161,18 @@ describe('npm start', () => {
       { pan: '5204731600014792', expiryMonth: 9, expiryYear: 2031 },
       'card-on-file',
     );
+    // The schedule npm start created has refreshed the token requestors once already (Visa lists them
+    // without account ranges; Mastercard waits for the issuer's first cards).
+    const deadline = Date.now() + 20_000;
+    let cached = 0;
+    while (cached === 0 && Date.now() < deadline) {
+      const { rows } = await pool.query<{ count: string }>(
+        "SELECT count(*) FROM token_requestors WHERE network = 'VISA'",
+      );
+      cached = Number(rows[0]!.count);
+      if (cached === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(cached).toBe(3);
     await pool.end();
 
     const workflowId = enrollmentWorkflowId(uniqueRequestId());
