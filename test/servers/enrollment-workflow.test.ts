@@ -7,6 +7,11 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { type ApplicationFailure } from '@temporalio/common';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -72,7 +77,12 @@ interface Run {
 /** Starts an enrollment on a fresh task queue with a worker of its own, runs `body`, and stops the worker. */
 async function enrollment<T>(
   body: (run: Run) => Promise<T>,
-  options: { input?: Partial<EnrollmentInput>; prepare?: (fake: FakeActivities) => void } = {},
+  options: {
+    input?: Partial<EnrollmentInput>;
+    prepare?: (fake: FakeActivities) => void;
+    /** Keep this path's history for the replay test (written when test/histories has none of that name). */
+    record?: string;
+  } = {},
 ): Promise<T> {
   const fake = fakeEnrollmentActivities();
   options.prepare?.(fake);
@@ -100,7 +110,9 @@ async function enrollment<T>(
       args: [input],
     });
     try {
-      return await body({ fake, handle, input });
+      const outcome = await body({ fake, handle, input });
+      if (options.record) await recordHistory(handle, options.record);
+      return outcome;
     } finally {
       // A workflow left open would get tasks (its timers firing as later tests skip time) that no worker
       // takes, and the test server stops skipping time while a task is outstanding.
@@ -108,6 +120,18 @@ async function enrollment<T>(
       if (status.name === 'RUNNING') await handle.terminate('test over');
     }
   });
+}
+
+const historiesDir = fileURLToPath(new URL('../histories', import.meta.url));
+
+/** Writes a finished enrollment's history once; delete the file to record it again after a workflow change. */
+async function recordHistory(handle: Handle, name: string): Promise<void> {
+  const file = path.join(historiesDir, `enrollment-${name}.json`);
+  if (existsSync(file)) return;
+  await handle.result().catch(() => undefined);
+  await mkdir(historiesDir, { recursive: true });
+  const history = proto.temporal.api.history.v1.History.fromObject(await handle.fetchHistory());
+  await writeFile(file, `${JSON.stringify(history.toJSON(), null, 1)}\n`);
 }
 
 async function reach(handle: Handle, status: EnrollmentStatus): Promise<void> {
@@ -161,76 +185,85 @@ async function authenticated({ handle }: Run): Promise<void> {
 
 describe('the enrollment workflow', () => {
   it('happy path: code, redirect returned by the same update, token ACTIVE, recorded, COMPLETED', async () => {
-    await enrollment(async (run) => {
-      const { handle, fake } = run;
-      await reach(handle, 'AWAITING_AUTHENTICATION');
-      const outcome = await submitCode(handle, codeNumber(1));
-      expect(outcome).toEqual({
-        outcome: 'AUTHENTICATED',
-        status: 'AWAITING_TOKEN_REQUESTOR',
-        redirect: expect.objectContaining({
-          pushMethod: 'WEB',
-          url: expect.stringContaining('/tr/50110030273/') as unknown,
-        }) as unknown,
-      });
-      expect((await handle.query(enrollmentViewQuery)).redirect).toEqual((outcome as { redirect: unknown }).redirect);
-      await tokenUpdate(handle, 0, 'ACTIVE');
-      const result = await handle.result();
-      expect(result).toMatchObject({
-        status: 'COMPLETED',
-        cards: [
-          {
+    await enrollment(
+      async (run) => {
+        const { handle, fake } = run;
+        await reach(handle, 'AWAITING_AUTHENTICATION');
+        const outcome = await submitCode(handle, codeNumber(1));
+        expect(outcome).toEqual({
+          outcome: 'AUTHENTICATED',
+          status: 'AWAITING_TOKEN_REQUESTOR',
+          redirect: expect.objectContaining({
+            pushMethod: 'WEB',
+            url: expect.stringContaining('/tr/50110030273/') as unknown,
+          }) as unknown,
+        });
+        expect((await handle.query(enrollmentViewQuery)).redirect).toEqual((outcome as { redirect: unknown }).redirect);
+        await tokenUpdate(handle, 0, 'ACTIVE');
+        const result = await handle.result();
+        expect(result).toMatchObject({
+          status: 'COMPLETED',
+          cards: [
+            {
+              cardRef: 'card-1',
+              maskedPan: '520473******4790',
+              state: 'ACTIVE',
+              tokenUniqueReference: 'DWSPMC000000000',
+            },
+          ],
+        });
+        expect(fake.pushes).toHaveLength(1);
+        expect(fake.tokensRecorded).toEqual([
+          expect.objectContaining({
             cardRef: 'card-1',
-            maskedPan: '520473******4790',
-            state: 'ACTIVE',
-            tokenUniqueReference: 'DWSPMC000000000',
-          },
-        ],
-      });
-      expect(fake.pushes).toHaveLength(1);
-      expect(fake.tokensRecorded).toEqual([
-        expect.objectContaining({
-          cardRef: 'card-1',
-          status: 'ACTIVE',
-          tokenRequestorId: wallet,
-          customerId: 'customer-1',
-        }),
-      ]);
-      const description = await handle.describe();
-      expect(description.typedSearchAttributes.get(EnrollmentStatusKey)).toBe('COMPLETED');
-      const view = await handle.query(enrollmentViewQuery);
-      expect(view.timeline.map((entry) => entry.event)).toEqual([
-        'status CAPTURED',
-        'cards captured',
-        'one-time code sent',
-        'status AWAITING_AUTHENTICATION',
-        'cardholder authenticated',
-        'status PUSHING',
-        'cards pushed (attempt 1)',
-        'status AWAITING_TOKEN_REQUESTOR',
-        'token ACTIVE',
-        'status COMPLETED',
-      ]);
-    });
+            status: 'ACTIVE',
+            tokenRequestorId: wallet,
+            customerId: 'customer-1',
+          }),
+        ]);
+        const description = await handle.describe();
+        expect(description.typedSearchAttributes.get(EnrollmentStatusKey)).toBe('COMPLETED');
+        const view = await handle.query(enrollmentViewQuery);
+        expect(view.timeline.map((entry) => entry.event)).toEqual([
+          'status CAPTURED',
+          'cards captured',
+          'one-time code sent',
+          'status AWAITING_AUTHENTICATION',
+          'cardholder authenticated',
+          'status PUSHING',
+          'cards pushed (attempt 1)',
+          'status AWAITING_TOKEN_REQUESTOR',
+          'token ACTIVE',
+          'status COMPLETED',
+        ]);
+      },
+      { record: 'happy-path' },
+    );
   });
 
   it('a wrong code, then the right one', async () => {
-    await enrollment(async ({ handle }) => {
-      await reach(handle, 'AWAITING_AUTHENTICATION');
-      expect(await submitCode(handle, '999999')).toEqual({ outcome: 'WRONG_CODE', attemptsLeft: 2 });
-      expect(await submitCode(handle, codeNumber(1))).toMatchObject({ outcome: 'AUTHENTICATED' });
-    });
+    await enrollment(
+      async ({ handle }) => {
+        await reach(handle, 'AWAITING_AUTHENTICATION');
+        expect(await submitCode(handle, '999999')).toEqual({ outcome: 'WRONG_CODE', attemptsLeft: 2 });
+        expect(await submitCode(handle, codeNumber(1))).toMatchObject({ outcome: 'AUTHENTICATED' });
+      },
+      { record: 'wrong-code-then-right' },
+    );
   });
 
   it('three wrong codes fail the enrollment; nothing is pushed', async () => {
-    await enrollment(async ({ handle, fake }) => {
-      await reach(handle, 'AWAITING_AUTHENTICATION');
-      expect(await submitCode(handle, '999999')).toEqual({ outcome: 'WRONG_CODE', attemptsLeft: 2 });
-      expect(await submitCode(handle, '999998')).toEqual({ outcome: 'WRONG_CODE', attemptsLeft: 1 });
-      expect(await submitCode(handle, '999997')).toMatchObject({ outcome: 'REFUSED', status: 'FAILED' });
-      expect(await handle.result()).toMatchObject({ status: 'FAILED', reason: 'Too many wrong codes' });
-      expect(fake.pushes).toEqual([]);
-    });
+    await enrollment(
+      async ({ handle, fake }) => {
+        await reach(handle, 'AWAITING_AUTHENTICATION');
+        expect(await submitCode(handle, '999999')).toEqual({ outcome: 'WRONG_CODE', attemptsLeft: 2 });
+        expect(await submitCode(handle, '999998')).toEqual({ outcome: 'WRONG_CODE', attemptsLeft: 1 });
+        expect(await submitCode(handle, '999997')).toMatchObject({ outcome: 'REFUSED', status: 'FAILED' });
+        expect(await handle.result()).toMatchObject({ status: 'FAILED', reason: 'Too many wrong codes' });
+        expect(fake.pushes).toEqual([]);
+      },
+      { record: 'three-wrong-codes' },
+    );
   });
 
   it('refuses a malformed code in the validator, without counting it', async () => {
@@ -243,25 +276,33 @@ describe('the enrollment workflow', () => {
   });
 
   it('fails when no code is entered within the 5-minute window', async () => {
-    await enrollment(async ({ handle, fake }) => {
-      await reach(handle, 'AWAITING_AUTHENTICATION');
-      await env.sleep(4 * 60_000 + 59_000);
-      expect((await handle.query(enrollmentViewQuery)).status).toBe('AWAITING_AUTHENTICATION');
-      expect(await handle.result()).toMatchObject({ status: 'FAILED', reason: 'The code was not entered in time' });
-      expect(fake.pushes).toEqual([]);
-    });
+    await enrollment(
+      async ({ handle, fake }) => {
+        await reach(handle, 'AWAITING_AUTHENTICATION');
+        await env.sleep(4 * 60_000 + 59_000);
+        expect((await handle.query(enrollmentViewQuery)).status).toBe('AWAITING_AUTHENTICATION');
+        expect(await handle.result()).toMatchObject({ status: 'FAILED', reason: 'The code was not entered in time' });
+        expect(fake.pushes).toEqual([]);
+      },
+      { record: 'authentication-window-expired' },
+    );
   });
 
   it('lets a new code be sent only after the cooldown; the old code no longer works', async () => {
-    await enrollment(async ({ handle }) => {
-      await reach(handle, 'AWAITING_AUTHENTICATION');
-      expect(await updateRefusal(handle.executeUpdate(resendOneTimeCodeUpdate))).toBe('A new code can be sent in 30 s');
-      await env.sleep(30_000);
-      const resent = await handle.executeUpdate(resendOneTimeCodeUpdate);
-      expect(resent.resendsLeft).toBe(2);
-      expect(await submitCode(handle, codeNumber(1))).toEqual({ outcome: 'WRONG_CODE', attemptsLeft: 2 });
-      expect(await submitCode(handle, codeNumber(2))).toMatchObject({ outcome: 'AUTHENTICATED' });
-    });
+    await enrollment(
+      async ({ handle }) => {
+        await reach(handle, 'AWAITING_AUTHENTICATION');
+        expect(await updateRefusal(handle.executeUpdate(resendOneTimeCodeUpdate))).toBe(
+          'A new code can be sent in 30 s',
+        );
+        await env.sleep(30_000);
+        const resent = await handle.executeUpdate(resendOneTimeCodeUpdate);
+        expect(resent.resendsLeft).toBe(2);
+        expect(await submitCode(handle, codeNumber(1))).toEqual({ outcome: 'WRONG_CODE', attemptsLeft: 2 });
+        expect(await submitCode(handle, codeNumber(2))).toMatchObject({ outcome: 'AUTHENTICATED' });
+      },
+      { record: 'resend-after-cooldown' },
+    );
   });
 
   it('a resent code gets its own 5-minute window', async () => {
@@ -286,7 +327,7 @@ describe('the enrollment workflow', () => {
         });
         expect(outcome).toMatchObject({ outcome: 'AUTHENTICATED', status: 'AWAITING_TOKEN_REQUESTOR' });
       },
-      { input: { authentication: { method: 'session-assertion' } } },
+      { record: 'session-assertion', input: { authentication: { method: 'session-assertion' } } },
     );
   });
 
@@ -297,7 +338,7 @@ describe('the enrollment workflow', () => {
         expect(run.fake.pushes.map((push) => push.attempt)).toEqual([1, 1, 1]);
         expect(new Set(run.fake.pushes.map((push) => push.cards[0]!.pushAccountId)).size).toBe(1);
       },
-      { prepare: (fake) => fake.pushFailures.push(unavailable(), unavailable()) },
+      { record: 'network-5xx-then-success', prepare: (fake) => fake.pushFailures.push(unavailable(), unavailable()) },
     );
   });
 
@@ -315,7 +356,7 @@ describe('the enrollment workflow', () => {
         expect(await handle.result()).toMatchObject({ status: 'DECLINED', cards: [{ state: 'FAILED' }] });
         expect(fake.pushes).toHaveLength(1);
       },
-      { prepare: (fake) => fake.pushFailures.push(declined()) },
+      { record: 'business-decline', prepare: (fake) => fake.pushFailures.push(declined()) },
     );
   });
 
@@ -332,6 +373,7 @@ describe('the enrollment workflow', () => {
         });
       },
       {
+        record: 'one-of-two-declined',
         input: {
           cards: [
             { method: 'card-on-file', cardId: 'c1' },
@@ -357,33 +399,39 @@ describe('the enrollment workflow', () => {
   });
 
   it('the receipts expire at exactly 15 minutes; without a fresh push the enrollment ends EXPIRED', async () => {
-    await enrollment(async (run) => {
-      await authenticated(run);
-      await env.sleep(14 * 60_000 + 59_000);
-      expect((await run.handle.query(enrollmentViewQuery)).status).toBe('AWAITING_TOKEN_REQUESTOR');
-      await env.sleep(1_000);
-      await reach(run.handle, 'EXPIRED');
-      const view = await run.handle.query(enrollmentViewQuery);
-      expect(view.redirect).toBeUndefined();
-      expect(await run.handle.result()).toMatchObject({ status: 'EXPIRED', cards: [{ state: 'EXPIRED' }] });
-    });
+    await enrollment(
+      async (run) => {
+        await authenticated(run);
+        await env.sleep(14 * 60_000 + 59_000);
+        expect((await run.handle.query(enrollmentViewQuery)).status).toBe('AWAITING_TOKEN_REQUESTOR');
+        await env.sleep(1_000);
+        await reach(run.handle, 'EXPIRED');
+        const view = await run.handle.query(enrollmentViewQuery);
+        expect(view.redirect).toBeUndefined();
+        expect(await run.handle.result()).toMatchObject({ status: 'EXPIRED', cards: [{ state: 'EXPIRED' }] });
+      },
+      { record: 'receipts-expired' },
+    );
   });
 
   it('a fresh push after expiry gives a new redirect, once', async () => {
-    await enrollment(async (run) => {
-      await authenticated(run);
-      await env.sleep(15 * 60_000);
-      await reach(run.handle, 'EXPIRED');
-      const fresh = await run.handle.executeUpdate(requestFreshPushUpdate);
-      expect(fresh).toMatchObject({
-        status: 'AWAITING_TOKEN_REQUESTOR',
-        redirect: { url: expect.stringContaining('attempt=2') as unknown },
-      });
-      expect(run.fake.pushes.map((push) => push.attempt)).toEqual([1, 2]);
-      expect(run.fake.pushes[1]!.cards[0]!.pushAccountId).not.toBe(run.fake.pushes[0]!.cards[0]!.pushAccountId);
-      await tokenUpdate(run.handle, 0, 'ACTIVE');
-      expect(await run.handle.result()).toMatchObject({ status: 'COMPLETED' });
-    });
+    await enrollment(
+      async (run) => {
+        await authenticated(run);
+        await env.sleep(15 * 60_000);
+        await reach(run.handle, 'EXPIRED');
+        const fresh = await run.handle.executeUpdate(requestFreshPushUpdate);
+        expect(fresh).toMatchObject({
+          status: 'AWAITING_TOKEN_REQUESTOR',
+          redirect: { url: expect.stringContaining('attempt=2') as unknown },
+        });
+        expect(run.fake.pushes.map((push) => push.attempt)).toEqual([1, 2]);
+        expect(run.fake.pushes[1]!.cards[0]!.pushAccountId).not.toBe(run.fake.pushes[0]!.cards[0]!.pushAccountId);
+        await tokenUpdate(run.handle, 0, 'ACTIVE');
+        expect(await run.handle.result()).toMatchObject({ status: 'COMPLETED' });
+      },
+      { record: 'fresh-push' },
+    );
   });
 
   it('refuses a second fresh push: the second expiry ends the enrollment', async () => {
@@ -398,13 +446,16 @@ describe('the enrollment workflow', () => {
   });
 
   it('counts a late ACTIVE that arrives after the receipts expired', async () => {
-    await enrollment(async (run) => {
-      await authenticated(run);
-      await env.sleep(15 * 60_000);
-      await reach(run.handle, 'EXPIRED');
-      await tokenUpdate(run.handle, 0, 'ACTIVE');
-      expect(await run.handle.result()).toMatchObject({ status: 'COMPLETED', cards: [{ state: 'ACTIVE' }] });
-    });
+    await enrollment(
+      async (run) => {
+        await authenticated(run);
+        await env.sleep(15 * 60_000);
+        await reach(run.handle, 'EXPIRED');
+        await tokenUpdate(run.handle, 0, 'ACTIVE');
+        expect(await run.handle.result()).toMatchObject({ status: 'COMPLETED', cards: [{ state: 'ACTIVE' }] });
+      },
+      { record: 'late-active' },
+    );
   });
 
   it('duplicated and out-of-order notifications change nothing', async () => {
@@ -427,6 +478,7 @@ describe('the enrollment workflow', () => {
         ]);
       },
       {
+        record: 'duplicate-notifications',
         input: {
           cards: [
             { method: 'card-on-file', cardId: 'c1' },
@@ -438,11 +490,14 @@ describe('the enrollment workflow', () => {
   });
 
   it('a declined tokenisation ends the enrollment DECLINED', async () => {
-    await enrollment(async (run) => {
-      await authenticated(run);
-      await tokenUpdate(run.handle, 0, 'DECLINED');
-      expect(await run.handle.result()).toMatchObject({ status: 'DECLINED', cards: [{ state: 'DECLINED' }] });
-    });
+    await enrollment(
+      async (run) => {
+        await authenticated(run);
+        await tokenUpdate(run.handle, 0, 'DECLINED');
+        expect(await run.handle.result()).toMatchObject({ status: 'DECLINED', cards: [{ state: 'DECLINED' }] });
+      },
+      { record: 'tokenisation-declined' },
+    );
   });
 
   it('waits for the consumer to confirm a card number read from a picture', async () => {
@@ -476,12 +531,15 @@ describe('the enrollment workflow', () => {
     });
 
     it('while awaiting authentication', async () => {
-      await enrollment(async ({ handle, fake }) => {
-        await reach(handle, 'AWAITING_AUTHENTICATION');
-        expect(await handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] })).toEqual({ status: 'CANCELLED' });
-        expect(await handle.result()).toMatchObject({ status: 'CANCELLED', reason: 'Cancelled by the consumer' });
-        expect(fake.pushes).toEqual([]);
-      });
+      await enrollment(
+        async ({ handle, fake }) => {
+          await reach(handle, 'AWAITING_AUTHENTICATION');
+          expect(await handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] })).toEqual({ status: 'CANCELLED' });
+          expect(await handle.result()).toMatchObject({ status: 'CANCELLED', reason: 'Cancelled by the consumer' });
+          expect(fake.pushes).toEqual([]);
+        },
+        { record: 'cancelled-awaiting-authentication' },
+      );
     });
 
     it('while the push is under way: the receipts are not handed out', async () => {
@@ -506,11 +564,14 @@ describe('the enrollment workflow', () => {
     });
 
     it('while awaiting the token requestor', async () => {
-      await enrollment(async (run) => {
-        await authenticated(run);
-        await run.handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] });
-        expect(await run.handle.result()).toMatchObject({ status: 'CANCELLED', cards: [{ state: 'CANCELLED' }] });
-      });
+      await enrollment(
+        async (run) => {
+          await authenticated(run);
+          await run.handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] });
+          expect(await run.handle.result()).toMatchObject({ status: 'CANCELLED', cards: [{ state: 'CANCELLED' }] });
+        },
+        { record: 'cancelled-awaiting-token-requestor' },
+      );
     });
 
     it('not once a card was added', async () => {
