@@ -1,5 +1,6 @@
 /** The worker's real activities (enrollments, token requestor refresh) and what they need, built from the environment. */
 import type { Pool } from 'pg';
+import { TesseractCardReader } from '../activities/capture/tesseract-card-reader.js';
 import { createEnrollmentActivities } from '../activities/create-enrollment-activities.js';
 import type { EnrollmentActivities } from '../activities/enrollment-activities.js';
 import { IssuerKeyStore } from '../activities/keys/key-store.js';
@@ -15,6 +16,8 @@ import type { Env } from '../config/env.js';
 
 export interface WorkerDependencies {
   activities: EnrollmentActivities & TokenRequestorActivities;
+  /** Holds an OCR worker once used: closed when the process stops. */
+  cardReader: TesseractCardReader;
   keys: IssuerKeyStore;
   tokenRequestors: TokenRequestorCache;
 }
@@ -35,9 +38,18 @@ export async function buildEnrollmentActivities(
   const mdes = new MdesClient(keys.networks);
   const vts = new VtsClient(keys.networks);
   const tokenRequestors = new TokenRequestorCache(pool, { mdes, vts });
+  const cardReader = new TesseractCardReader();
   const activities = {
-    ...createEnrollmentActivities({ pool, vault: new CardVault(pool, keys.vault), keys, mdes, vts, tokenRequestors }),
+    ...createEnrollmentActivities({
+      pool,
+      vault: new CardVault(pool, keys.vault),
+      keys,
+      mdes,
+      vts,
+      tokenRequestors,
+      cardReader,
+    }),
     ...createTokenRequestorActivities({ pool, cache: tokenRequestors }),
   };
-  return { activities, keys, tokenRequestors };
+  return { activities, cardReader, keys, tokenRequestors };
 }

@@ -20,7 +20,7 @@ if (!env.DATABASE_URL) {
   process.exit(1);
 }
 const pool = createPool(env.DATABASE_URL, 'pushprov-worker');
-const { activities } = await buildEnrollmentActivities(env, pool).catch((error: unknown) => {
+const { activities, cardReader } = await buildEnrollmentActivities(env, pool).catch((error: unknown) => {
   console.error(`The worker cannot start its activities: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
@@ -40,6 +40,7 @@ try {
   await running;
 } finally {
   await connection.close();
+  await cardReader.close();
   await pool.end();
   stopWatchingSupervisor();
   if (process.connected) process.disconnect(); // the IPC channel would keep the process alive
