@@ -18,7 +18,7 @@ import {
 } from './crypto/authentication-proof.js';
 import type { CapturedCard, EnrollmentActivities, PushedCardOutcome } from './enrollment-activities.js';
 import type { IssuerKeyStore } from './keys/key-store.js';
-import type { MdesClient } from './networks/mdes/client.js';
+import type { MdesAccountHolderData, MdesClient } from './networks/mdes/client.js';
 import type { VtsClient } from './networks/vts/client.js';
 import type { TokenRequestorCache } from './token-requestors/token-requestor-cache.js';
 import type { CardVault } from './vault/card-vault.js';
@@ -199,7 +199,7 @@ export function createEnrollmentActivities(deps: EnrollmentActivityDeps): Enroll
           ).token,
         })),
       );
-      const sendsName = requestor?.supportedAccountHolderData.includes('NAME') ?? false;
+      const holder = await accountHolderData(input.customerId, requestor?.supportedAccountHolderData ?? []);
       let outcomes: PushedCardOutcome[];
       let redirectParameters: Record<string, string>;
       let pushMethods: { type: PushMethod; uri: string }[];
@@ -214,8 +214,7 @@ export function createEnrollmentActivities(deps: EnrollmentActivityDeps): Enroll
               expiryMonth: String(card.details.expiryMonth).padStart(2, '0'),
               expiryYear: String(card.details.expiryYear % 100).padStart(2, '0'),
             },
-            ...(sendsName &&
-              card.details.cardholderName && { accountHolderData: { accountHolderName: card.details.cardholderName } }),
+            ...mdesAccountHolder(holder, card.details.cardholderName),
             authenticationProof: card.proof,
           })),
           ...(input.callbackUrl && { callbackUrl: input.callbackUrl }),
@@ -252,7 +251,8 @@ export function createEnrollmentActivities(deps: EnrollmentActivityDeps): Enroll
             clientCardId: card.pushAccountId,
             instrument: {
               accountNumber: card.details.pan,
-              ...(sendsName && card.details.cardholderName && { name: card.details.cardholderName }),
+              ...(holder.name && card.details.cardholderName && { name: card.details.cardholderName }),
+              ...(holder.address && { billingAddress: holder.address }),
               expirationDate: {
                 month: String(card.details.expiryMonth).padStart(2, '0'),
                 year: String(card.details.expiryYear),
@@ -338,6 +338,30 @@ export function createEnrollmentActivities(deps: EnrollmentActivityDeps): Enroll
     },
   };
 
+  /** The account holder data the token requestor takes, from the customer's profile. */
+  async function accountHolderData(customerId: string, supported: string[]): Promise<AccountHolder> {
+    const { rows } = await pool.query<{
+      email_address: string | null;
+      mobile_dial_in_code: string | null;
+      mobile_number: string | null;
+      billing_address: Record<string, string> | null;
+    }>(
+      'SELECT email_address, mobile_dial_in_code, mobile_number, billing_address FROM customer_profiles WHERE customer_id = $1',
+      [customerId],
+    );
+    const profile = rows[0];
+    return {
+      name: supported.includes('NAME'),
+      ...(supported.includes('ADDRESS') && profile?.billing_address && { address: profile.billing_address }),
+      ...(supported.includes('EMAIL_ADDRESS') && profile?.email_address && { email: profile.email_address }),
+      ...(supported.includes('MOBILE_PHONE_NUMBER') &&
+        profile?.mobile_number &&
+        profile.mobile_dial_in_code && {
+          phone: { countryDialInCode: profile.mobile_dial_in_code, phoneNumber: profile.mobile_number },
+        }),
+    };
+  }
+
   async function readPicture(
     image: { mediaType: string; base64: string },
     position: string,
@@ -349,6 +373,26 @@ export function createEnrollmentActivities(deps: EnrollmentActivityDeps): Enroll
       throw nonRetryable(ErrorType.InvalidCard, `No card number and expiry could be read from the picture${position}`);
     return read;
   }
+}
+
+interface AccountHolder {
+  name: boolean;
+  address?: Record<string, string>;
+  email?: string;
+  phone?: { countryDialInCode: string; phoneNumber: string };
+}
+
+function mdesAccountHolder(
+  holder: AccountHolder,
+  cardholderName: string | undefined,
+): { accountHolderData?: MdesAccountHolderData } {
+  const data: MdesAccountHolderData = {
+    ...(holder.name && cardholderName && { accountHolderName: cardholderName }),
+    ...(holder.address && { accountHolderAddress: holder.address }),
+    ...(holder.email && { accountHolderEmailAddress: holder.email }),
+    ...(holder.phone && { accountHolderMobilePhoneNumber: holder.phone }),
+  };
+  return Object.keys(data).length > 0 ? { accountHolderData: data } : {};
 }
 
 function summary(card: {

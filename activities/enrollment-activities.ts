@@ -67,6 +67,7 @@ export interface EnrollmentActivities {
   /** Encrypts the cards, signs the authentication proofs and pushes: one network request, idempotent per attempt. */
   pushCards(input: {
     enrollmentId: string;
+    customerId: string;
     attempt: number;
     network: CardNetwork;
     tokenRequestorId: string;

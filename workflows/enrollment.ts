@@ -545,6 +545,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       const outcome = await orEnd('FAILED', () =>
         pushCards({
           enrollmentId,
+          customerId: input.customerId,
           attempt,
           network: cards[0]!.network,
           tokenRequestorId: input.tokenRequestorId,

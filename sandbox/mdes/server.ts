@@ -445,6 +445,9 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
           ...(account.fundingAccountData.accountHolderData?.accountHolderName && {
             accountHolderName: account.fundingAccountData.accountHolderData.accountHolderName,
           }),
+          ...(account.fundingAccountData.accountHolderData && {
+            accountHolderDataFields: Object.keys(account.fundingAccountData.accountHolderData).sort(),
+          }),
           issuedAt: now.toISOString(),
           expiresAt: new Date(now.getTime() + lifetimeMs).toISOString(),
         };

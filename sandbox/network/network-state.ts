@@ -16,6 +16,8 @@ export interface PushedAccount {
   expiryMonth: string;
   expiryYear: string;
   accountHolderName?: string;
+  /** Which account holder data fields came with the card (names only, never values). */
+  accountHolderDataFields?: string[];
   issuedAt: string;
   expiresAt: string;
 }

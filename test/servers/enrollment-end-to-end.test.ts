@@ -135,6 +135,11 @@ describe.each(['MASTERCARD', 'VISA'] as const)('a whole %s enrollment', (network
   it('goes from a card on file to an ACTIVE token in the inventory, and no card number reaches the history', async () => {
     const customerId = `customer-${uniqueRequestId()}`;
     const card = await vault.store(customerId, cards[network], 'card-on-file');
+    await pool.query(
+      `INSERT INTO customer_profiles (customer_id, email_address, mobile_dial_in_code, mobile_number, billing_address)
+       VALUES ($1, 'ada@example.com', '44', '7700900123', $2)`,
+      [customerId, { line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GBR' }],
+    );
     const requestId = uniqueRequestId();
     const input: EnrollmentInput = {
       requestId,
@@ -168,6 +173,10 @@ describe.each(['MASTERCARD', 'VISA'] as const)('a whole %s enrollment', (network
     expect(outcome).toMatchObject({ outcome: 'AUTHENTICATED', status: 'AWAITING_TOKEN_REQUESTOR' });
     const redirect = (outcome as { redirect: Redirect }).redirect;
     expect(redirect.url.startsWith(`${sandbox.urls.tokenRequestors}/tr/${wallet}/push/web?`)).toBe(true);
+    if (network === 'MASTERCARD') {
+      // Sandpay takes name, address, e-mail and phone: MDES signed that they were supplied.
+      expect(new URL(redirect.url).searchParams.get('accountHolderDataSupplied')).toBe('true');
+    }
 
     // The consumer on the token requestor's page, then its button.
     const page = await fetch(redirect.url);
@@ -196,11 +205,18 @@ describe.each(['MASTERCARD', 'VISA'] as const)('a whole %s enrollment', (network
 
     const ledger = network === 'MASTERCARD' ? sandbox.urls.mdes : sandbox.urls.vts;
     const pushes = (await (await fetch(`${ledger}/sandbox/ledger?kind=push&tokenRequestorId=${wallet}`)).json()) as {
-      entries: { accounts: { receipt: string }[] }[];
+      entries: { accounts: { receipt: string; accountHolderDataFields?: string[] }[] }[];
     };
-    expect(
-      pushes.entries.filter((entry) => entry.accounts.some((account) => account.receipt === receipts)),
-    ).toHaveLength(1);
+    const ours = pushes.entries.filter((entry) => entry.accounts.some((account) => account.receipt === receipts));
+    expect(ours).toHaveLength(1);
+    if (network === 'MASTERCARD') {
+      expect(ours[0]!.accounts[0]!.accountHolderDataFields).toEqual([
+        'accountHolderAddress',
+        'accountHolderEmailAddress',
+        'accountHolderMobilePhoneNumber',
+        'accountHolderName',
+      ]);
+    }
 
     const history = await handle.fetchHistory();
     const texts = historyTexts(history).join('\n');

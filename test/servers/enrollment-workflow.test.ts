@@ -4,6 +4,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateStage,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { type ApplicationFailure } from '@temporalio/common';
@@ -549,9 +550,13 @@ describe('the enrollment workflow', () => {
           await reach(handle, 'AWAITING_AUTHENTICATION');
           const authentication = submitCode(handle, codeNumber(1));
           await reach(handle, 'PUSHING');
-          const cancellation = handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] });
+          // The cancellation is accepted while the push is still under way; then the network answers.
+          const cancellation = await handle.startUpdate(cancelEnrollmentUpdate, {
+            args: [{}],
+            waitForStage: WorkflowUpdateStage.ACCEPTED,
+          });
           release();
-          expect(await cancellation).toEqual({ status: 'CANCELLED' });
+          expect(await cancellation.result()).toEqual({ status: 'CANCELLED' });
           expect(await authentication).toMatchObject({ outcome: 'AUTHENTICATED', status: 'CANCELLED' });
           expect((await handle.query(enrollmentViewQuery)).redirect).toBeUndefined();
         },
