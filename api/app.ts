@@ -1,6 +1,27 @@
-/** The issuer-facing HTTP API as a Fastify app, separate from `listen` so that tests can inject requests. */
+/**
+ * The issuer-facing HTTP API as a Fastify app, separate from `listen` so that tests can inject requests:
+ * health and readiness, the issuer's JWKS, the consumer API, the networks' callbacks, OpenAPI and its docs
+ * page, and the hardening every route shares (size and rate limits, security headers, request ids,
+ * problem+json errors, card security codes refused).
+ */
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
 import type { JSONWebKeySet } from 'jose';
+import { z } from 'zod';
+import type { DevIdentityProvider } from './caller-auth.js';
+import { registerConsumerRoutes, type ConsumerApiDeps } from './consumer-routes.js';
+import { registerNetworkCallbacks, type NetworkCallbackDeps } from './network-callbacks.js';
+import { problem } from './problem.js';
 
 /** A readiness check resolves when its dependency answers and rejects with the reason when it does not. */
 export type ReadinessCheck = () => Promise<unknown>;
@@ -11,45 +32,136 @@ export interface AppDependencies {
   issuerJwks?: () => JSONWebKeySet;
   /** How long /readyz waits for a check before calling its dependency unavailable. */
   readinessTimeoutMs?: number;
+  consumer?: ConsumerApiDeps;
+  callbacks?: NetworkCallbackDeps;
+  /** Development only: mints customer tokens for the demo (never set in production). */
+  devIdentity?: { provider: DevIdentityProvider; audience: string };
+  /** Requests per minute per caller (per customer token, else per address). */
+  rateLimitPerMinute?: number;
+}
+
+/** Card security codes never travel through push provisioning (seed 000, PCI DSS 3.3.1.2). */
+const securityCodeField = /^(cvv2?|cvc2?|cid|csc|cav2|securitycode|card_?verification(_?value|_?code)?)$/i;
+
+function securityCodeFieldIn(value: unknown, depth = 0): string | undefined {
+  if (depth > 10 || value === null || typeof value !== 'object') return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    if (securityCodeField.test(key)) return key;
+    const nested = securityCodeFieldIn(item, depth + 1);
+    if (nested) return nested;
+  }
+  return undefined;
 }
 
 export async function buildApp(deps: AppDependencies, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: 64 * 1024, ...options });
+  const app = Fastify({
+    bodyLimit: 64 * 1024,
+    // A caller's own request id is kept (for correlation) when it is reasonable; otherwise ours.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    ...options,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
 
-  // RFC 9457 problem details for every error; no stack traces leave the process.
-  app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  // RFC 9457 problem details for every error; no stack trace and no input value leaves the process.
+  app.setErrorHandler((error: { statusCode?: number; message: string; code?: string }, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const detail = error.validation
+        .map(
+          (issue) =>
+            `${issue.instancePath.replace(/^\//, '').replaceAll('/', '.') || request.routeOptions.url || 'request'}: ${issue.message ?? 'is invalid'}`,
+        )
+        .join('; ');
+      return reply
+        .code(400)
+        .type('application/problem+json')
+        .send(problem(400, `Invalid ${error.validationContext ?? 'request'}`, detail));
+    }
     const status =
       error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) request.log.error({ err: error }, 'unhandled error');
+    if (status === 429)
+      return reply
+        .code(429)
+        .type('application/problem+json')
+        .send(problem(429, 'Too Many Requests', error.message));
     return reply
       .code(status)
       .type('application/problem+json')
-      .send({ type: 'about:blank', title: status === 500 ? 'Internal Server Error' : error.message, status });
+      .send(problem(status, status === 500 ? 'Internal Server Error' : error.message));
   });
   app.setNotFoundHandler((request, reply) =>
     reply
       .code(404)
       .type('application/problem+json')
-      .send({
-        type: 'about:blank',
-        title: 'Not Found',
-        status: 404,
-        detail: `No route for ${request.method} ${request.url}`,
-      }),
+      .send(problem(404, 'Not Found', `No route for ${request.method} ${request.url.split('?')[0]}`)),
   );
 
-  app.get('/healthz', () => ({ status: 'ok' }));
+  app.addHook('preValidation', async (request, reply) => {
+    const field = securityCodeFieldIn(request.body);
+    if (field) {
+      return reply
+        .code(400)
+        .type('application/problem+json')
+        .send(
+          problem(
+            400,
+            'Card security code refused',
+            `"${field}" is never accepted: push provisioning does not use the card security code`,
+          ),
+        );
+    }
+  });
+
+  await app.register(helmet, {
+    // The docs page's own assets only; everything else is JSON.
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], styleSrc: ["'self'", "'unsafe-inline'"] },
+    },
+  });
+  await app.register(rateLimit, {
+    max: deps.rateLimitPerMinute ?? 300,
+    timeWindow: '1 minute',
+    keyGenerator: (request) => request.headers.authorization ?? request.ip,
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      message: `Rate limit reached: ${context.max} requests per ${context.after}; retry after ${Math.ceil(context.ttl / 1000)} s`,
+    }),
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'pushprov issuer API',
+        description: 'Push cards into wallets and merchants: enrollments, cards, tokens, and the networks’ callbacks.',
+        version: '1.0.0',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  app.get('/healthz', { schema: { hide: true } }, () => ({ status: 'ok' }));
 
   const { issuerJwks } = deps;
   if (issuerJwks) {
     // Short caching: after a rotation, verifiers see the new key within minutes.
-    app.get('/.well-known/jwks.json', (_request, reply) =>
+    app.get('/.well-known/jwks.json', { schema: { hide: true } }, (_request, reply) =>
       reply.header('cache-control', 'public, max-age=300').send(issuerJwks()),
     );
   }
 
   // Names the dependency that is down; the reason (addresses, driver messages) stays in the log.
-  app.get('/readyz', async (request, reply) => {
+  app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
     const outcomes = await Promise.all(
       Object.entries(deps.readinessChecks).map(([name, check]) =>
         withTimeout(check(), deps.readinessTimeoutMs ?? 2_000).then(
@@ -66,6 +178,32 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
       .code(ready ? 200 : 503)
       .send({ status: ready ? 'ready' : 'unavailable', checks: Object.fromEntries(outcomes) });
   });
+
+  if (deps.consumer) await registerConsumerRoutes(app, deps.consumer);
+  if (deps.callbacks) await registerNetworkCallbacks(app, deps.callbacks);
+  const { devIdentity } = deps;
+  if (devIdentity) {
+    app.post(
+      '/dev/customer-tokens',
+      {
+        schema: {
+          summary: 'Development only: a token for a demo customer',
+          tags: ['development'],
+          body: z.strictObject({
+            customerId: z.string().regex(/^[\w.@-]{1,64}$/, 'must be 1 to 64 letters, digits or ._@-'),
+          }),
+        },
+      },
+      async (request) => ({
+        token: await devIdentity.provider.tokenFor(
+          (request.body as { customerId: string }).customerId,
+          devIdentity.audience,
+        ),
+        tokenType: 'Bearer',
+        expiresIn: 3_600,
+      }),
+    );
+  }
 
   return app;
 }

@@ -15,6 +15,7 @@ import { CryptoFailure } from '../domain/crypto-failure.js';
 import type { CardNetwork, TokenStatus, TokenUpdate } from '../domain/enrollment.js';
 import { enrollmentViewQuery, tokenUpdatedSignal } from '../domain/messages.js';
 import { singleUseClaimer } from '../db/replay-guard.js';
+import { problem } from './problem.js';
 
 export interface NetworkCallbackDeps {
   credentials: NetworkCredentials;
@@ -178,10 +179,6 @@ function parseJson(body: unknown): Record<string, unknown> {
   } catch {
     return {};
   }
-}
-
-function problem(status: number, title: string, detail?: string): object {
-  return { type: 'about:blank', title, status, ...(detail && { detail }) };
 }
 
 function refuse(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {

@@ -1,29 +1,67 @@
-/** Process entry: the API server, with its PostgreSQL pool and Temporal connection, until SIGINT / SIGTERM. */
-import { Connection } from '@temporalio/client';
+/** Process entry: the API server, with its PostgreSQL pool and Temporal client, until SIGINT / SIGTERM. */
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { createLocalJWKSet } from 'jose';
 import { IssuerKeyStore } from '../activities/keys/key-store.js';
+import { MdesClient } from '../activities/networks/mdes/client.js';
+import { VtsClient } from '../activities/networks/vts/client.js';
+import { TokenRequestorCache } from '../activities/token-requestors/token-requestor-cache.js';
+import { CardVault } from '../activities/vault/card-vault.js';
 import { parseEnv } from '../config/env.js';
 import { createPool } from '../db/pool.js';
 import { reportReady, whenOrphaned } from '../stack/processes.js';
 import { checkTemporalServing } from '../stack/temporal-health.js';
 import { buildApp } from './app.js';
+import {
+  CallerAuthenticator,
+  DevIdentityProvider,
+  devIdentityProviderIssuer,
+  identityProviderKeys,
+} from './caller-auth.js';
+import { apiLoggerOptions } from './logging.js';
 
 const env = parseEnv();
-if (!env.DATABASE_URL) {
-  console.error('The API needs DATABASE_URL (npm start sets it to the embedded PostgreSQL).');
+const fail = (message: string): never => {
+  console.error(message);
   process.exit(1);
+};
+if (!env.DATABASE_URL) fail('The API needs DATABASE_URL (npm start sets it to the embedded PostgreSQL).');
+const development = env.NODE_ENV !== 'production';
+if (!development && !(env.IDP_ISSUER && (env.IDP_JWKS_URL || env.IDP_JWKS_FILE))) {
+  fail('In production the API needs its identity provider: IDP_ISSUER and IDP_JWKS_URL (or IDP_JWKS_FILE).');
 }
 
 const keyStore = await IssuerKeyStore.open({
   keysDir: env.PUSHPROV_KEYS_DIR,
   ...(env.PUSHPROV_NETWORK_CREDENTIALS && { networkCredentialsJson: env.PUSHPROV_NETWORK_CREDENTIALS }),
   networkCredentialsFile: env.PUSHPROV_NETWORK_CREDENTIALS_FILE,
-  generateIfMissing: env.NODE_ENV !== 'production',
-}).catch((error: unknown) => {
-  console.error(`The API cannot open its keys: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+  generateIfMissing: development,
+}).catch((error: unknown) =>
+  fail(`The API cannot open its keys: ${error instanceof Error ? error.message : String(error)}`),
+);
+
+// Without a configured identity provider, development runs its own (its keys beside the others).
+const devIdentity =
+  development && !env.IDP_ISSUER
+    ? await DevIdentityProvider.open(path.join(env.PUSHPROV_KEYS_DIR, 'dev-idp'))
+    : undefined;
+const auth = new CallerAuthenticator({
+  issuer: env.IDP_ISSUER ?? devIdentityProviderIssuer,
+  audience: env.IDP_AUDIENCE,
+  keys: devIdentity
+    ? createLocalJWKSet(devIdentity.jwks())
+    : await identityProviderKeys({
+        ...(env.IDP_JWKS_URL && { jwksUrl: env.IDP_JWKS_URL }),
+        ...(env.IDP_JWKS_FILE && { jwksFile: env.IDP_JWKS_FILE }),
+      }),
 });
-const pool = createPool(env.DATABASE_URL, 'pushprov-api');
+
+const pool = createPool(env.DATABASE_URL!, 'pushprov-api');
 const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+const mdes = new MdesClient(keyStore.networks);
+const vts = new VtsClient(keyStore.networks);
+const uiUrl = env.TEMPORAL_UI_URL ?? `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`;
 const app = await buildApp(
   {
     readinessChecks: {
@@ -31,8 +69,20 @@ const app = await buildApp(
       temporal: () => checkTemporalServing(connection),
     },
     issuerJwks: () => keyStore.jwks(),
+    consumer: {
+      auth,
+      pool,
+      temporal,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      vault: new CardVault(pool, keyStore.vault),
+      tokenRequestors: new TokenRequestorCache(pool, { mdes, vts }),
+      workflowUiBase: `${uiUrl}/namespaces/${encodeURIComponent(env.TEMPORAL_NAMESPACE)}/workflows`,
+    },
+    callbacks: { credentials: keyStore.networks, pool, temporal },
+    ...(devIdentity && { devIdentity: { provider: devIdentity, audience: env.IDP_AUDIENCE } }),
+    rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
   },
-  { logger: { level: env.LOG_LEVEL } },
+  { logger: apiLoggerOptions(env.LOG_LEVEL) },
 );
 
 let closing: Promise<void> | undefined;

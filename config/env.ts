@@ -27,6 +27,15 @@ const EnvSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: port.default(3000),
+  /** Requests per minute per caller. */
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  /** The issuer's identity provider, whose bearer tokens name the customer (a local one in development). */
+  IDP_ISSUER: z.string().min(1).optional(),
+  IDP_AUDIENCE: z.string().min(1).default('pushprov-api'),
+  IDP_JWKS_URL: z.url().optional(),
+  IDP_JWKS_FILE: z.string().optional(),
+  /** Where operators open a workflow (the API links each enrollment there). */
+  TEMPORAL_UI_URL: z.url().optional(),
   /** Local state of `npm start`: database files, Temporal's SQLite file. Ignored by git. */
   PUSHPROV_DATA_DIR: z.string().default(path.join(projectRoot, '.data')),
   /** Built toolchain (Temporal CLI, test server), shared by every clone of this user. */

@@ -1,38 +1,19 @@
 // Whole enrollments on the Temporal dev server with the real activities, the real PostgreSQL and the
 // sandbox networks over HTTP: card on file -> one-time code from the dev inbox -> push -> the consumer on
 // the token requestor's page -> the network asks the issuer and notifies it -> token ACTIVE in the inventory.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import Fastify, { type FastifyInstance } from 'fastify';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createEnrollmentActivities } from '../../activities/create-enrollment-activities.js';
-import { IssuerKeyStore } from '../../activities/keys/key-store.js';
-import { MdesClient } from '../../activities/networks/mdes/client.js';
-import { VtsClient } from '../../activities/networks/vts/client.js';
-import { createTokenRequestorActivities } from '../../activities/token-requestors/token-requestor-activities.js';
-import { TokenRequestorCache } from '../../activities/token-requestors/token-requestor-cache.js';
-import { CardVault } from '../../activities/vault/card-vault.js';
-import { registerNetworkCallbacks } from '../../api/network-callbacks.js';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollmentWorkflowId, type EnrollmentInput, type Redirect } from '../../domain/enrollment.js';
 import { enrollmentViewQuery, submitOneTimeCodeUpdate } from '../../domain/messages.js';
-import { enrollmentSearchAttributes } from '../../domain/search-attributes.js';
-import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
-import { registerSearchAttributes } from '../../stack/search-attributes.js';
-import { startTemporalDevServer, type TemporalDevServer } from '../../stack/temporal-dev-server.js';
 import {
   ensureTokenRequestorSchedule,
   tokenRequestorScheduleId,
   triggerTokenRequestorRefresh,
 } from '../../stack/token-requestor-schedule.js';
-import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
 import { enrollmentWorkflow } from '../../workflows/enrollment.js';
 import type { refreshTokenRequestorsWorkflow } from '../../workflows/token-requestor-refresh.js';
-import { freePort } from '../support/free-port.js';
-import { uniqueRequestId, uniqueTaskQueue } from '../support/temporal.js';
+import { startEngineStack, type EngineStack } from '../support/engine-stack.js';
+import { uniqueRequestId } from '../support/temporal.js';
 
 const wallet = '50110030273';
 const cards = {
@@ -40,77 +21,20 @@ const cards = {
   VISA: { pan: '4111111111111111', expiryMonth: 11, expiryYear: 2030, cardholderName: 'Ada Lovelace' },
 } as const;
 
-let dataDir: string;
-let temporal: TemporalDevServer;
-let connection: Connection;
+let stack: EngineStack;
 let client: Client;
-let workerConnection: NativeConnection;
-let worker: Worker;
-let running: Promise<void>;
-let pool: pg.Pool;
-let sandbox: RunningSandbox;
-let issuer: FastifyInstance;
-let vault: CardVault;
-const taskQueue = uniqueTaskQueue();
+let pool: EngineStack['pool'];
+let sandbox: EngineStack['sandbox'];
+let vault: EngineStack['vault'];
+let taskQueue: string;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), 'pushprov-e2e-'));
-  pool = new pg.Pool({ connectionString: inject('databaseUrl') });
-  const issuerPort = await freePort();
-  const issuerUrl = `http://127.0.0.1:${issuerPort}`;
-  [temporal, sandbox] = await Promise.all([
-    startTemporalDevServer({
-      cliPath: inject('temporalCliPath'),
-      host: '127.0.0.1',
-      port: await freePort(),
-      dbFile: path.join(dataDir, 'temporal.sqlite'),
-      namespace: 'default',
-      log: () => undefined,
-    }),
-    startSandbox({ dataDir: path.join(dataDir, 'sandbox'), issuerBaseUrl: issuerUrl }),
-  ]);
-  const keys = await IssuerKeyStore.open({
-    keysDir: path.join(dataDir, 'keys'),
-    networkCredentialsFile: sandbox.credentialsFile,
-    generateIfMissing: true,
-  });
-  connection = await Connection.connect({ address: temporal.address });
-  client = new Client({ connection });
-  await registerSearchAttributes(connection, 'default', enrollmentSearchAttributes);
-
-  issuer = Fastify();
-  issuer.get('/.well-known/jwks.json', () => keys.jwks());
-  await registerNetworkCallbacks(issuer, { credentials: keys.networks, pool, temporal: client });
-  await issuer.listen({ host: '127.0.0.1', port: issuerPort });
-
-  vault = new CardVault(pool, keys.vault);
-  const mdes = new MdesClient(keys.networks);
-  const vts = new VtsClient(keys.networks);
-  const cache = new TokenRequestorCache(pool, { mdes, vts });
-  workerConnection = await NativeConnection.connect({ address: temporal.address });
-  worker = await createEnrollmentWorker({
-    connection: workerConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: await bundleEnrollmentWorkflows(),
-    activities: {
-      ...createEnrollmentActivities({ pool, vault, keys, mdes, vts, tokenRequestors: cache }),
-      ...createTokenRequestorActivities({ pool, cache }),
-    },
-  });
-  running = worker.run();
+  stack = await startEngineStack();
+  ({ client, pool, sandbox, vault, taskQueue } = stack);
 });
 
 afterAll(async () => {
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await running;
-  await workerConnection?.close();
-  await connection?.close();
-  await temporal?.stop();
-  await issuer?.close();
-  await sandbox?.close();
-  await pool?.end();
-  await rm(dataDir, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {

@@ -1,0 +1,143 @@
+/**
+ * The engine assembled in the test process, as npm start runs it in several: a Temporal dev server, the
+ * sandbox networks, the real activities in a worker, and the real API (consumer routes, the networks'
+ * callbacks, a development identity provider) on a port, against the test run's PostgreSQL.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { createLocalJWKSet } from 'jose';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { TesseractCardReader } from '../../activities/capture/tesseract-card-reader.js';
+import { createEnrollmentActivities } from '../../activities/create-enrollment-activities.js';
+import { IssuerKeyStore } from '../../activities/keys/key-store.js';
+import { MdesClient } from '../../activities/networks/mdes/client.js';
+import { VtsClient } from '../../activities/networks/vts/client.js';
+import { createTokenRequestorActivities } from '../../activities/token-requestors/token-requestor-activities.js';
+import { TokenRequestorCache } from '../../activities/token-requestors/token-requestor-cache.js';
+import { CardVault } from '../../activities/vault/card-vault.js';
+import { buildApp } from '../../api/app.js';
+import { CallerAuthenticator, DevIdentityProvider, devIdentityProviderIssuer } from '../../api/caller-auth.js';
+import { enrollmentSearchAttributes } from '../../domain/search-attributes.js';
+import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
+import { registerSearchAttributes } from '../../stack/search-attributes.js';
+import { startTemporalDevServer, type TemporalDevServer } from '../../stack/temporal-dev-server.js';
+import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
+import { freePort } from './free-port.js';
+import { uniqueTaskQueue } from './temporal.js';
+
+export const apiAudience = 'pushprov-api';
+
+export interface EngineStack {
+  pool: pg.Pool;
+  client: Client;
+  taskQueue: string;
+  sandbox: RunningSandbox;
+  keys: IssuerKeyStore;
+  vault: CardVault;
+  cache: TokenRequestorCache;
+  api: FastifyInstance;
+  apiUrl: string;
+  identity: DevIdentityProvider;
+  /** A bearer token for a customer of the development identity provider. */
+  tokenFor(customerId: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startEngineStack(options: { rateLimitPerMinute?: number } = {}): Promise<EngineStack> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'pushprov-stack-'));
+  const pool = new pg.Pool({ connectionString: inject('databaseUrl') });
+  const apiPort = await freePort();
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const [temporal, sandbox] = await Promise.all<[Promise<TemporalDevServer>, Promise<RunningSandbox>]>([
+    startTemporalDevServer({
+      cliPath: inject('temporalCliPath'),
+      host: '127.0.0.1',
+      port: await freePort(),
+      dbFile: path.join(dataDir, 'temporal.sqlite'),
+      namespace: 'default',
+      log: () => undefined,
+    }),
+    startSandbox({ dataDir: path.join(dataDir, 'sandbox'), issuerBaseUrl: apiUrl }),
+  ]);
+  const keys = await IssuerKeyStore.open({
+    keysDir: path.join(dataDir, 'keys'),
+    networkCredentialsFile: sandbox.credentialsFile,
+    generateIfMissing: true,
+  });
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection });
+  await registerSearchAttributes(connection, 'default', enrollmentSearchAttributes);
+
+  const vault = new CardVault(pool, keys.vault);
+  const mdes = new MdesClient(keys.networks);
+  const vts = new VtsClient(keys.networks);
+  const cache = new TokenRequestorCache(pool, { mdes, vts });
+  const taskQueue = uniqueTaskQueue();
+  const identity = await DevIdentityProvider.open(path.join(dataDir, 'keys', 'dev-idp'));
+  const api = await buildApp({
+    readinessChecks: { postgres: () => pool.query('SELECT 1') },
+    issuerJwks: () => keys.jwks(),
+    consumer: {
+      auth: new CallerAuthenticator({
+        issuer: devIdentityProviderIssuer,
+        audience: apiAudience,
+        keys: createLocalJWKSet(identity.jwks()),
+      }),
+      pool,
+      temporal: client,
+      taskQueue,
+      vault,
+      tokenRequestors: cache,
+      workflowUiBase: 'http://127.0.0.1:8233/namespaces/default/workflows',
+    },
+    callbacks: { credentials: keys.networks, pool, temporal: client },
+    devIdentity: { provider: identity, audience: apiAudience },
+    ...(options.rateLimitPerMinute && { rateLimitPerMinute: options.rateLimitPerMinute }),
+  });
+  await api.listen({ host: '127.0.0.1', port: apiPort });
+
+  const reader = new TesseractCardReader();
+  const workerConnection = await NativeConnection.connect({ address: temporal.address });
+  const worker: Worker = await createEnrollmentWorker({
+    connection: workerConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: await bundleEnrollmentWorkflows(),
+    activities: {
+      ...createEnrollmentActivities({ pool, vault, keys, mdes, vts, tokenRequestors: cache, cardReader: reader }),
+      ...createTokenRequestorActivities({ pool, cache }),
+    },
+  });
+  const running = worker.run();
+
+  return {
+    pool,
+    client,
+    taskQueue,
+    sandbox,
+    keys,
+    vault,
+    cache,
+    api,
+    apiUrl,
+    identity,
+    tokenFor: (customerId) => identity.tokenFor(customerId, apiAudience),
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await workerConnection.close();
+      await reader.close();
+      await connection.close();
+      await api.close();
+      await sandbox.close();
+      await temporal.stop();
+      await pool.end();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
