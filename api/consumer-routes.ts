@@ -185,7 +185,24 @@ export async function registerConsumerRoutes(app: FastifyInstance, deps: Consume
         async (request, reply) => {
           const card = await deps.vault.cardOf(request.customerId, request.params.id);
           if (!card) return notFound(reply, 'card', request.params.id);
-          const requestors = await deps.tokenRequestors.list(card.network);
+          let requestors = await deps.tokenRequestors.list(card.network);
+          const known = requestors.some(
+            (requestor) => card.network === 'VISA' || requestor.enabledAccountRanges.includes(card.bin),
+          );
+          // A range never asked about is asked about now (and cached for everyone after).
+          if (!known) {
+            try {
+              await deps.tokenRequestors.refresh(card.network, [card.bin]);
+            } catch (error) {
+              request.log.warn({ network: card.network, err: error }, 'token requestor list unavailable');
+              return reply
+                .code(503)
+                .header('retry-after', '30')
+                .type('application/problem+json')
+                .send(problem(503, 'Network unavailable', 'The card network cannot list its token requestors now'));
+            }
+            requestors = await deps.tokenRequestors.list(card.network);
+          }
           return {
             tokenRequestors: requestors
               .filter(
@@ -281,6 +298,19 @@ export async function registerConsumerRoutes(app: FastifyInstance, deps: Consume
         },
         async (request, reply) => {
           const key = request.headers['idempotency-key'];
+          // Cards that are not the caller's are refused before anything is written or started.
+          for (const card of request.body.cards) {
+            const found =
+              'cardId' in card
+                ? await deps.vault.cardOf(request.customerId, card.cardId)
+                : await deps.vault.stagedCapture(request.customerId, card.captureId);
+            if (!found)
+              return notFound(
+                reply,
+                'cardId' in card ? 'card' : 'card capture',
+                'cardId' in card ? card.cardId : card.captureId,
+              );
+          }
           const outcome = await runIdempotently(
             deps.pool,
             { customerId: request.customerId, key, body: request.body },

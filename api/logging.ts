@@ -19,6 +19,8 @@ export function maskCardNumbers(value: unknown, depth = 0): unknown {
     return { type: value.name, message: maskCardNumbers(value.message, depth + 1) };
   }
   if (Array.isArray(value)) return value.map((item) => maskCardNumbers(item, depth + 1));
+  // Requests, replies and the like are left to their serializers, which mask what they write.
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskCardNumbers(item, depth + 1)]));
 }
 
@@ -28,6 +30,13 @@ export function apiLoggerOptions(level: string): FastifyServerOptions['logger'] 
     redact: {
       paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["idempotency-key"]'],
       remove: true,
+    },
+    serializers: {
+      req: (request: { method: string; url: string; ip?: string }) => ({
+        method: request.method,
+        url: maskCardNumbers(request.url) as string,
+        ...(request.ip && { remoteAddress: request.ip }),
+      }),
     },
     hooks: {
       logMethod(args, method) {

@@ -13,6 +13,7 @@ import {
 import { enrollmentWorkflow } from '../../workflows/enrollment.js';
 import type { refreshTokenRequestorsWorkflow } from '../../workflows/token-requestor-refresh.js';
 import { startEngineStack, type EngineStack } from '../support/engine-stack.js';
+import { eventually } from '../support/eventually.js';
 import { uniqueRequestId } from '../support/temporal.js';
 
 const wallet = '50110030273';
@@ -36,16 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen (last: ${JSON.stringify(value)})`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** Every text a history holds, payloads decoded: where a card number would show if it leaked. */
 function historyTexts(value: unknown, texts: string[] = []): string[] {

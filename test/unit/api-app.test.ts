@@ -3,6 +3,13 @@ import { buildApp } from '../../api/app.js';
 
 const healthy = (): Promise<void> => Promise.resolve();
 
+/** The app with one more route that answers its body: what any route sees of the shared hooks. */
+async function echoApp(): Promise<Awaited<ReturnType<typeof buildApp>>> {
+  const app = await buildApp({ readinessChecks: {} });
+  app.post('/echo', (request) => request.body);
+  return app;
+}
+
 describe('health and readiness', () => {
   it('is alive whatever its dependencies do', async () => {
     const app = await buildApp({
@@ -57,8 +64,7 @@ describe('errors', () => {
   });
 
   it('answers a malformed body with a 4xx problem, not a stack trace', async () => {
-    const app = await buildApp({ readinessChecks: {} });
-    app.post('/echo', (request) => request.body);
+    const app = await echoApp();
     const response = await app.inject({
       method: 'POST',
       url: '/echo',
@@ -79,5 +85,60 @@ describe('the issuer JWKS', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual(jwks);
     expect(response.headers['cache-control']).toBe('public, max-age=300');
+  });
+});
+
+describe('hardening', () => {
+  it('puts a request id on every response, keeping a sensible one the caller sent', async () => {
+    const app = await buildApp({ readinessChecks: {} });
+    const own = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(own.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const given = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'trace-42' } });
+    expect(given.headers['x-request-id']).toBe('trace-42');
+    const odd = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'a b<script>' } });
+    expect(odd.headers['x-request-id']).not.toBe('a b<script>');
+  });
+
+  it('sends security headers', async () => {
+    const app = await buildApp({ readinessChecks: {} });
+    const response = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['strict-transport-security']).toBeDefined();
+    expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+  });
+
+  it('answers too many requests with 429, Retry-After and problem details', async () => {
+    const app = await buildApp({ readinessChecks: {}, rateLimitPerMinute: 2 });
+    for (let call = 0; call < 2; call += 1)
+      expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    const limited = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(limited.json()).toMatchObject({ status: 429, title: 'Too Many Requests' });
+  });
+
+  it('refuses a body larger than the limit with 413', async () => {
+    const app = await echoApp();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ padding: 'x'.repeat(70 * 1024) }),
+    });
+    expect(response.statusCode).toBe(413);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
+  it('refuses card security codes wherever they hide in a body', async () => {
+    const app = await echoApp();
+    for (const field of ['cvv', 'CVC', 'cvv2', 'securityCode']) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/echo',
+        payload: { card: { nested: [{ [field]: '123' }] } },
+      });
+      expect([field, response.statusCode]).toEqual([field, 400]);
+    }
   });
 });
