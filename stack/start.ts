@@ -180,7 +180,7 @@ async function main(): Promise<void> {
 
   log('the stack is up:');
   log(
-    `  API                 ${api.url ?? `http://${env.API_HOST}:${env.API_PORT}`}  (health: /healthz, readiness: /readyz)`,
+    `  API                 ${api.url ?? `http://${env.API_HOST}:${env.API_PORT}`}  (docs: /docs, health: /healthz, readiness: /readyz)`,
   );
   log(`  Temporal Web UI     ${temporal.value.uiUrl ?? '(the existing server’s own UI)'}`);
   log(

@@ -1,9 +1,10 @@
 // The issuer API over real HTTP, with the dev server, the sandbox networks, the real worker and
 // PostgreSQL behind it: the whole journey through the API alone, every capture method, idempotency,
 // the cross-customer matrix, caller authentication, malformed requests, and the networks' callbacks.
-import { randomUUID } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
-import { exportPKCS8, generateKeyPair, SignJWT } from 'jose';
+import { CompactSign, exportPKCS8, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { vtsSharedSecretJwe } from '../../activities/crypto/encryption/profiles.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mdesAuthorizationHeader } from '../../activities/networks/mdes/oauth1.js';
 import { cardImagePng } from '../support/card-image.js';
@@ -464,6 +465,53 @@ describe("the networks' callbacks", () => {
     expect(((await replay.json()) as { detail: string }).detail).toMatch(/^REPLAYED/);
     const tampered = await post(signedBy(url, body), body.replace('MCC-unknown', 'MCC-other'));
     expect(((await tampered.json()) as { detail: string }).detail).toMatch(/^BODY_HASH_MISMATCH/);
+  });
+});
+
+describe("Visa's notifications", () => {
+  const url = (): string => `${stack.apiUrl}/networks/vts/notifyTokenUpdated`;
+  async function notification(
+    options: { issuedAt?: number; signingKey?: CryptoKey | KeyObject; kid?: string } = {},
+  ): Promise<string> {
+    const { keys } = stack.sandbox;
+    const inner = await vtsSharedSecretJwe.encrypt(
+      {
+        eventType: 'TOKEN_STATUS_UPDATED',
+        pushReceipt: 'VTS-unknown',
+        tokenStatus: 'ACTIVE',
+        statusTimestamp: new Date().toISOString(),
+      },
+      { apiKey: keys.vts.issuerApiKey, sharedSecret: keys.vts.issuerSharedSecret },
+    );
+    return new CompactSign(new TextEncoder().encode(inner))
+      .setProtectedHeader({
+        alg: 'PS256',
+        kid: options.kid ?? keys.vts.signing.kid,
+        cty: 'JWE',
+        iat: options.issuedAt ?? Math.floor(Date.now() / 1000),
+      })
+      .sign(options.signingKey ?? keys.vts.signing.privateKey);
+  }
+  const post = (body: string): Promise<Response> =>
+    fetch(url(), { method: 'POST', headers: { 'content-type': 'application/jose' }, body });
+  const detail = async (response: Response): Promise<string> => ((await response.json()) as { detail: string }).detail;
+
+  it('accepts a fresh signed notification once, and refuses its replay', async () => {
+    const jws = await notification();
+    expect((await post(jws)).status).toBe(200);
+    const replay = await post(jws);
+    expect(replay.status).toBe(401);
+    expect(await detail(replay)).toMatch(/^REPLAYED/);
+  });
+
+  it('refuses a stale notification, and one signed by another key', async () => {
+    const stale = await post(await notification({ issuedAt: Math.floor(Date.now() / 1000) - 600 }));
+    expect(stale.status).toBe(401);
+    expect(await detail(stale)).toMatch(/^EXPIRED/);
+    const { privateKey } = await generateKeyPair('PS256');
+    const forged = await post(await notification({ signingKey: privateKey }));
+    expect(forged.status).toBe(401);
+    expect(await detail(forged)).toMatch(/^SIGNATURE_INVALID/);
   });
 });
 

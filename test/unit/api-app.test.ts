@@ -142,3 +142,11 @@ describe('hardening', () => {
     }
   });
 });
+
+describe('development token minting', () => {
+  it('does not exist unless the server enables it (never in production)', async () => {
+    const app = await buildApp({ readinessChecks: {} });
+    const response = await app.inject({ method: 'POST', url: '/dev/customer-tokens', payload: { customerId: 'c' } });
+    expect(response.statusCode).toBe(404);
+  });
+});
