@@ -68,7 +68,7 @@ export class TesseractCardReader implements CardReader {
         cacheMethod: 'none',
       });
       // Card faces are sparse text, not paragraphs.
-      await worker.setParameters({ tessedit_pageseg_mode: PSM.SPARSE_TEXT });
+      await worker.setParameters({ tessedit_pageseg_mode: PSM.SPARSE_TEXT, user_defined_dpi: '300' });
       return worker;
     })();
     return this.worker;

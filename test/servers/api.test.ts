@@ -5,7 +5,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { CompactSign, exportPKCS8, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { vtsSharedSecretJwe } from '../../activities/crypto/encryption/profiles.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mdesAuthorizationHeader } from '../../activities/networks/mdes/oauth1.js';
 import { cardImagePng } from '../support/card-image.js';
 import { apiAudience, startEngineStack, type EngineStack } from '../support/engine-stack.js';
@@ -433,7 +433,7 @@ describe("the networks' callbacks", () => {
       signingKeyPem: key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     });
 
-  it('refuses an unsigned, forged or replayed MDES call, and declines an unknown receipt', async () => {
+  it('refuses an unsigned, forged, replayed, tampered or stale MDES call, and declines an unknown receipt', async () => {
     const url = `${stack.apiUrl}/networks/mdes/issuerServices/1/0/authorizeService`;
     const body = JSON.stringify({
       requestId: randomUUID(),
@@ -465,6 +465,13 @@ describe("the networks' callbacks", () => {
     expect(((await replay.json()) as { detail: string }).detail).toMatch(/^REPLAYED/);
     const tampered = await post(signedBy(url, body), body.replace('MCC-unknown', 'MCC-other'));
     expect(((await tampered.json()) as { detail: string }).detail).toMatch(/^BODY_HASH_MISMATCH/);
+    // Signed ten minutes ago: older than the five minutes a call may take to arrive.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 10 * 60_000 });
+    const old = signedBy(url, body);
+    vi.useRealTimers();
+    const stale = await post(old);
+    expect(stale.status).toBe(401);
+    expect(((await stale.json()) as { detail: string }).detail).toMatch(/^EXPIRED/);
   });
 });
 
