@@ -149,7 +149,7 @@ export async function registerNetworkCallbacks(app: FastifyInstance, deps: Netwo
     return { decision: 'APPROVED' };
   }
 
-  /** To the enrollment while it is open; to the inventory (an already known token) once it has ended. */
+  /** To the enrollment while it is open; straight to the inventory once it has ended. */
   async function deliver(update: TokenUpdate): Promise<void> {
     if (!tokenStatuses.includes(update.status) || Number.isNaN(Date.parse(update.statusTimestamp))) return;
     const found = await receipt(update.network, update.receipt);
@@ -160,10 +160,17 @@ export async function registerNetworkCallbacks(app: FastifyInstance, deps: Netwo
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
     }
+    // The enrollment has ended: the token goes into the inventory directly (a late ACTIVE, a later
+    // suspension), its card and customer known from the receipt; an older status never wins.
     await deps.pool.query(
-      `UPDATE token_inventory SET status = $3, status_timestamp = $4, updated_at = now()
-       WHERE network = $1 AND token_unique_reference = $2 AND status_timestamp < $4`,
-      [update.network, update.tokenUniqueReference, update.status, update.statusTimestamp],
+      `INSERT INTO token_inventory (network, token_unique_reference, customer_id, card_ref, token_requestor_id,
+         status, status_timestamp, enrollment_id)
+       SELECT $1, $2, customer_id, card_ref, token_requestor_id, $3, $4, enrollment_id
+       FROM push_receipts WHERE receipt = $5 AND network = $1
+       ON CONFLICT (network, token_unique_reference) DO UPDATE
+         SET status = EXCLUDED.status, status_timestamp = EXCLUDED.status_timestamp, updated_at = now()
+         WHERE token_inventory.status_timestamp < EXCLUDED.status_timestamp`,
+      [update.network, update.tokenUniqueReference, update.status, update.statusTimestamp, update.receipt],
     );
   }
 }

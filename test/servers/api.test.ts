@@ -176,6 +176,21 @@ describe('the journey through the API alone', () => {
       status: 'ACTIVE',
       card: { id: cardId, maskedPan: '520473******4792' },
     });
+
+    // Later, the token is suspended in the wallet: the network tells the issuer; the enrollment is over,
+    // so the inventory takes it directly.
+    const tokenReference = tokens.body.tokens[0]!.tokenUniqueReference;
+    const suspended = await fetch(`${stack.sandbox.urls.mdes}/sandbox/tokens/${tokenReference}/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'SUSPENDED' }),
+    });
+    expect(suspended.status).toBe(200);
+    await eventually(
+      () => customer.call('GET', '/v1/tokens'),
+      (response) => (response.body.tokens[0] as { status?: string } | undefined)?.status === 'SUSPENDED',
+      'the suspension in my tokens',
+    );
   });
 
   it('captures a card typed by the consumer, and one photographed (confirmed before authentication)', async () => {
