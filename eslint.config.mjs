@@ -51,5 +51,16 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The one CommonJS module: the failure converter the SDK loads by path.
+    files: ['**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', exports: 'writable' },
+      parserOptions: { projectService: false },
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
+  },
   prettier,
 );

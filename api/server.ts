@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createLocalJWKSet } from 'jose';
+import { temporalDataConverter } from '../activities/crypto/payload-codec.js';
 import { IssuerKeyStore } from '../activities/keys/key-store.js';
 import { MdesClient } from '../activities/networks/mdes/client.js';
 import { VtsClient } from '../activities/networks/vts/client.js';
@@ -58,7 +59,11 @@ const auth = new CallerAuthenticator({
 
 const pool = createPool(env.DATABASE_URL!, 'pushprov-api');
 const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+const temporal = new Client({
+  connection,
+  namespace: env.TEMPORAL_NAMESPACE,
+  dataConverter: temporalDataConverter(keyStore.payload),
+});
 const mdes = new MdesClient(keyStore.networks);
 const vts = new VtsClient(keyStore.networks);
 const uiUrl = env.TEMPORAL_UI_URL ?? `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`;

@@ -1,6 +1,8 @@
 /** The worker that hosts the enrollment workflows, as the worker process and the tests create it. */
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { failureConverterPath, temporalDataConverter } from '../activities/crypto/payload-codec.js';
+import type { SymmetricKeyRing } from '../activities/keys/symmetric-key-ring.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -9,6 +11,7 @@ export function bundleEnrollmentWorkflows(): Promise<WorkflowBundle> {
   const quiet = (): void => undefined;
   return bundleWorkflowCode({
     workflowsPath,
+    failureConverterPath,
     logger: { trace: quiet, debug: quiet, info: quiet, log: quiet, warn: console.warn, error: console.error },
   });
 }
@@ -21,8 +24,18 @@ export interface EnrollmentWorkerOptions {
   workflowBundle?: WorkflowBundle;
   /** The activities the workflows call (createEnrollmentActivities, or the tests' fakes). */
   activities?: object;
+  /** Encrypts payloads when given; the clients must use the same keys. */
+  payloadKeys?: SymmetricKeyRing;
 }
 
-export function createEnrollmentWorker({ workflowBundle, ...options }: EnrollmentWorkerOptions): Promise<Worker> {
-  return Worker.create({ ...options, ...(workflowBundle ? { workflowBundle } : { workflowsPath }) });
+export function createEnrollmentWorker({
+  workflowBundle,
+  payloadKeys,
+  ...options
+}: EnrollmentWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    ...options,
+    dataConverter: temporalDataConverter(payloadKeys),
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
+  });
 }

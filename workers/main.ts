@@ -20,7 +20,7 @@ if (!env.DATABASE_URL) {
   process.exit(1);
 }
 const pool = createPool(env.DATABASE_URL, 'pushprov-worker');
-const { activities, cardReader } = await buildEnrollmentActivities(env, pool).catch((error: unknown) => {
+const { activities, cardReader, keys } = await buildEnrollmentActivities(env, pool).catch((error: unknown) => {
   console.error(`The worker cannot start its activities: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
@@ -31,6 +31,7 @@ worker = await createEnrollmentWorker({
   taskQueue: env.TEMPORAL_TASK_QUEUE,
   workflowBundle: await bundleEnrollmentWorkflows(),
   activities,
+  payloadKeys: keys.payload,
 });
 
 const running = worker.run();

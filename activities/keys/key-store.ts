@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { JWK } from 'jose';
 import { IssuerSigningKeys } from './issuer-signing-keys.js';
 import { NetworkCredentials } from './network-credentials.js';
+import { SymmetricKeyRing } from './symmetric-key-ring.js';
 import { VaultKeys } from './vault-keys.js';
 
 export interface KeyStoreSources {
@@ -26,10 +27,12 @@ export class IssuerKeyStore {
     readonly signing: IssuerSigningKeys,
     readonly networks: NetworkCredentials,
     readonly vault: VaultKeys,
+    /** Encrypts Temporal payloads (activities/crypto/payload-codec.ts). */
+    readonly payload: SymmetricKeyRing,
   ) {}
 
   static async open(sources: KeyStoreSources): Promise<IssuerKeyStore> {
-    const [signing, networks, vault] = await Promise.all([
+    const [signing, networks, vault, payload] = await Promise.all([
       IssuerSigningKeys.open(path.join(sources.keysDir, 'issuer-signing'), {
         generateIfMissing: sources.generateIfMissing,
       }),
@@ -38,8 +41,9 @@ export class IssuerKeyStore {
         file: sources.networkCredentialsFile,
       }),
       VaultKeys.open(path.join(sources.keysDir, 'vault'), { generateIfMissing: sources.generateIfMissing }),
+      SymmetricKeyRing.open(path.join(sources.keysDir, 'payload'), { generateIfMissing: sources.generateIfMissing }),
     ]);
-    return new IssuerKeyStore(signing, networks, vault);
+    return new IssuerKeyStore(signing, networks, vault, payload);
   }
 
   /** The issuer's public signing keys still valid now, for `/.well-known/jwks.json`. */

@@ -12,7 +12,9 @@ import {
 } from '../../stack/token-requestor-schedule.js';
 import { enrollmentWorkflow } from '../../workflows/enrollment.js';
 import type { refreshTokenRequestorsWorkflow } from '../../workflows/token-requestor-refresh.js';
+import { EncryptionCodec } from '../../activities/crypto/payload-codec.js';
 import { startEngineStack, type EngineStack } from '../support/engine-stack.js';
+import { decodedPayloadTexts, historyTexts } from '../support/history.js';
 import { eventually } from '../support/eventually.js';
 import { uniqueRequestId } from '../support/temporal.js';
 
@@ -37,14 +39,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-/** Every text a history holds, payloads decoded: where a card number would show if it leaked. */
-function historyTexts(value: unknown, texts: string[] = []): string[] {
-  if (value instanceof Uint8Array) texts.push(Buffer.from(value).toString('utf8'));
-  else if (typeof value === 'string') texts.push(value);
-  else if (value && typeof value === 'object') for (const item of Object.values(value)) historyTexts(item, texts);
-  return texts;
-}
 
 describe.each(['MASTERCARD', 'VISA'] as const)('a whole %s enrollment', (network) => {
   it('goes from a card on file to an ACTIVE token in the inventory, and no card number reaches the history', async () => {
@@ -133,17 +127,22 @@ describe.each(['MASTERCARD', 'VISA'] as const)('a whole %s enrollment', (network
       ]);
     }
 
+    // As Temporal stores it: every payload encrypted, so neither the card reference nor the card is readable.
     const history = await handle.fetchHistory();
-    const texts = historyTexts(history).join('\n');
-    expect(texts).toContain(card.cardRef);
-    expect(texts).not.toContain(cards[network].pan);
-    // The code the consumer typed is the update's argument (encrypted once payloads are); the code sent
-    // is never in the history: only its keyed hash is, in the activity's result.
+    const raw = historyTexts(history).join('\n');
+    expect(raw).not.toContain(card.cardRef);
+    expect(raw).not.toContain(cards[network].pan);
+    expect(raw).not.toContain(code);
+    // As an operator with the keys sees it: the card reference, never the card; the code the consumer
+    // typed only as the update's argument (the code sent is never there, only its keyed hash).
+    const codec = new EncryptionCodec(stack.keys.payload);
+    expect((await decodedPayloadTexts(history, codec)).join('\n')).toContain(card.cardRef);
+    expect((await decodedPayloadTexts(history, codec)).join('\n')).not.toContain(cards[network].pan);
     const outsideUpdateRequests = (history.events ?? []).filter(
       (event) =>
         !event.workflowExecutionUpdateAcceptedEventAttributes && !event.workflowExecutionUpdateAdmittedEventAttributes,
     );
-    expect(historyTexts(outsideUpdateRequests).join('\n')).not.toContain(code);
+    expect((await decodedPayloadTexts(outsideUpdateRequests, codec)).join('\n')).not.toContain(code);
   });
 });
 

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { temporalDataConverter } from '../../activities/crypto/payload-codec.js';
+import { SymmetricKeyRing } from '../../activities/keys/symmetric-key-ring.js';
 import { VaultKeys } from '../../activities/keys/vault-keys.js';
 import { CardVault } from '../../activities/vault/card-vault.js';
 import { projectRoot } from '../../config/env.js';
@@ -116,10 +118,12 @@ async function processesOfTheStack(): Promise<string[]> {
   return found;
 }
 
+/** A client of the stack's Temporal, with the payload keys the stack generated (its payloads are encrypted). */
 async function withClient<T>(body: (client: Client) => Promise<T>): Promise<T> {
   const connection = await Connection.connect({ address: temporalAddress });
+  const payloadKeys = await SymmetricKeyRing.open(path.join(dataDir, 'keys', 'payload'));
   try {
-    return await body(new Client({ connection }));
+    return await body(new Client({ connection, dataConverter: temporalDataConverter(payloadKeys) }));
   } finally {
     await connection.close();
   }

@@ -14,6 +14,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { TesseractCardReader } from '../../activities/capture/tesseract-card-reader.js';
 import { createEnrollmentActivities } from '../../activities/create-enrollment-activities.js';
+import { temporalDataConverter } from '../../activities/crypto/payload-codec.js';
 import { IssuerKeyStore } from '../../activities/keys/key-store.js';
 import { MdesClient } from '../../activities/networks/mdes/client.js';
 import { VtsClient } from '../../activities/networks/vts/client.js';
@@ -70,7 +71,7 @@ export async function startEngineStack(options: { rateLimitPerMinute?: number } 
     generateIfMissing: true,
   });
   const connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: temporalDataConverter(keys.payload) });
   await registerSearchAttributes(connection, 'default', enrollmentSearchAttributes);
 
   const vault = new CardVault(pool, keys.vault);
@@ -108,6 +109,7 @@ export async function startEngineStack(options: { rateLimitPerMinute?: number } 
     namespace: 'default',
     taskQueue,
     workflowBundle: await bundleEnrollmentWorkflows(),
+    payloadKeys: keys.payload,
     activities: {
       ...createEnrollmentActivities({ pool, vault, keys, mdes, vts, tokenRequestors: cache, cardReader: reader }),
       ...createTokenRequestorActivities({ pool, cache }),

@@ -1,0 +1,82 @@
+/**
+ * The payload codec of every client and worker: each Temporal payload (inputs, results, signals,
+ * updates, queries, memos, and failure messages through the failure converter) is AES-256-GCM encrypted
+ * with the newest key of the payload key ring. The key id travels in the metadata and is bound as
+ * additional data, so a payload whose key id was changed does not decode; old payloads decode with the
+ * key that encrypted them.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { ApplicationFailure, type DataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
+import proto from '@temporalio/proto';
+import type { SymmetricKeyRing } from '../keys/symmetric-key-ring.js';
+
+export const encryptedEncoding = 'binary/encrypted';
+const encodingKey = 'encoding';
+const keyIdKey = 'encryption-key-id';
+
+const text = (value: string): Uint8Array => new TextEncoder().encode(value);
+const read = (value: Uint8Array | null | undefined): string => new TextDecoder().decode(value ?? new Uint8Array());
+const additionalData = (kid: string): Buffer => Buffer.from(`pushprov-payload:${kid}`);
+
+export class PayloadDecryptionError extends Error {
+  override name = 'PayloadDecryptionError';
+}
+
+export class EncryptionCodec implements PayloadCodec {
+  constructor(private readonly keys: SymmetricKeyRing) {}
+
+  encode(payloads: Payload[]): Promise<Payload[]> {
+    const { kid, key } = this.keys.current;
+    return Promise.resolve(
+      payloads.map((payload) => {
+        const plaintext = proto.temporal.api.common.v1.Payload.encode(payload).finish();
+        const iv = randomBytes(12);
+        const cipher = createCipheriv('aes-256-gcm', key, iv);
+        cipher.setAAD(additionalData(kid));
+        const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+        return {
+          metadata: { [encodingKey]: text(encryptedEncoding), [keyIdKey]: text(kid) },
+          data: Buffer.concat([iv, cipher.getAuthTag(), ciphertext]),
+        };
+      }),
+    );
+  }
+
+  decode(payloads: Payload[]): Promise<Payload[]> {
+    return Promise.resolve(
+      payloads.map((payload) => {
+        if (read(payload.metadata?.[encodingKey]) !== encryptedEncoding) return payload;
+        const kid = read(payload.metadata?.[keyIdKey]);
+        const key = this.keys.key(kid);
+        if (!key) {
+          throw ApplicationFailure.nonRetryable(
+            `Payload key ${kid || '(none)'} is not in the key ring`,
+            'PayloadDecryptionError',
+          );
+        }
+        const sealed = Buffer.from(payload.data ?? new Uint8Array());
+        try {
+          const decipher = createDecipheriv('aes-256-gcm', key.key, sealed.subarray(0, 12));
+          decipher.setAAD(additionalData(kid));
+          decipher.setAuthTag(sealed.subarray(12, 28));
+          const plaintext = Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
+          return proto.temporal.api.common.v1.Payload.decode(plaintext);
+        } catch {
+          throw ApplicationFailure.nonRetryable(
+            `A payload encrypted with key ${kid} does not decrypt: it was altered`,
+            'PayloadDecryptionError',
+          );
+        }
+      }),
+    );
+  }
+}
+
+/** The failure converter module (CommonJS, loaded by path by the SDK and bundled into workflows). */
+export const failureConverterPath = fileURLToPath(new URL('../../domain/failure-converter.cjs', import.meta.url));
+
+/** The data converter of every client and worker: payloads encrypted when a key ring is given. */
+export function temporalDataConverter(keys?: SymmetricKeyRing): DataConverter {
+  return { failureConverterPath, payloadCodecs: keys ? [new EncryptionCodec(keys)] : [] };
+}
