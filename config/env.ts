@@ -34,6 +34,13 @@ const EnvSchema = z.object({
   IDP_AUDIENCE: z.string().min(1).default('pushprov-api'),
   IDP_JWKS_URL: z.url().optional(),
   IDP_JWKS_FILE: z.string().optional(),
+  /** The codec server the Web UI decodes payloads with. */
+  CODEC_SERVER_HOST: z.string().default('127.0.0.1'),
+  CODEC_SERVER_PORT: port.default(8234),
+  /** Operator tokens (comma-separated); in development one is generated in the key folder. */
+  CODEC_OPERATOR_TOKENS: z.string().optional(),
+  /** Origins of the Web UI allowed to call it (comma-separated); the local UI's by default. */
+  CODEC_ALLOWED_ORIGINS: z.string().optional(),
   /** Where operators open a workflow (the API links each enrollment there). */
   TEMPORAL_UI_URL: z.url().optional(),
   /** Local state of `npm start`: database files, Temporal's SQLite file. Ignored by git. */

@@ -117,6 +117,7 @@ async function startTemporal(env: Env): Promise<Temporal> {
     host: host === 'localhost' ? '127.0.0.1' : host,
     port: Number(port),
     uiPort: env.TEMPORAL_UI_PORT,
+    uiCodecEndpoint: `http://${env.CODEC_SERVER_HOST}:${env.CODEC_SERVER_PORT}`,
     dbFile,
     namespace: env.TEMPORAL_NAMESPACE,
     log: (line) => console.log(`[temporal] ${line}`),
@@ -173,6 +174,12 @@ async function main(): Promise<void> {
     processEnv,
   );
   unlessStopping();
+  const codecServer = await startChild(
+    'codec server',
+    new URL('../api/codec-server-main.ts', import.meta.url),
+    processEnv,
+  );
+  unlessStopping();
   await startChild('worker', new URL('../workers/main.ts', import.meta.url), processEnv);
   unlessStopping();
   const api = await startChild('API', new URL('../api/server.ts', import.meta.url), processEnv);
@@ -187,6 +194,11 @@ async function main(): Promise<void> {
     `  Temporal frontend   ${env.TEMPORAL_ADDRESS}, namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.TEMPORAL_TASK_QUEUE}`,
   );
   log(`  PostgreSQL          ${database.value.description}`);
+  log(
+    `  codec server        ${codecServer.url ?? ''}  (the Web UI decodes payloads with it; operator token: ${
+      env.CODEC_OPERATOR_TOKENS ? 'CODEC_OPERATOR_TOKENS' : path.join(env.PUSHPROV_KEYS_DIR, 'codec-operator-token')
+    })`,
+  );
   log(`  sandbox MDES        ${sandbox.urls.mdes}  (knobs: /sandbox/knobs, ledger: /sandbox/ledger)`);
   log(`  sandbox VTS         ${sandbox.urls.vts}`);
   log(`  token requestors    ${sandbox.urls.tokenRequestors}`);

@@ -12,6 +12,8 @@ export interface TemporalDevServerOptions {
   port: number;
   /** Serve the Web UI on this port; without it the server runs headless. */
   uiPort?: number;
+  /** The codec server the Web UI decodes payloads with. */
+  uiCodecEndpoint?: string;
   /** SQLite file that keeps workflows across restarts. */
   dbFile: string;
   namespace: string;
@@ -72,6 +74,9 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     '--log-level',
     'warn',
     ...(options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort)]),
+    ...(options.uiCodecEndpoint && options.uiPort !== undefined
+      ? ['--ui-codec-endpoint', options.uiCodecEndpoint]
+      : []),
   ];
   // Own process group: a Ctrl-C in the terminal reaches the supervisor, which stops the server
   // only after the workers that talk to it.

@@ -44,7 +44,8 @@ export class EncryptionCodec implements PayloadCodec {
   }
 
   decode(payloads: Payload[]): Promise<Payload[]> {
-    return Promise.resolve(
+    // A refusal rejects the promise, as the SDK expects of a codec.
+    return Promise.resolve().then(() =>
       payloads.map((payload) => {
         if (read(payload.metadata?.[encodingKey]) !== encryptedEncoding) return payload;
         const kid = read(payload.metadata?.[keyIdKey]);

@@ -25,6 +25,7 @@ let apiUrl: string;
 let uiUrl: string;
 let mdesUrl: string;
 let postgresPort: number;
+let codecPort: number;
 let temporalPort: number;
 let uiPort: number;
 let apiPort: number;
@@ -42,6 +43,7 @@ beforeAll(async () => {
     await freePort(),
   ];
   const [mdesPort, vtsPort, tokenRequestorsPort] = [await freePort(), await freePort(), await freePort()];
+  codecPort = await freePort();
   mdesUrl = `http://127.0.0.1:${mdesPort}`;
   temporalAddress = `127.0.0.1:${temporalPort}`;
   apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -59,6 +61,7 @@ beforeAll(async () => {
     SANDBOX_MDES_PORT: String(mdesPort),
     SANDBOX_VTS_PORT: String(vtsPort),
     SANDBOX_TR_PORT: String(tokenRequestorsPort),
+    CODEC_SERVER_PORT: String(codecPort),
     LOG_LEVEL: 'warn',
   };
 });
@@ -150,6 +153,21 @@ describe('npm start', () => {
     ) as { mdes: { baseUrl: string } };
     expect(credentials.mdes.baseUrl).toBe(mdesUrl);
     expect(first.output()).toContain(`sandbox MDES        ${mdesUrl}`);
+    // The codec server the UI was told about answers, and only to an operator.
+    expect(first.output()).toContain(`codec server        http://127.0.0.1:${codecPort}`);
+    const anonymous = await fetch(`http://127.0.0.1:${codecPort}/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"payloads":[]}',
+    });
+    expect(anonymous.status).toBe(401);
+    const operatorToken = (await readFile(path.join(dataDir, 'keys', 'codec-operator-token'), 'utf8')).trim();
+    const operator = await fetch(`http://127.0.0.1:${codecPort}/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${operatorToken}` },
+      body: '{"payloads":[]}',
+    });
+    expect(await operator.json()).toEqual({ payloads: [] });
     const ui = await fetch(uiUrl);
     expect(ui.status).toBe(200);
     expect(ui.headers.get('content-type')).toMatch(/text\/html/);
@@ -211,6 +229,7 @@ describe('npm start', () => {
       'workers/main.ts',
       'api/server.ts',
       'sandbox/main.ts',
+      'api/codec-server-main.ts',
     ]) {
       expect(running).toContain(part);
     }

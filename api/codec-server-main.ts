@@ -1,0 +1,49 @@
+/** Process entry: the codec server for the Temporal Web UI, until SIGINT / SIGTERM. */
+import path from 'node:path';
+import { EncryptionCodec } from '../activities/crypto/payload-codec.js';
+import { SymmetricKeyRing } from '../activities/keys/symmetric-key-ring.js';
+import { parseEnv } from '../config/env.js';
+import { reportReady, whenOrphaned } from '../stack/processes.js';
+import { buildCodecServer, developmentOperatorToken } from './codec-server.js';
+
+const env = parseEnv();
+const development = env.NODE_ENV !== 'production';
+
+const tokens =
+  env.CODEC_OPERATOR_TOKENS?.split(',')
+    .map((token) => token.trim())
+    .filter(Boolean) ?? (development ? [(await developmentOperatorToken(env.PUSHPROV_KEYS_DIR)).token] : []);
+if (tokens.length === 0) {
+  console.error('The codec server needs CODEC_OPERATOR_TOKENS in production.');
+  process.exit(1);
+}
+const origins = env.CODEC_ALLOWED_ORIGINS?.split(',').map((origin) => origin.trim()) ?? [
+  `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`,
+  `http://localhost:${env.TEMPORAL_UI_PORT}`,
+];
+const keys = await SymmetricKeyRing.open(path.join(env.PUSHPROV_KEYS_DIR, 'payload'), {
+  generateIfMissing: development,
+});
+const app = buildCodecServer({ codec: new EncryptionCodec(keys), operatorTokens: tokens, allowedOrigins: origins });
+
+let closing: Promise<void> | undefined;
+const close = (): Promise<void> =>
+  (closing ??= (async () => {
+    await app.close();
+    if (process.connected) process.disconnect();
+  })());
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void close());
+whenOrphaned(() => void close());
+
+try {
+  const url = await app.listen({ host: env.CODEC_SERVER_HOST, port: env.CODEC_SERVER_PORT });
+  reportReady({ type: 'ready', url });
+} catch (error) {
+  const reason =
+    (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+      ? 'the port is in use (set CODEC_SERVER_PORT)'
+      : String(error);
+  console.error(`The codec server cannot listen on ${env.CODEC_SERVER_HOST}:${env.CODEC_SERVER_PORT}: ${reason}`);
+  await close();
+  process.exitCode = 1;
+}

@@ -1,0 +1,148 @@
+/**
+ * The codec server the Temporal Web UI decodes payloads with (`POST /encode`, `POST /decode`), so that an
+ * authorised operator reads what the engine encrypted. An operator token is required (a bearer header,
+ * or a cookie set once at /login for the UI's requests); only the UI's own origins get CORS; payloads
+ * are never logged.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import proto from '@temporalio/proto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { problem } from './problem.js';
+
+export interface CodecServerOptions {
+  codec: PayloadCodec;
+  /** Tokens that open the codec (several while one is rotated). */
+  operatorTokens: string[];
+  /** The Web UI's origins, e.g. http://127.0.0.1:8233. */
+  allowedOrigins: string[];
+}
+
+const cookieName = 'pushprov_operator';
+
+const JsonPayloads = z.object({
+  payloads: z
+    .array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() }))
+    .max(1_000),
+});
+
+const digest = (token: string): Buffer => createHash('sha256').update(token).digest();
+
+export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
+  // No request logging at all: the bodies are what must not be written down.
+  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 });
+  const tokens = options.operatorTokens.map(digest);
+
+  const originAllowed = (request: FastifyRequest): boolean => {
+    const origin = request.headers.origin;
+    return origin === undefined || options.allowedOrigins.includes(origin);
+  };
+  const authorised = (request: FastifyRequest): boolean => {
+    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    const cookie = new RegExp(`(?:^|;\\s*)${cookieName}=([^;]+)`).exec(request.headers.cookie ?? '')?.[1];
+    const presented = bearer ?? (cookie && decodeURIComponent(cookie));
+    if (!presented) return false;
+    const hashed = digest(presented);
+    return tokens.some((token) => timingSafeEqual(token, hashed));
+  };
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!originAllowed(request)) {
+      return reply
+        .code(403)
+        .type('application/problem+json')
+        .send(problem(403, 'Forbidden', 'This origin may not use the codec'));
+    }
+    if (request.headers.origin) {
+      reply
+        .header('access-control-allow-origin', request.headers.origin)
+        .header('access-control-allow-credentials', 'true')
+        .header('vary', 'origin');
+    }
+  });
+
+  app.options('/*', (_request, reply) =>
+    reply
+      .code(204)
+      .header('access-control-allow-methods', 'POST, OPTIONS')
+      .header('access-control-allow-headers', 'authorization, content-type, x-namespace')
+      .header('access-control-max-age', '600')
+      .send(),
+  );
+
+  const handle = (direction: 'encode' | 'decode') => async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!authorised(request)) {
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer')
+        .type('application/problem+json')
+        .send(problem(401, 'Not authorised', 'An operator token is required to read payloads'));
+    }
+    const parsed = JsonPayloads.safeParse(request.body);
+    if (!parsed.success) {
+      return reply
+        .code(400)
+        .type('application/problem+json')
+        .send(problem(400, 'Invalid request', 'Expected {"payloads": [...]}'));
+    }
+    const payloads: Payload[] = parsed.data.payloads.map((payload) =>
+      proto.temporal.api.common.v1.Payload.fromObject(payload),
+    );
+    try {
+      const converted = await options.codec[direction](payloads);
+      return {
+        payloads: converted.map((payload) =>
+          proto.temporal.api.common.v1.Payload.toObject(proto.temporal.api.common.v1.Payload.fromObject(payload), {
+            bytes: String,
+          }),
+        ),
+      };
+    } catch (error) {
+      return reply
+        .code(400)
+        .type('application/problem+json')
+        .send(problem(400, 'Cannot decode', error instanceof Error ? error.message : 'A payload does not decode'));
+    }
+  };
+  app.post('/encode', handle('encode'));
+  app.post('/decode', handle('decode'));
+
+  // Sets the operator's token as a same-site cookie, for the Web UI's requests (its codec settings:
+  // "include cross-origin credentials").
+  app.post('/login', async (request, reply) => {
+    const body = z.object({ token: z.string().min(1).max(512) }).safeParse(request.body);
+    if (!body.success || !tokens.some((token) => timingSafeEqual(token, digest(body.data.token)))) {
+      return reply
+        .code(401)
+        .type('application/problem+json')
+        .send(problem(401, 'Not authorised', 'Unknown operator token'));
+    }
+    return reply
+      .header(
+        'set-cookie',
+        `${cookieName}=${encodeURIComponent(body.data.token)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200`,
+      )
+      .send({ status: 'ok' });
+  });
+
+  app.get('/healthz', () => ({ status: 'ok' }));
+  return app;
+}
+
+/** In development, one operator token kept in the key folder (mode 0600); npm start says where. */
+export async function developmentOperatorToken(keysDir: string): Promise<{ token: string; file: string }> {
+  const file = path.join(keysDir, 'codec-operator-token');
+  if (!existsSync(file)) {
+    await mkdir(keysDir, { recursive: true, mode: 0o700 });
+    await writeFile(file, `${randomBytes(24).toString('base64url')}\n`, { flag: 'wx', mode: 0o600 }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+      },
+    );
+  }
+  return { token: (await readFile(file, 'utf8')).trim(), file };
+}

@@ -1,0 +1,158 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import proto from '@temporalio/proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EncryptionCodec } from '../../activities/crypto/payload-codec.js';
+import { SymmetricKeyRing } from '../../activities/keys/symmetric-key-ring.js';
+import { buildCodecServer } from '../../api/codec-server.js';
+
+const operatorToken = 'operator-token-for-tests';
+const uiOrigin = 'http://127.0.0.1:8233';
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'pushprov-codec-'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const asJson = (payloads: Payload[]): object => ({
+  payloads: payloads.map((payload) =>
+    proto.temporal.api.common.v1.Payload.toObject(proto.temporal.api.common.v1.Payload.fromObject(payload), {
+      bytes: String,
+    }),
+  ),
+});
+
+async function keyRing(name: string): Promise<{ dir: string; keys: SymmetricKeyRing }> {
+  const ringDir = path.join(dir, name);
+  return { dir: ringDir, keys: await SymmetricKeyRing.open(ringDir, { generateIfMissing: true }) };
+}
+
+describe('the payload codec', () => {
+  it('encrypts every payload with the key id in its metadata, and decodes it back', async () => {
+    const { keys } = await keyRing('roundtrip');
+    const codec = new EncryptionCodec(keys);
+    const original = defaultPayloadConverter.toPayload({ cardRef: 'card-1', maskedPan: '520473******4792' })!;
+    const [encrypted] = await codec.encode([original]);
+    expect(Buffer.from(encrypted!.metadata!.encoding!).toString()).toBe('binary/encrypted');
+    expect(Buffer.from(encrypted!.metadata!['encryption-key-id']!).toString()).toBe(keys.current.kid);
+    expect(Buffer.from(encrypted!.data!).toString('latin1')).not.toContain('card-1');
+    expect(defaultPayloadConverter.fromPayload((await codec.decode([encrypted!]))[0]!)).toEqual({
+      cardRef: 'card-1',
+      maskedPan: '520473******4792',
+    });
+  });
+
+  it('still decodes old payloads after a rotation; new ones use the new key', async () => {
+    const ring = await keyRing('rotation');
+    const before = new EncryptionCodec(ring.keys);
+    const [old] = await before.encode([defaultPayloadConverter.toPayload('before the rotation')!]);
+    const newKid = await SymmetricKeyRing.rotate(ring.dir);
+    const after = new EncryptionCodec(await SymmetricKeyRing.open(ring.dir));
+    expect(defaultPayloadConverter.fromPayload((await after.decode([old!]))[0]!)).toBe('before the rotation');
+    const [fresh] = await after.encode([defaultPayloadConverter.toPayload('after')!]);
+    expect(Buffer.from(fresh!.metadata!['encryption-key-id']!).toString()).toBe(newKid);
+  });
+
+  it('refuses a tampered ciphertext, and a payload whose key id was changed', async () => {
+    const first = await keyRing('tamper-a');
+    await SymmetricKeyRing.rotate(first.dir);
+    const keys = await SymmetricKeyRing.open(first.dir);
+    const codec = new EncryptionCodec(keys);
+    const [encrypted] = await codec.encode([defaultPayloadConverter.toPayload('secret')!]);
+    const tampered = {
+      ...encrypted!,
+      data: Buffer.from(encrypted!.data!).map((byte, index) => (index === 40 ? byte ^ 1 : byte)),
+    };
+    await expect(codec.decode([tampered])).rejects.toThrow(/does not decrypt: it was altered/);
+    const ring = JSON.parse(
+      await (await import('node:fs/promises')).readFile(path.join(first.dir, 'keyring.json'), 'utf8'),
+    ) as {
+      keys: { kid: string }[];
+    };
+    const otherKid = ring.keys[0]!.kid;
+    const relabelled = {
+      ...encrypted!,
+      metadata: { ...encrypted!.metadata, 'encryption-key-id': Buffer.from(otherKid) },
+    };
+    await expect(codec.decode([relabelled])).rejects.toThrow(/does not decrypt/);
+    const unknown = { ...encrypted!, metadata: { ...encrypted!.metadata, 'encryption-key-id': Buffer.from('nope') } };
+    await expect(codec.decode([unknown])).rejects.toThrow(/not in the key ring/);
+  });
+});
+
+describe('the codec server', () => {
+  async function server(): Promise<{ app: ReturnType<typeof buildCodecServer>; codec: EncryptionCodec }> {
+    const { keys } = await keyRing('server');
+    const codec = new EncryptionCodec(keys);
+    return { app: buildCodecServer({ codec, operatorTokens: [operatorToken], allowedOrigins: [uiOrigin] }), codec };
+  }
+
+  it('decodes for an operator with the token, from the Web UI origin', async () => {
+    const { app, codec } = await server();
+    const encrypted = await codec.encode([defaultPayloadConverter.toPayload({ status: 'COMPLETED' })!]);
+    const response = await app.inject({
+      method: 'POST',
+      url: '/decode',
+      headers: { authorization: `Bearer ${operatorToken}`, origin: uiOrigin },
+      payload: asJson(encrypted),
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['access-control-allow-origin']).toBe(uiOrigin);
+    const [decoded] = (response.json() as { payloads: object[] }).payloads;
+    expect(defaultPayloadConverter.fromPayload(proto.temporal.api.common.v1.Payload.fromObject(decoded!))).toEqual({
+      status: 'COMPLETED',
+    });
+  });
+
+  it('refuses a caller without the token (401) and any other origin (403)', async () => {
+    const { app, codec } = await server();
+    const payload = asJson(await codec.encode([defaultPayloadConverter.toPayload('x')!]));
+    const anonymous = await app.inject({ method: 'POST', url: '/decode', headers: { origin: uiOrigin }, payload });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.body).not.toContain('"x"');
+    const wrongToken = await app.inject({
+      method: 'POST',
+      url: '/decode',
+      headers: { authorization: 'Bearer guess' },
+      payload,
+    });
+    expect(wrongToken.statusCode).toBe(401);
+    const foreign = await app.inject({
+      method: 'POST',
+      url: '/decode',
+      headers: { authorization: `Bearer ${operatorToken}`, origin: 'https://evil.example' },
+      payload,
+    });
+    expect(foreign.statusCode).toBe(403);
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/decode',
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('lets the Web UI send the token as a cookie set at /login', async () => {
+    const { app, codec } = await server();
+    const login = await app.inject({ method: 'POST', url: '/login', payload: { token: operatorToken } });
+    const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+    expect(String(login.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict/);
+    const preflight = await app.inject({ method: 'OPTIONS', url: '/decode', headers: { origin: uiOrigin } });
+    expect([preflight.statusCode, preflight.headers['access-control-allow-credentials']]).toEqual([204, 'true']);
+    const response = await app.inject({
+      method: 'POST',
+      url: '/decode',
+      headers: { cookie, origin: uiOrigin },
+      payload: asJson(await codec.encode([defaultPayloadConverter.toPayload('y')!])),
+    });
+    expect(response.statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: '/login', payload: { token: 'guess' } })).statusCode).toBe(401);
+  });
+});
