@@ -37,7 +37,7 @@ describe('the payload codec', () => {
   it('encrypts every payload with the key id in its metadata, and decodes it back', async () => {
     const { keys } = await keyRing('roundtrip');
     const codec = new EncryptionCodec(keys);
-    const original = defaultPayloadConverter.toPayload({ cardRef: 'card-1', maskedPan: '520473******4792' })!;
+    const original = defaultPayloadConverter.toPayload({ cardRef: 'card-1', maskedPan: '520473******4792' });
     const [encrypted] = await codec.encode([original]);
     expect(Buffer.from(encrypted!.metadata!.encoding!).toString()).toBe('binary/encrypted');
     expect(Buffer.from(encrypted!.metadata!['encryption-key-id']!).toString()).toBe(keys.current.kid);
@@ -51,11 +51,11 @@ describe('the payload codec', () => {
   it('still decodes old payloads after a rotation; new ones use the new key', async () => {
     const ring = await keyRing('rotation');
     const before = new EncryptionCodec(ring.keys);
-    const [old] = await before.encode([defaultPayloadConverter.toPayload('before the rotation')!]);
+    const [old] = await before.encode([defaultPayloadConverter.toPayload('before the rotation')]);
     const newKid = await SymmetricKeyRing.rotate(ring.dir);
     const after = new EncryptionCodec(await SymmetricKeyRing.open(ring.dir));
     expect(defaultPayloadConverter.fromPayload((await after.decode([old!]))[0]!)).toBe('before the rotation');
-    const [fresh] = await after.encode([defaultPayloadConverter.toPayload('after')!]);
+    const [fresh] = await after.encode([defaultPayloadConverter.toPayload('after')]);
     expect(Buffer.from(fresh!.metadata!['encryption-key-id']!).toString()).toBe(newKid);
   });
 
@@ -64,7 +64,7 @@ describe('the payload codec', () => {
     await SymmetricKeyRing.rotate(first.dir);
     const keys = await SymmetricKeyRing.open(first.dir);
     const codec = new EncryptionCodec(keys);
-    const [encrypted] = await codec.encode([defaultPayloadConverter.toPayload('secret')!]);
+    const [encrypted] = await codec.encode([defaultPayloadConverter.toPayload('secret')]);
     const tampered = {
       ...encrypted!,
       data: Buffer.from(encrypted!.data!).map((byte, index) => (index === 40 ? byte ^ 1 : byte)),
@@ -95,7 +95,7 @@ describe('the codec server', () => {
 
   it('decodes for an operator with the token, from the Web UI origin', async () => {
     const { app, codec } = await server();
-    const encrypted = await codec.encode([defaultPayloadConverter.toPayload({ status: 'COMPLETED' })!]);
+    const encrypted = await codec.encode([defaultPayloadConverter.toPayload({ status: 'COMPLETED' })]);
     const response = await app.inject({
       method: 'POST',
       url: '/decode',
@@ -104,7 +104,7 @@ describe('the codec server', () => {
     });
     expect(response.statusCode).toBe(200);
     expect(response.headers['access-control-allow-origin']).toBe(uiOrigin);
-    const [decoded] = (response.json() as { payloads: object[] }).payloads;
+    const [decoded] = response.json<{ payloads: object[] }>().payloads;
     expect(defaultPayloadConverter.fromPayload(proto.temporal.api.common.v1.Payload.fromObject(decoded!))).toEqual({
       status: 'COMPLETED',
     });
@@ -112,7 +112,7 @@ describe('the codec server', () => {
 
   it('refuses a caller without the token (401) and any other origin (403)', async () => {
     const { app, codec } = await server();
-    const payload = asJson(await codec.encode([defaultPayloadConverter.toPayload('x')!]));
+    const payload = asJson(await codec.encode([defaultPayloadConverter.toPayload('x')]));
     const anonymous = await app.inject({ method: 'POST', url: '/decode', headers: { origin: uiOrigin }, payload });
     expect(anonymous.statusCode).toBe(401);
     expect(anonymous.body).not.toContain('"x"');
@@ -150,7 +150,7 @@ describe('the codec server', () => {
       method: 'POST',
       url: '/decode',
       headers: { cookie, origin: uiOrigin },
-      payload: asJson(await codec.encode([defaultPayloadConverter.toPayload('y')!])),
+      payload: asJson(await codec.encode([defaultPayloadConverter.toPayload('y')])),
     });
     expect(response.statusCode).toBe(200);
     expect((await app.inject({ method: 'POST', url: '/login', payload: { token: 'guess' } })).statusCode).toBe(401);
