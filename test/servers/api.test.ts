@@ -8,6 +8,15 @@ import { vtsSharedSecretJwe } from '../../activities/crypto/encryption/profiles.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mdesAuthorizationHeader } from '../../activities/networks/mdes/oauth1.js';
 import { cardImagePng } from '../support/card-image.js';
+import {
+  apiCaller,
+  completeAtTokenRequestor,
+  enrollmentReaches,
+  oneTimeCodeOf,
+  start,
+  type ApiJson,
+  type Caller,
+} from '../support/api-caller.js';
 import { apiAudience, startEngineStack, type EngineStack } from '../support/engine-stack.js';
 import { eventually } from '../support/eventually.js';
 
@@ -24,87 +33,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** The fields of the API's answers these tests read (the responses are JSON of several shapes). */
-interface ApiJson {
-  id: string;
-  status: string | number;
-  detail: string;
-  captureId: string;
-  method: string;
-  maskedPan: string;
-  outcome: string;
-  awaitingCaptureConfirmation?: boolean;
-  redirect: { url: string };
-  links: { workflow: string };
-  cards: { id: string; maskedPan: string; state: string }[];
-  tokenRequestors: { id: string; name: string; logo: { png: string } }[];
-  tokens: { tokenUniqueReference: string }[];
-}
-
-interface Caller {
-  customerId: string;
-  token: string;
-  call(
-    method: string,
-    path: string,
-    body?: unknown,
-    headers?: Record<string, string>,
-  ): Promise<{ status: number; body: ApiJson; headers: Headers }>;
-}
-
-async function caller(customerId = `customer-${randomUUID()}`): Promise<Caller> {
-  const response = await fetch(`${stack.apiUrl}/dev/customer-tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ customerId }),
-  });
-  const { token } = (await response.json()) as { token: string };
-  return {
-    customerId,
-    token,
-    async call(method, path, body, headers = {}) {
-      const result = await fetch(`${stack.apiUrl}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body !== undefined && { 'content-type': 'application/json' }),
-          ...headers,
-        },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-      });
-      const text = await result.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // not JSON (an image): kept as text
-      }
-      return { status: result.status, body: parsed as ApiJson, headers: result.headers };
-    },
-  };
-}
-
-async function statusOf(customer: Caller, id: string, status: string): Promise<ApiJson> {
-  return (
-    await eventually(
-      () => customer.call('GET', `/v1/enrollments/${id}`),
-      (response) => response.body.status === status,
-      `status ${status}`,
-    )
-  ).body;
-}
-
-async function codeFor(enrollmentId: string): Promise<string> {
-  const { rows } = await stack.pool.query<{ message: string }>(
-    'SELECT message FROM dev_inbox WHERE enrollment_id = $1 ORDER BY sequence DESC LIMIT 1',
-    [enrollmentId],
-  );
-  return /\b(\d{6})\b/.exec(rows[0]!.message)![1]!;
-}
-
-function start(customer: Caller, body: object, key = randomUUID()): ReturnType<Caller['call']> {
-  return customer.call('POST', '/v1/enrollments', body, { 'idempotency-key': key });
-}
+const caller = (customerId?: string): Promise<Caller> => apiCaller(stack, customerId);
+const statusOf = (customer: Caller, id: string, status: string): Promise<ApiJson> =>
+  enrollmentReaches(customer, id, status);
+const codeFor = (enrollmentId: string): Promise<string> => oneTimeCodeOf(stack, enrollmentId);
 
 describe('the journey through the API alone', () => {
   it('card -> eligible wallets -> enrollment -> code -> redirect -> token requestor -> ACTIVE in my tokens', async () => {
@@ -152,16 +84,9 @@ describe('the journey through the API alone', () => {
     expect(right.body).toMatchObject({ outcome: 'AUTHENTICATED', status: 'AWAITING_TOKEN_REQUESTOR' });
     const redirect = right.body.redirect.url;
 
-    expect((await fetch(redirect)).status).toBe(200);
-    const done = await fetch(`${stack.sandbox.urls.tokenRequestors}/tr/${wallet}/complete`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        pushAccountReceipts: new URL(redirect).searchParams.get('pushAccountReceipts')!,
-        callbackURL: 'https://issuer.example/cards/added',
-      }).toString(),
-    });
-    expect(await done.text()).toContain('Added to Sandpay');
+    expect(await completeAtTokenRequestor(stack, redirect, 'https://issuer.example/cards/added')).toContain(
+      'Added to Sandpay',
+    );
 
     const completed = await statusOf(customer, id, 'COMPLETED');
     expect(completed.cards).toEqual([expect.objectContaining({ id: cardId, state: 'ACTIVE' })]);

@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Writable } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
@@ -22,6 +23,7 @@ import { createTokenRequestorActivities } from '../../activities/token-requestor
 import { TokenRequestorCache } from '../../activities/token-requestors/token-requestor-cache.js';
 import { CardVault } from '../../activities/vault/card-vault.js';
 import { buildApp } from '../../api/app.js';
+import { apiLoggerOptions } from '../../api/logging.js';
 import { CallerAuthenticator, DevIdentityProvider, devIdentityProviderIssuer } from '../../api/caller-auth.js';
 import { enrollmentSearchAttributes } from '../../domain/search-attributes.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
@@ -49,7 +51,9 @@ export interface EngineStack {
   stop(): Promise<void>;
 }
 
-export async function startEngineStack(options: { rateLimitPerMinute?: number } = {}): Promise<EngineStack> {
+export async function startEngineStack(
+  options: { rateLimitPerMinute?: number; apiLogStream?: Writable } = {},
+): Promise<EngineStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'pushprov-stack-'));
   const pool = new pg.Pool({ connectionString: inject('databaseUrl') });
   const apiPort = await freePort();
@@ -80,26 +84,29 @@ export async function startEngineStack(options: { rateLimitPerMinute?: number } 
   const cache = new TokenRequestorCache(pool, { mdes, vts });
   const taskQueue = uniqueTaskQueue();
   const identity = await DevIdentityProvider.open(path.join(dataDir, 'keys', 'dev-idp'));
-  const api = await buildApp({
-    readinessChecks: { postgres: () => pool.query('SELECT 1') },
-    issuerJwks: () => keys.jwks(),
-    consumer: {
-      auth: new CallerAuthenticator({
-        issuer: devIdentityProviderIssuer,
-        audience: apiAudience,
-        keys: createLocalJWKSet(identity.jwks()),
-      }),
-      pool,
-      temporal: client,
-      taskQueue,
-      vault,
-      tokenRequestors: cache,
-      workflowUiBase: 'http://127.0.0.1:8233/namespaces/default/workflows',
+  const api = await buildApp(
+    {
+      readinessChecks: { postgres: () => pool.query('SELECT 1') },
+      issuerJwks: () => keys.jwks(),
+      consumer: {
+        auth: new CallerAuthenticator({
+          issuer: devIdentityProviderIssuer,
+          audience: apiAudience,
+          keys: createLocalJWKSet(identity.jwks()),
+        }),
+        pool,
+        temporal: client,
+        taskQueue,
+        vault,
+        tokenRequestors: cache,
+        workflowUiBase: 'http://127.0.0.1:8233/namespaces/default/workflows',
+      },
+      callbacks: { credentials: keys.networks, pool, temporal: client },
+      devIdentity: { provider: identity, audience: apiAudience },
+      ...(options.rateLimitPerMinute && { rateLimitPerMinute: options.rateLimitPerMinute }),
     },
-    callbacks: { credentials: keys.networks, pool, temporal: client },
-    devIdentity: { provider: identity, audience: apiAudience },
-    ...(options.rateLimitPerMinute && { rateLimitPerMinute: options.rateLimitPerMinute }),
-  });
+    options.apiLogStream ? { logger: { ...(apiLoggerOptions('info') as object), stream: options.apiLogStream } } : {},
+  );
   await api.listen({ host: '127.0.0.1', port: apiPort });
 
   const reader = new TesseractCardReader();

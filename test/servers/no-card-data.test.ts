@@ -1,0 +1,158 @@
+// Complete enrollments through the API on the dev server, then a search for card data everywhere an
+// operator or an attacker could look: every history (each payload must be encrypted), search
+// attributes, workflow ids, the API's logs, and every row of PostgreSQL. Nothing may hold a test PAN or
+// any 13-19 digit run that passes the Luhn check.
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { Payload } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EncryptionCodec } from '../../activities/crypto/payload-codec.js';
+import { luhnValid } from '../../domain/card-number.js';
+import { apiCaller, completeAtTokenRequestor, enrollmentReaches, oneTimeCodeOf, start } from '../support/api-caller.js';
+import { startEngineStack, type EngineStack } from '../support/engine-stack.js';
+import { decodedPayloadTexts, historyTexts, payloadsIn } from '../support/history.js';
+
+const wallet = '50110030273';
+const pans = ['5204731600014792', '4111111111111111', '5555555555554444'];
+const callbackUrl = 'https://issuer.example/cards/added';
+
+let stack: EngineStack;
+const apiLog: string[] = [];
+
+beforeAll(async () => {
+  stack = await startEngineStack({
+    apiLogStream: new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        apiLog.push(chunk.toString());
+        done();
+      },
+    }),
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** Runs of 13 to 19 digits, standing alone, that pass the Luhn check: what a leaked PAN looks like. */
+function luhnRuns(text: string): string[] {
+  return [...text.matchAll(/(?<![0-9A-Za-z])\d{13,19}(?![0-9A-Za-z])/g)].map((match) => match[0]).filter(luhnValid);
+}
+
+const isEncrypted = (payload: Payload): boolean =>
+  Buffer.from(payload.metadata?.encoding ?? new Uint8Array()).toString() === 'binary/encrypted';
+
+describe('card data', () => {
+  it('is nowhere in the histories, search attributes, workflow ids, logs or database after real enrollments', async () => {
+    // A Mastercard on file added to Sandpay, a Visa typed in, and an enrollment declined by the issuer.
+    const customer = await apiCaller(stack);
+    const onFile = await stack.vault.store(
+      customer.customerId,
+      { pan: pans[0]!, expiryMonth: 9, expiryYear: 2031 },
+      'card-on-file',
+    );
+    const typed = await customer.call('POST', '/v1/card-captures', {
+      method: 'manual',
+      card: { number: pans[1], expiryMonth: 11, expiryYear: 2030, cardholderName: 'Ada Lovelace' },
+    });
+    for (const cards of [[{ cardId: onFile.cardRef }], [{ captureId: typed.body.captureId, method: 'manual' }]]) {
+      const started = await start(customer, { cards, tokenRequestorId: wallet, pushMethod: 'WEB', callbackUrl });
+      await enrollmentReaches(customer, started.body.id, 'AWAITING_AUTHENTICATION');
+      const code = await oneTimeCodeOf(stack, started.body.id);
+      const authenticated = await customer.call('POST', `/v1/enrollments/${started.body.id}/one-time-code`, { code });
+      expect(await completeAtTokenRequestor(stack, authenticated.body.redirect.url, callbackUrl)).toContain('Added to');
+      await enrollmentReaches(customer, started.body.id, 'COMPLETED');
+    }
+    const third = await stack.vault.store(
+      customer.customerId,
+      { pan: pans[2]!, expiryMonth: 1, expiryYear: 2032 },
+      'card-on-file',
+    );
+    const refused = await start(customer, {
+      cards: [{ cardId: third.cardRef }],
+      tokenRequestorId: wallet,
+      pushMethod: 'WEB',
+    });
+    await enrollmentReaches(customer, refused.body.id, 'AWAITING_AUTHENTICATION');
+    for (const wrong of ['000001', '000002', '000003']) {
+      await customer.call('POST', `/v1/enrollments/${refused.body.id}/one-time-code`, { code: wrong });
+    }
+    await enrollmentReaches(customer, refused.body.id, 'FAILED');
+
+    // Every workflow of this run, as Temporal stores it.
+    const codec = new EncryptionCodec(stack.keys.payload);
+    const stored: string[] = [];
+    const decoded: string[] = [];
+    let workflows = 0;
+    for await (const execution of stack.client.workflow.list()) {
+      workflows += 1;
+      stored.push(execution.workflowId, JSON.stringify(execution.searchAttributes));
+      const history = await stack.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+      // Search attributes are indexed in the clear by design, and the SDK's local-activity markers carry
+      // their own bookkeeping (sequence, attempt, activity type, times) in the clear: both are checked for
+      // card data below, not for encryption. The markers' results are ordinary payloads.
+      const events = (history.events ?? []).map((event) => ({
+        ...event,
+        markerRecordedEventAttributes: event.markerRecordedEventAttributes && {
+          ...event.markerRecordedEventAttributes,
+          details: Object.fromEntries(
+            Object.entries(event.markerRecordedEventAttributes.details ?? {}).filter(([name]) => name !== 'data'),
+          ),
+        },
+        upsertWorkflowSearchAttributesEventAttributes: undefined,
+        workflowExecutionStartedEventAttributes: event.workflowExecutionStartedEventAttributes && {
+          ...event.workflowExecutionStartedEventAttributes,
+          searchAttributes: undefined,
+        },
+      }));
+      const payloads = payloadsIn(events);
+      expect(payloads.length).toBeGreaterThan(0);
+      expect(payloads.filter((payload) => !isEncrypted(payload))).toEqual([]);
+      stored.push(...historyTexts(history));
+      decoded.push(...(await decodedPayloadTexts(history, codec)));
+    }
+    expect(workflows).toBeGreaterThanOrEqual(3);
+
+    // Every row of every table, bytes (ciphertexts) checked for the PANs themselves.
+    const { rows: tables } = await stack.pool.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+    );
+    const database: string[] = [];
+    for (const { table_name: table } of tables) {
+      const { rows } = await stack.pool.query<Record<string, unknown>>(`SELECT * FROM "${table}"`);
+      for (const row of rows) {
+        database.push(
+          JSON.stringify(row, (_key, value: unknown) => (Buffer.isBuffer(value) ? `<${value.length} bytes>` : value)),
+          ...Object.values(row)
+            .filter((value): value is Buffer => Buffer.isBuffer(value))
+            .map((bytes) => bytes.toString('latin1')),
+        );
+      }
+    }
+    expect(tables.map((table) => table.table_name)).toEqual(
+      expect.arrayContaining(['vault_cards', 'token_inventory', 'push_receipts']),
+    );
+
+    const places = {
+      stored: stored.join('\n'),
+      decoded: decoded.join('\n'),
+      log: apiLog.join(''),
+      database: database.join('\n'),
+    };
+    expect(places.log).toContain('request completed');
+    for (const [place, text] of Object.entries(places)) {
+      for (const pan of pans) expect([place, text.includes(pan)]).toEqual([place, false]);
+    }
+    for (const place of ['stored', 'decoded', 'log'] as const)
+      expect([place, luhnRuns(places[place])]).toEqual([place, []]);
+    expect(luhnRuns(database.filter((text) => text.startsWith('{')).join('\n'))).toEqual([]);
+  }, 120_000);
+});
+
+describe('a leak detector that can fail', () => {
+  it('finds a Luhn-valid run standing alone, and ignores one inside a reference', () => {
+    expect(luhnRuns(`{"pan":"${pans[0]!}"}`)).toEqual([pans[0]]);
+    expect(luhnRuns(`DWSPMC${pans[0]!}A`)).toEqual([]);
+    expect(luhnRuns(`id-${randomUUID()}`)).toEqual([]);
+  });
+});
