@@ -20,6 +20,7 @@ import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import type { DevIdentityProvider } from './caller-auth.js';
 import { registerConsumerRoutes, type ConsumerApiDeps } from './consumer-routes.js';
+import { registerApiMetrics } from './metrics.js';
 import { registerNetworkCallbacks, type NetworkCallbackDeps } from './network-callbacks.js';
 import { problem } from './problem.js';
 
@@ -155,6 +156,7 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
+  const metrics = registerApiMetrics(app);
   app.get('/healthz', { schema: { hide: true } }, () => ({ status: 'ok' }));
 
   const { issuerJwks } = deps;
@@ -184,8 +186,8 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
       .send({ status: ready ? 'ready' : 'unavailable', checks: Object.fromEntries(outcomes) });
   });
 
-  if (deps.consumer) await registerConsumerRoutes(app, deps.consumer);
-  if (deps.callbacks) await registerNetworkCallbacks(app, deps.callbacks);
+  if (deps.consumer) await registerConsumerRoutes(app, deps.consumer, metrics);
+  if (deps.callbacks) await registerNetworkCallbacks(app, deps.callbacks, metrics);
   const { devIdentity } = deps;
   if (devIdentity) {
     app.post(

@@ -36,6 +36,7 @@ import type { enrollmentWorkflow } from '../workflows/enrollment.js';
 import type { CallerAuthenticator } from './caller-auth.js';
 import { CallerNotAuthenticated } from './caller-auth.js';
 import { runIdempotently } from './idempotency.js';
+import type { ApiMetrics } from './metrics.js';
 import { problem } from './problem.js';
 
 declare module 'fastify' {
@@ -140,7 +141,11 @@ function customerFacingView(view: EnrollmentView, id: string, workflowUiBase?: s
   };
 }
 
-export async function registerConsumerRoutes(app: FastifyInstance, deps: ConsumerApiDeps): Promise<void> {
+export async function registerConsumerRoutes(
+  app: FastifyInstance,
+  deps: ConsumerApiDeps,
+  metrics?: ApiMetrics,
+): Promise<void> {
   await app.register(
     (scope, _options, done) => {
       const api = scope.withTypeProvider<ZodTypeProvider>();
@@ -508,6 +513,7 @@ export async function registerConsumerRoutes(app: FastifyInstance, deps: Consume
       'INSERT INTO enrollments (enrollment_id, customer_id, request_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
       [id, customerId, requestId],
     );
+    metrics?.enrollmentsStarted.inc({ token_requestor: body.tokenRequestorId });
     return {
       status: 201,
       body: {

@@ -15,6 +15,7 @@ import { CryptoFailure } from '../domain/crypto-failure.js';
 import type { CardNetwork, TokenStatus, TokenUpdate } from '../domain/enrollment.js';
 import { enrollmentViewQuery, tokenUpdatedSignal } from '../domain/messages.js';
 import { singleUseClaimer } from '../db/replay-guard.js';
+import type { ApiMetrics } from './metrics.js';
 import { problem } from './problem.js';
 
 export interface NetworkCallbackDeps {
@@ -33,12 +34,25 @@ interface ReceiptRow {
 
 const tokenStatuses: readonly string[] = ['INACTIVE', 'ACTIVE', 'SUSPENDED', 'DEACTIVATED'];
 
-export async function registerNetworkCallbacks(app: FastifyInstance, deps: NetworkCallbackDeps): Promise<void> {
+export async function registerNetworkCallbacks(
+  app: FastifyInstance,
+  deps: NetworkCallbackDeps,
+  metrics?: ApiMetrics,
+): Promise<void> {
   const claim = singleUseClaimer(deps.pool, 'network-callback');
 
   await app.register(
     (scope, _options, done) => {
       // Signatures cover the exact bytes received.
+      scope.addHook('onResponse', async (request, reply) => {
+        const network = request.url.includes('/mdes/') ? 'MASTERCARD' : 'VISA';
+        const operation = (request.params as { operation?: string }).operation ?? 'unknown';
+        metrics?.networkCallbacks.inc({
+          network,
+          operation,
+          outcome: reply.statusCode < 300 ? 'accepted' : `refused_${reply.statusCode}`,
+        });
+      });
       scope.addContentTypeParser(
         ['application/json', 'application/jose'],
         { parseAs: 'string' },

@@ -34,6 +34,11 @@ const EnvSchema = z.object({
   IDP_AUDIENCE: z.string().min(1).default('pushprov-api'),
   IDP_JWKS_URL: z.url().optional(),
   IDP_JWKS_FILE: z.string().optional(),
+  /** Where the worker serves its Prometheus metrics (the Temporal runtime's, and the engine's own). */
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[\w.-]+:\d+$/, 'expected host:port')
+    .default('127.0.0.1:9464'),
   /** The codec server the Web UI decodes payloads with. */
   CODEC_SERVER_HOST: z.string().default('127.0.0.1'),
   CODEC_SERVER_PORT: port.default(8234),

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { failureConverterPath, temporalDataConverter } from '../activities/crypto/payload-codec.js';
 import type { SymmetricKeyRing } from '../activities/keys/symmetric-key-ring.js';
+import { activityMetrics } from './activity-metrics.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -36,6 +37,7 @@ export function createEnrollmentWorker({
   return Worker.create({
     ...options,
     dataConverter: temporalDataConverter(payloadKeys),
+    interceptors: { activity: [(context) => ({ inbound: activityMetrics(context) })] },
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
   });
 }

@@ -1,5 +1,6 @@
 /** Process entry: the enrollment worker, until SIGINT / SIGTERM (or its supervisor goes away). */
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
+import { maskCardNumbers } from '../domain/card-number.js';
 import { parseEnv } from '../config/env.js';
 import { reportReady, whenOrphaned } from '../stack/processes.js';
 import { createPool } from '../db/pool.js';
@@ -7,7 +8,17 @@ import { buildEnrollmentActivities } from './enrollment-activities.js';
 import { bundleEnrollmentWorkflows, createEnrollmentWorker } from './enrollment-worker.js';
 
 const env = parseEnv();
-Runtime.install({ logger: new DefaultLogger(env.LOG_LEVEL.toUpperCase() as LogLevel) });
+// Structured JSON logs (workflow and activity lines carry their workflow id for correlation), and the
+// runtime's Prometheus exporter, which also carries the metrics the workflows and activities record.
+Runtime.install({
+  logger: new DefaultLogger(env.LOG_LEVEL.toUpperCase() as LogLevel, ({ level, message, meta, timestampNanos }) => {
+    const time = new Date(Number(timestampNanos / 1_000_000n)).toISOString();
+    console.log(JSON.stringify({ time, level, msg: message, ...(maskCardNumbers(meta) as object) }));
+  }),
+  telemetryOptions: {
+    metrics: { prometheus: { bindAddress: env.WORKER_METRICS_ADDRESS, countersTotalSuffix: true, unitSuffix: true } },
+  },
+});
 
 let worker: Worker | undefined;
 const stopWatchingSupervisor = whenOrphaned(() => {

@@ -10,6 +10,7 @@ import {
   condition,
   isCancellation,
   log,
+  metricMeter,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -129,6 +130,22 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   const bins = new Map<string, string>();
 
   const now = (): number => Date.now();
+  // Replay-safe: the SDK records these only when the workflow runs, not when it replays.
+  const meter = metricMeter.withTags({ token_requestor: input.tokenRequestorId });
+  const stageDuration = meter.createHistogram(
+    'pushprov_enrollment_stage_duration',
+    'int',
+    'ms',
+    'Time spent in each stage',
+  );
+  let stageStartedAt = now();
+  let stage = 'capture';
+  const enterStage = (next: string): void => {
+    stageDuration.record(now() - stageStartedAt, { stage });
+    stage = next;
+    stageStartedAt = now();
+  };
+  meter.createCounter('pushprov_enrollments_started', 'enrollment', 'Enrollments started').add(1);
   const note = (event: string, detail?: string): void => {
     view.timeline.push({ at: new Date().toISOString(), event, ...(detail && { detail }) });
   };
@@ -382,6 +399,10 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     } else throw error;
   }
   isClosing = true;
+  enterStage('ended');
+  meter
+    .createCounter('pushprov_enrollments_ended', 'enrollment', 'Enrollments ended, by status')
+    .add(1, { status: view.status, network: view.cards[0]?.network ?? 'UNKNOWN' });
   await condition(allHandlersFinished);
   return {
     status: view.status,
@@ -454,6 +475,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   }
 
   async function ensureEligible(): Promise<void> {
+    enterStage('eligibility');
     const verdict = await orEnd('FAILED', () =>
       checkEligibility({
         network: view.cards[0]!.network,
@@ -473,6 +495,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   }
 
   async function authenticate(): Promise<void> {
+    enterStage('authentication');
     if (authentication.method === 'otp') {
       await orEnd('FAILED', sendCode);
       // Only now: a consumer told to enter the code can always submit it.
@@ -538,6 +561,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   }
 
   async function push(attempt: number): Promise<void> {
+    enterStage('push');
     moveTo('PUSHING');
     const cards = cardsIn('CAPTURED');
     for (const card of cards) card.pushAccountId = uuid4();
@@ -575,6 +599,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       }
       view.redirect = outcome.redirect;
       view.receiptsExpireAt = new Date(now() + validityMinutes * 60_000).toISOString();
+      enterStage('awaiting_token_requestor');
       moveTo('AWAITING_TOKEN_REQUESTOR');
     } finally {
       pushesSettled += 1;

@@ -6,6 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType } from '../../domain/errors.js';
+import { recordNetworkCall } from './network-metrics.js';
 
 export type NetworkName = 'MDES' | 'VTS';
 
@@ -54,6 +55,23 @@ const maxRetryAfterMs = 60_000;
 
 /** Sends the request; returns any 2xx or 4xx other than 429 for the caller to read, throws for the rest. */
 export async function callNetwork(request: NetworkRequest): Promise<NetworkResponse> {
+  const startedAt = Date.now();
+  try {
+    const response = await send(request);
+    recordNetworkCall(request.network, request.operation, startedAt, String(response.status));
+    return response;
+  } catch (error) {
+    recordNetworkCall(
+      request.network,
+      request.operation,
+      startedAt,
+      error instanceof ApplicationFailure ? (error.type ?? 'error') : 'error',
+    );
+    throw error;
+  }
+}
+
+async function send(request: NetworkRequest): Promise<NetworkResponse> {
   const where = { network: request.network, operation: request.operation };
   let response: Response;
   try {

@@ -26,6 +26,7 @@ let uiUrl: string;
 let mdesUrl: string;
 let postgresPort: number;
 let codecPort: number;
+let workerMetricsPort: number;
 let temporalPort: number;
 let uiPort: number;
 let apiPort: number;
@@ -44,6 +45,7 @@ beforeAll(async () => {
   ];
   const [mdesPort, vtsPort, tokenRequestorsPort] = [await freePort(), await freePort(), await freePort()];
   codecPort = await freePort();
+  workerMetricsPort = await freePort();
   mdesUrl = `http://127.0.0.1:${mdesPort}`;
   temporalAddress = `127.0.0.1:${temporalPort}`;
   apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -62,6 +64,7 @@ beforeAll(async () => {
     SANDBOX_VTS_PORT: String(vtsPort),
     SANDBOX_TR_PORT: String(tokenRequestorsPort),
     CODEC_SERVER_PORT: String(codecPort),
+    WORKER_METRICS_ADDRESS: `127.0.0.1:${workerMetricsPort}`,
     LOG_LEVEL: 'warn',
   };
 });
@@ -219,6 +222,11 @@ describe('npm start', () => {
       }
       expect((await handle.query(enrollmentViewQuery)).status).toBe('AWAITING_AUTHENTICATION');
     });
+    // The worker's metrics: the Temporal runtime's own, and what the workflow and activities recorded.
+    const workerMetrics = await (await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`)).text();
+    expect(workerMetrics).toMatch(/pushprov_enrollments_started_total\{[^}]*token_requestor="50110030273"[^}]*\} 1/);
+    expect(workerMetrics).toMatch(/pushprov_activity_duration_ms_count\{[^}]*activity="captureCards"[^}]*outcome="ok"/);
+    expect(workerMetrics).toContain('temporal_workflow_task_execution_latency');
 
     const running = (await processesOfTheStack()).join('\n');
     for (const part of [

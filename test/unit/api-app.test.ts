@@ -150,3 +150,19 @@ describe('development token minting', () => {
     expect(response.statusCode).toBe(404);
   });
 });
+
+describe('metrics', () => {
+  it('counts requests by route pattern and status, in Prometheus format', async () => {
+    const app = await buildApp({ readinessChecks: {} });
+    await app.inject({ method: 'GET', url: '/healthz' });
+    await app.inject({ method: 'GET', url: '/nope/123' });
+    const response = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    expect(response.body).toMatch(
+      /pushprov_api_request_duration_seconds_count\{method="GET",route="\/healthz",status="200"\} 1/,
+    );
+    expect(response.body).toMatch(/route="unmatched",status="404"\} 1/);
+    expect(response.body).not.toContain('/nope/123');
+    expect(response.body).toContain('pushprov_api_process_cpu_user_seconds_total');
+  });
+});
