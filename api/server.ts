@@ -9,6 +9,7 @@ import { VtsClient } from '../activities/networks/vts/client.js';
 import { TokenRequestorCache } from '../activities/token-requestors/token-requestor-cache.js';
 import { CardVault } from '../activities/vault/card-vault.js';
 import { parseEnv } from '../config/env.js';
+import { temporalConnectionOptions } from '../config/temporal-connection.js';
 import { createPool } from '../db/pool.js';
 import { reportReady, whenOrphaned } from '../stack/processes.js';
 import { checkTemporalServing } from '../stack/temporal-health.js';
@@ -58,7 +59,7 @@ const auth = new CallerAuthenticator({
 });
 
 const pool = createPool(env.DATABASE_URL!, 'pushprov-api');
-const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+const connection = await Connection.connect(temporalConnectionOptions(env));
 const temporal = new Client({
   connection,
   namespace: env.TEMPORAL_NAMESPACE,

@@ -23,6 +23,14 @@ const EnvSchema = z.object({
     .regex(/^[\w.-]+:\d+$/, 'expected host:port, e.g. 127.0.0.1:7233')
     .default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** TLS to Temporal (Cloud, or self-hosted with mTLS): a CA to trust, a client certificate and key. */
+  TEMPORAL_TLS: z.enum(['true', 'false']).default('false'),
+  TEMPORAL_TLS_CA_FILE: z.string().optional(),
+  TEMPORAL_TLS_CERT_FILE: z.string().optional(),
+  TEMPORAL_TLS_KEY_FILE: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  /** Temporal Cloud API key authentication, instead of (or beside) a client certificate. */
+  TEMPORAL_API_KEY: z.string().optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('pushprov-enrollments'),
   TEMPORAL_UI_PORT: port.default(8233),
   API_HOST: z.string().default('127.0.0.1'),

@@ -1,5 +1,6 @@
 /** Readies a database and a Temporal namespace for the engine: pending migrations, search attributes, schedules. */
 import { Client, Connection } from '@temporalio/client';
+import type { TemporalConnectionOptions } from '../config/temporal-connection.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { enrollmentSearchAttributes } from '../domain/search-attributes.js';
 import { registerSearchAttributes } from './search-attributes.js';
@@ -13,12 +14,15 @@ export interface PreparedDeployment {
 
 export async function prepareDeployment(options: {
   databaseUrl: string;
-  temporalAddress: string;
+  /** An address, or full connection options (TLS, API key). */
+  temporal: string | TemporalConnectionOptions;
   namespace: string;
   taskQueue: string;
 }): Promise<PreparedDeployment> {
   const appliedMigrations = await migrateDatabase(options.databaseUrl);
-  const connection = await Connection.connect({ address: options.temporalAddress });
+  const connection = await Connection.connect(
+    typeof options.temporal === 'string' ? { address: options.temporal } : options.temporal,
+  );
   try {
     const registeredSearchAttributes = await registerSearchAttributes(
       connection,

@@ -3,16 +3,18 @@
  * applies pending migrations and registers the search attributes. npm start does the same for itself.
  */
 import { parseEnv } from '../config/env.js';
+import { temporalConnectionOptions } from '../config/temporal-connection.js';
 import { describePreparation, prepareDeployment } from './prepare-deployment.js';
 import { waitForTemporal } from './temporal-health.js';
 
 try {
   const env = parseEnv();
   if (!env.DATABASE_URL) throw new Error('DATABASE_URL is not set: which database should be migrated?');
-  await waitForTemporal(env.TEMPORAL_ADDRESS, 120_000);
+  const temporal = temporalConnectionOptions(env);
+  await waitForTemporal(temporal, 120_000);
   const prepared = await prepareDeployment({
     databaseUrl: env.DATABASE_URL,
-    temporalAddress: env.TEMPORAL_ADDRESS,
+    temporal,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
   });

@@ -160,7 +160,7 @@ async function main(): Promise<void> {
 
   const prepared = await prepareDeployment({
     databaseUrl: database.value.url,
-    temporalAddress: env.TEMPORAL_ADDRESS,
+    temporal: env.TEMPORAL_ADDRESS,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
   });

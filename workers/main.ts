@@ -2,6 +2,7 @@
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import { maskCardNumbers } from '../domain/card-number.js';
 import { parseEnv } from '../config/env.js';
+import { temporalConnectionOptions } from '../config/temporal-connection.js';
 import { reportReady, whenOrphaned } from '../stack/processes.js';
 import { createPool } from '../db/pool.js';
 import { buildEnrollmentActivities } from './enrollment-activities.js';
@@ -35,7 +36,7 @@ const { activities, cardReader, keys } = await buildEnrollmentActivities(env, po
   console.error(`The worker cannot start its activities: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
-const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+const connection = await NativeConnection.connect(temporalConnectionOptions(env));
 worker = await createEnrollmentWorker({
   connection,
   namespace: env.TEMPORAL_NAMESPACE,

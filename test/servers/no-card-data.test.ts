@@ -6,7 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Payload } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EncryptionCodec } from '../../activities/crypto/payload-codec.js';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { EncryptionCodec, temporalDataConverter } from '../../activities/crypto/payload-codec.js';
+import { SymmetricKeyRing } from '../../activities/keys/symmetric-key-ring.js';
+import { bundleEnrollmentWorkflows } from '../../workers/enrollment-worker.js';
 import { luhnValid } from '../../domain/card-number.js';
 import { apiCaller, completeAtTokenRequestor, enrollmentReaches, oneTimeCodeOf, start } from '../support/api-caller.js';
 import { startEngineStack, type EngineStack } from '../support/engine-stack.js';
@@ -147,6 +153,33 @@ describe('card data', () => {
       expect([place, luhnRuns(places[place])]).toEqual([place, []]);
     expect(luhnRuns(database.filter((text) => text.startsWith('{')).join('\n'))).toEqual([]);
   }, 120_000);
+});
+
+describe('payload keys', () => {
+  it('rotate without losing the past: old histories still decode and replay with the new key ring', async () => {
+    const executions = [];
+    for await (const found of stack.client.workflow.list({ query: "EnrollmentStatus = 'COMPLETED'" }))
+      executions.push(found);
+    const [execution] = executions;
+    expect(execution).toBeDefined();
+    const history = await stack.client.workflow.getHandle(execution!.workflowId).fetchHistory();
+    const rotatedDir = await mkdtemp(path.join(tmpdir(), 'pushprov-rotated-'));
+    try {
+      await cp(path.join(stack.keysDir, 'payload'), rotatedDir, { recursive: true });
+      const newKid = await SymmetricKeyRing.rotate(rotatedDir);
+      const rotated = await SymmetricKeyRing.open(rotatedDir);
+      expect(rotated.current.kid).toBe(newKid);
+      const decoded = (await decodedPayloadTexts(history, new EncryptionCodec(rotated))).join('\n');
+      expect(decoded).toContain('COMPLETED');
+      await Worker.runReplayHistory(
+        { workflowBundle: await bundleEnrollmentWorkflows(), dataConverter: temporalDataConverter(rotated) },
+        history,
+        execution!.workflowId,
+      );
+    } finally {
+      await rm(rotatedDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('a leak detector that can fail', () => {

@@ -46,6 +46,8 @@ export interface EngineStack {
   api: FastifyInstance;
   apiUrl: string;
   identity: DevIdentityProvider;
+  /** The key folder (issuer signing, vault, payload keys). */
+  keysDir: string;
   /** A bearer token for a customer of the development identity provider. */
   tokenFor(customerId: string): Promise<string>;
   stop(): Promise<void>;
@@ -135,6 +137,7 @@ export async function startEngineStack(
     api,
     apiUrl,
     identity,
+    keysDir: path.join(dataDir, 'keys'),
     tokenFor: (customerId) => identity.tokenFor(customerId, apiAudience),
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
