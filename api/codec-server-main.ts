@@ -4,17 +4,21 @@ import { EncryptionCodec } from '../activities/crypto/payload-codec.js';
 import { SymmetricKeyRing } from '../activities/keys/symmetric-key-ring.js';
 import { parseEnv } from '../config/env.js';
 import { reportReady, whenOrphaned } from '../stack/processes.js';
-import { buildCodecServer, developmentOperatorToken } from './codec-server.js';
+import { buildCodecServer, operatorTokenFile } from './codec-server.js';
 
 const env = parseEnv();
-const development = env.NODE_ENV !== 'production';
 
 const tokens =
   env.CODEC_OPERATOR_TOKENS?.split(',')
     .map((token) => token.trim())
-    .filter(Boolean) ?? (development ? [(await developmentOperatorToken(env.PUSHPROV_KEYS_DIR)).token] : []);
+    .filter(Boolean) ??
+  [(await operatorTokenFile(env.PUSHPROV_KEYS_DIR, { generateIfMissing: env.PUSHPROV_GENERATE_KEYS }))?.token].filter(
+    (token): token is string => token !== undefined,
+  );
 if (tokens.length === 0) {
-  console.error('The codec server needs CODEC_OPERATOR_TOKENS in production.');
+  console.error(
+    'The codec server needs an operator token: CODEC_OPERATOR_TOKENS, or the codec-operator-token file in the key folder.',
+  );
   process.exit(1);
 }
 const origins = env.CODEC_ALLOWED_ORIGINS?.split(',').map((origin) => origin.trim()) ?? [
@@ -22,7 +26,7 @@ const origins = env.CODEC_ALLOWED_ORIGINS?.split(',').map((origin) => origin.tri
   `http://localhost:${env.TEMPORAL_UI_PORT}`,
 ];
 const keys = await SymmetricKeyRing.open(path.join(env.PUSHPROV_KEYS_DIR, 'payload'), {
-  generateIfMissing: development,
+  generateIfMissing: env.PUSHPROV_GENERATE_KEYS,
 });
 const app = buildCodecServer({ codec: new EncryptionCodec(keys), operatorTokens: tokens, allowedOrigins: origins });
 

@@ -113,6 +113,20 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
 
   // Sets the operator's token as a same-site cookie, for the Web UI's requests (its codec settings:
   // "include cross-origin credentials").
+  // A page for the operator's browser: the form posts the token, the answer sets the cookie.
+  app.get('/login', (_request, reply) =>
+    reply
+      .type('text/html')
+      .header('content-security-policy', "default-src 'none'; form-action 'self'")
+      .send(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>pushprov codec</title></head><body>' +
+          '<form method="post" action="/login"><label>Operator token <input name="token" type="password" autocomplete="off"></label>' +
+          ' <button type="submit">Open payloads in the Web UI</button></form></body></html>',
+      ),
+  );
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) =>
+    done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  );
   app.post('/login', async (request, reply) => {
     const body = z.object({ token: z.string().min(1).max(512) }).safeParse(request.body);
     if (!body.success || !tokens.some((token) => timingSafeEqual(token, digest(body.data.token)))) {
@@ -133,10 +147,17 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
   return app;
 }
 
-/** In development, one operator token kept in the key folder (mode 0600); npm start says where. */
-export async function developmentOperatorToken(keysDir: string): Promise<{ token: string; file: string }> {
+/**
+ * The operator token kept in the key folder (mode 0600): created when allowed (development, or the
+ * deployment's setup), read otherwise; undefined when there is none. npm start says where it is.
+ */
+export async function operatorTokenFile(
+  keysDir: string,
+  options: { generateIfMissing: boolean },
+): Promise<{ token: string; file: string } | undefined> {
   const file = path.join(keysDir, 'codec-operator-token');
   if (!existsSync(file)) {
+    if (!options.generateIfMissing) return undefined;
     await mkdir(keysDir, { recursive: true, mode: 0o700 });
     await writeFile(file, `${randomBytes(24).toString('base64url')}\n`, { flag: 'wx', mode: 0o600 }).catch(
       (error: NodeJS.ErrnoException) => {

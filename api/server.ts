@@ -37,7 +37,7 @@ const keyStore = await IssuerKeyStore.open({
   keysDir: env.PUSHPROV_KEYS_DIR,
   ...(env.PUSHPROV_NETWORK_CREDENTIALS && { networkCredentialsJson: env.PUSHPROV_NETWORK_CREDENTIALS }),
   networkCredentialsFile: env.PUSHPROV_NETWORK_CREDENTIALS_FILE,
-  generateIfMissing: development,
+  generateIfMissing: env.PUSHPROV_GENERATE_KEYS,
 }).catch((error: unknown) =>
   fail(`The API cannot open its keys: ${error instanceof Error ? error.message : String(error)}`),
 );

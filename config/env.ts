@@ -62,6 +62,8 @@ const EnvSchema = z.object({
   PUSHPROV_CACHE_DIR: z.string().optional(),
   /** Key material (issuer signing keys, ...); generated at first start except in production. */
   PUSHPROV_KEYS_DIR: z.string().optional(),
+  /** Create missing issuer keys at start (the default except with NODE_ENV=production, where they are provisioned). */
+  PUSHPROV_GENERATE_KEYS: z.enum(['true', 'false']).optional(),
   /** What the networks handed the issuer (NetworkCredentials), as JSON; or else a file holding it. */
   PUSHPROV_NETWORK_CREDENTIALS: z.string().optional(),
   PUSHPROV_NETWORK_CREDENTIALS_FILE: z.string().optional(),
@@ -99,7 +101,8 @@ const EnvSchema = z.object({
     .optional(),
 });
 
-export type Env = z.infer<typeof EnvSchema> & {
+export type Env = Omit<z.infer<typeof EnvSchema>, 'PUSHPROV_GENERATE_KEYS'> & {
+  PUSHPROV_GENERATE_KEYS: boolean;
   PUSHPROV_CACHE_DIR: string;
   PUSHPROV_KEYS_DIR: string;
   SANDBOX_DATA_DIR: string;
@@ -127,6 +130,7 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
     ...env,
     PUSHPROV_DATA_DIR: dataDir,
     SANDBOX_DATA_DIR: sandboxDataDir,
+    PUSHPROV_GENERATE_KEYS: (env.PUSHPROV_GENERATE_KEYS ?? String(env.NODE_ENV !== 'production')) === 'true',
     SANDBOX_ISSUER_URL: env.SANDBOX_ISSUER_URL ?? `http://${env.API_HOST}:${env.API_PORT}`,
     // In development the sandbox writes the issuer's credentials; production provisions its own.
     PUSHPROV_NETWORK_CREDENTIALS_FILE: path.resolve(

@@ -1,7 +1,10 @@
 /**
  * `npm run deploy:setup`: readies an existing deployment (DATABASE_URL, TEMPORAL_ADDRESS) for the engine:
- * applies pending migrations and registers the search attributes. npm start does the same for itself.
+ * applies pending migrations, registers the search attributes and creates the schedules, and (with
+ * PUSHPROV_GENERATE_KEYS=true) creates the issuer's keys that are missing. npm start does the same.
  */
+import { generateIssuerKeys } from '../activities/keys/key-store.js';
+import { operatorTokenFile } from '../api/codec-server.js';
 import { parseEnv } from '../config/env.js';
 import { temporalConnectionOptions } from '../config/temporal-connection.js';
 import { describePreparation, prepareDeployment } from './prepare-deployment.js';
@@ -19,6 +22,11 @@ try {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
   });
   for (const line of describePreparation(prepared)) console.log(line);
+  if (env.PUSHPROV_GENERATE_KEYS) {
+    await generateIssuerKeys(env.PUSHPROV_KEYS_DIR);
+    await operatorTokenFile(env.PUSHPROV_KEYS_DIR, { generateIfMissing: true });
+    console.log(`issuer keys are in ${env.PUSHPROV_KEYS_DIR}`);
+  }
 } catch (error) {
   console.error(error instanceof Error ? error.message : String(error));
   process.exitCode = 1;

@@ -25,7 +25,10 @@ export interface WorkerDependencies {
 export async function buildEnrollmentActivities(
   env: Pick<
     Env,
-    'PUSHPROV_KEYS_DIR' | 'PUSHPROV_NETWORK_CREDENTIALS' | 'PUSHPROV_NETWORK_CREDENTIALS_FILE' | 'NODE_ENV'
+    | 'PUSHPROV_KEYS_DIR'
+    | 'PUSHPROV_NETWORK_CREDENTIALS'
+    | 'PUSHPROV_NETWORK_CREDENTIALS_FILE'
+    | 'PUSHPROV_GENERATE_KEYS'
   >,
   pool: Pool,
 ): Promise<WorkerDependencies> {
@@ -33,7 +36,7 @@ export async function buildEnrollmentActivities(
     keysDir: env.PUSHPROV_KEYS_DIR,
     ...(env.PUSHPROV_NETWORK_CREDENTIALS && { networkCredentialsJson: env.PUSHPROV_NETWORK_CREDENTIALS }),
     networkCredentialsFile: env.PUSHPROV_NETWORK_CREDENTIALS_FILE,
-    generateIfMissing: env.NODE_ENV !== 'production',
+    generateIfMissing: env.PUSHPROV_GENERATE_KEYS,
   });
   const mdes = new MdesClient(keys.networks);
   const vts = new VtsClient(keys.networks);

@@ -51,3 +51,13 @@ export class IssuerKeyStore {
     return this.signing.jwks(now);
   }
 }
+
+/**
+ * Creates the issuer's own keys that are missing (signing, vault, payload): what a deployment's setup
+ * runs once, into the folder its processes then open. Network credentials are not the issuer's to make.
+ */
+export async function generateIssuerKeys(keysDir: string): Promise<void> {
+  await IssuerSigningKeys.open(path.join(keysDir, 'issuer-signing'), { generateIfMissing: true });
+  await VaultKeys.open(path.join(keysDir, 'vault'), { generateIfMissing: true });
+  await SymmetricKeyRing.open(path.join(keysDir, 'payload'), { generateIfMissing: true });
+}

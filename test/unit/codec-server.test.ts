@@ -154,5 +154,14 @@ describe('the codec server', () => {
     });
     expect(response.statusCode).toBe(200);
     expect((await app.inject({ method: 'POST', url: '/login', payload: { token: 'guess' } })).statusCode).toBe(401);
+    // From the operator's browser: the page's form posts the token URL-encoded.
+    expect((await app.inject({ method: 'GET', url: '/login' })).body).toContain('<form method="post" action="/login">');
+    const fromForm = await app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `token=${encodeURIComponent(operatorToken)}`,
+    });
+    expect(String(fromForm.headers['set-cookie'])).toMatch(/^pushprov_operator=/);
   });
 });
