@@ -245,6 +245,8 @@ describe('npm start', () => {
     await pressCtrlC(first.stack);
     expect(await processesOfTheStack()).toEqual([]);
     expectOrderlyStop(first.output());
+    // Everything the stack's processes wrote (the worker captured the card, the API served it).
+    expect(first.output()).not.toContain('5204731600014792');
 
     const second = await npmStart();
     expect(second.output()).toContain('database schema is up to date');
