@@ -62,5 +62,27 @@ export default tseslint.config(
     },
     rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The web pages' scripts run in the browser, as plain modules.
+    files: ['web/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        sessionStorage: 'readonly',
+        fetch: 'readonly',
+        crypto: 'readonly',
+        URL: 'readonly',
+        URLSearchParams: 'readonly',
+        FileReader: 'readonly',
+        setTimeout: 'readonly',
+        setInterval: 'readonly',
+      },
+      parserOptions: { projectService: false },
+    },
+  },
   prettier,
 );

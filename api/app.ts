@@ -9,7 +9,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -21,6 +21,7 @@ import { z } from 'zod';
 import type { DevIdentityProvider } from './caller-auth.js';
 import { registerConsumerRoutes, type ConsumerApiDeps } from './consumer-routes.js';
 import { registerApiMetrics } from './metrics.js';
+import { registerWebPages } from './web-pages.js';
 import { registerNetworkCallbacks, type NetworkCallbackDeps } from './network-callbacks.js';
 import { problem } from './problem.js';
 
@@ -37,6 +38,10 @@ export interface AppDependencies {
   callbacks?: NetworkCallbackDeps;
   /** Development only: mints customer tokens for the demo (never set in production). */
   devIdentity?: { provider: DevIdentityProvider; audience: string };
+  /** Serve the issuer's web pages (web/) at /web/. */
+  webPages?: boolean;
+  /** Development only: the demo inbox (the codes "sent" to a demo customer's phone). */
+  devInbox?: (customerId: string) => Promise<{ message: string; sentAt: string }[]>;
   /** Requests per minute per caller (per customer token, else per address). */
   rateLimitPerMinute?: number;
 }
@@ -58,7 +63,7 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
   const app = Fastify({
     bodyLimit: 64 * 1024,
     // One line per request, written below with a whole-millisecond response time.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // A caller's own request id is kept (for correlation) when it is reasonable; otherwise ours.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -129,7 +134,13 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
   await app.register(helmet, {
     // The docs page's own assets only; everything else is JSON.
     contentSecurityPolicy: {
-      directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], styleSrc: ["'self'", "'unsafe-inline'"] },
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        // The redirect to the token requestor is a navigation; the demo inbox a page of ours.
+        formAction: ["'self'"],
+      },
     },
   });
   await app.register(rateLimit, {
@@ -188,6 +199,7 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
 
   if (deps.consumer) await registerConsumerRoutes(app, deps.consumer, metrics);
   if (deps.callbacks) await registerNetworkCallbacks(app, deps.callbacks, metrics);
+  if (deps.webPages) await registerWebPages(app);
   const { devIdentity } = deps;
   if (devIdentity) {
     app.post(
@@ -209,6 +221,20 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
         tokenType: 'Bearer',
         expiresIn: 3_600,
       }),
+    );
+  }
+  const { devInbox } = deps;
+  if (devInbox) {
+    app.get(
+      '/dev/inbox',
+      {
+        schema: {
+          summary: "Development only: the codes sent to a demo customer's phone",
+          tags: ['development'],
+          querystring: z.strictObject({ customer: z.string().regex(/^[\w.@-]{1,64}$/) }),
+        },
+      },
+      async (request) => ({ messages: await devInbox((request.query as { customer: string }).customer) }),
     );
   }
 

@@ -11,9 +11,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import type { TokenRequestorCache } from '../activities/token-requestors/token-requestor-cache.js';
+import type {
+  CachedTokenRequestor,
+  TokenRequestorCache,
+} from '../activities/token-requestors/token-requestor-cache.js';
 import type { CardVault } from '../activities/vault/card-vault.js';
-import { cardProblem, maskPan } from '../domain/card-number.js';
+import { cardProblem, maskPan, routeCard } from '../domain/card-number.js';
 import {
   enrollmentWorkflowId,
   maxCardsPerEnrollment,
@@ -215,19 +218,25 @@ export async function registerConsumerRoutes(
                   (card.network === 'VISA' || requestor.enabledAccountRanges.includes(card.bin)) &&
                   requestor.pushMethods.some((method) => method.type === request.query.pushMethod),
               )
-              .map((requestor) => ({
-                id: requestor.tokenRequestorId,
-                name: requestor.name,
-                consumerFacingEntityName: requestor.consumerFacingEntityName,
-                type: requestor.tokenRequestorType,
-                supportsMultipleCards: requestor.supportsMultiplePushedCards,
-                logo: {
-                  svg: `/v1/token-requestor-logos/${requestor.imageAssetId}.svg`,
-                  png: `/v1/token-requestor-logos/${requestor.imageAssetId}.png`,
-                },
-              })),
+              .map(publicRequestor),
           };
         },
+      );
+
+      api.get(
+        '/token-requestors',
+        {
+          schema: {
+            summary: "A network's wallets and shops reachable from a platform (for a card not yet in the vault)",
+            tags: ['cards'],
+            querystring: z.strictObject({ network: z.enum(['MASTERCARD', 'VISA']), pushMethod }),
+          },
+        },
+        async (request) => ({
+          tokenRequestors: (await deps.tokenRequestors.list(request.query.network))
+            .filter((requestor) => requestor.pushMethods.some((method) => method.type === request.query.pushMethod))
+            .map(publicRequestor),
+        }),
       );
 
       api.get(
@@ -281,7 +290,12 @@ export async function registerConsumerRoutes(
                 .type('application/problem+json')
                 .send(problem(422, 'Card refused', rejected));
             const captureId = await deps.vault.stageCapture(request.customerId, { method: 'manual', card });
-            return reply.code(201).send({ captureId, method: 'manual', maskedPan: maskPan(card.pan) });
+            return reply.code(201).send({
+              captureId,
+              method: 'manual',
+              maskedPan: maskPan(card.pan),
+              network: routeCard(card.pan)!.network,
+            });
           }
           const captureId = await deps.vault.stageCapture(request.customerId, {
             method: 'ocr',
@@ -457,8 +471,9 @@ export async function registerConsumerRoutes(
             last4: string;
           }>(
             `SELECT t.network, t.token_unique_reference, t.token_requestor_id, t.status, t.status_timestamp,
-                  c.card_ref, c.bin, c.last4
+                  c.card_ref, c.bin, c.last4, r.consumer_facing_entity_name AS token_requestor_name
            FROM token_inventory t JOIN vault_cards c ON c.card_ref = t.card_ref
+           LEFT JOIN token_requestors r ON r.network = t.network AND r.token_requestor_id = t.token_requestor_id
            WHERE t.customer_id = $1 ORDER BY t.created_at, t.token_unique_reference`,
             [request.customerId],
           );
@@ -576,6 +591,21 @@ export async function registerConsumerRoutes(
       throw error;
     }
   }
+}
+
+/** A token requestor as the consumer's app shows it. */
+function publicRequestor(requestor: CachedTokenRequestor): object {
+  return {
+    id: requestor.tokenRequestorId,
+    name: requestor.name,
+    consumerFacingEntityName: requestor.consumerFacingEntityName,
+    type: requestor.tokenRequestorType,
+    supportsMultipleCards: requestor.supportsMultiplePushedCards,
+    logo: {
+      svg: `/v1/token-requestor-logos/${requestor.imageAssetId}.svg`,
+      png: `/v1/token-requestor-logos/${requestor.imageAssetId}.png`,
+    },
+  };
 }
 
 function notFound(reply: FastifyReply, what: string, id: string): FastifyReply {

@@ -14,6 +14,7 @@ import { createPool } from '../db/pool.js';
 import { reportReady, whenOrphaned } from '../stack/processes.js';
 import { checkTemporalServing } from '../stack/temporal-health.js';
 import { buildApp } from './app.js';
+import { seedDemoCustomers } from './demo-customers.js';
 import {
   CallerAuthenticator,
   DevIdentityProvider,
@@ -65,6 +66,8 @@ const temporal = new Client({
   namespace: env.TEMPORAL_NAMESPACE,
   dataConverter: temporalDataConverter(keyStore.payload),
 });
+const vault = new CardVault(pool, keyStore.vault);
+if (devIdentity) await seedDemoCustomers(vault);
 const mdes = new MdesClient(keyStore.networks);
 const vts = new VtsClient(keyStore.networks);
 const uiUrl = env.TEMPORAL_UI_URL ?? `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`;
@@ -80,12 +83,22 @@ const app = await buildApp(
       pool,
       temporal,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
-      vault: new CardVault(pool, keyStore.vault),
+      vault,
       tokenRequestors: new TokenRequestorCache(pool, { mdes, vts }),
       workflowUiBase: `${uiUrl}/namespaces/${encodeURIComponent(env.TEMPORAL_NAMESPACE)}/workflows`,
     },
     callbacks: { credentials: keyStore.networks, pool, temporal },
-    ...(devIdentity && { devIdentity: { provider: devIdentity, audience: env.IDP_AUDIENCE } }),
+    ...(devIdentity && {
+      devIdentity: { provider: devIdentity, audience: env.IDP_AUDIENCE },
+      devInbox: async (customerId: string) => {
+        const { rows } = await pool.query<{ message: string; created_at: Date }>(
+          'SELECT message, created_at FROM dev_inbox WHERE customer_id = $1 ORDER BY id DESC LIMIT 20',
+          [customerId],
+        );
+        return rows.map((row) => ({ message: row.message, sentAt: row.created_at.toISOString() }));
+      },
+    }),
+    webPages: true,
     rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
   },
   { logger: apiLoggerOptions(env.LOG_LEVEL) },
