@@ -1,8 +1,7 @@
 // `npm start` as a person uses it: the whole stack comes up, Ctrl-C leaves nothing running, and a
 // workflow started before a restart is still there after it.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
@@ -11,117 +10,50 @@ import { temporalDataConverter } from '../../activities/crypto/payload-codec.js'
 import { SymmetricKeyRing } from '../../activities/keys/symmetric-key-ring.js';
 import { VaultKeys } from '../../activities/keys/vault-keys.js';
 import { CardVault } from '../../activities/vault/card-vault.js';
-import { projectRoot } from '../../config/env.js';
 import { enrollmentWorkflowId } from '../../domain/enrollment.js';
 import { enrollmentViewQuery } from '../../domain/messages.js';
 import { enrollmentWorkflow } from '../../workflows/enrollment.js';
-import { freePort } from '../support/free-port.js';
+import { prepareLocalStack, type LocalStack } from '../support/local-stack.js';
 import { uniqueRequestId } from '../support/temporal.js';
 
+let stack: LocalStack;
 let dataDir: string;
-let env: NodeJS.ProcessEnv;
 let temporalAddress: string;
+let taskQueue: string;
 let apiUrl: string;
 let uiUrl: string;
 let mdesUrl: string;
 let postgresPort: number;
 let codecPort: number;
 let workerMetricsPort: number;
-let temporalPort: number;
-let uiPort: number;
-let apiPort: number;
-const taskQueue = `npm-start-test-${process.pid}`;
-/** Stacks this file started, so that a failed assertion does not leave one running. */
-const stacks: ChildProcess[] = [];
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), 'pushprov-test-stack-'));
-  await chmod(dataDir, 0o755);
-  [temporalPort, uiPort, apiPort, postgresPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
-  const [mdesPort, vtsPort, tokenRequestorsPort] = [await freePort(), await freePort(), await freePort()];
-  codecPort = await freePort();
-  workerMetricsPort = await freePort();
-  mdesUrl = `http://127.0.0.1:${mdesPort}`;
-  temporalAddress = `127.0.0.1:${temporalPort}`;
-  apiUrl = `http://127.0.0.1:${apiPort}`;
-  uiUrl = `http://127.0.0.1:${uiPort}`;
-  // The stack under test runs its own embedded PostgreSQL, whatever the test run uses.
-  const { DATABASE_URL: _external, ...inherited } = process.env;
-  env = {
-    ...inherited,
-    PUSHPROV_DATA_DIR: dataDir,
-    TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_UI_PORT: String(uiPort),
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    API_PORT: String(apiPort),
-    EMBEDDED_POSTGRES_PORT: String(postgresPort),
-    SANDBOX_MDES_PORT: String(mdesPort),
-    SANDBOX_VTS_PORT: String(vtsPort),
-    SANDBOX_TR_PORT: String(tokenRequestorsPort),
-    CODEC_SERVER_PORT: String(codecPort),
-    WORKER_METRICS_ADDRESS: `127.0.0.1:${workerMetricsPort}`,
-    LOG_LEVEL: 'warn',
-  };
+  stack = await prepareLocalStack();
+  ({ dataDir, temporalAddress, taskQueue } = stack);
+  apiUrl = stack.url('api');
+  uiUrl = stack.url('ui');
+  mdesUrl = stack.url('mdes');
+  postgresPort = stack.ports.postgres;
+  codecPort = stack.ports.codec;
+  workerMetricsPort = stack.ports.workerMetrics;
 });
 
 afterAll(async () => {
-  for (const stack of stacks) if (stack.exitCode === null && stack.signalCode === null) await pressCtrlC(stack);
-  await rm(dataDir, { recursive: true, force: true });
+  await stack?.dispose();
 });
 
-/** Runs `npm start` in a process group of its own, as a shell runs a foreground job; resolves once it is up. */
-async function npmStart(): Promise<{ stack: ChildProcess; output: () => string }> {
-  const stack = spawn('npm', ['start'], { cwd: projectRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  stacks.push(stack);
-  let output = '';
-  stack.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  stack.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 90_000;
-  while (!output.includes('press Ctrl-C to stop')) {
-    if (stack.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`npm start was not up within 90 s:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return { stack, output: () => output };
-}
-
-/**
- * Ctrl-C: SIGINT to the foreground process group (npm, its shell, tsx, the supervisor). npm itself ends by
- * the signal, as after any Ctrl-C; resolves once every process of the stack is gone.
- */
-async function pressCtrlC(stack: ChildProcess): Promise<void> {
-  const npmExited = new Promise((resolve) => stack.once('exit', resolve));
-  process.kill(-stack.pid!, 'SIGINT');
-  await npmExited;
-  const deadline = Date.now() + 30_000;
-  while ((await processesOfTheStack()).length > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const npmStart = async (): Promise<{ stack: ChildProcess; output: () => string }> => {
+  const started = await stack.start();
+  return { stack: started.process, output: started.output };
+};
+const pressCtrlC = (started: ChildProcess): Promise<void> => stack.ctrlC(started);
+const processesOfTheStack = (): Promise<string[]> => stack.processes();
 
 function expectOrderlyStop(output: string): void {
   expect(output).toMatch(
     /stopped API[\s\S]*stopped worker[\s\S]*stopped sandbox networks[\s\S]*stopped Temporal dev server[\s\S]*stopped PostgreSQL/,
   );
   expect(output).not.toMatch(/could not stop|exited unexpectedly|did not stop within/);
-}
-
-/** The processes on this machine that belong to the stack: its data folder is in their arguments or environment. */
-async function processesOfTheStack(): Promise<string[]> {
-  const found: string[] = [];
-  for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
-    const [cmdline, environ] = await Promise.all([
-      readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''),
-      readFile(`/proc/${pid}/environ`, 'utf8').catch(() => ''),
-    ]);
-    if (cmdline.includes(dataDir) || environ.includes(dataDir)) found.push(cmdline.replaceAll('\0', ' '));
-  }
-  return found;
 }
 
 /** A client of the stack's Temporal, with the payload keys the stack generated (its payloads are encrypted). */
