@@ -6,15 +6,33 @@ export default defineConfig({
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'] },
+        test: { name: 'unit', sequence: { groupOrder: 0 }, include: ['test/unit/**/*.test.ts'] },
       },
       {
         // The clients against the sandbox networks over real HTTP, each file on its own ports.
-        test: { name: 'contract', include: ['test/contract/**/*.test.ts'], testTimeout: 30_000 },
+        test: {
+          name: 'contract',
+          sequence: { groupOrder: 0 },
+          include: ['test/contract/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        // The web pages in Chromium against npm start's stack: after the others, one file at a time.
+        test: {
+          name: 'browser',
+          sequence: { groupOrder: 1 },
+          globalSetup: ['test/global-setup.ts'],
+          include: ['test/browser/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
       },
       {
         test: {
           name: 'servers',
+          sequence: { groupOrder: 0 },
           globalSetup: ['test/global-setup.ts'],
           setupFiles: ['test/support/quiet-runtime.ts'],
           include: ['test/servers/**/*.test.ts'],

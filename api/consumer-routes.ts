@@ -469,6 +469,7 @@ export async function registerConsumerRoutes(
             card_ref: string;
             bin: string;
             last4: string;
+            token_requestor_name: string | null;
           }>(
             `SELECT t.network, t.token_unique_reference, t.token_requestor_id, t.status, t.status_timestamp,
                   c.card_ref, c.bin, c.last4, r.consumer_facing_entity_name AS token_requestor_name
@@ -482,6 +483,7 @@ export async function registerConsumerRoutes(
               tokenUniqueReference: row.token_unique_reference,
               network: row.network,
               tokenRequestorId: row.token_requestor_id,
+              ...(row.token_requestor_name && { tokenRequestorName: row.token_requestor_name }),
               status: row.status,
               statusTimestamp: row.status_timestamp.toISOString(),
               card: { id: row.card_ref, maskedPan: maskPan(`${row.bin}000000${row.last4}`) },

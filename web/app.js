@@ -284,7 +284,7 @@ async function showTokens() {
       const row = document.createElement('tr');
       for (const text of [
         `•••• ${token.card.maskedPan.slice(-4)}`,
-        requestorNames[token.tokenRequestorId] ?? token.tokenRequestorId,
+        token.tokenRequestorName ?? requestorNames[token.tokenRequestorId] ?? token.tokenRequestorId,
         token.status,
       ]) {
         const cell = document.createElement('td');

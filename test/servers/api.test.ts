@@ -98,6 +98,7 @@ describe('the journey through the API alone', () => {
     expect(tokens.body.tokens[0]).toMatchObject({
       network: 'MASTERCARD',
       tokenRequestorId: wallet,
+      tokenRequestorName: 'Sandpay',
       status: 'ACTIVE',
       card: { id: cardId, maskedPan: '520473******4792' },
     });

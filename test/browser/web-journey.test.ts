@@ -1,0 +1,132 @@
+// The issuer's web page as a person uses it, in Debian's Chromium driven by Playwright, against npm
+// start's whole stack: sign in, pick a card and a wallet, a wrong code then the right one (read in the
+// demo inbox), the token requestor's page, back to the bank, the card ACTIVE. Then a card from a picture.
+// Each step's screenshot goes to test-results/browser/.
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../config/env.js';
+import { cardImagePng } from '../support/card-image.js';
+import { prepareLocalStack, type LocalStack } from '../support/local-stack.js';
+
+const chromiumPath = '/usr/bin/chromium';
+const screenshots = path.join(projectRoot, 'test-results', 'browser');
+
+let stack: LocalStack;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(
+      `The browser tests need Debian's Chromium at ${chromiumPath} (apt-get install chromium); .ci/run installs it`,
+    );
+  }
+  await mkdir(screenshots, { recursive: true });
+  stack = await prepareLocalStack();
+  await stack.start();
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.dispose();
+});
+
+async function step(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
+}
+
+/** The latest code in the demo inbox (the demo customer's "phone"), read as a person would. */
+async function codeFromInbox(customer: string): Promise<string> {
+  const inbox = await browser.newPage();
+  try {
+    await inbox.goto(`${stack.url('api')}/web/dev-inbox.html?customer=${customer}`);
+    const message = inbox.locator('#messages li').first();
+    await message.waitFor();
+    return /\b(\d{6})\b/.exec(await message.innerText())![1]!;
+  } finally {
+    await inbox.close();
+  }
+}
+
+async function signIn(page: Page, customer: string): Promise<void> {
+  await page.goto(stack.url('api'));
+  await page.getByLabel('Customer').selectOption(customer);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Add your cards to a wallet or a shop' }).waitFor();
+}
+
+describe('the issuer web page in Chromium', () => {
+  it('adds a card on file to a wallet: wrong code, right code, token requestor, back, ACTIVE', async () => {
+    const page = await browser.newPage();
+    await signIn(page, 'ada');
+    await step(page, '01-cards');
+    await page.getByLabel(/Mastercard •••• 4792/).check();
+    await page.getByRole('button', { name: 'Choose where to add them' }).click();
+    await page.getByRole('heading', { name: 'Where should we add them?' }).waitFor();
+    await page.getByLabel(/Sandpay Wallet/).check();
+    await expect.poll(() => page.locator('img[src^="blob:"]').count()).toBe(3);
+    await step(page, '02-wallets');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Enter the code we sent you' }).waitFor({ timeout: 30_000 });
+    await step(page, '03-code');
+
+    const code = await codeFromInbox('ada');
+    const codeBox = page.getByRole('textbox', { name: 'Code' });
+    await codeBox.fill(code === '000000' ? '111111' : '000000');
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await expect
+      .poll(() => page.locator('#message').innerText())
+      .toBe('That code is not right. You have 2 tries left.');
+    await step(page, '04-wrong-code');
+    await codeBox.fill(code);
+    await page.getByRole('button', { name: 'Confirm' }).click();
+
+    await page.waitForURL((url) => url.port === String(stack.ports.tokenRequestors));
+    await page.getByRole('heading', { name: 'Add your card to Sandpay' }).waitFor();
+    await step(page, '05-token-requestor');
+    await page.getByRole('button', { name: 'Add card' }).click();
+    await page.getByRole('heading', { name: 'Added to Sandpay' }).waitFor();
+    // What the token requestor shows comes from the network, not from the bank.
+    expect(await page.locator('main').innerText()).toContain('Mastercard •••• 4792: ACTIVE');
+    await step(page, '06-token-requestor-done');
+    await page.getByRole('link', { name: 'Back to your bank' }).click();
+
+    await page.getByRole('heading', { name: 'Added to Sandpay' }).waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.locator('#tokens tr').count()).toBe(1);
+    expect(await page.locator('#tokens tr').innerText()).toMatch(/•••• 4792\s+Sandpay\s+ACTIVE/);
+    await step(page, '07-added');
+    await page.close();
+  }, 120_000);
+
+  it('reads a card from a picture, shows it masked for confirmation, and goes on to the code', async () => {
+    const page = await browser.newPage();
+    await signIn(page, 'grace');
+    await page.getByText('Add a card that is not listed').click();
+    const picture = await cardImagePng({ number: '4012 8888 8888 1881', expiry: '10/29', name: 'GRACE HOPPER' });
+    await page.getByLabel('Picture of the front of the card').setInputFiles({
+      name: 'card.png',
+      mimeType: 'image/png',
+      buffer: picture,
+    });
+    await page.getByRole('button', { name: 'Read the card' }).click();
+    await page.getByLabel('Card from your picture').check();
+    await page.getByRole('button', { name: 'Choose where to add them' }).click();
+    await page.getByRole('heading', { name: 'Where should we add them?' }).waitFor();
+    await page.getByLabel(/Sandpay Wallet/).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Is this your card?' }).waitFor({ timeout: 30_000 });
+    expect(await page.locator('#read-card').innerText()).toBe('•••• 1881');
+    expect(await page.locator('main').innerText()).not.toContain('4012888888881881');
+    await step(page, '11-picture-confirm');
+    await page.getByRole('button', { name: 'Yes, that is my card' }).click();
+    await page.getByRole('heading', { name: 'Enter the code we sent you' }).waitFor({ timeout: 30_000 });
+    await step(page, '12-picture-code');
+    await page.close();
+  }, 120_000);
+});
