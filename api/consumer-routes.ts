@@ -56,6 +56,8 @@ export interface ConsumerApiDeps {
   taskQueue: string;
   vault: CardVault;
   tokenRequestors: TokenRequestorCache;
+  /** Demos only: enrollments started here expire their receipts after this many seconds. */
+  receiptTimerSecondsForDemo?: number;
   /** The Temporal Web UI's page for a workflow, for operators: `${base}/<workflow id>`. */
   workflowUiBase?: string;
 }
@@ -519,6 +521,7 @@ export async function registerConsumerRoutes(
       ...(body.callbackUrl && { callbackUrl: body.callbackUrl }),
       ...(body.locale && { locale: body.locale }),
       ...(body.receiptValidityMinutes && { receiptValidityMinutes: body.receiptValidityMinutes }),
+      ...(deps.receiptTimerSecondsForDemo && { receiptTimerSecondsForDemo: deps.receiptTimerSecondsForDemo }),
     };
     await deps.temporal.workflow.start<typeof enrollmentWorkflow>('enrollmentWorkflow', {
       taskQueue: deps.taskQueue,

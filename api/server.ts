@@ -30,6 +30,9 @@ const fail = (message: string): never => {
 };
 if (!env.DATABASE_URL) fail('The API needs DATABASE_URL (npm start sets it to the embedded PostgreSQL).');
 const development = env.NODE_ENV !== 'production';
+if (!development && env.PUSHPROV_RECEIPT_TIMER_SECONDS_FOR_DEMO) {
+  fail('PUSHPROV_RECEIPT_TIMER_SECONDS_FOR_DEMO is for demos and tests; it is refused with NODE_ENV=production.');
+}
 if (!development && !(env.IDP_ISSUER && (env.IDP_JWKS_URL || env.IDP_JWKS_FILE))) {
   fail('In production the API needs its identity provider: IDP_ISSUER and IDP_JWKS_URL (or IDP_JWKS_FILE).');
 }
@@ -85,6 +88,9 @@ const app = await buildApp(
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       vault,
       tokenRequestors: new TokenRequestorCache(pool, { mdes, vts }),
+      ...(env.PUSHPROV_RECEIPT_TIMER_SECONDS_FOR_DEMO && {
+        receiptTimerSecondsForDemo: env.PUSHPROV_RECEIPT_TIMER_SECONDS_FOR_DEMO,
+      }),
       workflowUiBase: `${uiUrl}/namespaces/${encodeURIComponent(env.TEMPORAL_NAMESPACE)}/workflows`,
     },
     callbacks: { credentials: keyStore.networks, pool, temporal },

@@ -35,6 +35,8 @@ const EnvSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: port.default(3000),
+  /** Demos and browser tests only: enrollments consider their receipts expired after this many seconds. */
+  PUSHPROV_RECEIPT_TIMER_SECONDS_FOR_DEMO: z.coerce.number().int().min(1).max(900).optional(),
   /** Requests per minute per caller. */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
   /** The issuer's identity provider, whose bearer tokens name the customer (a local one in development). */

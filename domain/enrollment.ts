@@ -82,6 +82,12 @@ export interface EnrollmentInput {
   callbackUrl?: string;
   locale?: string;
   receiptValidityMinutes?: number;
+  /**
+   * Development and demos only (the API refuses it in production): the enrollment treats its receipts
+   * as expired after this many seconds, so that the expiry path can be seen without waiting 5 minutes.
+   * The network still gets a validity of 5 to 15 minutes.
+   */
+  receiptTimerSecondsForDemo?: number;
 }
 
 export type CardState = 'CAPTURED' | 'PUSHED' | 'ACTIVE' | 'DECLINED' | 'EXPIRED' | 'CANCELLED' | 'FAILED';
@@ -186,5 +192,9 @@ export function enrollmentInputProblem(input: EnrollmentInput): string | undefin
   }
   if (!/^\d{11}$/.test(input.tokenRequestorId)) return 'tokenRequestorId must be 11 digits';
   if (!pushMethods.includes(input.pushMethod)) return `pushMethod must be one of ${pushMethods.join(', ')}`;
+  const timer = input.receiptTimerSecondsForDemo;
+  if (timer !== undefined && !(Number.isInteger(timer) && timer >= 1 && timer <= 900)) {
+    return 'receiptTimerSecondsForDemo must be a whole number of seconds from 1 to 900';
+  }
   return receiptValidityProblem(input.receiptValidityMinutes ?? receiptValidityMinutes.default);
 }

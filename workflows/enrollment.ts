@@ -103,6 +103,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   if (problem) throw ApplicationFailure.nonRetryable(problem, ErrorType.InvalidEnrollmentInput);
   const enrollmentId = workflowInfo().workflowId;
   const validityMinutes = input.receiptValidityMinutes ?? receiptValidityMinutes.default;
+  const receiptTimerMs = (input.receiptTimerSecondsForDemo ?? validityMinutes * 60) * 1000;
   const authentication = input.authentication ?? { method: 'otp', channel: 'sms' };
 
   const view: EnrollmentView = {
@@ -522,7 +523,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   async function pushUntilTokenised(): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       await push(attempt);
-      const validityMs = validityMinutes * 60_000;
+      const validityMs = receiptTimerMs;
       const settled = await condition(
         () => cardsIn('PUSHED').length === 0 || cancelRequested !== undefined,
         validityMs,
@@ -533,7 +534,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
       }
       stopIfCancelled();
       if (settled) continue;
-      note('receipts expired', `after ${validityMinutes} minutes`);
+      note('receipts expired', `after ${receiptTimerMs / 1000} s`);
       if (cardsIn('ACTIVE').length > 0) {
         for (const card of cardsIn('PUSHED')) settle(card, 'EXPIRED', 'The token requestor did not complete in time');
         finishWithTokens();
@@ -598,7 +599,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         throw new EnrollmentEnded('DECLINED', cardsIn('DECLINED')[0]?.reason ?? 'The network declined the cards');
       }
       view.redirect = outcome.redirect;
-      view.receiptsExpireAt = new Date(now() + validityMinutes * 60_000).toISOString();
+      view.receiptsExpireAt = new Date(now() + receiptTimerMs).toISOString();
       enterStage('awaiting_token_requestor');
       moveTo('AWAITING_TOKEN_REQUESTOR');
     } finally {

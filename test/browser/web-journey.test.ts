@@ -24,7 +24,9 @@ beforeAll(async () => {
     );
   }
   await mkdir(screenshots, { recursive: true });
-  stack = await prepareLocalStack();
+  // Receipts the enrollment treats as expired after 10 s, so that the expiry path shows without waiting
+  // 5 minutes (the network still gets a 15-minute validity).
+  stack = await prepareLocalStack({ env: { PUSHPROV_RECEIPT_TIMER_SECONDS_FOR_DEMO: '10' } });
   await stack.start();
   browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -101,6 +103,32 @@ describe('the issuer web page in Chromium', () => {
     await expect.poll(() => page.locator('#tokens tr').count()).toBe(1);
     expect(await page.locator('#tokens tr').innerText()).toMatch(/•••• 4792\s+Sandpay\s+ACTIVE/);
     await step(page, '07-added');
+    await page.close();
+  }, 120_000);
+
+  it('says in plain words when the time ran out, and a fresh push then adds the card', async () => {
+    const page = await browser.newPage();
+    await signIn(page, 'grace');
+    await page.getByLabel(/Mastercard •••• 4444/).check();
+    await page.getByRole('button', { name: 'Choose where to add them' }).click();
+    await page.getByLabel(/Sandpay Wallet/).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Enter the code we sent you' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('textbox', { name: 'Code' }).fill(await codeFromInbox('grace'));
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.waitForURL((url) => url.port === String(stack.ports.tokenRequestors));
+
+    // The consumer leaves the token requestor without adding the card, and comes back to the bank.
+    await page.goto(`${stack.url('api')}/web/?status=abandoned`);
+    await page.getByRole('heading', { name: 'The time to add your card ran out' }).waitFor({ timeout: 40_000 });
+    expect(await page.locator('#result-detail').innerText()).toContain('You can try once more');
+    await step(page, '21-expired');
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.waitForURL((url) => url.port === String(stack.ports.tokenRequestors));
+    await page.getByRole('button', { name: 'Add card' }).click();
+    await page.getByRole('link', { name: 'Back to your bank' }).click();
+    await page.getByRole('heading', { name: 'Added to Sandpay' }).waitFor({ timeout: 30_000 });
+    await step(page, '22-added-after-fresh-push');
     await page.close();
   }, 120_000);
 
