@@ -132,6 +132,53 @@ describe('the issuer web page in Chromium', () => {
     await page.close();
   }, 120_000);
 
+  it('says in plain words when the network declines the card, and what to do next', async () => {
+    const knobs = await fetch(`${stack.url('vts')}/sandbox/knobs`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ declines: { accountRanges: ['411111'] } }),
+    });
+    expect(knobs.status).toBe(200);
+    const page = await browser.newPage();
+    await signIn(page, 'ada');
+    await page.getByLabel(/Visa •••• 1111/).check();
+    await page.getByRole('button', { name: 'Choose where to add them' }).click();
+    await page.getByLabel(/Sandpay Wallet/).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Enter the code we sent you' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('textbox', { name: 'Code' }).fill(await codeFromInbox('ada'));
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('heading', { name: 'Your card could not be added' }).waitFor({ timeout: 30_000 });
+    expect(await page.locator('#result-detail').innerText()).toMatch(
+      /^The network or the wallet declined it\. Try another card or another wallet\./,
+    );
+    await step(page, '31-declined');
+    await page.close();
+  }, 120_000);
+
+  it('can be used with the keyboard alone, and labels every field', async () => {
+    const page = await browser.newPage();
+    await page.goto(stack.url('api'));
+    await page.getByLabel('Customer').focus();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Add your cards to a wallet or a shop' }).waitFor();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Space');
+    expect(await page.locator('input[name="card"]:checked').count()).toBe(1);
+    await page.getByText('Add a card that is not listed').click();
+    // Runs in the page: each field's <label>s, as the browser sees them.
+    const unlabelled = await page
+      .locator('input, select')
+      .evaluateAll((fields: { id: string; outerHTML: string; labels: { length: number } | null }[]) =>
+        fields
+          .filter((field) => !field.labels || field.labels.length === 0)
+          .map((field) => field.id || field.outerHTML),
+      );
+    expect(unlabelled).toEqual([]);
+    await page.close();
+  });
+
   it('reads a card from a picture, shows it masked for confirmation, and goes on to the code', async () => {
     const page = await browser.newPage();
     await signIn(page, 'grace');
