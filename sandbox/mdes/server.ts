@@ -18,7 +18,12 @@ import { IssuerProofVerifier } from '../network/issuer-proofs.js';
 import { maskPan, NetworkState, type PushedAccount, type Token } from '../network/network-state.js';
 import { createSandboxApp, type NetworkSandboxOptions } from '../network/sandbox-app.js';
 import { registerScenarioRoutes } from '../network/scenario-routes.js';
-import { tokeniseWithReceipt, type TokenisationDeps } from '../network/tokenization.js';
+import {
+  checkReceipt,
+  tokeniseWithReceipt,
+  type TokenisationDeps,
+  type TokenisationRefusal,
+} from '../network/tokenization.js';
 import {
   availablePushMethods,
   findByAsset,
@@ -34,7 +39,15 @@ export const mdesPaths = {
   pushMultipleAccounts: '/mdes/connect/1/0/pushMultipleAccounts',
   asset: '/mdes/issuer-assets/1/0/asset/tokenrequestor/:assetId',
   tokenize: '/mdes/digitization/static/1/0/tokenize',
+  checkEligibility: '/mdes/digitization/static/1/0/checkEligibility',
 } as const;
+
+const refusalCodes: Record<TokenisationRefusal, string> = {
+  UNKNOWN_RECEIPT: 'INVALID_PUSH_ACCOUNT_RECEIPT',
+  RECEIPT_EXPIRED: 'PUSH_ACCOUNT_RECEIPT_EXPIRED',
+  WRONG_TOKEN_REQUESTOR: 'INVALID_PUSH_ACCOUNT_RECEIPT',
+  RECEIPT_ALREADY_USED: 'PUSH_ACCOUNT_RECEIPT_ALREADY_USED',
+};
 
 export interface MdesError {
   source: 'MDES' | 'INPUT';
@@ -488,6 +501,33 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
     });
   });
 
+  // Before it tokenises, the token requestor may show the consumer the card as the network knows it.
+  app.post(mdesPaths.checkEligibility, (request) => {
+    const parsed = TokenizeRequest.omit({ tokenType: true }).safeParse(request.body);
+    if (!parsed.success) return businessErrors(inputErrors(parsed.error));
+    const checked = checkReceipt(state, {
+      tokenRequestorId: parsed.data.tokenRequestorId,
+      receipt: parsed.data.fundingAccountInfo.pushAccountReceipt,
+    });
+    if (checked.outcome === 'refused') {
+      return businessErrors([
+        {
+          source: 'INPUT',
+          reasonCode: refusalCodes[checked.reason],
+          description: checked.description,
+          recoverable: false,
+        },
+      ]);
+    }
+    return {
+      responseId: randomUUID(),
+      eligibilityReceipt: { value: checked.account.receipt, validUntil: checked.account.expiresAt },
+      applicableCardInfo: { isSecurityCodeApplicable: false },
+      accountPanSuffix: checked.account.panSuffix,
+      accountExpiry: { month: checked.account.expiryMonth, year: checked.account.expiryYear },
+    };
+  });
+
   app.post(mdesPaths.tokenize, async (request) => {
     const parsed = TokenizeRequest.safeParse(request.body);
     if (!parsed.success) return businessErrors(inputErrors(parsed.error));
@@ -497,12 +537,7 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
       receipt: parsed.data.fundingAccountInfo.pushAccountReceipt,
     });
     if (result.outcome === 'refused') {
-      const reasonCode = {
-        UNKNOWN_RECEIPT: 'INVALID_PUSH_ACCOUNT_RECEIPT',
-        RECEIPT_EXPIRED: 'PUSH_ACCOUNT_RECEIPT_EXPIRED',
-        WRONG_TOKEN_REQUESTOR: 'INVALID_PUSH_ACCOUNT_RECEIPT',
-        RECEIPT_ALREADY_USED: 'PUSH_ACCOUNT_RECEIPT_ALREADY_USED',
-      }[result.reason];
+      const reasonCode = refusalCodes[result.reason];
       return businessErrors([{ source: 'INPUT', reasonCode, description: result.description, recoverable: false }]);
     }
     return {

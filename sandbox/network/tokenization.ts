@@ -43,15 +43,8 @@ export async function tokeniseWithReceipt(
     if (earlier.requestId === request.requestId) return earlier.response as TokenisationResult;
     return refused('RECEIPT_ALREADY_USED', 'This push account receipt was already used to tokenise');
   }
-  if (account.tokenRequestorId !== request.tokenRequestorId) {
-    return refused('WRONG_TOKEN_REQUESTOR', `This receipt was issued for token requestor ${account.tokenRequestorId}`);
-  }
-  if (now.getTime() >= Date.parse(account.expiresAt)) {
-    return refused(
-      'RECEIPT_EXPIRED',
-      `This push account receipt expired at ${account.expiresAt}; the issuer must push the card again`,
-    );
-  }
+  const problem = receiptProblem(account, request.tokenRequestorId, now);
+  if (problem) return problem;
 
   const authorization = await deps.callbacks.authorizeService(
     deps.authorizationRequest(account, {
@@ -90,6 +83,50 @@ export async function tokeniseWithReceipt(
     deps.callbacks.notifyTokenUpdated(notifications);
   }
   return result;
+}
+
+/** Why this token requestor cannot use this receipt now (other than its having been used), or undefined. */
+function receiptProblem(account: PushedAccount, tokenRequestorId: string, now: Date): TokenisationResult | undefined {
+  if (account.tokenRequestorId !== tokenRequestorId) {
+    return refused('WRONG_TOKEN_REQUESTOR', `This receipt was issued for token requestor ${account.tokenRequestorId}`);
+  }
+  if (now.getTime() >= Date.parse(account.expiresAt)) {
+    return refused(
+      'RECEIPT_EXPIRED',
+      `This push account receipt expired at ${account.expiresAt}; the issuer must push the card again`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * What a token requestor may learn of a pushed card before it tokenises (MDES's checkEligibility): the
+ * card as the network shows it (last four, expiry) and until when the receipt holds.
+ */
+export function checkReceipt(
+  state: NetworkState,
+  request: { tokenRequestorId: string; receipt: string },
+  now: Date = new Date(),
+):
+  | { outcome: 'refused'; reason: TokenisationRefusal; description: string }
+  | { outcome: 'eligible'; account: PushedAccount } {
+  const account = state.receipt(request.receipt);
+  if (!account)
+    return {
+      outcome: 'refused',
+      reason: 'UNKNOWN_RECEIPT',
+      description: 'No push account receipt with this value was issued',
+    };
+  if (state.tokenisationOf(request.receipt)) {
+    return {
+      outcome: 'refused',
+      reason: 'RECEIPT_ALREADY_USED',
+      description: 'This push account receipt was already used to tokenise',
+    };
+  }
+  const problem = receiptProblem(account, request.tokenRequestorId, now);
+  if (problem?.outcome === 'refused') return problem;
+  return { outcome: 'eligible', account };
 }
 
 function refused(reason: TokenisationRefusal, description: string): TokenisationResult {

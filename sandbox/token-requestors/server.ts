@@ -109,15 +109,26 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
       .filter(([name]) => ['pushAccountReceipts', 'callbackURL'].includes(name))
       .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
       .join('');
-    const count = redirect.data.pushAccountReceipts.length;
+    // What the network says of each card: the token requestor learns the card from it, not from the bank.
+    const cards = await Promise.all(
+      redirect.data.pushAccountReceipts.map((receipt) => describeReceipt(profile, receipt)),
+    );
+    const usable = cards.filter((card) => card.usable);
+    const count = usable.length;
+    const list = `<ul>${cards.map((card) => `<li>${escapeHtml(card.text)}</li>`).join('')}</ul>`;
     return reply.type('text/html').send(
       page(
         `Add your card to ${profile.consumerFacingEntityName}`,
         `<img src="/tr/${profile.tokenRequestorId}/logo.svg" alt="${escapeHtml(profile.name)} logo" width="96" height="96">
-         <p>Your bank is sending ${count === 1 ? 'a card' : `${count} cards`} to ${escapeHtml(profile.name)}.</p>
-         <form method="post" action="/tr/${profile.tokenRequestorId}/complete">${fields}
-           <button type="submit">Add ${count === 1 ? 'card' : 'cards'}</button>
-         </form>`,
+         <p>Your bank is sending ${cards.length === 1 ? 'a card' : `${cards.length} cards`} to ${escapeHtml(profile.name)}:</p>
+         ${list}
+         ${
+           count > 0
+             ? `<form method="post" action="/tr/${profile.tokenRequestorId}/complete">${fields}
+                  <button type="submit">Add ${count === 1 ? 'card' : 'cards'}</button>
+                </form>`
+             : '<p>Nothing can be added from this link: ask your bank to send the card again.</p>'
+         }`,
       ),
     );
   });
@@ -169,6 +180,50 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
       );
   });
 
+  /** The card behind a receipt as its network describes it (MDES checkEligibility, VTS inquiry). */
+  async function describeReceipt(
+    profile: TokenRequestorProfile,
+    receipt: string,
+  ): Promise<{ usable: boolean; text: string }> {
+    const network = networkOf(receipt);
+    const [url, body] =
+      network === 'mdes'
+        ? [
+            `${options.mdesBaseUrl()}${mdesPaths.checkEligibility}`,
+            {
+              requestId: randomUUID(),
+              tokenRequestorId: profile.tokenRequestorId,
+              fundingAccountInfo: { pushAccountReceipt: receipt },
+            },
+          ]
+        : [
+            `${options.vtsBaseUrl()}${vtsPaths.pushReceiptInquiry}`,
+            { tokenRequestorID: profile.tokenRequestorId, pushReceipt: receipt },
+          ];
+    try {
+      const { response, answer } = await postToNetwork(url, body, 10_000);
+      const refusal =
+        (answer.errors as { description: string }[] | undefined)?.[0]?.description ??
+        (answer.errorResponse as { message: string } | undefined)?.message;
+      if (!response.ok || refusal)
+        return { usable: false, text: `A card that cannot be added: ${refusal ?? `HTTP ${response.status}`}` };
+      const [last4, expiry] =
+        network === 'mdes'
+          ? [answer.accountPanSuffix as string, answer.accountExpiry as { month: string; year: string }]
+          : [
+              (answer.paymentInstrument as { last4: string }).last4,
+              (answer.paymentInstrument as { expirationDate: { month: string; year: string } }).expirationDate,
+            ];
+      const brand = network === 'mdes' ? 'Mastercard' : 'Visa';
+      return { usable: true, text: `${brand} •••• ${last4}, expires ${expiry.month}/${expiry.year.slice(-2)}` };
+    } catch (error) {
+      return {
+        usable: false,
+        text: `The card network did not answer (${error instanceof Error ? error.message : String(error)})`,
+      };
+    }
+  }
+
   async function tokenise(profile: TokenRequestorProfile, receipt: string): Promise<TokenisationOutcome> {
     const network = networkOf(receipt);
     const requestId = randomUUID();
@@ -195,13 +250,8 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
     });
     let outcome: TokenisationOutcome;
     try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(30_000),
-      });
-      outcome = readTokenisation(network, receipt, response.status, (await response.json()) as Record<string, unknown>);
+      const { response, answer } = await postToNetwork(url, body, 30_000);
+      outcome = readTokenisation(network, receipt, response.status, answer);
     } catch (error) {
       outcome = {
         pushAccountReceipt: receipt,
@@ -245,6 +295,21 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
   }
 
   return { app };
+}
+
+/** A JSON call from the token requestor to a network, over HTTP like any other client's. */
+async function postToNetwork(
+  url: string,
+  body: object,
+  timeoutMs: number,
+): Promise<{ response: Response; answer: Record<string, unknown> }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  return { response, answer: (await response.json()) as Record<string, unknown> };
 }
 
 function readTokenisation(

@@ -18,7 +18,12 @@ import { IssuerProofVerifier } from '../network/issuer-proofs.js';
 import { maskPan, NetworkState, type PushedAccount, type Token } from '../network/network-state.js';
 import { createSandboxApp, type NetworkSandboxOptions, type GatewayReason } from '../network/sandbox-app.js';
 import { registerScenarioRoutes } from '../network/scenario-routes.js';
-import { tokeniseWithReceipt, type TokenisationDeps } from '../network/tokenization.js';
+import {
+  checkReceipt,
+  tokeniseWithReceipt,
+  type TokenisationDeps,
+  type TokenisationRefusal,
+} from '../network/tokenization.js';
 import {
   availablePushMethods,
   findTokenRequestor,
@@ -32,6 +37,7 @@ export const vtsPaths = {
   tokenRequestors: '/vts/v1/tokenRequestors',
   pushProvisionedCards: '/vts/v1/pushProvisionedCards',
   provisionedTokens: '/vts/v1/provisionedTokens',
+  pushReceiptInquiry: '/vts/v1/pushReceipts/inquiry',
 } as const;
 
 const gatewayReasons: Record<GatewayReason, string> = {
@@ -53,6 +59,13 @@ export function visaError(status: number, reason: string, message: string, locat
     },
   };
 }
+
+const refusalReasons: Record<TokenisationRefusal, string> = {
+  UNKNOWN_RECEIPT: 'invalidPushReceipt',
+  RECEIPT_EXPIRED: 'pushReceiptExpired',
+  WRONG_TOKEN_REQUESTOR: 'invalidPushReceipt',
+  RECEIPT_ALREADY_USED: 'pushReceiptAlreadyUsed',
+};
 
 const PushRequest = z.object({
   clientReferenceID: z.string().min(1).max(64),
@@ -410,6 +423,27 @@ export function createVtsSandbox(options: VtsSandboxOptions) {
     return response;
   }
 
+  // Before it tokenises, the token requestor may show the consumer the card as the network knows it.
+  app.post(vtsPaths.pushReceiptInquiry, (request, reply) => {
+    const parsed = ProvisionRequest.omit({ clientReferenceID: true }).safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send(parameterError(parsed.error));
+    const checked = checkReceipt(state, {
+      tokenRequestorId: parsed.data.tokenRequestorID,
+      receipt: parsed.data.pushReceipt,
+    });
+    if (checked.outcome === 'refused') {
+      return reply.code(400).send(visaError(400, refusalReasons[checked.reason], checked.description, 'pushReceipt'));
+    }
+    return {
+      pushReceipt: checked.account.receipt,
+      receiptExpiresAt: checked.account.expiresAt,
+      paymentInstrument: {
+        last4: checked.account.panSuffix,
+        expirationDate: { month: checked.account.expiryMonth, year: `20${checked.account.expiryYear}` },
+      },
+    };
+  });
+
   app.post(vtsPaths.provisionedTokens, async (request, reply) => {
     const parsed = ProvisionRequest.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send(parameterError(parsed.error));
@@ -419,12 +453,7 @@ export function createVtsSandbox(options: VtsSandboxOptions) {
       receipt: parsed.data.pushReceipt,
     });
     if (result.outcome === 'refused') {
-      const reason = {
-        UNKNOWN_RECEIPT: 'invalidPushReceipt',
-        RECEIPT_EXPIRED: 'pushReceiptExpired',
-        WRONG_TOKEN_REQUESTOR: 'invalidPushReceipt',
-        RECEIPT_ALREADY_USED: 'pushReceiptAlreadyUsed',
-      }[result.reason];
+      const reason = refusalReasons[result.reason];
       return reply.code(400).send(visaError(400, reason, result.description, 'pushReceipt'));
     }
     return {

@@ -63,6 +63,18 @@ async function signIn(page: Page, customer: string): Promise<void> {
   await page.getByRole('heading', { name: 'Add your cards to a wallet or a shop' }).waitFor();
 }
 
+/** Signs in, picks one card and Sandpay, and enters the right code: what follows depends on the network. */
+async function enrolToSandpay(page: Page, customer: string, card: RegExp): Promise<void> {
+  await signIn(page, customer);
+  await page.getByLabel(card).check();
+  await page.getByRole('button', { name: 'Choose where to add them' }).click();
+  await page.getByLabel(/Sandpay Wallet/).check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('heading', { name: 'Enter the code we sent you' }).waitFor({ timeout: 30_000 });
+  await page.getByRole('textbox', { name: 'Code' }).fill(await codeFromInbox(customer));
+  await page.getByRole('button', { name: 'Confirm' }).click();
+}
+
 describe('the issuer web page in Chromium', () => {
   it('adds a card on file to a wallet: wrong code, right code, token requestor, back, ACTIVE', async () => {
     const page = await browser.newPage();
@@ -91,6 +103,7 @@ describe('the issuer web page in Chromium', () => {
 
     await page.waitForURL((url) => url.port === String(stack.ports.tokenRequestors));
     await page.getByRole('heading', { name: 'Add your card to Sandpay' }).waitFor();
+    expect(await page.locator('main').innerText()).toContain('Mastercard •••• 4792, expires 09/31');
     await step(page, '05-token-requestor');
     await page.getByRole('button', { name: 'Add card' }).click();
     await page.getByRole('heading', { name: 'Added to Sandpay' }).waitFor();
@@ -108,14 +121,7 @@ describe('the issuer web page in Chromium', () => {
 
   it('says in plain words when the time ran out, and a fresh push then adds the card', async () => {
     const page = await browser.newPage();
-    await signIn(page, 'grace');
-    await page.getByLabel(/Mastercard •••• 4444/).check();
-    await page.getByRole('button', { name: 'Choose where to add them' }).click();
-    await page.getByLabel(/Sandpay Wallet/).check();
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByRole('heading', { name: 'Enter the code we sent you' }).waitFor({ timeout: 30_000 });
-    await page.getByRole('textbox', { name: 'Code' }).fill(await codeFromInbox('grace'));
-    await page.getByRole('button', { name: 'Confirm' }).click();
+    await enrolToSandpay(page, 'grace', /Mastercard •••• 4444/);
     await page.waitForURL((url) => url.port === String(stack.ports.tokenRequestors));
 
     // The consumer leaves the token requestor without adding the card, and comes back to the bank.
@@ -140,14 +146,7 @@ describe('the issuer web page in Chromium', () => {
     });
     expect(knobs.status).toBe(200);
     const page = await browser.newPage();
-    await signIn(page, 'ada');
-    await page.getByLabel(/Visa •••• 1111/).check();
-    await page.getByRole('button', { name: 'Choose where to add them' }).click();
-    await page.getByLabel(/Sandpay Wallet/).check();
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByRole('heading', { name: 'Enter the code we sent you' }).waitFor({ timeout: 30_000 });
-    await page.getByRole('textbox', { name: 'Code' }).fill(await codeFromInbox('ada'));
-    await page.getByRole('button', { name: 'Confirm' }).click();
+    await enrolToSandpay(page, 'ada', /Visa •••• 1111/);
     await page.getByRole('heading', { name: 'Your card could not be added' }).waitFor({ timeout: 30_000 });
     expect(await page.locator('#result-detail').innerText()).toMatch(
       /^The network or the wallet declined it\. Try another card or another wallet\./,

@@ -92,6 +92,8 @@ describe('token requestors and tokenisation with a receipt (MDES)', () => {
     expect(landing.headers.get('content-security-policy')).toContain("default-src 'self'");
     const html = await landing.text();
     expect(html).toContain('Add your card to Sandpay');
+    // The card as the network describes it (checkEligibility), not as the bank would.
+    expect(html).toContain('Mastercard •••• 4792, expires 09/31');
     expect(html).toContain(`value="${receipt}"`);
 
     // As the browser posts the page's form.
@@ -149,6 +151,9 @@ describe('token requestors and tokenisation with a receipt (MDES)', () => {
     const receipt = result.signedData!.pushAccountReceipts[0]!;
     const expired = await fetch(`${harness.sandbox.urls.mdes}/sandbox/receipts/${receipt}/expire`, { method: 'POST' });
     expect(expired.status).toBe(200);
+    const landing = await (await fetch(redirectUrl(result))).text();
+    expect(landing).toContain('A card that cannot be added: This push account receipt expired');
+    expect(landing).not.toContain('<form');
     const outcome = await complete(wallet, receipt);
     expect(outcome.status).toBe('REFUSED');
     expect(outcome.reason).toMatch(/^PUSH_ACCOUNT_RECEIPT_EXPIRED: .*the issuer must push the card again/);
