@@ -30,6 +30,19 @@ export default defineConfig({
         },
       },
       {
+        // Batches of enrollments while the worker, Temporal and the networks fail: alone, at the end.
+        test: {
+          name: 'chaos',
+          sequence: { groupOrder: 2 },
+          globalSetup: ['test/global-setup.ts'],
+          setupFiles: ['test/support/quiet-runtime.ts'],
+          include: ['test/chaos/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
         test: {
           name: 'servers',
           sequence: { groupOrder: 0 },

@@ -22,7 +22,11 @@ export type FaultKind = z.infer<typeof FaultKind>;
 const rate = z.number().min(0).max(1);
 
 export const KnobsSchema = z.strictObject({
-  /** Added to every network API call, before it is handled. */
+  /**
+   * Added to every network API call's answer. The call itself is handled on arrival, as a real network
+   * finishes what it received even if the caller has gone: a caller that times out and retries meets its
+   * own earlier request in the network's records.
+   */
   latencyMs: z.number().int().min(0).max(120_000).default(0),
   faults: z
     .strictObject({

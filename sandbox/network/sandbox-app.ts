@@ -77,10 +77,15 @@ export function createSandboxApp(options: SandboxAppOptions): SandboxApp {
     return undefined;
   };
 
+  // The latency delays the answer, not the handling: like a real network, the sandbox finishes what it
+  // received even when the caller has gone (timed out, or killed), and the caller's retry meets its records.
+  app.addHook('onSend', async (request) => {
+    const { latencyMs } = knobs.current;
+    if (latencyMs > 0 && !request.url.startsWith('/sandbox/')) await sleep(latencyMs);
+  });
   app.addHook('onRequest', async (request, reply) => {
     if (request.url.startsWith('/sandbox/')) return;
-    const { latencyMs, faults } = knobs.current;
-    if (latencyMs > 0) await sleep(latencyMs);
+    const { faults } = knobs.current;
     const path = request.url.split('?')[0]!;
     const fault = drawFault(path);
     if (!fault) return;

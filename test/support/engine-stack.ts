@@ -48,29 +48,40 @@ export interface EngineStack {
   identity: DevIdentityProvider;
   /** The key folder (issuer signing, vault, payload keys). */
   keysDir: string;
+  temporalAddress: string;
+  databaseUrl: string;
+  /** Stops the Temporal dev server and starts it again on the same address and database file. */
+  restartTemporal(): Promise<void>;
   /** A bearer token for a customer of the development identity provider. */
   tokenFor(customerId: string): Promise<string>;
   stop(): Promise<void>;
 }
 
 export async function startEngineStack(
-  options: { rateLimitPerMinute?: number; apiLogStream?: Writable } = {},
+  options: {
+    rateLimitPerMinute?: number;
+    apiLogStream?: Writable;
+    /** False: no worker in this process (the chaos tests run workers as processes they can kill). */
+    inProcessWorker?: boolean;
+  } = {},
 ): Promise<EngineStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'pushprov-stack-'));
   const pool = new pg.Pool({ connectionString: inject('databaseUrl') });
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const [temporal, sandbox] = await Promise.all<[Promise<TemporalDevServer>, Promise<RunningSandbox>]>([
-    startTemporalDevServer({
-      cliPath: inject('temporalCliPath'),
-      host: '127.0.0.1',
-      port: await freePort(),
-      dbFile: path.join(dataDir, 'temporal.sqlite'),
-      namespace: 'default',
-      log: () => undefined,
-    }),
+  const temporalOptions = {
+    cliPath: inject('temporalCliPath'),
+    host: '127.0.0.1',
+    port: await freePort(),
+    dbFile: path.join(dataDir, 'temporal.sqlite'),
+    namespace: 'default',
+    log: () => undefined,
+  };
+  const [firstTemporal, sandbox] = await Promise.all<[Promise<TemporalDevServer>, Promise<RunningSandbox>]>([
+    startTemporalDevServer(temporalOptions),
     startSandbox({ dataDir: path.join(dataDir, 'sandbox'), issuerBaseUrl: apiUrl }),
   ]);
+  let temporal = firstTemporal;
   const keys = await IssuerKeyStore.open({
     keysDir: path.join(dataDir, 'keys'),
     networkCredentialsFile: sandbox.credentialsFile,
@@ -112,19 +123,27 @@ export async function startEngineStack(
   await api.listen({ host: '127.0.0.1', port: apiPort });
 
   const reader = new TesseractCardReader();
-  const workerConnection = await NativeConnection.connect({ address: temporal.address });
-  const worker: Worker = await createEnrollmentWorker({
-    connection: workerConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: await bundleEnrollmentWorkflows(),
-    payloadKeys: keys.payload,
-    activities: {
-      ...createEnrollmentActivities({ pool, vault, keys, mdes, vts, tokenRequestors: cache, cardReader: reader }),
-      ...createTokenRequestorActivities({ pool, cache }),
-    },
-  });
-  const running = worker.run();
+  let stopWorker = (): Promise<void> => Promise.resolve();
+  if (options.inProcessWorker !== false) {
+    const workerConnection = await NativeConnection.connect({ address: temporal.address });
+    const worker: Worker = await createEnrollmentWorker({
+      connection: workerConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle: await bundleEnrollmentWorkflows(),
+      payloadKeys: keys.payload,
+      activities: {
+        ...createEnrollmentActivities({ pool, vault, keys, mdes, vts, tokenRequestors: cache, cardReader: reader }),
+        ...createTokenRequestorActivities({ pool, cache }),
+      },
+    });
+    const running = worker.run();
+    stopWorker = async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await workerConnection.close();
+    };
+  }
 
   return {
     pool,
@@ -138,11 +157,15 @@ export async function startEngineStack(
     apiUrl,
     identity,
     keysDir: path.join(dataDir, 'keys'),
+    temporalAddress: temporal.address,
+    databaseUrl: inject('databaseUrl'),
+    async restartTemporal() {
+      await temporal.stop();
+      temporal = await startTemporalDevServer(temporalOptions);
+    },
     tokenFor: (customerId) => identity.tokenFor(customerId, apiAudience),
     async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-      await workerConnection.close();
+      await stopWorker();
       await reader.close();
       await connection.close();
       await api.close();
