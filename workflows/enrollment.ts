@@ -119,6 +119,8 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   let captureConfirmed: boolean | undefined;
   let authenticated = false;
   let codeHash: string | undefined;
+  /** The first code is on its way: it may reach the phone before its sending is recorded here. */
+  let codeUnderWay = false;
   let codeSentAt = 0;
   let codesSent = 0;
   let wrongCodes = 0;
@@ -165,6 +167,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     if (reason) card.reason = reason;
   };
   const codeWindowEndsAt = (): number => codeSentAt + oneTimeCodeRules.windowMs;
+  const awaitingCode = (): boolean => view.status === 'AWAITING_AUTHENTICATION' && codeHash !== undefined;
 
   async function sendCode(): Promise<void> {
     if (authentication.method !== 'otp') return;
@@ -220,6 +223,11 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   setHandler(
     submitOneTimeCodeUpdate,
     async ({ code }): Promise<AuthenticationOutcome> => {
+      if (!awaitingCode()) {
+        // A quick consumer (the code reached the phone before its sending was recorded here): wait for that.
+        await condition(() => awaitingCode() || isTerminal());
+        if (isTerminal()) return { outcome: 'REFUSED', reason: 'Authentication is over', status: view.status };
+      }
       if (now() >= codeWindowEndsAt()) {
         return { outcome: 'REFUSED', reason: 'The code has expired; ask for a new one', status: view.status };
       }
@@ -247,7 +255,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
           throw new Error(`The code must be ${oneTimeCodeRules.digits} digits`);
         }
         if (authentication.method !== 'otp') throw new Error('This enrollment does not authenticate with a code');
-        if (view.status !== 'AWAITING_AUTHENTICATION' || codeHash === undefined || authenticated) {
+        if (authenticated || isTerminal() || !(awaitingCode() || codeUnderWay)) {
           throw new Error(`No code is awaited (the enrollment is ${view.status})`);
         }
         if (wrongCodes >= oneTimeCodeRules.maxWrongAttempts) throw new Error('Too many wrong codes');
@@ -498,6 +506,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   async function authenticate(): Promise<void> {
     enterStage('authentication');
     if (authentication.method === 'otp') {
+      codeUnderWay = true;
       await orEnd('FAILED', sendCode);
       // Only now: a consumer told to enter the code can always submit it.
       moveTo('AWAITING_AUTHENTICATION');

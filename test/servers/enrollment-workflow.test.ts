@@ -46,6 +46,7 @@ import {
   type FakeActivities,
 } from '../support/fake-enrollment-activities.js';
 import { uniqueRequestId, uniqueTaskQueue } from '../support/temporal.js';
+import { eventually } from '../support/eventually.js';
 
 const namespace = 'default';
 const wallet = '50110030273';
@@ -264,6 +265,29 @@ describe('the enrollment workflow', () => {
         expect(fake.pushes).toEqual([]);
       },
       { record: 'three-wrong-codes' },
+    );
+  });
+
+  it('takes a code submitted before its sending was recorded (the phone was quicker than the workflow)', async () => {
+    let deliver = (): void => undefined;
+    await enrollment(
+      async ({ handle, fake }) => {
+        await eventually(
+          () => Promise.resolve(fake.codesSent),
+          (sent) => sent === 1,
+          'the code on its way',
+        );
+        expect((await handle.query(enrollmentViewQuery)).status).toBe('CAPTURED');
+        const submitted = submitCode(handle, codeNumber(1));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        deliver();
+        expect(await submitted).toMatchObject({ outcome: 'AUTHENTICATED', status: 'AWAITING_TOKEN_REQUESTOR' });
+      },
+      {
+        prepare: (fake) => {
+          fake.codeGate = new Promise<void>((resolve) => (deliver = resolve));
+        },
+      },
     );
   });
 

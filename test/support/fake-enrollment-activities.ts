@@ -22,6 +22,8 @@ export interface FakeActivities {
   pushFailures: ApplicationFailure[];
   /** While set, pushCards waits for it before answering. */
   pushGate?: Promise<void>;
+  /** While set, sendOneTimeCode has delivered the code but waits for it before answering. */
+  codeGate?: Promise<void>;
   ineligibleCardIndexes: Set<number>;
 }
 
@@ -54,9 +56,10 @@ export function fakeEnrollmentActivities(): FakeActivities {
             .map((card) => ({ cardRef: card.cardRef, reason: 'Sandpay Wallet is not enabled for this account range' })),
         });
       },
-      sendOneTimeCode({ sequence }) {
+      async sendOneTimeCode({ sequence }) {
         fake.codesSent = sequence;
-        return Promise.resolve({ codeHash: `hash:${codeNumber(sequence)}` });
+        await fake.codeGate;
+        return { codeHash: `hash:${codeNumber(sequence)}` };
       },
       checkOneTimeCode({ code, codeHash }) {
         return Promise.resolve(codeHash === `hash:${code}`);
