@@ -1,13 +1,20 @@
 /**
- * `npm run bench`: the engine's measurements, printed as a table and written as JSON to
- * bench/results/<date>.json with the machine they ran on. Not part of `npm test`.
+ * `npm run bench [-- crypto | enrollments | api ...]`: the engine's measurements, printed as tables and
+ * written as JSON to bench/results/<date>.json with the machine they ran on. Not part of `npm test`.
+ * Enrollments and API load run against the local stack (npm start, on free ports and a data folder of
+ * its own, the sandbox networks at zero added latency). BENCH_SECONDS sets each measurement's length.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchmarkCrypto } from './crypto.js';
+import { prepareLocalStack } from '../test/support/local-stack.js';
+import { benchmarkApiReads, type EndpointLoad } from './api-load.js';
+import { benchmarkCrypto, type CryptoResult } from './crypto.js';
+import { benchmarkEnrollments, type EnrollmentBench, type Percentiles } from './enrollments.js';
 
+const parts = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['crypto', 'enrollments', 'api']);
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const resultsDir = fileURLToPath(new URL('results/', import.meta.url));
 
 const machine = {
@@ -16,20 +23,83 @@ const machine = {
   memoryGiB: Math.round(totalmem() / 2 ** 30),
   node: process.version,
 };
+const results: {
+  measuredAt: string;
+  machine: typeof machine;
+  secondsPerMeasurement: number;
+  crypto?: CryptoResult[];
+  enrollments?: EnrollmentBench;
+  api?: EndpointLoad[];
+} = { measuredAt: new Date().toISOString(), machine, secondsPerMeasurement: seconds };
 
 console.log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}`);
-console.log('\ncrypto (operations per second, single thread)');
-const crypto = await benchmarkCrypto();
-console.table(
-  crypto.map((result) => ({
-    operation: result.operation,
-    jose: Math.round(result.joseOpsPerSecond),
-    'node:crypto': Math.round(result.nodeOpsPerSecond),
-    'jose / node': result.ratio.toFixed(2),
-  })),
-);
+
+if (parts.has('crypto')) {
+  console.log('\ncrypto (operations per second, single thread)');
+  results.crypto = await benchmarkCrypto();
+  console.table(
+    results.crypto.map((result) => ({
+      operation: result.operation,
+      jose: Math.round(result.joseOpsPerSecond),
+      'node:crypto': Math.round(result.nodeOpsPerSecond),
+      'jose / node': result.ratio.toFixed(2),
+    })),
+  );
+}
+
+if (parts.has('enrollments') || parts.has('api')) {
+  console.log('\nstarting the local stack (npm start) ...');
+  const stack = await prepareLocalStack({ env: { API_RATE_LIMIT_PER_MINUTE: '100000000' } });
+  try {
+    await stack.start();
+    if (parts.has('enrollments')) {
+      console.log(`\nenrollments, ${seconds} s per concurrency level, until the throughput stops rising`);
+      results.enrollments = await benchmarkEnrollments(
+        {
+          apiUrl: stack.url('api'),
+          tokenRequestorsUrl: stack.url('tokenRequestors'),
+          temporalAddress: stack.temporalAddress,
+        },
+        { secondsPerLevel: seconds, levels: [1, 2, 4, 8, 16, 32, 64], log: (line) => console.log(`  ${line}`) },
+      );
+      const ms = (value: Percentiles): string =>
+        `${value.p50.toFixed(0)} / ${value.p95.toFixed(0)} / ${value.p99.toFixed(0)}`;
+      console.log('\nthroughput (complete enrollments per second) and latency (ms, p50 / p95 / p99)');
+      console.table(
+        results.enrollments.levels.map((level) => ({
+          concurrency: level.concurrency,
+          'enrollments/s': level.enrollments.perSecond.toFixed(2),
+          'bare workflow/s': level.bare.perSecond.toFixed(2),
+          ratio: level.ratio.toFixed(2),
+          'start -> code sent': ms(level.enrollments.latency.codeSent),
+          'code -> redirect': ms(level.enrollments.latency.redirect),
+          'whole enrollment': ms(level.enrollments.latency.whole),
+          'bare workflow': ms(level.bare.latency),
+          failed: level.enrollments.failed,
+        })),
+      );
+    }
+    if (parts.has('api')) {
+      console.log(`\nAPI read endpoints under autocannon, ${seconds} s each, 16 connections`);
+      results.api = await benchmarkApiReads(stack.url('api'), { seconds, connections: 16 });
+      console.table(
+        results.api.map((load) => ({
+          endpoint: load.endpoint,
+          'backed by': load.backedBy,
+          'requests/s': Math.round(load.requestsPerSecond),
+          'p50 ms': load.latencyMs.p50,
+          'p90 ms': load.latencyMs.p90,
+          'p99 ms': load.latencyMs.p99,
+          'non-2xx': load.non2xx,
+        })),
+      );
+    }
+  } finally {
+    await stack.dispose();
+  }
+}
 
 await mkdir(resultsDir, { recursive: true });
 const file = path.join(resultsDir, `${new Date().toISOString().slice(0, 19).replaceAll(':', '-')}.json`);
-await writeFile(file, `${JSON.stringify({ measuredAt: new Date().toISOString(), machine, crypto }, null, 2)}\n`);
+await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
 console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
