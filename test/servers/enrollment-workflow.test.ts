@@ -141,7 +141,8 @@ async function reach(handle: Handle, status: EnrollmentStatus): Promise<void> {
     if ((await handle.query(enrollmentViewQuery)).status === status) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error(`the enrollment never reached ${status} (it is ${(await handle.query(enrollmentViewQuery)).status})`);
+  const view = await handle.query(enrollmentViewQuery);
+  throw new Error(`the enrollment never reached ${status} (it is ${view.status}: ${view.reason ?? 'no reason given'})`);
 }
 
 /** Until the consumer is asked to confirm the card number read from a picture. */
@@ -287,6 +288,7 @@ describe('the enrollment workflow', () => {
         prepare: (fake) => {
           fake.codeGate = new Promise<void>((resolve) => (deliver = resolve));
         },
+        record: 'code-before-its-sending-recorded',
       },
     );
   });
