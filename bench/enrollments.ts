@@ -128,8 +128,11 @@ export async function benchmarkEnrollments(
           `concurrency ${concurrency}: ${level.enrollments.perSecond.toFixed(2)} enrollments/s ` +
             `(${level.enrollments.failed} failed), bare ${level.bare.perSecond.toFixed(2)}/s`,
         );
-        const best = Math.max(...levels.slice(0, -1).map((earlier) => earlier.enrollments.perSecond));
-        if (levels.length >= 3 && level.enrollments.perSecond < best * 1.1) break; // saturated
+        // Saturated: two levels in a row without 10 % more than the best before them.
+        const rate = (index: number): number => levels[index]?.enrollments.perSecond ?? 0;
+        const bestBefore = (index: number): number => Math.max(...levels.slice(0, index).map((_, at) => rate(at)));
+        const flat = (index: number): boolean => index > 0 && rate(index) < bestBefore(index) * 1.1;
+        if (flat(levels.length - 1) && flat(levels.length - 2)) break;
       }
       return { roundTrips, levels };
     } finally {
