@@ -23,7 +23,7 @@ import { registerConsumerRoutes, type ConsumerApiDeps } from './consumer-routes.
 import { registerApiMetrics } from './metrics.js';
 import { registerWebPages } from './web-pages.js';
 import { registerNetworkCallbacks, type NetworkCallbackDeps } from './network-callbacks.js';
-import { problem } from './problem.js';
+import { dependencyUnavailable, problem } from './problem.js';
 
 /** A readiness check resolves when its dependency answers and rejects with the reason when it does not. */
 export type ReadinessCheck = () => Promise<unknown>;
@@ -94,6 +94,14 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
         .code(400)
         .type('application/problem+json')
         .send(problem(400, `Invalid ${error.validationContext ?? 'request'}`, detail));
+    }
+    if (dependencyUnavailable(error)) {
+      request.log.warn({ err: error }, 'a dependency is unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', '1')
+        .type('application/problem+json')
+        .send(problem(503, 'Service Unavailable', 'The service cannot reach a dependency for now; try again shortly'));
     }
     const status =
       error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;

@@ -9,3 +9,20 @@ export interface Problem {
 export function problem(status: number, title: string, detail?: string): Problem {
   return { type: 'about:blank', title, status, ...(detail && { detail }) };
 }
+
+const unavailableGrpcCodes = new Set([4, 14]); // DEADLINE_EXCEEDED, UNAVAILABLE
+const unavailableSystemCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03']);
+
+/**
+ * Whether an error says that a dependency (Temporal, PostgreSQL) cannot be reached for now, rather than
+ * that something is wrong: the caller gets a 503 with Retry-After, not a 500. Looks through causes.
+ */
+export function dependencyUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+    const { code, cause } = current as { code?: unknown; cause?: unknown };
+    if (typeof code === 'number' && unavailableGrpcCodes.has(code)) return true;
+    if (typeof code === 'string' && unavailableSystemCodes.has(code)) return true;
+    current = cause;
+  }
+  return false;
+}

@@ -185,7 +185,10 @@ async function roundTripsOf(client: Client, workflowId: string): Promise<RoundTr
   const { EventType } = proto.temporal.api.enums.v1;
   return {
     activities: count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED),
-    localActivities: count(EventType.EVENT_TYPE_MARKER_RECORDED),
+    // Local activities leave a marker each; so does a patch (core_patch), which is not a round trip.
+    localActivities: (history.events ?? []).filter(
+      (event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+    ).length,
     updates: count(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED),
     signals: count(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED),
   };

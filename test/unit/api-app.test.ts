@@ -1,3 +1,4 @@
+import { ServiceError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 
@@ -55,6 +56,28 @@ describe('health and readiness', () => {
 });
 
 describe('errors', () => {
+  it('answers 503 with Retry-After when Temporal or PostgreSQL cannot be reached, 500 otherwise', async () => {
+    const app = await buildApp({ readinessChecks: {} });
+    const grpcUnavailable = Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
+    app.get('/temporal-down', () => {
+      throw new ServiceError('Query failed', { cause: grpcUnavailable });
+    });
+    app.get('/postgres-down', () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    });
+    app.get('/bug', () => {
+      throw new TypeError('cannot read properties of undefined');
+    });
+    for (const url of ['/temporal-down', '/postgres-down']) {
+      const response = await app.inject({ method: 'GET', url });
+      expect([response.statusCode, response.headers['retry-after']]).toEqual([503, '1']);
+      expect(response.json()).toMatchObject({ status: 503, title: 'Service Unavailable' });
+      expect(response.body).not.toMatch(/ECONNREFUSED|UNAVAILABLE/);
+    }
+    const bug = await app.inject({ method: 'GET', url: '/bug' });
+    expect(bug.statusCode).toBe(500);
+  });
+
   it('answers an unknown route with problem details', async () => {
     const app = await buildApp({ readinessChecks: {} });
     const response = await app.inject({ method: 'GET', url: '/nope' });
