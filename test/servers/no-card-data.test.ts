@@ -96,14 +96,26 @@ describe('card data', () => {
       const history = await stack.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
       // Search attributes are indexed in the clear by design, and the SDK's local-activity markers carry
       // their own bookkeeping (sequence, attempt, activity type, times) in the clear: both are checked for
-      // card data below, not for encryption. The markers' results are ordinary payloads.
+      // card data below, not for encryption. The markers' results are ordinary payloads. A patch marker
+      // (patched() in the workflow) is written whole by the SDK, past the codec: its details name the
+      // patch, a constant of the workflow code, and are checked to hold nothing else.
+      for (const event of history.events ?? []) {
+        if (event.markerRecordedEventAttributes?.markerName !== 'core_patch') continue;
+        const details = Object.values(event.markerRecordedEventAttributes.details ?? {}).flatMap((value) =>
+          payloadsIn(value).map((payload) => JSON.parse(Buffer.from(payload.data!).toString()) as unknown),
+        );
+        expect(details).toEqual([{ id: 'short-steps-as-local-activities', deprecated: false }]);
+      }
       const events = (history.events ?? []).map((event) => ({
         ...event,
         markerRecordedEventAttributes: event.markerRecordedEventAttributes && {
           ...event.markerRecordedEventAttributes,
-          details: Object.fromEntries(
-            Object.entries(event.markerRecordedEventAttributes.details ?? {}).filter(([name]) => name !== 'data'),
-          ),
+          details:
+            event.markerRecordedEventAttributes.markerName === 'core_patch'
+              ? {}
+              : Object.fromEntries(
+                  Object.entries(event.markerRecordedEventAttributes.details ?? {}).filter(([name]) => name !== 'data'),
+                ),
         },
         upsertWorkflowSearchAttributesEventAttributes: undefined,
         workflowExecutionStartedEventAttributes: event.workflowExecutionStartedEventAttributes && {
