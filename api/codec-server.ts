@@ -39,7 +39,12 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
 
   const originAllowed = (request: FastifyRequest): boolean => {
     const origin = request.headers.origin;
-    return origin === undefined || options.allowedOrigins.includes(origin);
+    return (
+      origin === undefined ||
+      options.allowedOrigins.includes(origin) ||
+      // Its own pages: the /login form posts from the codec server's origin (browsers say so).
+      origin === `${request.protocol}://${request.headers.host}`
+    );
   };
   const authorised = (request: FastifyRequest): boolean => {
     const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];

@@ -2,8 +2,9 @@
 // start's whole stack: sign in, pick a card and a wallet, a wrong code then the right one (read in the
 // demo inbox), the token requestor's page, back to the bank, the card ACTIVE. Then a card from a picture.
 // Each step's screenshot goes to test-results/browser/.
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -202,5 +203,70 @@ describe('the issuer web page in Chromium', () => {
     await page.getByRole('heading', { name: 'Enter the code we sent you' }).waitFor({ timeout: 30_000 });
     await step(page, '12-picture-code');
     await page.close();
+  }, 120_000);
+});
+
+describe('the Temporal Web UI in Chromium, for an operator', () => {
+  it('shows an enrollment encrypted, then decoded once the operator signed in to the codec server', async () => {
+    // An enrollment of Ada's, started through the API as her bank's app would.
+    const api = async <T>(method: string, route: string, token?: string, body?: object): Promise<T> => {
+      const response = await fetch(`${stack.url('api')}${route}`, {
+        method,
+        headers: {
+          ...(token && { authorization: `Bearer ${token}` }),
+          ...(body && { 'content-type': 'application/json', 'idempotency-key': randomUUID() }),
+        },
+        ...(body && { body: JSON.stringify(body) }),
+      });
+      return (await response.json()) as T;
+    };
+    const { token: customerToken } = await api<{ token: string }>('POST', '/dev/customer-tokens', undefined, {
+      customerId: 'ada',
+    });
+    const { cards } = await api<{ cards: { id: string }[] }>('GET', '/v1/cards', customerToken);
+    const { id: workflowId } = await api<{ id: string }>('POST', '/v1/enrollments', customerToken, {
+      cards: [{ cardId: cards[0]!.id }],
+      tokenRequestorId: '50110030273',
+      pushMethod: 'WEB',
+    });
+    const page = await browser.newPage();
+    const ui = stack.url('ui');
+    const workflowPage = `${ui}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`;
+    // The UI's codec settings, as the operator sets them in its codec dialog: this endpoint, with the
+    // browser's credentials (the cookie the codec server's /login sets).
+    await page.goto(ui);
+    await page.evaluate((endpoint) => {
+      // Runs in the page (this project's types have no DOM).
+      const { localStorage } = globalThis as unknown as { localStorage: { setItem(key: string, value: string): void } };
+      localStorage.setItem('endpoint', JSON.stringify(endpoint));
+      localStorage.setItem('includeCredentials', 'true');
+      localStorage.setItem('overrideRemoteCodecConfiguration', 'true');
+    }, stack.url('codec'));
+
+    // Not signed in: the codec server refuses, the UI shows the payloads as they are stored.
+    // The UI shows a payload's metadata base64-encoded: this is "binary/encrypted".
+    const encryptedEncoding = Buffer.from('binary/encrypted').toString('base64');
+    await page.goto(workflowPage);
+    await expect.poll(() => page.locator('body').innerText(), { timeout: 30_000 }).toContain(encryptedEncoding);
+    expect(await page.locator('body').innerText()).toContain('Codec Server could not connect');
+    expect(await page.locator('body').innerText()).not.toContain('50110030273');
+    await step(page, '13-temporal-ui-encrypted');
+
+    const token = (await readFile(path.join(stack.dataDir, 'keys', 'codec-operator-token'), 'utf8')).trim();
+    await page.goto(`${stack.url('codec')}/login`);
+    await page.getByLabel('Operator token').fill(token);
+    const [login] = await Promise.all([
+      page.waitForResponse((response) => response.url().endsWith('/login') && response.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Open payloads in the Web UI' }).click(),
+    ]);
+    expect(login.status()).toBe(200);
+
+    await page.goto(workflowPage);
+    await expect.poll(() => page.locator('body').innerText(), { timeout: 30_000 }).toContain('50110030273');
+    expect(await page.locator('body').innerText()).not.toContain(encryptedEncoding);
+    expect(await page.locator('body').innerText()).not.toContain('Codec Server could not connect');
+    await step(page, '14-temporal-ui-decoded');
+    await page.close();
+    await api('POST', `/v1/enrollments/${workflowId}/cancel`, customerToken, {});
   }, 120_000);
 });

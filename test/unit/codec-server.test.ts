@@ -156,12 +156,19 @@ describe('the codec server', () => {
     expect((await app.inject({ method: 'POST', url: '/login', payload: { token: 'guess' } })).statusCode).toBe(401);
     // From the operator's browser: the page's form posts the token URL-encoded.
     expect((await app.inject({ method: 'GET', url: '/login' })).body).toContain('<form method="post" action="/login">');
-    const fromForm = await app.inject({
-      method: 'POST',
-      url: '/login',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: `token=${encodeURIComponent(operatorToken)}`,
-    });
+    // A browser says where a form post comes from: the codec server's own page is let in, another site not.
+    const form = (origin: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/login',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', host: '127.0.0.1:8234', origin },
+        payload: `token=${encodeURIComponent(operatorToken)}`,
+      });
+    const fromForm = await form('http://127.0.0.1:8234');
+    expect(fromForm.statusCode).toBe(200);
     expect(String(fromForm.headers['set-cookie'])).toMatch(/^pushprov_operator=/);
+    const elsewhere = await form('https://attacker.example');
+    expect(elsewhere.statusCode).toBe(403);
+    expect(elsewhere.headers['set-cookie']).toBeUndefined();
   });
 });
