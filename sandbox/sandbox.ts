@@ -9,6 +9,8 @@ import { createMdesSandbox } from './mdes/server.js';
 import { KnobsSchema, type Knobs, type KnobsInput } from './knobs.js';
 import { openSandboxKeys, writeIssuerCredentials, type SandboxKeys } from './keys.js';
 import { Ledger } from './network/ledger.js';
+import { tokenRequestors as tokenRequestorCatalogue } from './token-requestors/catalogue.js';
+import { openTokenRequestorCredentials } from './token-requestors/credentials.js';
 import { createTokenRequestorSandbox } from './token-requestors/server.js';
 import { createVtsSandbox } from './vts/server.js';
 
@@ -44,6 +46,10 @@ export interface RunningSandbox {
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
   const host = options.host ?? '127.0.0.1';
   const keys = await openSandboxKeys(options.dataDir);
+  const tokenRequestorCredentials = await openTokenRequestorCredentials(
+    options.dataDir,
+    tokenRequestorCatalogue.map((profile) => profile.tokenRequestorId),
+  );
   const urls: Record<SandboxName, string> = { mdes: '', vts: '', tokenRequestors: '' };
   const ledger = (name: SandboxName): Ledger =>
     Ledger.open(options.persistLedgers === false ? undefined : path.join(options.dataDir, `ledger-${name}.jsonl`));
@@ -54,6 +60,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
   const mdes = createMdesSandbox({
     keys,
+    tokenRequestorCredentials,
     ledger: ledger('mdes'),
     knobs: knobs('mdes'),
     tokenRequestorsBaseUrl: () => urls.tokenRequestors,
@@ -62,6 +69,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   });
   const vts = createVtsSandbox({
     keys,
+    tokenRequestorCredentials,
     ledger: ledger('vts'),
     knobs: knobs('vts'),
     tokenRequestorsBaseUrl: () => urls.tokenRequestors,
@@ -69,6 +77,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     issuerCallbackBaseUrl: () => options.vtsCallbackBaseUrl ?? `${issuer}/networks/vts`,
   });
   const tokenRequestors = createTokenRequestorSandbox({
+    credentials: tokenRequestorCredentials,
     ledger: ledger('tokenRequestors'),
     knobs: knobs('tokenRequestors'),
     mdesBaseUrl: () => urls.mdes,

@@ -4,7 +4,7 @@
  * idempotency), the tokenisation a token requestor asks for with a receipt, and MDES's calls back to the
  * issuer. Business errors are HTTP 200 with `errors[]`; gateway errors have their own envelope.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomUUID, type KeyObject } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CompactSign } from 'jose';
 import { z } from 'zod';
@@ -219,16 +219,23 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
     }),
   };
 
-  /** OAuth 1.0a as MDES's gateway checks it; a refusal is a 401 in the gateway envelope. */
-  async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+  /**
+   * OAuth 1.0a as MDES's gateway checks it, for the issuer's consumer key (or, on the token requestors'
+   * endpoints, theirs); returns the consumer key. A refusal is a 401 in the gateway envelope.
+   */
+  async function authenticate(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    consumerPublicKey: (consumerKey: string) => KeyObject | undefined = (consumerKey) =>
+      consumerKey === keys.mdes.issuerConsumerKey ? keys.mdes.issuerOAuthPublicKey : undefined,
+  ): Promise<string | undefined> {
     try {
-      await verifyMdesRequest({
+      return await verifyMdesRequest({
         method: request.method,
         url: `http://${request.headers.host ?? '127.0.0.1'}${request.url}`,
         body: request.rawBody ?? '',
         authorization: request.headers.authorization,
-        consumerPublicKey: (consumerKey) =>
-          consumerKey === keys.mdes.issuerConsumerKey ? keys.mdes.issuerOAuthPublicKey : undefined,
+        consumerPublicKey,
         claimNonce: (consumerKey, nonce) => {
           const now = Date.now();
           for (const [seen, until] of seenNonces) if (until <= now) seenNonces.delete(seen);
@@ -238,7 +245,6 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
           return Promise.resolve(true);
         },
       });
-      return true;
     } catch (error) {
       if (!(error instanceof CryptoFailure)) throw error;
       await reply
@@ -251,8 +257,35 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
             `${error.code}: ${error.message}`,
           ),
         );
-      return false;
+      return undefined;
     }
+  }
+
+  const tokenRequestorByConsumerKey = new Map(
+    [...options.tokenRequestorCredentials.values()].map((credentials) => [credentials.mdes.consumerKey, credentials]),
+  );
+  /** A token requestor's call: signed with its own consumer key, and speaking for itself only (else a 403). */
+  async function authenticateTokenRequestor(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    const consumerKey = await authenticate(
+      request,
+      reply,
+      (key) => tokenRequestorByConsumerKey.get(key)?.mdes.publicKey,
+    );
+    if (!consumerKey) return false;
+    const claimed = (request.body as { tokenRequestorId?: unknown } | undefined)?.tokenRequestorId;
+    const own = tokenRequestorByConsumerKey.get(consumerKey)!.tokenRequestorId;
+    if (claimed === undefined || claimed === own) return true;
+    await reply
+      .code(403)
+      .send(
+        mdesGatewayError(
+          403,
+          'UNAUTHORIZED',
+          'These credentials belong to another token requestor',
+          `the consumer key is token requestor ${own}'s`,
+        ),
+      );
+    return false;
   }
 
   const businessErrors = (errors: MdesError[]): object => ({ responseId: randomUUID(), errors });
@@ -502,7 +535,8 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
   });
 
   // Before it tokenises, the token requestor may show the consumer the card as the network knows it.
-  app.post(mdesPaths.checkEligibility, (request) => {
+  app.post(mdesPaths.checkEligibility, async (request, reply) => {
+    if (!(await authenticateTokenRequestor(request, reply))) return reply;
     const parsed = TokenizeRequest.omit({ tokenType: true }).safeParse(request.body);
     if (!parsed.success) return businessErrors(inputErrors(parsed.error));
     const checked = checkReceipt(state, {
@@ -528,7 +562,8 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
     };
   });
 
-  app.post(mdesPaths.tokenize, async (request) => {
+  app.post(mdesPaths.tokenize, async (request, reply) => {
+    if (!(await authenticateTokenRequestor(request, reply))) return reply;
     const parsed = TokenizeRequest.safeParse(request.body);
     if (!parsed.success) return businessErrors(inputErrors(parsed.error));
     const result = await tokeniseWithReceipt(tokenisation, {

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { mergeKnobs, KnobsSchema, type FaultKind, type Knobs } from '../knobs.js';
 import type { SandboxKeys } from '../keys.js';
+import type { TokenRequestorCredentials } from '../token-requestors/credentials.js';
 import type { Ledger } from './ledger.js';
 
 declare module 'fastify' {
@@ -29,6 +30,8 @@ export interface SandboxAppOptions {
 /** What a network sandbox (MDES, VTS) is built from. */
 export interface NetworkSandboxOptions {
   keys: SandboxKeys;
+  /** The token requestors' credentials with this network, by token requestor id. */
+  tokenRequestorCredentials: ReadonlyMap<string, TokenRequestorCredentials>;
   ledger: Ledger;
   knobs: { current: Knobs };
   tokenRequestorsBaseUrl: () => string;

@@ -13,11 +13,16 @@ import type { Ledger } from '../network/ledger.js';
 import { createSandboxApp } from '../network/sandbox-app.js';
 import { mdesPaths } from '../mdes/server.js';
 import { vtsPaths } from '../vts/server.js';
+import { mdesAuthorizationHeader } from '../../activities/networks/mdes/oauth1.js';
+import { xPayToken } from '../../activities/networks/vts/x-pay-token.js';
 import { findTokenRequestor, type TokenRequestorProfile } from './catalogue.js';
+import type { TokenRequestorCredentials } from './credentials.js';
 import { logoSvg } from './logos.js';
 import { escapeHtml, page } from './pages.js';
 
 export interface TokenRequestorSandboxOptions {
+  /** Each token requestor's own credentials with the networks: it signs its calls with them. */
+  credentials: ReadonlyMap<string, TokenRequestorCredentials>;
   ledger: Ledger;
   knobs: { current: Knobs };
   mdesBaseUrl: () => string;
@@ -180,6 +185,28 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
       );
   });
 
+  /** How this token requestor signs a call to a network: OAuth 1.0a for MDES, apikey and x-pay-token for VTS. */
+  function signer(profile: TokenRequestorProfile, network: 'mdes' | 'vts'): RequestSigner {
+    const credentials = options.credentials.get(profile.tokenRequestorId);
+    if (!credentials) throw new Error(`No network credentials for token requestor ${profile.tokenRequestorId}`);
+    if (network === 'mdes') {
+      return (url, body) => ({
+        url,
+        headers: { authorization: mdesAuthorizationHeader(url, 'POST', body, credentials.mdes) },
+      });
+    }
+    return (url, body) => {
+      const signed = new URL(url);
+      signed.searchParams.set('apikey', credentials.vts.apiKey);
+      const token = xPayToken(credentials.vts.sharedSecret, {
+        resourcePath: signed.pathname.slice(1),
+        queryString: signed.search.slice(1),
+        body,
+      });
+      return { url: signed.toString(), headers: { 'x-pay-token': token } };
+    };
+  }
+
   /** The card behind a receipt as its network describes it (MDES checkEligibility, VTS inquiry). */
   async function describeReceipt(
     profile: TokenRequestorProfile,
@@ -201,7 +228,7 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
             { tokenRequestorID: profile.tokenRequestorId, pushReceipt: receipt },
           ];
     try {
-      const { response, answer } = await postToNetwork(url, body, 10_000);
+      const { response, answer } = await postToNetwork(signer(profile, network), url, body, 10_000);
       const refusal =
         (answer.errors as { description: string }[] | undefined)?.[0]?.description ??
         (answer.errorResponse as { message: string } | undefined)?.message;
@@ -250,7 +277,7 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
     });
     let outcome: TokenisationOutcome;
     try {
-      const { response, answer } = await postToNetwork(url, body, 30_000);
+      const { response, answer } = await postToNetwork(signer(profile, network), url, body, 30_000);
       outcome = readTokenisation(network, receipt, response.status, answer);
     } catch (error) {
       outcome = {
@@ -298,15 +325,20 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
 }
 
 /** A JSON call from the token requestor to a network, over HTTP like any other client's. */
+type RequestSigner = (url: string, body: string) => { url: string; headers: Record<string, string> };
+
 async function postToNetwork(
+  sign: RequestSigner,
   url: string,
   body: object,
   timeoutMs: number,
 ): Promise<{ response: Response; answer: Record<string, unknown> }> {
-  const response = await fetch(url, {
+  const text = JSON.stringify(body);
+  const signed = sign(url, text);
+  const response = await fetch(signed.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...signed.headers },
+    body: text,
     signal: AbortSignal.timeout(timeoutMs),
   });
   return { response, answer: (await response.json()) as Record<string, unknown> };

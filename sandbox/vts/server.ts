@@ -199,28 +199,38 @@ export function createVtsSandbox(options: VtsSandboxOptions) {
     }),
   };
 
-  async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+  /**
+   * The apikey and x-pay-token of the issuer (or, on the token requestors' endpoints, of a token
+   * requestor: `secretOf` says whose keys count); returns the apikey.
+   */
+  async function authenticate(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    secretOf: (apiKey: string) => string | undefined = (apiKey) =>
+      apiKey === keys.vts.issuerApiKey ? keys.vts.issuerSharedSecret : undefined,
+  ): Promise<string | undefined> {
     const [path, query = ''] = request.url.split('?') as [string, string?];
     const apiKey = new URLSearchParams(query).get('apikey');
-    if (apiKey !== keys.vts.issuerApiKey) {
+    const secret = apiKey ? secretOf(apiKey) : undefined;
+    if (!apiKey || secret === undefined) {
       await reply
         .code(401)
         .send(
           visaError(401, 'invalidApiKey', apiKey ? 'The apikey is not known' : 'The apikey query parameter is missing'),
         );
-      return false;
+      return undefined;
     }
     try {
       verifyXPayToken(
         request.headers['x-pay-token'] as string | undefined,
         { resourcePath: path.slice(1), queryString: query, body: request.rawBody ?? '' },
-        [keys.vts.issuerSharedSecret],
+        [secret],
       );
-      return true;
+      return apiKey;
     } catch (error) {
       if (!(error instanceof CryptoFailure)) throw error;
       await reply.code(401).send(visaError(401, 'invalidXPayToken', `${error.code}: ${error.message}`, 'x-pay-token'));
-      return false;
+      return undefined;
     }
   }
 
@@ -423,8 +433,25 @@ export function createVtsSandbox(options: VtsSandboxOptions) {
     return response;
   }
 
+  const tokenRequestorByApiKey = new Map(
+    [...options.tokenRequestorCredentials.values()].map((credentials) => [credentials.vts.apiKey, credentials]),
+  );
+  /** A token requestor's call: its own apikey and x-pay-token, speaking for itself only (else a 403). */
+  async function authenticateTokenRequestor(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    const apiKey = await authenticate(request, reply, (key) => tokenRequestorByApiKey.get(key)?.vts.sharedSecret);
+    if (!apiKey) return false;
+    const claimed = (request.body as { tokenRequestorID?: unknown } | undefined)?.tokenRequestorID;
+    const own = tokenRequestorByApiKey.get(apiKey)!.tokenRequestorId;
+    if (claimed === undefined || claimed === own) return true;
+    await reply
+      .code(403)
+      .send(visaError(403, 'unauthorized', `The apikey is token requestor ${own}'s`, 'tokenRequestorID'));
+    return false;
+  }
+
   // Before it tokenises, the token requestor may show the consumer the card as the network knows it.
-  app.post(vtsPaths.pushReceiptInquiry, (request, reply) => {
+  app.post(vtsPaths.pushReceiptInquiry, async (request, reply) => {
+    if (!(await authenticateTokenRequestor(request, reply))) return reply;
     const parsed = ProvisionRequest.omit({ clientReferenceID: true }).safeParse(request.body);
     if (!parsed.success) return reply.code(400).send(parameterError(parsed.error));
     const checked = checkReceipt(state, {
@@ -445,6 +472,7 @@ export function createVtsSandbox(options: VtsSandboxOptions) {
   });
 
   app.post(vtsPaths.provisionedTokens, async (request, reply) => {
+    if (!(await authenticateTokenRequestor(request, reply))) return reply;
     const parsed = ProvisionRequest.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send(parameterError(parsed.error));
     const result = await tokeniseWithReceipt(tokenisation, {

@@ -1,9 +1,12 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MdesClient, type MdesPushResult } from '../../activities/networks/mdes/client.js';
 import { mdesAuthorizationHeader } from '../../activities/networks/mdes/oauth1.js';
 import { verifyMdesCallback } from '../../activities/networks/issuer-callbacks.js';
 import { CryptoFailure, CryptoFailureCode } from '../../domain/crypto-failure.js';
+import { mdesPaths } from '../../sandbox/mdes/server.js';
+import { openTokenRequestorCredentials } from '../../sandbox/token-requestors/credentials.js';
 import { rejectionOf, startHarness, type Harness } from '../support/sandbox-harness.js';
 
 const pan = '5204731600014792';
@@ -187,6 +190,58 @@ describe('token requestors and tokenisation with a receipt (MDES)', () => {
     const receipt = (await push(merchant)).signedData!.pushAccountReceipts[0]!;
     const outcome = await complete(wallet, receipt);
     expect(outcome.reason).toMatch(/^INVALID_PUSH_ACCOUNT_RECEIPT: .*issued for token requestor 50139059239/);
+  });
+
+  it("takes a token requestor's calls only signed with its own credentials, for itself", async () => {
+    const receipt = (await push()).signedData!.pushAccountReceipts[0]!;
+    const credentials = await openTokenRequestorCredentials(path.join(harness.dataDir, 'sandbox'), []);
+    const body = (tokenRequestorId: string): string =>
+      JSON.stringify({
+        requestId: randomUUID(),
+        tokenRequestorId,
+        tokenType: 'CLOUD',
+        fundingAccountInfo: { pushAccountReceipt: receipt },
+      });
+    const tokenize = (text: string, authorization?: string): Promise<Response> =>
+      fetch(`${harness.sandbox.urls.mdes}${mdesPaths.tokenize}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization && { authorization }) },
+        body: text,
+      });
+    const signedBy = (owner: string, text: string): string =>
+      mdesAuthorizationHeader(
+        `${harness.sandbox.urls.mdes}${mdesPaths.tokenize}`,
+        'POST',
+        text,
+        credentials.get(owner)!.mdes,
+      );
+
+    const unsigned = await tokenize(body(wallet));
+    expect(unsigned.status).toBe(401);
+    expect(JSON.stringify(await unsigned.json())).toContain('AUTHENTICATION_FAILED');
+    // The issuer's credentials are not a token requestor's.
+    const asIssuer = body(wallet);
+    expect(
+      (
+        await tokenize(
+          asIssuer,
+          mdesAuthorizationHeader(
+            `${harness.sandbox.urls.mdes}${mdesPaths.tokenize}`,
+            'POST',
+            asIssuer,
+            harness.credentials.mdes,
+          ),
+        )
+      ).status,
+    ).toBe(401);
+    // The merchant's own credentials, claiming to be the wallet.
+    const impersonation = body(wallet);
+    const refused = await tokenize(impersonation, signedBy(merchant, impersonation));
+    expect(refused.status).toBe(403);
+    expect(JSON.stringify(await refused.json())).toContain(`token requestor ${merchant}'s`);
+    expect(await harness.ledger('mdes', { kind: 'tokenize', receipt })).toHaveLength(0);
+    // The wallet, signing for itself: tokenised.
+    expect((await complete(wallet, receipt)).status).toBe('ACTIVE');
   });
 
   it('declines when the issuer declines, and sends no token notification', async () => {

@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NetworkCredentials, type NetworkCredentialsDocument } from '../../activities/keys/network-credentials.js';
 import { VtsClient, type VtsPushRequest } from '../../activities/networks/vts/client.js';
 import { ErrorType } from '../../domain/errors.js';
+import { xPayToken } from '../../activities/networks/vts/x-pay-token.js';
+import { openTokenRequestorCredentials } from '../../sandbox/token-requestors/credentials.js';
 import type { TokenisationOutcome } from '../../sandbox/token-requestors/server.js';
+import { vtsPaths } from '../../sandbox/vts/server.js';
 import { rejectionOf, startHarness, type Harness } from '../support/sandbox-harness.js';
 
 // Test card numbers (Luhn-valid, Visa ranges).
@@ -436,6 +440,37 @@ describe('VTS issuer push provisioning sandbox, through the issuer client', () =
     expect(second!.reason).toMatch(/^pushReceiptAlreadyUsed: /);
     await harness.sandbox.settle();
     expect(callbacksAbout(receipt, 'authorizeService')).toHaveLength(1);
+    expect(await harness.ledger('vts', { kind: 'tokenize', receipt })).toHaveLength(1);
+  });
+
+  it("takes a token requestor's calls only with its own apikey and x-pay-token, for itself", async () => {
+    const receipt = await pushedReceipt(cards.gold);
+    const credentials = await openTokenRequestorCredentials(path.join(harness.dataDir, 'sandbox'), []);
+    const provision = (as: string | undefined, tokenRequestorID: string): Promise<Response> => {
+      const body = JSON.stringify({ clientReferenceID: randomUUID(), tokenRequestorID, pushReceipt: receipt });
+      const own = as ? credentials.get(as)!.vts : undefined;
+      const query = own ? `apikey=${own.apiKey}` : '';
+      return fetch(`${harness.sandbox.urls.vts}${vtsPaths.provisionedTokens}${query && `?${query}`}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(own && {
+            'x-pay-token': xPayToken(own.sharedSecret, {
+              resourcePath: vtsPaths.provisionedTokens.slice(1),
+              queryString: query,
+              body,
+            }),
+          }),
+        },
+        body,
+      });
+    };
+    expect((await provision(undefined, wallet)).status).toBe(401);
+    const impersonation = await provision(merchant, wallet);
+    expect(impersonation.status).toBe(403);
+    expect(JSON.stringify(await impersonation.json())).toContain(`token requestor ${merchant}'s`);
+    expect(await harness.ledger('vts', { kind: 'tokenize', receipt })).toHaveLength(0);
+    expect((await provision(wallet, wallet)).status).toBe(200);
     expect(await harness.ledger('vts', { kind: 'tokenize', receipt })).toHaveLength(1);
   });
 
