@@ -42,8 +42,8 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
     return (
       origin === undefined ||
       options.allowedOrigins.includes(origin) ||
-      // Its own pages: the /login form posts from the codec server's origin (browsers say so).
-      origin === `${request.protocol}://${request.headers.host}`
+      // Its own page: the /login form posts from the codec server's origin (browsers say so).
+      (request.url === '/login' && origin === `${request.protocol}://${request.headers.host}`)
     );
   };
   const authorised = (request: FastifyRequest): boolean => {

@@ -170,5 +170,13 @@ describe('the codec server', () => {
     const elsewhere = await form('https://attacker.example');
     expect(elsewhere.statusCode).toBe(403);
     expect(elsewhere.headers['set-cookie']).toBeUndefined();
+    // Its own origin counts for the login page only: decoding is for the Web UI's origins.
+    const ownOriginDecode = await app.inject({
+      method: 'POST',
+      url: '/decode',
+      headers: { cookie, host: '127.0.0.1:8234', origin: 'http://127.0.0.1:8234' },
+      payload: asJson(await codec.encode([defaultPayloadConverter.toPayload('y')])),
+    });
+    expect(ownOriginDecode.statusCode).toBe(403);
   });
 });
