@@ -99,13 +99,17 @@ const remoteSteps = shortSteps(
 );
 /**
  * The same steps as local activities, run by the worker that runs the workflow task: one round trip
- * through the server less each (see bench/). Safe because they take milliseconds and are idempotent like
- * any activity (at least once: a vault write keyed by the card, a code derived from its sequence number,
- * an inventory upsert). Reading a card picture (OCR, seconds) stays a regular activity.
+ * through the server less each (see bench/). They are idempotent like any activity (at least once: a
+ * vault write keyed by the card, a code derived from its sequence number, an inventory upsert), and
+ * usually take milliseconds. Reading a card picture (OCR, seconds) stays a regular activity.
+ * While a local activity runs, the workflow task stays open, and queries and updates of the enrollment
+ * wait for it: each attempt is cut at 5 s, and retries after the first 2 s of backoff wait on timers,
+ * with the task closed (a slow SMS gateway, a token requestor cache refreshed from the network).
  */
+const localStepOptions = { startToCloseTimeout: '5 seconds', localRetryThreshold: '2 seconds' } as const;
 const localSteps = shortSteps(
-  proxyLocalActivities<EnrollmentActivities>({ ...databaseStep, localRetryThreshold: '10 seconds' }),
-  proxyLocalActivities<EnrollmentActivities>({ ...notification, localRetryThreshold: '10 seconds' }),
+  proxyLocalActivities<EnrollmentActivities>({ ...databaseStep, ...localStepOptions }),
+  proxyLocalActivities<EnrollmentActivities>({ ...notification, ...localStepOptions }),
 );
 const localStepsPatch = 'short-steps-as-local-activities';
 const { pushCards } = proxyActivities<EnrollmentActivities>(networkCall);
@@ -268,7 +272,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         const attemptsLeft = oneTimeCodeRules.maxWrongAttempts - wrongCodes;
         view.authentication.attemptsLeft = attemptsLeft;
         note('wrong one-time code', `${attemptsLeft} attempts left`);
-        if (attemptsLeft === 0) {
+        if (attemptsLeft <= 0) {
           return { outcome: 'REFUSED', reason: 'Too many wrong codes', status: 'FAILED' };
         }
         return { outcome: 'WRONG_CODE', attemptsLeft };

@@ -122,16 +122,21 @@ async function enrol(plan: Plan): Promise<Outcome> {
       return rows[0] && /\b(\d{6})\b/.exec(rows[0].message)?.[1];
     });
     pushing.add(id);
+    let submitted = false;
     const redirect = await persist('the redirect', async () => {
-      const response = await customer.call('POST', `/v1/enrollments/${id}/one-time-code`, { code });
-      if (response.status === 200 && response.body.outcome === 'AUTHENTICATED')
-        return response.body.redirect?.url ?? '';
-      // The code may have landed before the answer was lost: the enrollment says where it is.
+      if (!submitted) {
+        const response = await customer.call('POST', `/v1/enrollments/${id}/one-time-code`, { code });
+        if (response.status === 200 && response.body.outcome === 'AUTHENTICATED')
+          return response.body.redirect?.url ?? '';
+      }
+      // The code may have landed before the answer was lost: the enrollment says where it is, once the
+      // push is over (while it is PUSHING, the redirect is still to come).
       const view = await viewOf(customer, id);
-      if (view && view.status !== 'AWAITING_AUTHENTICATION') return view.redirect?.url ?? '';
+      if (view?.status === 'AWAITING_TOKEN_REQUESTOR' && view.redirect) return view.redirect.url;
+      if (view && terminal.includes(String(view.status))) return '';
+      if (view && view.status !== 'AWAITING_AUTHENTICATION') submitted = true;
       return undefined;
-    });
-    pushing.delete(id);
+    }).finally(() => pushing.delete(id));
     if (redirect) {
       await persist('the token requestor', () =>
         completeAtTokenRequestor(stack, redirect, 'https://issuer.example/cards/added'),
@@ -249,7 +254,7 @@ describe('a batch of enrollments', () => {
     }
     const outcomes = await journeys;
     await slowNetworks(0);
-    expect(new Set(killed).size).toBe(3);
+    expect(killed).toHaveLength(3);
     await expectEveryEnrollmentAccountedFor(outcomes);
     // A push cut off by a kill was sent again by the next worker, with the same requestId: the network
     // answered it from its records instead of pushing the card a second time.

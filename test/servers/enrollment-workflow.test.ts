@@ -82,6 +82,8 @@ async function enrollment<T>(
   options: {
     input?: Partial<EnrollmentInput>;
     prepare?: (fake: FakeActivities) => void;
+    /** How long a workflow task may take (10 s by default); shorter, its heartbeats come sooner. */
+    workflowTaskTimeout?: string;
     /** Keep this path's history for the replay test (written when test/histories has none of that name). */
     record?: string;
   } = {},
@@ -110,6 +112,7 @@ async function enrollment<T>(
       taskQueue,
       workflowId: enrollmentWorkflowId(requestId),
       args: [input],
+      ...(options.workflowTaskTimeout && { workflowTaskTimeout: options.workflowTaskTimeout }),
     });
     try {
       const outcome = await body({ fake, handle, input });
@@ -278,17 +281,34 @@ describe('the enrollment workflow', () => {
           (sent) => sent === 1,
           'the code on its way',
         );
-        expect((await handle.query(enrollmentViewQuery)).status).toBe('CAPTURED');
+        // The code is on the phone while the worker still sends it: the workflow task stays open, kept
+        // alive by heartbeats (at 80 % of its 2 s timeout), and the submission arrives in one of them.
+        await new Promise((resolve) => setTimeout(resolve, 1_800));
         const submitted = submitCode(handle, codeNumber(1));
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await new Promise((resolve) => setTimeout(resolve, 2_200)); // a heartbeat at 3.2 s; the attempt's limit is 5 s
         deliver();
         expect(await submitted).toMatchObject({ outcome: 'AUTHENTICATED', status: 'AWAITING_TOKEN_REQUESTOR' });
+        // The history says so: the update was accepted before the code's sending was recorded.
+        const events = (await handle.fetchHistory()).events ?? [];
+        const { EventType } = proto.temporal.api.enums.v1;
+        const accepted = events.findIndex(
+          (event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+        );
+        const codeSent = events.findIndex((event) =>
+          (event.markerRecordedEventAttributes?.details?.data?.payloads ?? []).some((payload) =>
+            Buffer.from(payload.data ?? [])
+              .toString()
+              .includes('"activity_type":"sendOneTimeCode"'),
+          ),
+        );
+        expect([accepted > 0, codeSent > 0, accepted < codeSent]).toEqual([true, true, true]);
       },
       {
         prepare: (fake) => {
           fake.codeGate = new Promise<void>((resolve) => (deliver = resolve));
         },
-        record: 'code-before-its-sending-recorded',
+        workflowTaskTimeout: '2 seconds',
+        record: 'code-submitted-while-it-is-sent',
       },
     );
   });

@@ -90,6 +90,7 @@ describe('card data', () => {
     const stored: string[] = [];
     const decoded: string[] = [];
     let workflows = 0;
+    let patchMarkers = 0;
     for await (const execution of stack.client.workflow.list()) {
       workflows += 1;
       stored.push(execution.workflowId, JSON.stringify(execution.searchAttributes));
@@ -105,6 +106,7 @@ describe('card data', () => {
           payloadsIn(value).map((payload) => JSON.parse(Buffer.from(payload.data!).toString()) as unknown),
         );
         expect(details).toEqual([{ id: 'short-steps-as-local-activities', deprecated: false }]);
+        patchMarkers += 1;
       }
       const events = (history.events ?? []).map((event) => ({
         ...event,
@@ -130,6 +132,7 @@ describe('card data', () => {
       decoded.push(...(await decodedPayloadTexts(history, codec)));
     }
     expect(workflows).toBeGreaterThanOrEqual(3);
+    expect(patchMarkers).toBeGreaterThanOrEqual(3); // the check above ran
 
     // Every row of every table, bytes (ciphertexts) checked for the PANs themselves.
     const { rows: tables } = await stack.pool.query<{ table_name: string }>(

@@ -32,7 +32,11 @@ export async function startWorkerProcess(stack: EngineStack): Promise<WorkerProc
     pid: child.pid!,
     async kill() {
       const exited = exitOf(child);
-      process.kill(-child.pid!, 'SIGKILL');
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error; // already gone
+      }
       await exited;
     },
   };
