@@ -42,8 +42,9 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
     return (
       origin === undefined ||
       options.allowedOrigins.includes(origin) ||
-      // Its own page: the /login form posts from the codec server's origin (browsers say so).
-      (request.url === '/login' && origin === `${request.protocol}://${request.headers.host}`)
+      // Its own page: the /login form posts from the codec server's origin (browsers say so). The host
+      // decides, not the scheme: behind a TLS-terminating proxy the server itself is reached over http.
+      (request.url === '/login' && sameHost(origin, request.headers.host))
     );
   };
   const authorised = (request: FastifyRequest): boolean => {
@@ -171,4 +172,12 @@ export async function operatorTokenFile(
     );
   }
   return { token: (await readFile(file, 'utf8')).trim(), file };
+}
+
+function sameHost(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }

@@ -166,6 +166,7 @@ describe('the codec server', () => {
       });
     const fromForm = await form('http://127.0.0.1:8234');
     expect(fromForm.statusCode).toBe(200);
+    expect((await form('https://127.0.0.1:8234')).statusCode).toBe(200); // behind a TLS-terminating proxy
     expect(String(fromForm.headers['set-cookie'])).toMatch(/^pushprov_operator=/);
     const elsewhere = await form('https://attacker.example');
     expect(elsewhere.statusCode).toBe(403);
