@@ -112,6 +112,7 @@ const localSteps = shortSteps(
   proxyLocalActivities<EnrollmentActivities>({ ...notification, ...localStepOptions }),
 );
 const localStepsPatch = 'short-steps-as-local-activities';
+const resentCodeAwaitedPatch = 'resent-code-awaited';
 const { pushCards } = proxyActivities<EnrollmentActivities>(networkCall);
 /** Pure crypto with keys held by the worker: local activities, no extra round trip through the server. */
 const { checkOneTimeCode, verifySessionAssertion } = proxyLocalActivities<EnrollmentActivities>({
@@ -204,12 +205,21 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   async function sendCode(): Promise<void> {
     if (authentication.method !== 'otp') return;
     codesSent += 1;
-    ({ codeHash } = await steps().sendOneTimeCode({
-      enrollmentId,
-      customerId: input.customerId,
-      channel: authentication.channel,
-      sequence: codesSent,
-    }));
+    // A resent code: the old one stops counting now, and a submission that comes while the new one is
+    // sent (the phone can be quicker than the workflow) waits for it instead of meeting the old hash.
+    const previousHash = codeHash;
+    if (codesSent > 1 && patched(resentCodeAwaitedPatch)) codeHash = undefined;
+    try {
+      ({ codeHash } = await steps().sendOneTimeCode({
+        enrollmentId,
+        customerId: input.customerId,
+        channel: authentication.channel,
+        sequence: codesSent,
+      }));
+    } catch (error) {
+      codeHash = previousHash; // not resent: the code the consumer has still counts
+      throw error;
+    }
     codeSentAt = now();
     view.authentication = {
       method: 'otp',

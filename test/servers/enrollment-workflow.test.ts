@@ -182,6 +182,30 @@ async function updateRefusal(attempt: Promise<unknown>): Promise<string> {
   return ((error as WorkflowUpdateFailedError).cause as Error).message;
 }
 
+/**
+ * Code number `sequence` submitted while the worker still sends it (held by the fake's gate, opened by
+ * `deliver`): the code is on the phone, the workflow has not recorded it. The workflow task stays open,
+ * kept alive by heartbeats at 80 % of its timeout (2 s in these tests, so at 1.6 s, 3.2 s...), and the
+ * submission arrives in one of them. The send is let go at 4 s, before its 5 s limit.
+ */
+async function submitWhileSent(
+  handle: Handle,
+  fake: FakeActivities,
+  sequence: number,
+  deliver: () => void,
+): ReturnType<Handle['executeUpdate']> {
+  await eventually(
+    () => Promise.resolve(fake.codesSent),
+    (sent) => sent === sequence,
+    `code ${sequence} on its way`,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 1_800));
+  const submitted = submitCode(handle, codeNumber(sequence));
+  await new Promise((resolve) => setTimeout(resolve, 2_200));
+  deliver();
+  return submitted;
+}
+
 /** Up to the consumer holding the redirect: authenticated with the first code, cards pushed. */
 async function authenticated({ handle }: Run): Promise<void> {
   await reach(handle, 'AWAITING_AUTHENTICATION');
@@ -276,18 +300,10 @@ describe('the enrollment workflow', () => {
     let deliver = (): void => undefined;
     await enrollment(
       async ({ handle, fake }) => {
-        await eventually(
-          () => Promise.resolve(fake.codesSent),
-          (sent) => sent === 1,
-          'the code on its way',
-        );
-        // The code is on the phone while the worker still sends it: the workflow task stays open, kept
-        // alive by heartbeats (at 80 % of its 2 s timeout), and the submission arrives in one of them.
-        await new Promise((resolve) => setTimeout(resolve, 1_800));
-        const submitted = submitCode(handle, codeNumber(1));
-        await new Promise((resolve) => setTimeout(resolve, 2_200)); // a heartbeat at 3.2 s; the attempt's limit is 5 s
-        deliver();
-        expect(await submitted).toMatchObject({ outcome: 'AUTHENTICATED', status: 'AWAITING_TOKEN_REQUESTOR' });
+        expect(await submitWhileSent(handle, fake, 1, deliver)).toMatchObject({
+          outcome: 'AUTHENTICATED',
+          status: 'AWAITING_TOKEN_REQUESTOR',
+        });
         // The history says so: the update was accepted before the code's sending was recorded.
         const events = (await handle.fetchHistory()).events ?? [];
         const { EventType } = proto.temporal.api.enums.v1;
@@ -349,6 +365,22 @@ describe('the enrollment workflow', () => {
         expect(await submitCode(handle, codeNumber(2))).toMatchObject({ outcome: 'AUTHENTICATED' });
       },
       { record: 'resend-after-cooldown' },
+    );
+  });
+
+  it('takes a resent code submitted while it is still being sent, instead of checking it against the old one', async () => {
+    let deliver = (): void => undefined;
+    await enrollment(
+      async ({ handle, fake }) => {
+        await reach(handle, 'AWAITING_AUTHENTICATION');
+        await env.sleep(30_000);
+        fake.codeGate = new Promise<void>((resolve) => (deliver = resolve));
+        const resent = handle.executeUpdate(resendOneTimeCodeUpdate);
+        const outcome = await submitWhileSent(handle, fake, 2, deliver);
+        expect((await resent).resendsLeft).toBe(2);
+        expect(outcome).toMatchObject({ outcome: 'AUTHENTICATED', status: 'AWAITING_TOKEN_REQUESTOR' });
+      },
+      { workflowTaskTimeout: '2 seconds', record: 'resent-code-submitted-while-it-is-sent' },
     );
   });
 

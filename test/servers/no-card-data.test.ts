@@ -19,6 +19,8 @@ import { startEngineStack, type EngineStack } from '../support/engine-stack.js';
 import { decodedPayloadTexts, historyTexts, payloadsIn } from '../support/history.js';
 
 const wallet = '50110030273';
+/** The workflow's patch ids (patched()): what a patch marker may name. */
+const knownPatches = ['short-steps-as-local-activities', 'resent-code-awaited'];
 const pans = ['5204731600014792', '4111111111111111', '5555555555554444'];
 const callbackUrl = 'https://issuer.example/cards/added';
 
@@ -105,7 +107,9 @@ describe('card data', () => {
         const details = Object.values(event.markerRecordedEventAttributes.details ?? {}).flatMap((value) =>
           payloadsIn(value).map((payload) => JSON.parse(Buffer.from(payload.data!).toString()) as unknown),
         );
-        expect(details).toEqual([{ id: 'short-steps-as-local-activities', deprecated: false }]);
+        expect(details).toHaveLength(1);
+        const [marker] = details as { id: string; deprecated: boolean }[];
+        expect([knownPatches.includes(marker!.id), marker!.deprecated]).toEqual([true, false]);
         patchMarkers += 1;
       }
       const events = (history.events ?? []).map((event) => ({
