@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -18,12 +17,15 @@ import {
 } from 'fastify-type-provider-zod';
 import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
+import { isSafeCallerId, maskCardNumbersIn, maskedUrl } from '../domain/caller-text.js';
 import type { DevIdentityProvider } from './caller-auth.js';
 import { registerConsumerRoutes, type ConsumerApiDeps } from './consumer-routes.js';
+import { freeText, isCardNumberRefusal } from './free-text.js';
 import { registerApiMetrics } from './metrics.js';
 import { registerWebPages } from './web-pages.js';
 import { registerNetworkCallbacks, type NetworkCallbackDeps } from './network-callbacks.js';
 import { dependencyUnavailable, problem } from './problem.js';
+import { registerRateLimits } from './rate-limits.js';
 
 /** A readiness check resolves when its dependency answers and rejects with the reason when it does not. */
 export type ReadinessCheck = () => Promise<unknown>;
@@ -42,8 +44,10 @@ export interface AppDependencies {
   webPages?: boolean;
   /** Development only: the demo inbox (the codes "sent" to a demo customer's phone). */
   devInbox?: (customerId: string) => Promise<{ message: string; sentAt: string }[]>;
-  /** Requests per minute per caller (per customer token, else per address). */
+  /** Requests per minute per caller (per authenticated customer, else per address). */
   rateLimitPerMinute?: number;
+  /** Failed authentications (bearer tokens, network signatures) per minute per address. */
+  failedAuthenticationsPerMinute?: number;
 }
 
 /** Card security codes never travel through push provisioning (seed 000, PCI DSS 3.3.1.2). */
@@ -64,18 +68,30 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
     bodyLimit: 64 * 1024,
     // One line per request, written below with a whole-millisecond response time.
     logController: new LogController({ disableRequestLogging: true }),
-    // A caller's own request id is kept (for correlation) when it is reasonable; otherwise ours.
+    // A caller's own request id is kept (for correlation) when it has a safe shape; otherwise ours.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+      return isSafeCallerId(given) ? given : randomUUID();
     },
     ...options,
+  });
+  // An empty body sent as JSON is no body (a bodiless POST from a client that always sets the type).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString();
+    if (text === '') done(null, undefined);
+    else void parseJson(request, text, done);
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Whatever a handler echoed into a header (a reason, a location) leaves with card numbers masked.
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (typeof value === 'string' && maskCardNumbersIn(value) !== value) reply.header(name, maskCardNumbersIn(value));
+    }
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info({ req: request, res: reply, responseTimeMs: Math.round(reply.elapsedTime) }, 'request completed');
@@ -84,6 +100,9 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
   // RFC 9457 problem details for every error; no stack trace and no input value leaves the process.
   app.setErrorHandler((error: { statusCode?: number; message: string; code?: string }, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
+      // A card number typed where text goes is understood but refused (422); anything else is malformed.
+      const cardNumberRefused = error.validation.some(isCardNumberRefusal);
+      const status = cardNumberRefused ? 422 : 400;
       const detail = error.validation
         .map(
           (issue) =>
@@ -91,9 +110,15 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
         )
         .join('; ');
       return reply
-        .code(400)
+        .code(status)
         .type('application/problem+json')
-        .send(problem(400, `Invalid ${error.validationContext ?? 'request'}`, detail));
+        .send(
+          problem(
+            status,
+            cardNumberRefused ? 'Card number in a text field' : `Invalid ${error.validationContext ?? 'request'}`,
+            detail,
+          ),
+        );
     }
     if (dependencyUnavailable(error)) {
       request.log.warn({ err: error }, 'a dependency is unavailable');
@@ -116,12 +141,6 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
       .type('application/problem+json')
       .send(problem(status, status === 500 ? 'Internal Server Error' : error.message));
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .type('application/problem+json')
-      .send(problem(404, 'Not Found', `No route for ${request.method} ${request.url.split('?')[0]}`)),
-  );
 
   app.addHook('preValidation', async (request, reply) => {
     const field = securityCodeFieldIn(request.body);
@@ -151,15 +170,16 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
       },
     },
   });
-  await app.register(rateLimit, {
-    max: deps.rateLimitPerMinute ?? 300,
-    timeWindow: '1 minute',
-    keyGenerator: (request) => request.headers.authorization ?? request.ip,
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      message: `Rate limit reached: ${context.max} requests per ${context.after}; retry after ${Math.ceil(context.ttl / 1000)} s`,
-    }),
+  const limits = await registerRateLimits(app, {
+    perMinute: deps.rateLimitPerMinute ?? 300,
+    failedAuthenticationsPerMinute: deps.failedAuthenticationsPerMinute ?? 30,
   });
+  app.setNotFoundHandler({ preHandler: limits.notFound }, (request, reply) =>
+    reply
+      .code(404)
+      .type('application/problem+json')
+      .send(problem(404, 'Not Found', `No route for ${request.method} ${maskedUrl(request.url.split('?')[0] ?? '')}`)),
+  );
   await app.register(swagger, {
     openapi: {
       info: {
@@ -205,7 +225,7 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
       .send({ status: ready ? 'ready' : 'unavailable', checks: Object.fromEntries(outcomes) });
   });
 
-  if (deps.consumer) await registerConsumerRoutes(app, deps.consumer, metrics);
+  if (deps.consumer) await registerConsumerRoutes(app, deps.consumer, limits.failedAuthentication, metrics);
   if (deps.callbacks) await registerNetworkCallbacks(app, deps.callbacks, metrics);
   if (deps.webPages) await registerWebPages(app);
   const { devIdentity } = deps;
@@ -217,7 +237,7 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
           summary: 'Development only: a token for a demo customer',
           tags: ['development'],
           body: z.strictObject({
-            customerId: z.string().regex(/^[\w.@-]{1,64}$/, 'must be 1 to 64 letters, digits or ._@-'),
+            customerId: freeText(z.string().regex(/^[\w.@-]{1,64}$/, 'must be 1 to 64 letters, digits or ._@-')),
           }),
         },
       },
@@ -239,7 +259,7 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
         schema: {
           summary: "Development only: the codes sent to a demo customer's phone",
           tags: ['development'],
-          querystring: z.strictObject({ customer: z.string().regex(/^[\w.@-]{1,64}$/) }),
+          querystring: z.strictObject({ customer: freeText(z.string().regex(/^[\w.@-]{1,64}$/)) }),
         },
       },
       async (request) => ({ messages: await devInbox((request.query as { customer: string }).customer) }),

@@ -15,6 +15,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { IssuerSigningKeys } from '../activities/keys/issuer-signing-keys.js';
+import { holdsCardNumber } from '../domain/caller-text.js';
 
 export const callerAlgorithms = ['ES256', 'RS256'];
 
@@ -43,7 +44,10 @@ export class CallerAuthenticator {
         requiredClaims: ['sub', 'exp'],
         clockTolerance: 30,
       });
-      if (!payload.sub || payload.sub.length > 128) throw new CallerNotAuthenticated('The token names no customer');
+      // The customer id goes into rows, logs and workflow inputs: it may not be (or hold) a card number.
+      if (!payload.sub || payload.sub.length > 128 || holdsCardNumber(payload.sub)) {
+        throw new CallerNotAuthenticated('The token names no valid customer');
+      }
       return payload.sub;
     } catch (error) {
       if (error instanceof CallerNotAuthenticated) throw error;

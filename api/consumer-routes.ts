@@ -38,16 +38,11 @@ import {
 import type { enrollmentWorkflow } from '../workflows/enrollment.js';
 import type { CallerAuthenticator } from './caller-auth.js';
 import { CallerNotAuthenticated } from './caller-auth.js';
+import { freeText } from './free-text.js';
 import { runIdempotently } from './idempotency.js';
 import type { ApiMetrics } from './metrics.js';
 import { problem } from './problem.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The authenticated caller, set for every /v1 route. */
-    customerId: string;
-  }
-}
+import type { FailedAuthenticationGuard } from './rate-limits.js';
 
 export interface ConsumerApiDeps {
   auth: CallerAuthenticator;
@@ -84,10 +79,7 @@ const StartEnrollment = z.strictObject({
       z.strictObject({ method: z.literal('session-assertion') }),
     ])
     .optional(),
-  callbackUrl: z
-    .url({ protocol: /^https?$/ })
-    .max(256)
-    .optional(),
+  callbackUrl: freeText(z.url({ protocol: /^https?$/ }).max(256)).optional(),
   locale: z
     .string()
     .regex(/^[a-z]{2}_[A-Z]{2}$/, 'must look like en_US')
@@ -102,7 +94,7 @@ const StageCapture = z.discriminatedUnion('method', [
       number: z.string().regex(/^[0-9 ]{12,23}$/, 'must be 12 to 19 digits'),
       expiryMonth: z.number().int().min(1).max(12),
       expiryYear: z.number().int().min(2000).max(2099),
-      cardholderName: z.string().trim().min(1).max(100).optional(),
+      cardholderName: freeText(z.string().trim().min(1).max(100)).optional(),
     }),
   }),
   z.strictObject({
@@ -149,6 +141,7 @@ function customerFacingView(view: EnrollmentView, id: string, workflowUiBase?: s
 export async function registerConsumerRoutes(
   app: FastifyInstance,
   deps: ConsumerApiDeps,
+  failedAuthentication: FailedAuthenticationGuard,
   metrics?: ApiMetrics,
 ): Promise<void> {
   await app.register(
@@ -156,10 +149,13 @@ export async function registerConsumerRoutes(
       const api = scope.withTypeProvider<ZodTypeProvider>();
 
       scope.addHook('onRequest', async (request, reply) => {
+        // An address that keeps failing is refused before its next token is even verified.
+        if (await failedAuthentication.refuseIfOverBudget(request, reply)) return reply;
         try {
           request.customerId = await deps.auth.customerOf(request.headers.authorization);
         } catch (error) {
           if (!(error instanceof CallerNotAuthenticated)) throw error;
+          await failedAuthentication.recordFailure(request);
           return reply
             .code(401)
             .header(
@@ -446,16 +442,18 @@ export async function registerConsumerRoutes(
         '/enrollments/:id/cancel',
         {
           schema: {
-            summary: 'Cancel the enrollment (until a card has been added)',
+            summary: 'Cancel the enrollment (until a card has been added); the body may be left out',
             tags: ['enrollments'],
             params: EnrollmentParams,
-            body: z.strictObject({ reason: z.string().max(200).optional() }).optional(),
+            // Fastify hands a bodiless request to the schema as null: no body is an empty one.
+            body: z.preprocess(
+              (body) => body ?? {},
+              z.strictObject({ reason: freeText(z.string().max(200)).optional() }),
+            ),
           },
         },
         async (request, reply) =>
-          update(request, reply, (handle) =>
-            handle.executeUpdate(cancelEnrollmentUpdate, { args: [request.body ?? {}] }),
-          ),
+          update(request, reply, (handle) => handle.executeUpdate(cancelEnrollmentUpdate, { args: [request.body] })),
       );
 
       api.get(
@@ -533,7 +531,11 @@ export async function registerConsumerRoutes(
       'INSERT INTO enrollments (enrollment_id, customer_id, request_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
       [id, customerId, requestId],
     );
-    metrics?.enrollmentsStarted.inc({ token_requestor: body.tokenRequestorId });
+    // A label from a closed set: the token requestors the networks have listed, every other id one bucket.
+    const listed = (await deps.tokenRequestors.list()).some(
+      (requestor) => requestor.tokenRequestorId === body.tokenRequestorId,
+    );
+    metrics?.enrollmentsStarted.inc({ token_requestor: listed ? body.tokenRequestorId : 'unlisted' });
     return {
       status: 201,
       body: {

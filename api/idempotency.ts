@@ -38,12 +38,25 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/**
+ * Runs `run` once per (customer, key). The key is kept as its SHA-256 only: a caller may put anything in
+ * it, a card number too, and it must not reach a row in clear.
+ */
 export async function runIdempotently(
   pool: Pool,
-  scope: { customerId: string; key: string; body: unknown },
+  request: { customerId: string; key: string; body: unknown },
   run: () => Promise<StoredResponse>,
 ): Promise<IdempotentOutcome> {
-  const hash = requestHash(scope.body);
+  const scope = { customerId: request.customerId, key: createHash('sha256').update(request.key).digest('hex') };
+  return runOnce(pool, scope, requestHash(request.body), run);
+}
+
+async function runOnce(
+  pool: Pool,
+  scope: { customerId: string; key: string },
+  hash: string,
+  run: () => Promise<StoredResponse>,
+): Promise<IdempotentOutcome> {
   const claimed = await pool.query(
     `INSERT INTO idempotency_keys (customer_id, idempotency_key, request_hash, expires_at)
      VALUES ($1, $2, $3, now() + make_interval(hours => $4))
@@ -83,7 +96,7 @@ export async function runIdempotently(
     );
     const row = rows[0];
     // Released by a failed first request: this one runs instead.
-    if (!row) return runIdempotently(pool, scope, run);
+    if (!row) return runOnce(pool, scope, hash, run);
     if (row.request_hash !== hash) return { kind: 'mismatch' };
     if (row.response_status !== null) {
       return { kind: 'replayed', response: { status: row.response_status, body: row.response_body } };

@@ -1,12 +1,10 @@
 /**
  * The API's structured logs (pino, JSON): request ids, and no card number ever. Authorization headers
- * are removed, and any run of 13 to 19 digits in any logged value is masked to its first six and last
- * four, whatever path it took into the log.
+ * are removed, and every card-number-like run in any logged value (the URL percent-decoded first) is
+ * masked to its first six and last four, whatever path it took into the log.
  */
 import type { FastifyServerOptions } from 'fastify';
-import { maskCardNumbers } from '../domain/card-number.js';
-
-export { maskCardNumbers };
+import { maskCardNumbers, maskedUrl } from '../domain/caller-text.js';
 
 export function apiLoggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
@@ -20,7 +18,7 @@ export function apiLoggerOptions(level: string): FastifyServerOptions['logger'] 
     serializers: {
       req: (request: { method: string; url: string; ip?: string }) => ({
         method: request.method,
-        url: maskCardNumbers(request.url) as string,
+        url: maskedUrl(request.url),
         ...(request.ip && { remoteAddress: request.ip }),
       }),
     },

@@ -12,6 +12,8 @@ export interface ApiMetrics {
   networkCallbacks: Counter<'network' | 'operation' | 'outcome'>;
 }
 
+const knownMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 export function registerApiMetrics(app: FastifyInstance): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'pushprov_api_' });
@@ -38,9 +40,10 @@ export function registerApiMetrics(app: FastifyInstance): ApiMetrics {
     }),
   };
   app.addHook('onResponse', async (request, reply) => {
-    // The route's pattern, never the path itself (ids would make a label per enrollment).
+    // Labels from closed sets only: the route's pattern (never the path), a known method, a status.
     const route = request.routeOptions.url ?? 'unmatched';
-    requests.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    const method = knownMethods.has(request.method) ? request.method : 'OTHER';
+    requests.observe({ method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),

@@ -1,4 +1,6 @@
 /** RFC 9457 problem details: every 4xx and 5xx of the API has this shape. */
+import { maskCardNumbersIn } from '../domain/caller-text.js';
+
 export interface Problem {
   type: string;
   title: string;
@@ -6,8 +8,14 @@ export interface Problem {
   detail?: string;
 }
 
+/** A problem; its texts may quote what the caller sent, so a card number in them is masked. */
 export function problem(status: number, title: string, detail?: string): Problem {
-  return { type: 'about:blank', title, status, ...(detail && { detail }) };
+  return {
+    type: 'about:blank',
+    title: maskCardNumbersIn(title),
+    status,
+    ...(detail && { detail: maskCardNumbersIn(detail) }),
+  };
 }
 
 const unavailableGrpcCodes = new Set([4, 14]); // DEADLINE_EXCEEDED, UNAVAILABLE

@@ -81,23 +81,3 @@ export function cardProblem(card: CardDetails, now: Date = new Date()): string |
   if (!routeCard(card.pan)) return 'The card is not from a network this issuer pushes to';
   return undefined;
 }
-
-/** Any run of 13 to 19 digits in a value (strings, plain objects, arrays, errors) masked to BIN and last four: for logs. */
-const digitRun = /\b\d(?:[ -]?\d){12,18}\b/g;
-
-export function maskCardNumbers(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') {
-    return value.replace(digitRun, (run) => {
-      const digits = run.replace(/[ -]/g, '');
-      return `${digits.slice(0, 6)}${'*'.repeat(digits.length - 10)}${digits.slice(-4)}`;
-    });
-  }
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) {
-    return { type: value.name, message: maskCardNumbers(value.message, depth + 1) };
-  }
-  if (Array.isArray(value)) return value.map((item) => maskCardNumbers(item, depth + 1));
-  // Requests, replies and the like are left to their serializers, which mask what they write.
-  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskCardNumbers(item, depth + 1)]));
-}

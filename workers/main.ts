@@ -1,6 +1,6 @@
 /** Process entry: the enrollment worker, until SIGINT / SIGTERM (or its supervisor goes away). */
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
-import { maskCardNumbers } from '../domain/card-number.js';
+import { maskCardNumbers } from '../domain/caller-text.js';
 import { parseEnv } from '../config/env.js';
 import { temporalConnectionOptions } from '../config/temporal-connection.js';
 import { reportReady, whenOrphaned } from '../stack/processes.js';
@@ -14,7 +14,7 @@ const env = parseEnv();
 Runtime.install({
   logger: new DefaultLogger(env.LOG_LEVEL.toUpperCase() as LogLevel, ({ level, message, meta, timestampNanos }) => {
     const time = new Date(Number(timestampNanos / 1_000_000n)).toISOString();
-    console.log(JSON.stringify({ time, level, msg: message, ...(maskCardNumbers(meta) as object) }));
+    console.log(JSON.stringify({ time, level, msg: maskCardNumbers(message), ...(maskCardNumbers(meta) as object) }));
   }),
   telemetryOptions: {
     metrics: { prometheus: { bindAddress: env.WORKER_METRICS_ADDRESS, countersTotalSuffix: true, unitSuffix: true } },

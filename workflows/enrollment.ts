@@ -165,22 +165,19 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
   const bins = new Map<string, string>();
 
   const now = (): number => Date.now();
-  // Replay-safe: the SDK records these only when the workflow runs, not when it replays.
-  const meter = metricMeter.withTags({ token_requestor: input.tokenRequestorId });
-  const stageDuration = meter.createHistogram(
-    'pushprov_enrollment_stage_duration',
-    'int',
-    'ms',
-    'Time spent in each stage',
-  );
+  // Replay-safe: the SDK records these only when the workflow runs, not when it replays. Labels come from
+  // closed sets: the token requestor's id only once eligibility has found it among the network's.
+  let meter = metricMeter.withTags({ token_requestor: 'unlisted' });
   let stageStartedAt = now();
   let stage = 'capture';
   const enterStage = (next: string): void => {
-    stageDuration.record(now() - stageStartedAt, { stage });
+    meter
+      .createHistogram('pushprov_enrollment_stage_duration', 'int', 'ms', 'Time spent in each stage')
+      .record(now() - stageStartedAt, { stage });
     stage = next;
     stageStartedAt = now();
   };
-  meter.createCounter('pushprov_enrollments_started', 'enrollment', 'Enrollments started').add(1);
+  metricMeter.createCounter('pushprov_enrollments_started', 'enrollment', 'Enrollments started').add(1);
   const note = (event: string, detail?: string): void => {
     view.timeline.push({ at: new Date().toISOString(), event, ...(detail && { detail }) });
   };
@@ -539,6 +536,7 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
         cards: view.cards.map((card) => ({ cardRef: card.cardRef, bin: bins.get(card.cardRef)! })),
       }),
     );
+    meter = metricMeter.withTags({ token_requestor: input.tokenRequestorId });
     for (const { cardRef, reason } of verdict.ineligible) {
       const card = view.cards.find((candidate) => candidate.cardRef === cardRef);
       if (card) settle(card, 'DECLINED', reason);

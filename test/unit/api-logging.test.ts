@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskCardNumbers } from '../../api/logging.js';
+import { maskCardNumbers } from '../../domain/caller-text.js';
 
 describe('log redaction', () => {
   it('masks every run of 13 to 19 digits to BIN and last four, wherever it is', () => {

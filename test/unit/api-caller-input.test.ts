@@ -1,0 +1,184 @@
+// What a caller controls (headers, paths, queries, bodies, failed credentials) against the API's shared
+// hooks and the consumer routes' validation: no card number echoed, ids of a safe shape, text fields that
+// refuse card numbers with a 422, and a limit on callers that fail to authenticate.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { createLocalJWKSet } from 'jose';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type AppDependencies } from '../../api/app.js';
+import { CallerAuthenticator, DevIdentityProvider } from '../../api/caller-auth.js';
+import type { ConsumerApiDeps } from '../../api/consumer-routes.js';
+import { apiLoggerOptions } from '../../api/logging.js';
+
+const pan = '4111111111111111';
+const audience = 'pushprov-test';
+let keysDir: string;
+let identity: DevIdentityProvider;
+const apps: FastifyInstance[] = [];
+
+beforeAll(async () => {
+  keysDir = await mkdtemp(path.join(tmpdir(), 'pushprov-caller-input-'));
+  identity = await DevIdentityProvider.open(keysDir);
+});
+afterAll(async () => {
+  await rm(keysDir, { recursive: true, force: true });
+});
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+});
+
+/** Consumer dependencies for routes that refuse before touching them: any use is a test failure. */
+function untouchable<T extends object>(name: string): T {
+  return new Proxy({} as T, {
+    get: (_target, property) => {
+      throw new Error(`${name}.${String(property)} was used`);
+    },
+  });
+}
+
+async function appWithConsumerRoutes(options: Partial<AppDependencies> = {}): Promise<{
+  app: FastifyInstance;
+  log: () => string;
+}> {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  const consumer: ConsumerApiDeps = {
+    auth: new CallerAuthenticator({
+      issuer: 'pushprov-dev-idp',
+      audience,
+      keys: createLocalJWKSet(identity.jwks()),
+    }),
+    pool: untouchable('pool'),
+    temporal: untouchable('temporal'),
+    taskQueue: 'unused',
+    vault: untouchable('vault'),
+    tokenRequestors: untouchable('tokenRequestors'),
+  };
+  const app = await buildApp(
+    { readinessChecks: {}, consumer, ...options },
+    { logger: { ...(apiLoggerOptions('info') as object), stream } },
+  );
+  apps.push(app);
+  return { app, log: () => lines.join('') };
+}
+
+describe('a request id', () => {
+  it('is ours when the caller sends one that holds a card number, and the number is nowhere', async () => {
+    const { app, log } = await appWithConsumerRoutes();
+    for (const given of [pan, `req-${pan}`, '4111-1111-1111-1111', 'x'.repeat(65), 'a b']) {
+      const response = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': given } });
+      expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    expect(log()).not.toMatch(/4111.?1111.?1111.?1111/);
+  });
+});
+
+describe('what the API echoes', () => {
+  it('masks a card number in a path, a key, a media type or a header it quotes', async () => {
+    const { app, log } = await appWithConsumerRoutes();
+    const token = await identity.tokenFor('ada', audience);
+    const encoded = [...pan].map((digit) => `%3${digit}`).join('');
+    const responses = await Promise.all([
+      app.inject({ method: 'GET', url: `/nope/${pan}` }),
+      app.inject({ method: 'GET', url: `/nope/${encoded}` }),
+      app.inject({ method: 'GET', url: `/v1/cards/${pan}/token-requestors?pushMethod=WEB`, headers: bearer(token) }),
+      app.inject({
+        method: 'POST',
+        url: '/v1/card-captures',
+        headers: bearer(token),
+        payload: { method: 'manual', [pan]: 1 },
+      }),
+      app.inject({
+        method: 'POST',
+        url: '/v1/card-captures',
+        headers: { ...bearer(token), 'content-type': `application/x-${pan}` },
+        payload: 'x',
+      }),
+      app.inject({ method: 'GET', url: `/v1/tokens?${pan}=${pan}`, headers: { authorization: `Bearer ${pan}` } }),
+    ]);
+    for (const response of responses) {
+      expect(response.statusCode).toBeGreaterThanOrEqual(400);
+      expect(response.statusCode).toBeLessThan(500);
+      expect(JSON.stringify([response.headers, response.body])).not.toContain(pan);
+    }
+    expect(responses[0]!.json()).toMatchObject({ detail: 'No route for GET /nope/411111******1111' });
+    expect(responses[1]!.json()).toMatchObject({ detail: 'No route for GET /nope/411111******1111' });
+    expect(log()).not.toContain(pan);
+  });
+});
+
+describe('a free-text field holding a card number', () => {
+  it('is refused with a 422 that names the field, and nothing is written', async () => {
+    const { app } = await appWithConsumerRoutes();
+    const token = await identity.tokenFor('ada', audience);
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/card-captures',
+      headers: bearer(token),
+      payload: {
+        method: 'manual',
+        card: { number: '5204731600014792', expiryMonth: 12, expiryYear: 2031, cardholderName: `Ada ${pan}` },
+      },
+    });
+    expect(response.statusCode).toBe(422);
+    expect(response.json()).toMatchObject({ title: 'Card number in a text field' });
+    expect(response.json<{ detail: string }>().detail).toMatch(/card\.cardholderName: must not hold a card number/);
+    expect(response.body).not.toContain(pan);
+  });
+
+  it('is refused in a development customer id too', async () => {
+    const { app } = await appWithConsumerRoutes({ devIdentity: { provider: identity, audience } });
+    const response = await app.inject({ method: 'POST', url: '/dev/customer-tokens', payload: { customerId: pan } });
+    expect(response.statusCode).toBe(422);
+  });
+
+  it('is refused as the customer a token names', async () => {
+    const { app } = await appWithConsumerRoutes();
+    const response = await app.inject({
+      method: 'GET',
+      url: '/v1/tokens',
+      headers: bearer(await identity.tokenFor(pan, audience)),
+    });
+    expect(response.statusCode).toBe(401);
+    expect(response.body).not.toContain(pan);
+  });
+});
+
+describe('callers that fail to authenticate', () => {
+  it('are limited by address, before their tokens are verified, whatever tokens they try', async () => {
+    const { app } = await appWithConsumerRoutes({ failedAuthenticationsPerMinute: 5 });
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 8; attempt += 1) {
+      const headers = attempt % 2 === 0 ? {} : { authorization: `Bearer forged.${attempt}.token` };
+      statuses.push((await app.inject({ method: 'GET', url: '/v1/tokens', headers })).statusCode);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
+    const limited = await app.inject({ method: 'GET', url: '/v1/cards' });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.headers['content-type']).toMatch(/^application\/problem\+json/);
+    // Another address is not affected.
+    const elsewhere = await app.inject({ method: 'GET', url: '/v1/tokens', remoteAddress: '10.0.0.7' });
+    expect(elsewhere.statusCode).toBe(401);
+  });
+
+  it('are limited by address on unauthenticated routes and unknown paths too', async () => {
+    const { app } = await appWithConsumerRoutes({ rateLimitPerMinute: 3 });
+    const statuses: number[] = [];
+    for (const url of ['/healthz', '/nope', '/healthz', '/nope', '/healthz']) {
+      statuses.push((await app.inject({ method: 'GET', url })).statusCode);
+    }
+    expect(statuses).toEqual([200, 404, 200, 429, 429]);
+  });
+});
+
+function bearer(token: string): { authorization: string } {
+  return { authorization: `Bearer ${token}` };
+}
