@@ -122,7 +122,7 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
   // A page for the operator's browser: the form posts the token, the answer sets the cookie.
   app.get('/login', (_request, reply) =>
     reply
-      .type('text/html')
+      .type('text/html; charset=utf-8')
       .header('content-security-policy', "default-src 'none'; form-action 'self'")
       .send(
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>pushprov codec</title></head><body>' +

@@ -1,10 +1,12 @@
 /**
  * A sandbox's ledger: every push, tokenisation, callback and injected fault it performed, in order,
  * appended to a JSON-lines file (so a restarted sandbox remembers its receipts and tokens) and readable
- * over HTTP. It never holds a card number: masked PANs and references only.
+ * over HTTP. It never holds a card number: masked PANs and references only, and whatever else an entry
+ * carries (a name, a reason, a caller's text) is masked on the way in.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { maskCardNumbers } from '../../domain/caller-text.js';
 
 export interface LedgerEntry {
   seq: number;
@@ -33,7 +35,12 @@ export class Ledger {
 
   /** Records an entry; written to the file before this returns, so a reply never runs ahead of the ledger. */
   append(kind: string, details: Record<string, unknown>, now: Date = new Date()): LedgerEntry {
-    const entry: LedgerEntry = { seq: this.entries.length + 1, at: now.toISOString(), kind, ...details };
+    const entry: LedgerEntry = {
+      seq: this.entries.length + 1,
+      at: now.toISOString(),
+      kind,
+      ...(maskCardNumbers(details) as Record<string, unknown>),
+    };
     if (this.file) appendFileSync(this.file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
     this.entries.push(entry);
     return entry;

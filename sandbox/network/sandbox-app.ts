@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { maskCardNumbers, maskCardNumbersIn, maskedUrl } from '../../domain/caller-text.js';
 import { mergeKnobs, KnobsSchema, type FaultKind, type Knobs } from '../knobs.js';
 import type { SandboxKeys } from '../keys.js';
 import type { TokenRequestorCredentials } from '../token-requestors/credentials.js';
@@ -45,6 +46,8 @@ export interface SandboxApp {
   /** Draws the fault (if any) for one call of the network's API; exposed for the tests of the knobs. */
   drawFault(path: string): FaultKind | undefined;
 }
+
+const knobsLifetime = 'in memory until the sandbox restarts, then SANDBOX_KNOBS again';
 
 export function createSandboxApp(options: SandboxAppOptions): SandboxApp {
   const { ledger, knobs, gatewayError } = options;
@@ -120,15 +123,23 @@ export function createSandboxApp(options: SandboxAppOptions): SandboxApp {
       );
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(gatewayError(404, 'NOT_FOUND', `No resource ${request.method} ${request.url.split('?')[0]}`)),
+    reply
+      .code(404)
+      .send(
+        gatewayError(404, 'NOT_FOUND', `No resource ${request.method} ${maskedUrl(request.url.split('?')[0] ?? '')}`),
+      ),
   );
 
-  app.get('/sandbox/knobs', () => knobs.current);
+  // Knobs live in memory: a restart goes back to SANDBOX_KNOBS (the ledger, the network's memory, stays).
+  // They are shown with card numbers masked: a decline set for one card is still a card number.
+  const showKnobs = (reply: FastifyReply): unknown =>
+    reply.header('sandbox-knobs', knobsLifetime).send(maskCardNumbers(knobs.current));
+  app.get('/sandbox/knobs', (_request, reply) => showKnobs(reply));
   app.put('/sandbox/knobs', (request, reply) => {
     const parsed = KnobsSchema.safeParse(request.body ?? {});
     if (!parsed.success) return reply.code(400).send(knobsProblem(parsed.error.issues));
     knobs.current = parsed.data;
-    return knobs.current;
+    return showKnobs(reply);
   });
   app.patch('/sandbox/knobs', (request, reply) => {
     if (typeof request.body !== 'object' || request.body === null || Array.isArray(request.body)) {
@@ -137,7 +148,7 @@ export function createSandboxApp(options: SandboxAppOptions): SandboxApp {
     const parsed = mergeKnobs(knobs.current, request.body as Record<string, unknown>);
     if (!parsed.success) return reply.code(400).send(knobsProblem(parsed.error.issues));
     knobs.current = parsed.data;
-    return knobs.current;
+    return showKnobs(reply);
   });
   app.get('/sandbox/ledger', (request) => {
     const filter = Object.fromEntries(
@@ -156,7 +167,9 @@ function knobsProblem(issues: readonly { path: readonly PropertyKey[]; message: 
     type: 'about:blank',
     title: 'Invalid knobs',
     status: 400,
-    detail: issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`).join('; '),
+    detail: maskCardNumbersIn(
+      issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`).join('; '),
+    ),
   };
 }
 

@@ -14,6 +14,7 @@ import { createSandboxApp } from '../network/sandbox-app.js';
 import { mdesPaths } from '../mdes/server.js';
 import { vtsPaths } from '../vts/server.js';
 import { mdesAuthorizationHeader } from '../../activities/networks/mdes/oauth1.js';
+import { maskCardNumbersIn } from '../../domain/caller-text.js';
 import { xPayToken } from '../../activities/networks/vts/x-pay-token.js';
 import { findTokenRequestor, type TokenRequestorProfile } from './catalogue.js';
 import type { TokenRequestorCredentials } from './credentials.js';
@@ -74,7 +75,8 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
 
   const profileOf = (request: FastifyRequest, reply: FastifyReply): TokenRequestorProfile | undefined => {
     const profile = findTokenRequestor((request.params as { tokenRequestorId: string }).tokenRequestorId);
-    if (!profile) void reply.code(404).type('text/html').send(page('Not found', '<p>No such token requestor.</p>'));
+    if (!profile)
+      void reply.code(404).type('text/html; charset=utf-8').send(page('Not found', '<p>No such token requestor.</p>'));
     return profile;
   };
 
@@ -94,8 +96,8 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
       const problem = redirect.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
       return reply
         .code(400)
-        .type('text/html')
-        .send(page('This link is not valid', `<p>${escapeHtml(problem)}</p>`));
+        .type('text/html; charset=utf-8')
+        .send(page('This link is not valid', `<p>${escapeHtml(maskCardNumbersIn(problem))}</p>`));
     }
     const checked = await checkSignature(redirect.data);
     ledger.append('redirect.received', {
@@ -107,8 +109,8 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
     if (checked) {
       return reply
         .code(400)
-        .type('text/html')
-        .send(page('This link is not valid', `<p>${escapeHtml(checked)}</p>`));
+        .type('text/html; charset=utf-8')
+        .send(page('This link is not valid', `<p>${escapeHtml(maskCardNumbersIn(checked))}</p>`));
     }
     const fields = Object.entries({ ...(request.query as Record<string, string>) })
       .filter(([name]) => ['pushAccountReceipts', 'callbackURL'].includes(name))
@@ -121,7 +123,7 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
     const usable = cards.filter((card) => card.usable);
     const count = usable.length;
     const list = `<ul>${cards.map((card) => `<li>${escapeHtml(card.text)}</li>`).join('')}</ul>`;
-    return reply.type('text/html').send(
+    return reply.type('text/html; charset=utf-8').send(
       page(
         `Add your card to ${profile.consumerFacingEntityName}`,
         `<img src="/tr/${profile.tokenRequestorId}/logo.svg" alt="${escapeHtml(profile.name)} logo" width="96" height="96">
@@ -147,11 +149,11 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
     if (!redirect.success) {
       const problem = redirect.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
       return wantsJson
-        ? reply.code(400).send({ title: 'Invalid request', status: 400, detail: problem })
+        ? reply.code(400).send({ title: 'Invalid request', status: 400, detail: maskCardNumbersIn(problem) })
         : reply
             .code(400)
-            .type('text/html')
-            .send(page('This request is not valid', `<p>${escapeHtml(problem)}</p>`));
+            .type('text/html; charset=utf-8')
+            .send(page('This request is not valid', `<p>${escapeHtml(maskCardNumbersIn(problem))}</p>`));
     }
     const outcomes = knobs.current.tokenRequestors.neverComplete.includes(profile.tokenRequestorId)
       ? redirect.data.pushAccountReceipts.map((receipt): TokenisationOutcome => {
@@ -169,7 +171,7 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
     if (wantsJson) return { tokenRequestorId: profile.tokenRequestorId, outcomes };
     const back = redirect.data.callbackURL ? withStatus(redirect.data.callbackURL, outcomes) : undefined;
     return reply
-      .type('text/html')
+      .type('text/html; charset=utf-8')
       .send(
         page(
           outcomes.every((outcome) => outcome.status === 'ACTIVE')
