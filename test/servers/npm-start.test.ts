@@ -156,7 +156,11 @@ describe('npm start', () => {
     });
     // The worker's metrics: the Temporal runtime's own, and what the workflow and activities recorded.
     const workerMetrics = await (await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`)).text();
-    expect(workerMetrics).toMatch(/pushprov_enrollments_started_total\{[^}]*token_requestor="50110030273"[^}]*\} 1/);
+    expect(workerMetrics).toMatch(/pushprov_enrollments_started_total\{[^}]*\} 1/);
+    // A token requestor labels the stage durations once eligibility has found it among the network's.
+    expect(workerMetrics).toMatch(
+      /pushprov_enrollment_stage_duration_ms_count\{[^}]*stage="eligibility"[^}]*token_requestor="50110030273"/,
+    );
     expect(workerMetrics).toMatch(/pushprov_activity_duration_ms_count\{[^}]*activity="captureCards"[^}]*outcome="ok"/);
     expect(workerMetrics).toContain('temporal_workflow_task_execution_latency');
 
