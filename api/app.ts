@@ -17,14 +17,15 @@ import {
 } from 'fastify-type-provider-zod';
 import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
-import { isSafeCallerId, maskCardNumbersIn, maskedUrl } from '../domain/caller-text.js';
+import { isSafeCallerId, maskCardNumbersIn } from '../domain/caller-text.js';
+import { registerDraining } from '../stack/draining.js';
 import type { DevIdentityProvider } from './caller-auth.js';
 import { registerConsumerRoutes, type ConsumerApiDeps } from './consumer-routes.js';
 import { freeText, isCardNumberRefusal } from './free-text.js';
 import { registerApiMetrics } from './metrics.js';
 import { registerWebPages } from './web-pages.js';
 import { registerNetworkCallbacks, type NetworkCallbackDeps } from './network-callbacks.js';
-import { dependencyUnavailable, problem } from './problem.js';
+import { answerNotFound, dependencyUnavailable, problem } from './problem.js';
 import { registerRateLimits } from './rate-limits.js';
 
 /** A readiness check resolves when its dependency answers and rejects with the reason when it does not. */
@@ -85,6 +86,7 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  registerDraining(app); // first of the hooks: a request refused at shutdown costs nothing else
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -174,12 +176,7 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
     perMinute: deps.rateLimitPerMinute ?? 300,
     failedAuthenticationsPerMinute: deps.failedAuthenticationsPerMinute ?? 30,
   });
-  app.setNotFoundHandler({ preHandler: limits.notFound }, (request, reply) =>
-    reply
-      .code(404)
-      .type('application/problem+json')
-      .send(problem(404, 'Not Found', `No route for ${request.method} ${maskedUrl(request.url.split('?')[0] ?? '')}`)),
-  );
+  app.setNotFoundHandler({ preHandler: limits.notFound }, answerNotFound);
   await app.register(swagger, {
     openapi: {
       info: {

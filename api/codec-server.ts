@@ -12,7 +12,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { problem } from './problem.js';
+import { answerWithProblems, problem } from './problem.js';
 
 export interface CodecServerOptions {
   codec: PayloadCodec;
@@ -35,6 +35,7 @@ const digest = (token: string): Buffer => createHash('sha256').update(token).dig
 export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
   // No request logging at all: the bodies are what must not be written down.
   const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 });
+  answerWithProblems(app);
   const tokens = options.operatorTokens.map(digest);
 
   const originAllowed = (request: FastifyRequest): boolean => {

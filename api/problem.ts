@@ -1,5 +1,6 @@
-/** RFC 9457 problem details: every 4xx and 5xx of the API has this shape. */
-import { maskCardNumbersIn } from '../domain/caller-text.js';
+/** RFC 9457 problem details: every 4xx and 5xx of the API and the codec server has this shape. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { maskCardNumbersIn, maskedUrl } from '../domain/caller-text.js';
 
 export interface Problem {
   type: string;
@@ -33,4 +34,28 @@ export function dependencyUnavailable(error: unknown): boolean {
     current = cause;
   }
   return false;
+}
+
+/** The answer to a path no route serves: a problem quoting the path, decoded and masked. */
+export function answerNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return reply
+    .code(404)
+    .type('application/problem+json')
+    .send(problem(404, 'Not Found', `No route for ${request.method} ${maskedUrl(request.url.split('?')[0] ?? '')}`));
+}
+
+/**
+ * For a small server of ours (the codec server): unknown routes and errors as problems, never Fastify's
+ * defaults, which quote the URL or the media type the caller sent.
+ */
+export function answerWithProblems(app: FastifyInstance): void {
+  app.setNotFoundHandler(answerNotFound);
+  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+    const status =
+      error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    return reply
+      .code(status)
+      .type('application/problem+json')
+      .send(problem(status, status === 500 ? 'Internal Server Error' : error.message));
+  });
 }

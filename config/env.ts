@@ -37,8 +37,10 @@ const EnvSchema = z.object({
   API_PORT: port.default(3000),
   /** Demos and browser tests only: enrollments consider their receipts expired after this many seconds. */
   PUSHPROV_RECEIPT_TIMER_SECONDS_FOR_DEMO: z.coerce.number().int().min(1).max(900).optional(),
-  /** Requests per minute per caller. */
+  /** Requests per minute per authenticated customer, and per address for the routes without authentication. */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  /** Failed authentications (bearer tokens, network signatures) per minute per address before it is refused. */
+  API_FAILED_AUTH_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** The issuer's identity provider, whose bearer tokens name the customer (a local one in development). */
   IDP_ISSUER: z.string().min(1).optional(),
   IDP_AUDIENCE: z.string().min(1).default('pushprov-api'),

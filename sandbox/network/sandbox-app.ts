@@ -118,7 +118,7 @@ export function createSandboxApp(options: SandboxAppOptions): SandboxApp {
         gatewayError(
           status,
           status === 500 ? 'SERVICE_UNAVAILABLE' : 'BAD_REQUEST',
-          status === 500 ? 'Internal error' : error.message,
+          status === 500 ? 'Internal error' : maskCardNumbersIn(error.message),
         ),
       );
   });
