@@ -3,7 +3,8 @@ import path from 'node:path';
 import { EncryptionCodec } from '../activities/crypto/payload-codec.js';
 import { SymmetricKeyRing } from '../activities/keys/symmetric-key-ring.js';
 import { parseEnv } from '../config/env.js';
-import { reportReady, whenOrphaned } from '../stack/processes.js';
+import { drainAndClose, registerDraining } from '../stack/draining.js';
+import { drainDeadlineMs, reportReady, whenOrphaned } from '../stack/processes.js';
 import { buildCodecServer, operatorTokenFile } from './codec-server.js';
 
 const env = parseEnv();
@@ -29,11 +30,12 @@ const keys = await SymmetricKeyRing.open(path.join(env.PUSHPROV_KEYS_DIR, 'paylo
   generateIfMissing: env.PUSHPROV_GENERATE_KEYS,
 });
 const app = buildCodecServer({ codec: new EncryptionCodec(keys), operatorTokens: tokens, allowedOrigins: origins });
+registerDraining(app);
 
 let closing: Promise<void> | undefined;
 const close = (): Promise<void> =>
   (closing ??= (async () => {
-    await app.close();
+    await drainAndClose(app, drainDeadlineMs);
     if (process.connected) process.disconnect();
   })());
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void close());

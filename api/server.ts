@@ -11,7 +11,8 @@ import { CardVault } from '../activities/vault/card-vault.js';
 import { parseEnv } from '../config/env.js';
 import { temporalConnectionOptions } from '../config/temporal-connection.js';
 import { createPool } from '../db/pool.js';
-import { reportReady, whenOrphaned } from '../stack/processes.js';
+import { drainAndClose } from '../stack/draining.js';
+import { drainDeadlineMs, reportReady, whenOrphaned } from '../stack/processes.js';
 import { checkTemporalServing } from '../stack/temporal-health.js';
 import { buildApp } from './app.js';
 import { seedDemoCustomers } from './demo-customers.js';
@@ -110,10 +111,11 @@ const app = await buildApp(
   { logger: apiLoggerOptions(env.LOG_LEVEL) },
 );
 
+// Requests under way finish, new ones get 503 until then; Temporal and PostgreSQL are closed after them.
 let closing: Promise<void> | undefined;
 const close = (): Promise<void> =>
   (closing ??= (async () => {
-    await app.close();
+    await drainAndClose(app, drainDeadlineMs, (line) => app.log.warn(line));
     await connection.close();
     await pool.end();
     if (process.connected) process.disconnect(); // the IPC channel would keep the process alive

@@ -1,6 +1,6 @@
 /** Process entry: the sandbox networks and token requestors on their ports, until SIGINT / SIGTERM. */
 import { parseEnv } from '../config/env.js';
-import { reportReady, whenOrphaned } from '../stack/processes.js';
+import { drainDeadlineMs, reportReady, whenOrphaned } from '../stack/processes.js';
 import { startSandbox, type RunningSandbox } from './sandbox.js';
 
 const env = parseEnv();
@@ -8,7 +8,7 @@ let sandbox: RunningSandbox | undefined;
 let closing: Promise<void> | undefined;
 const close = (): Promise<void> =>
   (closing ??= (async () => {
-    await sandbox?.close();
+    await sandbox?.close({ drainDeadlineMs });
     if (process.connected) process.disconnect(); // the IPC channel would keep the process alive
   })());
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void close());

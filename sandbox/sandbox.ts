@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { drainAndClose, registerDraining } from '../stack/draining.js';
 import { createMdesSandbox } from './mdes/server.js';
 import { KnobsSchema, type Knobs, type KnobsInput } from './knobs.js';
 import { openSandboxKeys, writeIssuerCredentials, type SandboxKeys } from './keys.js';
@@ -40,7 +41,11 @@ export interface RunningSandbox {
   keys: SandboxKeys;
   /** Waits until the notifications under way to the issuer are delivered (or given up). */
   settle(): Promise<void>;
-  close(): Promise<void>;
+  /**
+   * Closes the servers, then settles. Calls under way are cut off, unless `drainDeadlineMs` is given: then
+   * they have that long to finish, and calls arriving meanwhile get 503 (the process's own shutdown).
+   */
+  close(options?: { drainDeadlineMs?: number }): Promise<void>;
 }
 
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
@@ -89,6 +94,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     ['vts', vts.app],
     ['tokenRequestors', tokenRequestors.app],
   ];
+  for (const [, app] of apps) registerDraining(app);
   const listening: FastifyInstance[] = [];
   try {
     for (const [name, app] of apps) {
@@ -115,8 +121,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     credentialsFile,
     keys,
     settle,
-    async close() {
-      await Promise.all(apps.map(([, app]) => app.close()));
+    async close({ drainDeadlineMs } = {}) {
+      await Promise.all(
+        apps.map(([, app]) => (drainDeadlineMs === undefined ? app.close() : drainAndClose(app, drainDeadlineMs))),
+      );
       await settle();
     },
   };

@@ -11,7 +11,13 @@ export interface ManagedProcess {
   stop(): Promise<void>;
 }
 
-const gracePeriodMs = 15_000;
+/** How long a child has to stop after SIGTERM before its process group is killed. */
+export const gracePeriodMs = 15_000;
+/**
+ * How long a child gives the work under way (requests, activities) to finish once asked to stop, well
+ * inside the grace period: what is still running then is cut off, and the child exits on its own.
+ */
+export const drainDeadlineMs = 10_000;
 
 export function exitOf(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();

@@ -3,7 +3,7 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } 
 import { maskCardNumbers } from '../domain/caller-text.js';
 import { parseEnv } from '../config/env.js';
 import { temporalConnectionOptions } from '../config/temporal-connection.js';
-import { reportReady, whenOrphaned } from '../stack/processes.js';
+import { drainDeadlineMs, reportReady, whenOrphaned } from '../stack/processes.js';
 import { createPool } from '../db/pool.js';
 import { buildEnrollmentActivities } from './enrollment-activities.js';
 import { bundleEnrollmentWorkflows, createEnrollmentWorker } from './enrollment-worker.js';
@@ -22,10 +22,24 @@ Runtime.install({
 });
 
 let worker: Worker | undefined;
-const stopWatchingSupervisor = whenOrphaned(() => {
+let draining = false;
+/**
+ * SIGINT / SIGTERM (on which the Temporal runtime also shuts the worker down) or the supervisor gone: no new
+ * tasks are polled, the activities and workflow tasks under way finish. Past the deadline the process exits
+ * anyway, before its supervisor kills it; Temporal gives what was cut off to another worker after its timeout.
+ */
+const drain = (): void => {
   if (!worker) process.exit(0); // nothing started yet: nothing to drain
   if (worker.getState() === 'RUNNING') worker.shutdown();
-});
+  if (draining) return;
+  draining = true;
+  setTimeout(() => {
+    console.error(`the worker did not drain within ${drainDeadlineMs / 1000} s; exiting with tasks under way`);
+    process.exit(1);
+  }, drainDeadlineMs).unref();
+};
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, drain);
+const stopWatchingSupervisor = whenOrphaned(drain);
 
 if (!env.DATABASE_URL) {
   console.error('The worker needs DATABASE_URL (npm start sets it to the embedded PostgreSQL).');
