@@ -64,6 +64,8 @@ const EnvSchema = z.object({
   PUSHPROV_DATA_DIR: z.string().default(path.join(projectRoot, '.data')),
   /** Built toolchain (Temporal CLI, test server), shared by every clone of this user. */
   PUSHPROV_CACHE_DIR: z.string().optional(),
+  /** The Chromium the browser tests drive (Debian's package by default; Ubuntu's snap is /snap/bin/chromium). */
+  CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
   /** Key material (issuer signing keys, ...); generated at first start except in production. */
   PUSHPROV_KEYS_DIR: z.string().optional(),
   /** Create missing issuer keys at start (the default except with NODE_ENV=production, where they are provisioned). */

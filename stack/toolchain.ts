@@ -50,7 +50,7 @@ export async function ensureTemporalCli(cacheDir: string, log: ProgressLog, sign
   const target = temporalCliPath(cacheDir);
   if (existsSync(target)) return target;
 
-  requireTool('go', ['version'], 'Go (1.24 or newer) builds the Temporal CLI from the Go module proxy');
+  requireTool('go', ['version'], 'Go (1.21 or newer) builds the Temporal CLI from the Go module proxy');
   log(
     `Building the Temporal CLI ${temporalCliVersion} with go install (first run only, about 3 minutes on 2 cores)...`,
   );
@@ -64,7 +64,9 @@ export async function ensureTemporalCli(cacheDir: string, log: ProgressLog, sign
         `-ldflags=-s -w -X github.com/temporalio/cli/temporalcli.Version=${temporalCliVersion}`,
         `github.com/temporalio/cli/cmd/temporal@v${temporalCliVersion}`,
       ],
-      { ...process.env, CGO_ENABLED: '0', GOBIN: stagingDir },
+      // GOTOOLCHAIN=auto: an older Go fetches the release the CLI's go.mod asks for from the module proxy
+      // (Debian's and Ubuntu's Go default to "local", which would refuse).
+      { ...process.env, CGO_ENABLED: '0', GOBIN: stagingDir, GOTOOLCHAIN: 'auto' },
       'Temporal CLI',
       log,
       signal,

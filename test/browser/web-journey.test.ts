@@ -8,11 +8,11 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../config/env.js';
+import { parseEnv, projectRoot } from '../../config/env.js';
 import { cardImagePng } from '../support/card-image.js';
 import { prepareLocalStack, type LocalStack } from '../support/local-stack.js';
 
-const chromiumPath = '/usr/bin/chromium';
+const chromiumPath = parseEnv().CHROMIUM_PATH;
 const screenshots = path.join(projectRoot, 'test-results', 'browser');
 
 let stack: LocalStack;
@@ -21,7 +21,7 @@ let browser: Browser;
 beforeAll(async () => {
   if (!existsSync(chromiumPath)) {
     throw new Error(
-      `The browser tests need Debian's Chromium at ${chromiumPath} (apt-get install chromium); .ci/run installs it`,
+      `The browser tests need Chromium at ${chromiumPath} (Debian: apt-get install chromium; or set CHROMIUM_PATH); .ci/run installs it`,
     );
   }
   await mkdir(screenshots, { recursive: true });
