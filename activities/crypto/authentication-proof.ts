@@ -15,6 +15,8 @@ import {
 } from 'jose';
 import { CryptoFailure, CryptoFailureCode } from '../../domain/crypto-failure.js';
 import { signingAlgorithms, type IssuerSigningKeys } from '../keys/issuer-signing-keys.js';
+import { compactSegments } from './canonical-encoding.js';
+import { sentValue } from './sent-value.js';
 
 /** How the cardholder proved who they are (RFC 8176 values). */
 export type AuthenticationMethod = 'otp' | 'sms' | 'pin' | 'face' | 'fpt' | 'hwk' | 'swk' | 'mfa';
@@ -84,8 +86,12 @@ export interface VerifiedProof {
   expiresAt: Date;
 }
 
-/** Verifies a proof or throws a CryptoFailure that names the cause. */
+/**
+ * Verifies a proof or throws a CryptoFailure that names the cause. A proof is used once: its jti, which
+ * cannot change without its signature, is what the replay guard remembers; and it has one spelling.
+ */
 export async function verifyAuthenticationProof(token: string, options: ProofVerification): Promise<VerifiedProof> {
+  compactSegments(token, 3, 'The proof');
   const header = decodeHeader(token);
   if (!(signingAlgorithms as readonly string[]).includes(header.alg ?? '')) {
     throw new CryptoFailure(CryptoFailureCode.AlgorithmNotAllowed, algorithmExplanation(header.alg));
@@ -94,7 +100,7 @@ export async function verifyAuthenticationProof(token: string, options: ProofVer
   if (!header.kid || !keyIds.includes(header.kid)) {
     throw new CryptoFailure(
       CryptoFailureCode.UnknownKeyId,
-      `The proof is signed with key id ${header.kid ?? '(none)'}, which is not in the issuer's published keys (${keyIds.join(', ') || 'none'}). Was the key rotated out, or is the JWKS stale?`,
+      `The proof is signed with key id ${sentValue(header.kid)}, which is not in the issuer's published keys (${keyIds.join(', ') || 'none'}). Was the key rotated out, or is the JWKS stale?`,
     );
   }
   const jwk = options.jwks.keys.find((key) => key.kid === header.kid)!;
@@ -121,6 +127,12 @@ export async function verifyAuthenticationProof(token: string, options: ProofVer
   }
 
   const { iat, exp, jti, sub } = payload as Required<Pick<JWTPayload, 'iat' | 'exp' | 'jti' | 'sub'>>;
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256 || typeof sub !== 'string') {
+    throw new CryptoFailure(
+      CryptoFailureCode.Malformed,
+      'The proof\'s "jti" must be a string of 1 to 256 characters, and its "sub" a string',
+    );
+  }
   if (exp - iat > maxProofLifetimeSeconds) {
     throw new CryptoFailure(
       CryptoFailureCode.LifetimeTooLong,
@@ -129,7 +141,7 @@ export async function verifyAuthenticationProof(token: string, options: ProofVer
   }
   const expiresAt = new Date(exp * 1000);
   if (!(await options.claimJti(jti, expiresAt))) {
-    throw new CryptoFailure(CryptoFailureCode.Replayed, `The proof with jti ${jti} was already used`);
+    throw new CryptoFailure(CryptoFailureCode.Replayed, 'This proof was already used: its jti was presented before');
   }
   const methods = Array.isArray(payload.amr) ? payload.amr.map(String) : [];
   return { subject: sub, methods, jti, kid: header.kid, expiresAt };
@@ -146,14 +158,14 @@ function decodeHeader(token: string): ProtectedHeaderParameters {
   }
 }
 
-function algorithmExplanation(alg: string | undefined): string {
+function algorithmExplanation(alg: unknown): string {
   const allowed = signingAlgorithms.join(' or ');
-  if (alg === undefined) return `The proof's header names no algorithm; expected ${allowed}`;
+  if (typeof alg !== 'string') return `The proof's header names no algorithm; expected ${allowed}`;
   if (alg.toLowerCase() === 'none') return `The proof is unsigned (alg "none"); it must be signed with ${allowed}`;
   if (alg.startsWith('HS')) {
-    return `The proof uses ${alg}, a shared-secret MAC: anyone holding the issuer's public key could forge it. Expected ${allowed}`;
+    return `The proof uses ${sentValue(alg)}, a shared-secret MAC: anyone holding the issuer's public key could forge it. Expected ${allowed}`;
   }
-  return `The proof is signed with ${alg}; only ${allowed} are accepted`;
+  return `The proof is signed with ${sentValue(alg)}; only ${allowed} are accepted`;
 }
 
 function explainVerificationError(error: unknown, options: ProofVerification): CryptoFailure {
@@ -175,12 +187,12 @@ function explainVerificationError(error: unknown, options: ProofVerification): C
       case 'aud':
         return new CryptoFailure(
           CryptoFailureCode.WrongAudience,
-          `The proof is meant for ${JSON.stringify(payload.aud)}, not for ${options.audience}`,
+          `The proof is meant for "${sentValue(payload.aud)}", not for ${options.audience}`,
         );
       case 'iss':
         return new CryptoFailure(
           CryptoFailureCode.WrongIssuer,
-          `The proof was issued by ${JSON.stringify(payload.iss)}, not by ${options.issuer}`,
+          `The proof was issued by "${sentValue(payload.iss)}", not by ${options.issuer}`,
         );
       case 'typ':
         return new CryptoFailure(CryptoFailureCode.WrongType, `The proof's header must say typ "${proofType}"`);

@@ -7,7 +7,9 @@
 import { createHash, createPublicKey, type JsonWebKeyInput } from 'node:crypto';
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, errors as joseErrors } from 'jose';
 import { CryptoFailure, CryptoFailureCode } from '../../domain/crypto-failure.js';
+import { compactSegments } from '../crypto/canonical-encoding.js';
 import { vtsSharedSecretJwe } from '../crypto/encryption/profiles.js';
+import { sentValue } from '../crypto/sent-value.js';
 import type { NetworkCredentials } from '../keys/network-credentials.js';
 import { verifyMdesRequest } from './mdes/oauth1.js';
 
@@ -34,23 +36,28 @@ export async function verifyMdesCallback(
   });
 }
 
-/** Opens one of Visa's notifications: returns its JSON payload, or throws a CryptoFailure naming the cause. */
+/**
+ * Opens one of Visa's notifications: returns its JSON payload, or throws a CryptoFailure naming the cause.
+ * The replay guard remembers what the signature covers (header and payload, canonically encoded, so one
+ * notification has one spelling): a notification Visa signed again is as much a replay as a copy.
+ */
 export async function openVtsNotification(
   jws: string,
   credentials: NetworkCredentials,
   claim: ClaimSingleUse,
   now: Date = new Date(),
 ): Promise<unknown> {
-  let header: { alg?: string; cty?: string; iat?: unknown; kid?: string };
+  const [protectedHeader, payload] = compactSegments(jws, 3, 'The notification');
+  let header: { alg?: unknown; cty?: unknown; iat?: unknown; kid?: unknown };
   try {
     header = decodeProtectedHeader(jws);
   } catch {
-    throw new CryptoFailure(CryptoFailureCode.Malformed, 'The notification is not a compact JWS');
+    throw new CryptoFailure(CryptoFailureCode.Malformed, 'The notification has no JSON protected header');
   }
   if (header.alg !== 'PS256') {
     throw new CryptoFailure(
       CryptoFailureCode.AlgorithmNotAllowed,
-      `The notification is signed with ${header.alg}; Visa signs with PS256`,
+      `The notification is signed with ${sentValue(header.alg)}; Visa signs with PS256`,
     );
   }
   if (header.cty !== 'JWE') {
@@ -71,15 +78,15 @@ export async function openVtsNotification(
   }
   let inner: string;
   try {
-    const { payload } = await compactVerify(jws, createLocalJWKSet(credentials.vts.networkJwks), {
+    const verified = await compactVerify(jws, createLocalJWKSet(credentials.vts.networkJwks), {
       algorithms: ['PS256'],
     });
-    inner = new TextDecoder().decode(payload);
+    inner = new TextDecoder().decode(verified.payload);
   } catch (error) {
     if (error instanceof joseErrors.JWKSNoMatchingKey) {
       throw new CryptoFailure(
         CryptoFailureCode.UnknownKeyId,
-        `The notification names key ${header.kid ?? '(none)'}, which is not one of Visa's published keys`,
+        `The notification names key ${sentValue(header.kid)}, which is not one of Visa's published keys`,
       );
     }
     throw new CryptoFailure(
@@ -87,10 +94,11 @@ export async function openVtsNotification(
       "The notification's signature does not verify with Visa's key",
     );
   }
-  const digest = createHash('sha256').update(jws).digest('hex');
-  if (!(await claim(digest, new Date((issuedAt + 2 * maxAgeSeconds) * 1000)))) {
+  const signed = createHash('sha256').update(`${protectedHeader}.${payload}`).digest('hex');
+  if (!(await claim(signed, new Date((issuedAt + 2 * maxAgeSeconds) * 1000)))) {
     throw new CryptoFailure(CryptoFailureCode.Replayed, 'This notification was already received');
   }
+  compactSegments(inner, 5, "The notification's payload");
   let lastFailure: unknown;
   // While a shared secret is rotated, either may have encrypted it.
   for (const sharedSecret of credentials.vts.sharedSecrets.toReversed()) {

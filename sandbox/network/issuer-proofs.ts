@@ -28,7 +28,7 @@ export class IssuerProofVerifier {
     if (proof.subject !== expectedSubject) {
       throw new CryptoFailure(
         CryptoFailureCode.Malformed,
-        `The proof is about ${proof.subject}, not about push account ${expectedSubject}`,
+        `The proof is about another push account, not about push account ${expectedSubject}`,
       );
     }
     return proof;

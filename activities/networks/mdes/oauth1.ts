@@ -7,6 +7,8 @@ import { createHash, createVerify, timingSafeEqual, type KeyObject } from 'node:
 import { createRequire } from 'node:module';
 import type OAuthSigner from 'mastercard-oauth1-signer';
 import { CryptoFailure, CryptoFailureCode } from '../../../domain/crypto-failure.js';
+import { canonicalBase64, percentDecoded } from '../../crypto/canonical-encoding.js';
+import { sentValue } from '../../crypto/sent-value.js';
 
 const OAuth = createRequire(import.meta.url)('mastercard-oauth1-signer') as typeof OAuthSigner & {
   extractQueryParams(uri: string): Map<string, Set<string>>;
@@ -56,59 +58,78 @@ const requiredParameters = [
   'oauth_signature',
 ] as const;
 
-/** Verifies a signed MDES request; returns the consumer key, or throws a CryptoFailure naming the cause. */
+/**
+ * Verifies a signed MDES request; returns the consumer key, or throws a CryptoFailure naming the cause
+ * (never a value the sender chose). The signature base string is built from the parameters as sent, so a
+ * parameter spelled otherwise than signed does not verify; the signature itself, which is not signed, must
+ * be canonical, and the nonce is remembered decoded: one request has one spelling and one replay key.
+ */
 export async function verifyMdesRequest(request: OAuthVerification): Promise<string> {
   const parameters = parseAuthorization(request.authorization);
   const missing = requiredParameters.filter((name) => !parameters.has(name));
   if (missing.length > 0) {
     throw new CryptoFailure(CryptoFailureCode.Malformed, `The OAuth header lacks ${missing.join(', ')}`);
   }
-  const get = (name: (typeof requiredParameters)[number]): string => parameters.get(name)!;
+  const get = (name: (typeof requiredParameters)[number]): string => percentDecoded(parameters.get(name)!, name);
   if (get('oauth_signature_method') !== 'RSA-SHA256') {
     throw new CryptoFailure(
       CryptoFailureCode.AlgorithmNotAllowed,
-      `oauth_signature_method is ${get('oauth_signature_method')}; MDES requires RSA-SHA256`,
+      `oauth_signature_method is ${sentValue(get('oauth_signature_method'))}; MDES requires RSA-SHA256`,
     );
   }
   if (get('oauth_version') !== '1.0') {
-    throw new CryptoFailure(CryptoFailureCode.Malformed, `oauth_version is ${get('oauth_version')}; expected 1.0`);
+    throw new CryptoFailure(CryptoFailureCode.Malformed, 'oauth_version must be 1.0');
   }
-  const bodyHash = OAuth.getBodyHash(request.body);
-  if (!sameText(bodyHash, decodeURIComponent(get('oauth_body_hash')))) {
+  if (!sameText(OAuth.getBodyHash(request.body), get('oauth_body_hash'))) {
     throw new CryptoFailure(
       CryptoFailureCode.BodyHashMismatch,
       'oauth_body_hash is not the SHA-256 (base64) of the body received: the body changed after signing, or was hashed in another encoding',
     );
   }
-  const now = Math.floor((request.now ?? new Date()).getTime() / 1000);
-  const skew = Math.abs(now - Number(get('oauth_timestamp')));
+  const timestamp = get('oauth_timestamp');
+  if (!/^(0|[1-9]\d{0,11})$/.test(timestamp)) {
+    throw new CryptoFailure(CryptoFailureCode.Malformed, 'oauth_timestamp must be whole seconds since 1970, in digits');
+  }
+  const skew = Math.abs(Math.floor((request.now ?? new Date()).getTime() / 1000) - Number(timestamp));
   if (!(skew <= (request.maxClockSkewSeconds ?? 300))) {
     throw new CryptoFailure(
       CryptoFailureCode.Expired,
-      `oauth_timestamp is ${get('oauth_timestamp')}, ${Number.isFinite(skew) ? `${skew} s` : 'far'} from the network's clock (5 minutes allowed)`,
+      `oauth_timestamp is ${skew} s from the network's clock (5 minutes allowed)`,
     );
   }
-  const consumerKey = decodeURIComponent(get('oauth_consumer_key'));
+  const nonce = get('oauth_nonce');
+  if (!/^[\x21-\x7e]{1,128}$/.test(nonce)) {
+    throw new CryptoFailure(CryptoFailureCode.Malformed, 'oauth_nonce must be 1 to 128 printable ASCII characters');
+  }
+  const consumerKey = get('oauth_consumer_key');
   const publicKey = request.consumerPublicKey(consumerKey);
   if (!publicKey) {
-    throw new CryptoFailure(CryptoFailureCode.UnknownKeyId, `The consumer key ${consumerKey} is not registered`);
+    throw new CryptoFailure(
+      CryptoFailureCode.UnknownKeyId,
+      `The consumer key ${sentValue(consumerKey)} is not registered`,
+    );
   }
+  const signature = canonicalBase64(get('oauth_signature'), 'oauth_signature');
 
   const signed = new Map([...parameters].filter(([name]) => name !== 'oauth_signature'));
-  const baseString = OAuth.getSignatureBaseString(
-    request.method,
-    OAuth.getBaseUriString(request.url),
-    OAuth.toOAuthParamString(OAuth.extractQueryParams(request.url), signed),
-  );
-  const signature = Buffer.from(decodeURIComponent(get('oauth_signature')), 'base64');
+  let baseString: string;
+  try {
+    baseString = OAuth.getSignatureBaseString(
+      request.method,
+      OAuth.getBaseUriString(request.url),
+      OAuth.toOAuthParamString(OAuth.extractQueryParams(request.url), signed),
+    );
+  } catch {
+    throw new CryptoFailure(CryptoFailureCode.Malformed, 'The request URL cannot be normalised for OAuth 1.0a');
+  }
   if (!createVerify('RSA-SHA256').update(baseString).verify(publicKey, signature)) {
     throw new CryptoFailure(
       CryptoFailureCode.SignatureInvalid,
       "The OAuth signature does not verify with the consumer key's public key: another private key signed it, or the method, URL or parameters differ from those signed",
     );
   }
-  if (request.claimNonce && !(await request.claimNonce(consumerKey, get('oauth_nonce')))) {
-    throw new CryptoFailure(CryptoFailureCode.Replayed, `The nonce ${get('oauth_nonce')} was already used`);
+  if (request.claimNonce && !(await request.claimNonce(consumerKey, nonce))) {
+    throw new CryptoFailure(CryptoFailureCode.Replayed, 'The nonce was already used');
   }
   return consumerKey;
 }
@@ -120,11 +141,12 @@ function parseAuthorization(header: string | undefined): Map<string, string> {
   }
   const parameters = new Map<string, string>();
   for (const part of header.slice('OAuth '.length).split(',')) {
-    const match = /^\s*([\w]+)="([^"]*)"\s*$/.exec(part);
-    if (!match)
-      throw new CryptoFailure(CryptoFailureCode.Malformed, `The OAuth header has a malformed part: ${part.trim()}`);
+    const match = /^\s*(\w+)="([^"]*)"\s*$/.exec(part);
+    if (!match) {
+      throw new CryptoFailure(CryptoFailureCode.Malformed, 'The OAuth header has a part that is not name="value"');
+    }
     if (parameters.has(match[1]!)) {
-      throw new CryptoFailure(CryptoFailureCode.Malformed, `The OAuth header repeats ${match[1]}`);
+      throw new CryptoFailure(CryptoFailureCode.Malformed, `The OAuth header repeats ${sentValue(match[1])}`);
     }
     parameters.set(match[1]!, match[2]!);
   }
