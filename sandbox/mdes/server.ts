@@ -10,6 +10,7 @@ import { CompactSign } from 'jose';
 import { z } from 'zod';
 import { mdesFieldLevel, mdesJwe } from '../../activities/crypto/encryption/profiles.js';
 import { mdesAuthorizationHeader, verifyMdesRequest } from '../../activities/networks/mdes/oauth1.js';
+import { mdesGatewayError, mdesInputErrors, type MdesError } from '../../activities/networks/mdes/schemas.js';
 import { CryptoFailure } from '../../domain/crypto-failure.js';
 import { proofAudiences } from '../keys.js';
 import { checkPushedCard } from '../network/card-checks.js';
@@ -48,29 +49,6 @@ const refusalCodes: Record<TokenisationRefusal, string> = {
   WRONG_TOKEN_REQUESTOR: 'INVALID_PUSH_ACCOUNT_RECEIPT',
   RECEIPT_ALREADY_USED: 'PUSH_ACCOUNT_RECEIPT_ALREADY_USED',
 };
-
-export interface MdesError {
-  source: 'MDES' | 'INPUT';
-  reasonCode: string;
-  description: string;
-  recoverable: boolean;
-}
-
-export function mdesGatewayError(status: number, reason: string, description: string, details?: string): object {
-  return {
-    Errors: {
-      Error: [
-        {
-          Source: 'Gateway',
-          ReasonCode: reason,
-          Description: description,
-          Recoverable: status === 429 || status >= 500,
-          Details: details ?? null,
-        },
-      ],
-    },
-  };
-}
 
 const accountRange = z.string().regex(/^\d{9,19}$/, 'an account range is 9-19 digits');
 
@@ -137,18 +115,6 @@ const TokenizeRequest = z.object({
   tokenType: z.enum(['CLOUD', 'EMBEDDED_SE', 'STATIC']).default('CLOUD'),
   fundingAccountInfo: z.object({ pushAccountReceipt: z.string().min(1).max(64) }),
 });
-
-function inputErrors(error: z.ZodError): MdesError[] {
-  return error.issues.map((issue) => ({
-    source: 'INPUT',
-    reasonCode:
-      issue.code === 'invalid_type' && issue.message.includes('undefined')
-        ? 'MISSING_REQUIRED_FIELD'
-        : 'INVALID_FIELD_VALUE',
-    description: `${issue.path.map(String).join('.') || '(body)'}: ${issue.message}`,
-    recoverable: false,
-  }));
-}
 
 const productPrefix = (pan: string): string =>
   /^(5[06-8]|6)/.test(pan) ? 'MSI' : pan.startsWith('53') ? 'DMC' : 'MCC';
@@ -293,7 +259,7 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
   app.post(mdesPaths.getEligibleTokenRequestors, async (request, reply) => {
     if (!(await authenticate(request, reply))) return reply;
     const parsed = EligibleRequest.safeParse(request.body);
-    if (!parsed.success) return businessErrors(inputErrors(parsed.error));
+    if (!parsed.success) return businessErrors(mdesInputErrors(parsed.error));
     const ranges = parsed.data.accountRanges.map((range) => range.padEnd(19, '0'));
     return {
       responseId: randomUUID(),
@@ -334,7 +300,7 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
   app.post(mdesPaths.pushMultipleAccounts, async (request, reply) => {
     if (!(await authenticate(request, reply))) return reply;
     const parsed = PushRequest.safeParse(request.body);
-    if (!parsed.success) return businessErrors(inputErrors(parsed.error));
+    if (!parsed.success) return businessErrors(mdesInputErrors(parsed.error));
     const push = parsed.data;
     if (push.pushAccountReceiptsValidityPeriod < 5 || push.pushAccountReceiptsValidityPeriod > 15) {
       return businessErrors([
@@ -379,7 +345,7 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
     const accounts = PushedFundingAccounts.safeParse(plaintext);
     if (!accounts.success) {
       return businessErrors(
-        inputErrors(accounts.error).map((error) => ({
+        mdesInputErrors(accounts.error).map((error) => ({
           ...error,
           description: `pushFundingAccounts.encryptedPayload (decrypted) ${error.description}`,
         })),
@@ -538,7 +504,7 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
   app.post(mdesPaths.checkEligibility, async (request, reply) => {
     if (!(await authenticateTokenRequestor(request, reply))) return reply;
     const parsed = TokenizeRequest.omit({ tokenType: true }).safeParse(request.body);
-    if (!parsed.success) return businessErrors(inputErrors(parsed.error));
+    if (!parsed.success) return businessErrors(mdesInputErrors(parsed.error));
     const checked = checkReceipt(state, {
       tokenRequestorId: parsed.data.tokenRequestorId,
       receipt: parsed.data.fundingAccountInfo.pushAccountReceipt,
@@ -565,7 +531,7 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
   app.post(mdesPaths.tokenize, async (request, reply) => {
     if (!(await authenticateTokenRequestor(request, reply))) return reply;
     const parsed = TokenizeRequest.safeParse(request.body);
-    if (!parsed.success) return businessErrors(inputErrors(parsed.error));
+    if (!parsed.success) return businessErrors(mdesInputErrors(parsed.error));
     const result = await tokeniseWithReceipt(tokenisation, {
       requestId: parsed.data.requestId,
       tokenRequestorId: parsed.data.tokenRequestorId,

@@ -368,6 +368,9 @@ describe('bad input', () => {
 });
 
 describe("the networks' callbacks", () => {
+  // MDES's gateway envelope: why a call was refused is in its Details, its code first.
+  const mdesRefusal = async (response: Response): Promise<string> =>
+    ((await response.json()) as { Errors: { Error: { Details: string }[] } }).Errors.Error[0]!.Details;
   const signedBy = (url: string, body: string, key = stack.sandbox.keys.mdes.signing): string =>
     mdesAuthorizationHeader(url, 'POST', body, {
       consumerKey: key.kid,
@@ -396,23 +399,23 @@ describe("the networks' callbacks", () => {
     });
     const forgedResponse = await post(forged);
     expect(forgedResponse.status).toBe(401);
-    expect(((await forgedResponse.json()) as { detail: string }).detail).toMatch(/^SIGNATURE_INVALID/);
+    expect(await mdesRefusal(forgedResponse)).toMatch(/^SIGNATURE_INVALID/);
     const signed = signedBy(url, body);
     const first = await post(signed);
     expect(first.status).toBe(200);
     expect(await first.json()).toMatchObject({ decision: 'DECLINED', decisionReason: 'UNKNOWN_RECEIPT' });
     const replay = await post(signed);
     expect(replay.status).toBe(401);
-    expect(((await replay.json()) as { detail: string }).detail).toMatch(/^REPLAYED/);
+    expect(await mdesRefusal(replay)).toMatch(/^REPLAYED/);
     const tampered = await post(signedBy(url, body), body.replace('MCC-unknown', 'MCC-other'));
-    expect(((await tampered.json()) as { detail: string }).detail).toMatch(/^BODY_HASH_MISMATCH/);
+    expect(await mdesRefusal(tampered)).toMatch(/^BODY_HASH_MISMATCH/);
     // Signed ten minutes ago: older than the five minutes a call may take to arrive.
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 10 * 60_000 });
     const old = signedBy(url, body);
     vi.useRealTimers();
     const stale = await post(old);
     expect(stale.status).toBe(401);
-    expect(((await stale.json()) as { detail: string }).detail).toMatch(/^EXPIRED/);
+    expect(await mdesRefusal(stale)).toMatch(/^EXPIRED/);
   });
 });
 
@@ -442,7 +445,9 @@ describe("Visa's notifications", () => {
   }
   const post = (body: string): Promise<Response> =>
     fetch(url(), { method: 'POST', headers: { 'content-type': 'application/jose' }, body });
-  const detail = async (response: Response): Promise<string> => ((await response.json()) as { detail: string }).detail;
+  // Visa's error envelope: the refusal's code leads its message.
+  const detail = async (response: Response): Promise<string> =>
+    ((await response.json()) as { errorResponse: { message: string } }).errorResponse.message;
 
   it('accepts a fresh signed notification once, and refuses its replay', async () => {
     const jws = await notification();

@@ -11,6 +11,7 @@ import type { NetworkCredentials } from '../../keys/network-credentials.js';
 import { ErrorType } from '../../../domain/errors.js';
 import { callNetwork, networkFailure, type NetworkResponse } from '../network-call.js';
 import { mdesAuthorizationHeader } from './oauth1.js';
+import type { MdesError } from './schemas.js';
 
 export type PushMethodType = 'ANDROID' | 'IOS' | 'WEB';
 
@@ -35,13 +36,6 @@ export interface MdesMediaContent {
   data: string;
   width?: number;
   height?: number;
-}
-
-export interface MdesError {
-  source: 'MDES' | 'INPUT';
-  reasonCode: string;
-  description: string;
-  recoverable: boolean;
 }
 
 export interface MdesAccountHolderData {
