@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CompactSign } from 'jose';
 import { z } from 'zod';
 import { vtsRsaJwe, vtsSharedSecretJwe } from '../../activities/crypto/encryption/profiles.js';
+import { visaError as visaErrorResponse } from '../../activities/networks/vts/schemas.js';
 import { verifyXPayToken } from '../../activities/networks/vts/x-pay-token.js';
 import { CryptoFailure } from '../../domain/crypto-failure.js';
 import { proofAudiences } from '../keys.js';
@@ -48,16 +49,9 @@ const gatewayReasons: Record<GatewayReason, string> = {
   UNAUTHORIZED: 'unauthorized',
 };
 
-/** Visa's error envelope. */
+/** Visa's error envelope, its gateway reasons in Visa's words. */
 export function visaError(status: number, reason: string, message: string, location?: string): object {
-  return {
-    errorResponse: {
-      status,
-      message,
-      reason: gatewayReasons[reason as GatewayReason] ?? reason,
-      ...(location && { details: [{ location }] }),
-    },
-  };
+  return visaErrorResponse(status, gatewayReasons[reason as GatewayReason] ?? reason, message, location);
 }
 
 const refusalReasons: Record<TokenisationRefusal, string> = {
