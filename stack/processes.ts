@@ -7,8 +7,14 @@ import { projectRoot } from '../config/env.js';
 export interface ManagedProcess {
   pid: number;
   /** Resolves when the process has exited, for whatever reason. */
-  exited: Promise<void>;
+  exited: Promise<ExitStatus>;
   stop(): Promise<void>;
+}
+
+/** How a process ended: its exit code, or the signal that ended it. */
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 /** How long a child has to stop after SIGTERM before its process group is killed. */
@@ -19,9 +25,15 @@ export const gracePeriodMs = 15_000;
  */
 export const drainDeadlineMs = 10_000;
 
-export function exitOf(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
+export function exitOf(child: ChildProcess): Promise<ExitStatus> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  }
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+export function describeExit({ code, signal }: ExitStatus): string {
+  return signal ? `signal ${signal}` : `exit code ${code}`;
 }
 
 /**

@@ -1,23 +1,38 @@
 /**
  * `npm start`: the whole local stack in one process tree. PostgreSQL (embedded unless DATABASE_URL), the
  * Temporal dev server with its Web UI (unless one already answers at TEMPORAL_ADDRESS), the sandbox
- * networks, the worker and the API. Ctrl-C stops what it started, in reverse order; if any part dies, the
- * rest is stopped too.
+ * networks, the codec server, the worker and the API. A child that crashes is started again (after a
+ * growing wait); one that keeps crashing, or PostgreSQL or Temporal dying, stops the stack, saying why.
+ * Ctrl-C stops what it started, in reverse order, each part finishing the work it has under way.
  */
 import path from 'node:path';
 import { childEnv, parseEnv, type Env } from '../config/env.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { describePreparation, prepareDeployment } from './prepare-deployment.js';
-import { exitOf, spawnTypeScriptProcess, stopChild, waitForMessage, type ManagedProcess } from './processes.js';
+import {
+  describeExit,
+  exitOf,
+  spawnTypeScriptProcess,
+  stopChild,
+  waitForMessage,
+  type ManagedProcess,
+} from './processes.js';
+import { RestartPolicy } from './restart-policy.js';
+import { SupervisedChild, type ChildRun } from './supervised-child.js';
 import { startTemporalDevServer, stopLeftoverDevServer } from './temporal-dev-server.js';
 import { isTemporalReachable } from './temporal-health.js';
 import { ensureTemporalCli } from './toolchain.js';
 
 const log = (line: string): void => console.log(`[pushprov] ${line}`);
 
-interface Part extends ManagedProcess {
+interface Part {
   name: string;
+  pid: number;
+  stop(): Promise<void>;
 }
+
+/** A part the stack cannot run without and does not restart: PostgreSQL, the Temporal dev server. */
+interface EssentialPart extends Part, ManagedProcess {}
 
 /** What this process started, in start order; stopped in reverse. */
 const started: Part[] = [];
@@ -46,17 +61,17 @@ function stopEverything(exitCode: number): Promise<void> {
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopEverything(0));
 
-/** Records a started part; one that finishes starting after shutdown began is stopped at once. */
-function track(part: Part): void {
+/** Records an essential part; one that finishes starting after shutdown began is stopped at once. */
+function track(part: EssentialPart): void {
   started.push(part);
   if (stopping) {
     void part.stop();
     return;
   }
   log(`started ${part.name} (pid ${part.pid})`);
-  void part.exited.then(() => {
+  void part.exited.then((status) => {
     if (stopping) return;
-    log(`${part.name} exited unexpectedly; stopping the stack`);
+    log(`${part.name} exited unexpectedly (${describeExit(status)}); stopping the stack`);
     void stopEverything(1);
   });
 }
@@ -73,7 +88,7 @@ function isLocalAddress(address: string): boolean {
 interface Database {
   url: string;
   description: string;
-  part?: Part;
+  part?: EssentialPart;
 }
 
 async function startDatabase(env: Env): Promise<Database> {
@@ -93,7 +108,7 @@ async function startDatabase(env: Env): Promise<Database> {
 
 interface Temporal {
   uiUrl: string | undefined;
-  part?: Part;
+  part?: EssentialPart;
 }
 
 async function startTemporal(env: Env): Promise<Temporal> {
@@ -125,14 +140,41 @@ async function startTemporal(env: Env): Promise<Temporal> {
   return { uiUrl: server.uiUrl, part: { name: 'Temporal dev server', ...server } };
 }
 
-async function startChild<T extends { type: 'ready' } = { type: 'ready'; url?: string }>(
+/**
+ * Starts one of the stack's own processes (sandbox, codec server, worker, API) under supervision: it is
+ * started again when it crashes. They keep no state of their own (it is in PostgreSQL, Temporal and the
+ * sandbox's ledger files) and their ports are theirs alone, so a new process takes over where the old one
+ * died. Resolves with the first process's ready message.
+ */
+function startChild<T extends { type: 'ready' } = { type: 'ready'; url?: string }>(
   name: string,
   entry: URL,
   env: NodeJS.ProcessEnv,
 ): Promise<T> {
-  const child = spawnTypeScriptProcess(entry, [], env);
-  track({ name, pid: child.pid ?? -1, exited: exitOf(child), stop: () => stopChild(child, name) });
-  return waitForMessage<T>(child, 'ready', name);
+  const launch = (): ChildRun<T> => {
+    const child = spawnTypeScriptProcess(entry, [], env);
+    return {
+      pid: child.pid ?? -1,
+      exited: exitOf(child),
+      ready: waitForMessage<T>(child, 'ready', name),
+      stop: () => stopChild(child, name),
+    };
+  };
+  const supervised = new SupervisedChild<T>({
+    name,
+    launch,
+    policy: new RestartPolicy(),
+    log,
+    stackStopping: () => stopping !== undefined,
+    giveUp: (reason) => {
+      log(`${reason}; stopping the stack`);
+      void stopEverything(1);
+    },
+  });
+  started.push(supervised);
+  const ready = supervised.start();
+  log(`started ${name} (pid ${supervised.pid})`);
+  return ready;
 }
 
 /** Settles a start; a failure aborts the other starts running beside it. */

@@ -1,5 +1,6 @@
-// `npm start` as a person uses it: the whole stack comes up, Ctrl-C leaves nothing running, and a
-// workflow started before a restart is still there after it.
+// `npm start` as a person uses it: the whole stack comes up, Ctrl-C leaves nothing running, a workflow
+// started before a restart is still there after it, and a worker that crashes is started again while the
+// rest of the stack serves on.
 import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { CardVault } from '../../activities/vault/card-vault.js';
 import { enrollmentWorkflowId } from '../../domain/enrollment.js';
 import { enrollmentViewQuery } from '../../domain/messages.js';
 import { enrollmentWorkflow } from '../../workflows/enrollment.js';
+import { eventually } from '../support/eventually.js';
 import { prepareLocalStack, type LocalStack } from '../support/local-stack.js';
 import { uniqueRequestId } from '../support/temporal.js';
 
@@ -48,6 +50,32 @@ const npmStart = async (): Promise<{ stack: ChildProcess; output: () => string }
 };
 const pressCtrlC = (started: ChildProcess): Promise<void> => stack.ctrlC(started);
 const processesOfTheStack = (): Promise<string[]> => stack.processes();
+
+/** The pid the supervisor said it started a part with. */
+function pidOf(output: string, part: string): number {
+  return Number(new RegExp(`started ${part} \\(pid (\\d+)\\)`).exec(output)?.[1]);
+}
+
+/** The API as a consumer's app uses it, signed in as a demo customer of the development identity provider. */
+async function signedIn(customerId: string) {
+  const tokenResponse = await fetch(`${apiUrl}/dev/customer-tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ customerId }),
+  });
+  const { token } = (await tokenResponse.json()) as { token: string };
+  return async <T>(method: string, route: string, body?: object): Promise<{ status: number; body: T }> => {
+    const response = await fetch(`${apiUrl}${route}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body && { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() }),
+      },
+      ...(body && { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as T };
+  };
+}
 
 function expectOrderlyStop(output: string): void {
   expect(output).toMatch(
@@ -200,4 +228,62 @@ describe('npm start', () => {
     expect(await processesOfTheStack()).toEqual([]);
     expectOrderlyStop(second.output());
   });
+
+  it('starts a worker killed with SIGKILL again; an enrollment started afterwards completes through the API', async () => {
+    const { stack: started, output } = await npmStart();
+    const killed = pidOf(output(), 'worker');
+    process.kill(killed, 'SIGKILL');
+    await eventually(
+      () => Promise.resolve(output()),
+      (text) => /restarted worker|stopping the stack/.test(text),
+      'the restart',
+      60_000,
+    );
+    expect(output()).toContain(
+      `worker (pid ${killed}) exited unexpectedly (signal SIGKILL); restarting it in 0.5 s (crash 1 of 5 allowed within 60 s)`,
+    );
+    const restarted = Number(/restarted worker \(pid (\d+)\)/.exec(output())?.[1]);
+    expect(restarted).not.toBe(killed);
+    expect(output()).not.toContain('stopping the stack');
+
+    // The rest of the stack never stopped; the new worker runs a whole enrollment the consumer drives
+    // through the API: the demo customer's card, the code from the demo inbox, the token requestor.
+    const api = await signedIn('grace');
+    const { body: listed } = await api<{ cards: { id: string; maskedPan: string }[] }>('GET', '/v1/cards');
+    const card = listed.cards.find((candidate) => candidate.maskedPan.endsWith('4444'))!;
+    const created = await api<{ id: string }>('POST', '/v1/enrollments', {
+      cards: [{ cardId: card.id }],
+      tokenRequestorId: '50110030273',
+      pushMethod: 'WEB',
+    });
+    expect(created.status).toBe(201);
+    const enrollment = `/v1/enrollments/${created.body.id}`;
+    const view = () => api<{ status: string; cards: { state: string }[] }>('GET', enrollment);
+    await eventually(view, ({ body }) => body.status === 'AWAITING_AUTHENTICATION', 'the code sent', 30_000);
+    const inbox = (await (await fetch(`${apiUrl}/dev/inbox?customer=grace`)).json()) as {
+      messages: { message: string }[];
+    };
+    const code = /\b(\d{6})\b/.exec(inbox.messages[0]!.message)![1]!;
+    const authenticated = await api<{ outcome: string; redirect: { url: string } }>(
+      'POST',
+      `${enrollment}/one-time-code`,
+      { code },
+    );
+    expect(authenticated.body.outcome).toBe('AUTHENTICATED');
+    const redirect = new URL(authenticated.body.redirect.url);
+    expect((await fetch(redirect)).status).toBe(200);
+    const tokenised = await fetch(`${stack.url('tokenRequestors')}/tr/${redirect.pathname.split('/')[2]}/complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ pushAccountReceipts: redirect.searchParams.get('pushAccountReceipts')! }).toString(),
+    });
+    expect(tokenised.status).toBe(200);
+    const completed = await eventually(view, ({ body }) => body.status === 'COMPLETED', 'COMPLETED', 30_000);
+    expect(completed.body.cards.map((each) => each.state)).toEqual(['ACTIVE']);
+    expect((await processesOfTheStack()).join('\n')).toContain('workers/main.ts');
+
+    await pressCtrlC(started);
+    expect(await processesOfTheStack()).toEqual([]);
+    expectOrderlyStop(output().slice(output().indexOf('[pushprov] stopping...')));
+  }, 180_000);
 });
