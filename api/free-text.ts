@@ -12,7 +12,7 @@ const refusal = 'card-number-in-free-text';
 /** A string field that must not hold a card-number-like run. */
 export function freeText<T extends z.ZodType<string>>(schema: T): T {
   return schema.refine((value) => !holdsCardNumber(value), {
-    message: 'must not hold a card number (12 or more digits in a row)',
+    message: 'must not hold a card number',
     params: { refusal },
   });
 }

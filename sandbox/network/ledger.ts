@@ -1,8 +1,9 @@
 /**
  * A sandbox's ledger: every push, tokenisation, callback and injected fault it performed, in order,
  * appended to a JSON-lines file (so a restarted sandbox remembers its receipts and tokens) and readable
- * over HTTP. It never holds a card number: masked PANs and references only, and whatever else an entry
- * carries (a name, a reason, a caller's text) is masked on the way in.
+ * over HTTP. It never holds a card number: masked PANs and references only, and a card number written
+ * anywhere else in an entry (a name, a reason, a caller's text) is masked on the way in. Identifiers are
+ * the network's memory and stay exact: a run of digits inside one is not taken for a card number.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -39,7 +40,7 @@ export class Ledger {
       seq: this.entries.length + 1,
       at: now.toISOString(),
       kind,
-      ...(maskCardNumbers(details) as Record<string, unknown>),
+      ...(maskCardNumbers(details, { standaloneOnly: true }) as Record<string, unknown>),
     };
     if (this.file) appendFileSync(this.file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
     this.entries.push(entry);
