@@ -223,7 +223,7 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
   });
 
   if (deps.consumer) await registerConsumerRoutes(app, deps.consumer, limits.failedAuthentication, metrics);
-  if (deps.callbacks) await registerNetworkCallbacks(app, deps.callbacks, metrics);
+  if (deps.callbacks) await registerNetworkCallbacks(app, deps.callbacks, limits.failedAuthentication, metrics);
   if (deps.webPages) await registerWebPages(app);
   const { devIdentity } = deps;
   if (devIdentity) {

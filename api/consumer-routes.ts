@@ -150,7 +150,20 @@ export async function registerConsumerRoutes(
 
       scope.addHook('onRequest', async (request, reply) => {
         // An address that keeps failing is refused before its next token is even verified.
-        if (await failedAuthentication.refuseIfOverBudget(request, reply)) return reply;
+        const blocked = await failedAuthentication.blockedFor(request);
+        if (blocked !== undefined) {
+          return reply
+            .code(429)
+            .header('retry-after', String(blocked))
+            .type('application/problem+json')
+            .send(
+              problem(
+                429,
+                'Too Many Requests',
+                `Too many failed authentications from this address; retry after ${blocked} s`,
+              ),
+            );
+        }
         try {
           request.customerId = await deps.auth.customerOf(request.headers.authorization);
         } catch (error) {

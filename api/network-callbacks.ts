@@ -43,6 +43,7 @@ import { enrollmentViewQuery, tokenUpdatedSignal } from '../domain/messages.js';
 import { singleUseClaimer } from '../db/replay-guard.js';
 import type { ApiMetrics } from './metrics.js';
 import { dependencyUnavailable } from './problem.js';
+import type { FailedAuthenticationGuard } from './rate-limits.js';
 
 export interface NetworkCallbackDeps {
   credentials: NetworkCredentials;
@@ -101,6 +102,7 @@ interface CallbackNetwork<Messages extends Record<CallbackOperation, unknown>> {
 export async function registerNetworkCallbacks(
   app: FastifyInstance,
   deps: NetworkCallbackDeps,
+  failedAuthentication: FailedAuthenticationGuard,
   metrics?: ApiMetrics,
 ): Promise<void> {
   const claim: ClaimSingleUse = singleUseClaimer(deps.pool, 'network-callback');
@@ -209,8 +211,8 @@ export async function registerNetworkCallbacks(
     },
   };
 
-  await registerCallbackRoutes(app, mdes, metrics);
-  await registerCallbackRoutes(app, vts, metrics);
+  await registerCallbackRoutes(app, mdes, failedAuthentication, metrics);
+  await registerCallbackRoutes(app, vts, failedAuthentication, metrics);
 
   async function receipt(network: CardNetwork, value: string | undefined): Promise<ReceiptRow | undefined> {
     if (value === undefined) return undefined;
@@ -304,6 +306,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 async function registerCallbackRoutes<Messages extends Record<CallbackOperation, unknown>>(
   app: FastifyInstance,
   network: CallbackNetwork<Messages>,
+  failedAuthentication: FailedAuthenticationGuard,
   metrics: ApiMetrics | undefined,
 ): Promise<void> {
   const refuseCall = (reply: FastifyReply, status: number, details?: string): FastifyReply =>
@@ -347,6 +350,9 @@ async function registerCallbackRoutes<Messages extends Record<CallbackOperation,
         scope.post(
           `/${operation}`,
           {
+            // Not limited per address: a network calls from a few addresses at its own volume. A caller that
+            // fails verification is, through its failed-authentication budget.
+            config: { rateLimit: false },
             schema: {
               summary: `${network.name} calls the issuer: ${operation}`,
               tags: ['networks'],
@@ -354,11 +360,15 @@ async function registerCallbackRoutes<Messages extends Record<CallbackOperation,
             },
           },
           async (request, reply) => {
+            // An address whose calls keep failing verification is refused before the next is verified.
+            const blocked = await failedAuthentication.blockedFor(request);
+            if (blocked !== undefined) return refuseCall(reply.header('retry-after', String(blocked)), 429);
             let message: unknown;
             try {
               message = await network.open(request, typeof request.body === 'string' ? request.body : '');
             } catch (error) {
               if (!(error instanceof CryptoFailure)) throw error;
+              await failedAuthentication.recordFailure(request);
               request.log.warn({ code: error.code, network: network.network, operation }, 'network callback refused');
               return refuseCall(reply, 401, `${error.code}: ${maskCardNumbersIn(error.message)}`);
             }

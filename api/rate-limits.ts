@@ -6,8 +6,7 @@
  * body is read.
  */
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { problem } from './problem.js';
+import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 
 export interface RateLimitOptions {
   /** Requests per minute per authenticated customer, and per address for unauthenticated routes. */
@@ -16,10 +15,10 @@ export interface RateLimitOptions {
   failedAuthenticationsPerMinute: number;
 }
 
-/** The guard that counts an address's failed authentications and refuses it once it is over its budget. */
+/** The guard that counts an address's failed authentications, for each route to answer in its own envelope. */
 export interface FailedAuthenticationGuard {
-  /** Answers 429 (and returns true) when the address has failed too often; otherwise does nothing. */
-  refuseIfOverBudget(request: FastifyRequest, reply: FastifyReply): Promise<boolean>;
+  /** Seconds until the address may try again when it has failed too often; undefined when it may now. */
+  blockedFor(request: FastifyRequest): Promise<number | undefined>;
   /** Counts one failed authentication of the request's address. */
   recordFailure(request: FastifyRequest): Promise<void>;
 }
@@ -56,22 +55,9 @@ export async function registerRateLimits(app: FastifyInstance, options: RateLimi
   });
   return {
     failedAuthentication: {
-      async refuseIfOverBudget(request, reply) {
+      async blockedFor(request) {
         const seen = await failures(request, { increment: false });
-        if (seen.isAllowed || seen.remaining > 0) return false;
-        const retryAfter = Math.max(1, seen.ttlInSeconds);
-        await reply
-          .code(429)
-          .header('retry-after', String(retryAfter))
-          .type('application/problem+json')
-          .send(
-            problem(
-              429,
-              'Too Many Requests',
-              `Too many failed authentications from this address (${seen.max} per minute); retry after ${retryAfter} s`,
-            ),
-          );
-        return true;
+        return seen.isAllowed || seen.remaining > 0 ? undefined : Math.max(1, seen.ttlInSeconds);
       },
       async recordFailure(request) {
         await failures(request);

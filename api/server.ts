@@ -107,6 +107,7 @@ const app = await buildApp(
     }),
     webPages: true,
     rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
+    failedAuthenticationsPerMinute: env.API_FAILED_AUTH_LIMIT_PER_MINUTE,
   },
   { logger: apiLoggerOptions(env.LOG_LEVEL) },
 );

@@ -108,7 +108,12 @@ export async function callbackWorld(): Promise<CallbackWorld> {
   });
   const temporal = waitingEnrollments(effects, [mdesReceipt, vtsReceipt]);
   const app = await buildApp(
-    { readinessChecks: {}, callbacks: { credentials, pool, temporal }, rateLimitPerMinute: 1_000_000 },
+    {
+      readinessChecks: {},
+      callbacks: { credentials, pool, temporal },
+      rateLimitPerMinute: 1_000_000,
+      failedAuthenticationsPerMinute: 1_000_000,
+    },
     { logger: false },
   );
   return {

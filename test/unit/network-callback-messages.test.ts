@@ -339,7 +339,48 @@ describe('calls refused before their message is read', () => {
     }
   });
 
-  it('answers a caller over its rate limit with a 429 in the envelope, on known and unknown operations alike', async () => {
+  it('answers an address that keeps failing verification with a 429 in the envelope, before verifying', async () => {
+    const app = await buildApp(
+      {
+        readinessChecks: {},
+        failedAuthenticationsPerMinute: 2,
+        callbacks: { credentials: world.credentials, pool: {} as never, temporal: {} as never },
+      },
+      { logger: false },
+    );
+    try {
+      const send = (url: string, type = 'application/jose') =>
+        app.inject({
+          method: 'POST',
+          url,
+          headers: { 'content-type': type },
+          payload: type === 'application/jose' ? 'x' : '{}',
+        });
+      expect((await send(`${vtsPath}/notifyTokenUpdated`)).statusCode).toBe(401);
+      expect((await send(`${mdesPath}/authorizeService`, 'application/json')).statusCode).toBe(401);
+      for (const [network, url, type] of [
+        ['vts', `${vtsPath}/authorizeService`, 'application/jose'],
+        ['mdes', `${mdesPath}/notifyTokenUpdated`, 'application/json'],
+      ] as const) {
+        const limited = await send(url, type);
+        expectNetworkRefusal(network, limited, 429);
+        expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      }
+      // Another address is not affected.
+      const elsewhere = await app.inject({
+        method: 'POST',
+        url: `${vtsPath}/notifyTokenUpdated`,
+        headers: { 'content-type': 'application/jose' },
+        payload: 'x',
+        remoteAddress: '10.0.0.9',
+      });
+      expect(elsewhere.statusCode).toBe(401);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('limits unknown operations per address, answered in the envelope', async () => {
     const app = await buildApp(
       {
         readinessChecks: {},
@@ -349,17 +390,17 @@ describe('calls refused before their message is read', () => {
       { logger: false },
     );
     try {
-      const send = (url: string) =>
-        app.inject({ method: 'POST', url, headers: { 'content-type': 'application/jose' }, payload: 'x' });
-      expect((await send(`${vtsPath}/notifyTokenUpdated`)).statusCode).toBe(401);
-      for (const [network, url] of [
-        ['vts', `${vtsPath}/notifyTokenUpdated`],
-        ['mdes', `${mdesPath}/nothingHere`],
-      ] as const) {
-        const limited = await send(url);
-        expectNetworkRefusal(network, limited, 429);
-        expect(limited.headers['retry-after']).toBeDefined();
-      }
+      const send = () =>
+        app.inject({
+          method: 'POST',
+          url: `${mdesPath}/nothingHere`,
+          headers: { 'content-type': 'application/json' },
+          payload: '{}',
+        });
+      expect((await send()).statusCode).toBe(404);
+      const limited = await send();
+      expectNetworkRefusal('mdes', limited, 429);
+      expect(limited.headers['retry-after']).toBeDefined();
     } finally {
       await app.close();
     }
