@@ -67,6 +67,8 @@ function securityCodeFieldIn(value: unknown, depth = 0): string | undefined {
 export async function buildApp(deps: AppDependencies, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: 64 * 1024,
+    // At shutdown the drain (stack/draining.ts) answers new requests with our 503, not Fastify's own.
+    return503OnClosing: false,
     // One line per request, written below with a whole-millisecond response time.
     logController: new LogController({ disableRequestLogging: true }),
     // A caller's own request id is kept (for correlation) when it has a safe shape; otherwise ours.

@@ -27,6 +27,8 @@ export interface EnrollmentWorkerOptions {
   activities?: object;
   /** Encrypts payloads when given; the clients must use the same keys. */
   payloadKeys?: SymmetricKeyRing;
+  /** At shutdown, how long (ms) activities under way run on before they are asked to cancel. */
+  shutdownGraceTime?: number;
 }
 
 export function createEnrollmentWorker({

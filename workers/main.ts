@@ -58,6 +58,8 @@ worker = await createEnrollmentWorker({
   workflowBundle: await bundleEnrollmentWorkflows(),
   activities,
   payloadKeys: keys.payload,
+  // Activities under way finish before the drain deadline rather than being cancelled at once.
+  shutdownGraceTime: drainDeadlineMs,
 });
 
 const running = worker.run();
