@@ -109,7 +109,10 @@ const app = await buildApp(
     rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
     failedAuthenticationsPerMinute: env.API_FAILED_AUTH_LIMIT_PER_MINUTE,
   },
-  { logger: apiLoggerOptions(env.LOG_LEVEL) },
+  {
+    logger: apiLoggerOptions(env.LOG_LEVEL),
+    ...(env.API_TRUST_PROXY !== undefined && { trustProxy: env.API_TRUST_PROXY }),
+  },
 );
 
 // Requests under way finish, new ones get 503 until then; Temporal and PostgreSQL are closed after them.

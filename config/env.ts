@@ -39,6 +39,14 @@ const EnvSchema = z.object({
   PUSHPROV_RECEIPT_TIMER_SECONDS_FOR_DEMO: z.coerce.number().int().min(1).max(900).optional(),
   /** Requests per minute per authenticated customer, and per address for the routes without authentication. */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  /**
+   * Behind a reverse proxy: which proxies to trust for the caller's address (X-Forwarded-For), as Fastify's
+   * trustProxy takes it: `true` (any), or their addresses and CIDRs separated by commas. Unset: none.
+   */
+  API_TRUST_PROXY: z
+    .string()
+    .transform((value): boolean | string => (value === 'true' ? true : value === 'false' ? false : value))
+    .optional(),
   /** Failed authentications (bearer tokens, network signatures) per minute per address before it is refused. */
   API_FAILED_AUTH_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** The issuer's identity provider, whose bearer tokens name the customer (a local one in development). */

@@ -24,6 +24,16 @@ describe('parseEnv', () => {
     );
   });
 
+  it('takes the proxies to trust as Fastify does: none unless set, any with true, or their addresses', () => {
+    const trusted = (value?: string): unknown =>
+      parseEnv({ HOME: '/home/issuer', ...(value !== undefined && { API_TRUST_PROXY: value }) }).API_TRUST_PROXY;
+    expect([trusted(), trusted('true'), trusted('10.0.0.0/8,127.0.0.1')]).toEqual([
+      undefined,
+      true,
+      '10.0.0.0/8,127.0.0.1',
+    ]);
+  });
+
   it('names every variable that is wrong', () => {
     const parse = (): unknown =>
       parseEnv({ API_PORT: '70000', TEMPORAL_ADDRESS: 'localhost', DATABASE_URL: 'mysql://db/x' });
