@@ -109,8 +109,8 @@ describe('what the API echoes', () => {
       expect(response.statusCode).toBeLessThan(500);
       expect(JSON.stringify([response.headers, response.body])).not.toContain(pan);
     }
-    expect(responses[0]!.json()).toMatchObject({ detail: 'No route for GET /nope/411111******1111' });
-    expect(responses[1]!.json()).toMatchObject({ detail: 'No route for GET /nope/411111******1111' });
+    expect(responses[0].json()).toMatchObject({ detail: 'No route for GET /nope/411111******1111' });
+    expect(responses[1].json()).toMatchObject({ detail: 'No route for GET /nope/411111******1111' });
     expect(log()).not.toContain(pan);
   });
 });
