@@ -149,26 +149,25 @@ export async function registerConsumerRoutes(
       const api = scope.withTypeProvider<ZodTypeProvider>();
 
       scope.addHook('onRequest', async (request, reply) => {
-        // An address that keeps failing is refused before its next token is even verified.
-        const blocked = await failedAuthentication.blockedFor(request);
-        if (blocked !== undefined) {
-          return reply
-            .code(429)
-            .header('retry-after', String(blocked))
-            .type('application/problem+json')
-            .send(
-              problem(
-                429,
-                'Too Many Requests',
-                `Too many failed authentications from this address; retry after ${blocked} s`,
-              ),
-            );
-        }
         try {
           request.customerId = await deps.auth.customerOf(request.headers.authorization);
         } catch (error) {
           if (!(error instanceof CallerNotAuthenticated)) throw error;
-          await failedAuthentication.recordFailure(request);
+          // An address that keeps failing hears only when to try again.
+          const blocked = await failedAuthentication.recordFailure(request);
+          if (blocked !== undefined) {
+            return reply
+              .code(429)
+              .header('retry-after', String(blocked))
+              .type('application/problem+json')
+              .send(
+                problem(
+                  429,
+                  'Too Many Requests',
+                  `Too many failed authentications from this address; retry after ${blocked} s`,
+                ),
+              );
+          }
           return reply
             .code(401)
             .header(

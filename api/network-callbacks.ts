@@ -360,15 +360,14 @@ async function registerCallbackRoutes<Messages extends Record<CallbackOperation,
             },
           },
           async (request, reply) => {
-            // An address whose calls keep failing verification is refused before the next is verified.
-            const blocked = await failedAuthentication.blockedFor(request);
-            if (blocked !== undefined) return refuseCall(reply.header('retry-after', String(blocked)), 429);
             let message: unknown;
             try {
               message = await network.open(request, typeof request.body === 'string' ? request.body : '');
             } catch (error) {
               if (!(error instanceof CryptoFailure)) throw error;
-              await failedAuthentication.recordFailure(request);
+              // An address whose calls keep failing verification hears only when to try again.
+              const blocked = await failedAuthentication.recordFailure(request);
+              if (blocked !== undefined) return refuseCall(reply.header('retry-after', String(blocked)), 429);
               request.log.warn({ code: error.code, network: network.network, operation }, 'network callback refused');
               return refuseCall(reply, 401, `${error.code}: ${maskCardNumbersIn(error.message)}`);
             }

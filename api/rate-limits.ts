@@ -1,9 +1,10 @@
 /**
  * Rate limits (@fastify/rate-limit, in memory per process): an authenticated customer gets its own budget
  * per minute; everyone else is counted by address, and an address whose calls keep failing
- * authentication (bearer tokens, the networks' signatures) is refused before its next attempt is even
- * verified. The limits run after the onRequest hooks (where callers are authenticated) and before the
- * body is read.
+ * authentication (bearer tokens, the networks' signatures) gets 429 for its failed attempts. A caller
+ * that does authenticate is served whatever its address did: an attacker behind the same NAT does not
+ * lock customers out. The limits run after the onRequest hooks (where callers are authenticated) and
+ * before the body is read.
  */
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
@@ -11,16 +12,17 @@ import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from
 export interface RateLimitOptions {
   /** Requests per minute per authenticated customer, and per address for unauthenticated routes. */
   perMinute: number;
-  /** Failed authentications per minute per address before its calls are refused unverified. */
+  /** Failed authentications per minute per address before its failed attempts get 429 rather than 401. */
   failedAuthenticationsPerMinute: number;
 }
 
 /** The guard that counts an address's failed authentications, for each route to answer in its own envelope. */
 export interface FailedAuthenticationGuard {
-  /** Seconds until the address may try again when it has failed too often; undefined when it may now. */
-  blockedFor(request: FastifyRequest): Promise<number | undefined>;
-  /** Counts one failed authentication of the request's address. */
-  recordFailure(request: FastifyRequest): Promise<void>;
+  /**
+   * Counts one failed authentication of the request's address; when that puts it over its budget, the
+   * seconds until it may try again (the route answers 429), otherwise undefined (the route answers 401).
+   */
+  recordFailure(request: FastifyRequest): Promise<number | undefined>;
 }
 
 declare module 'fastify' {
@@ -55,12 +57,9 @@ export async function registerRateLimits(app: FastifyInstance, options: RateLimi
   });
   return {
     failedAuthentication: {
-      async blockedFor(request) {
-        const seen = await failures(request, { increment: false });
-        return seen.isAllowed || seen.remaining > 0 ? undefined : Math.max(1, seen.ttlInSeconds);
-      },
       async recordFailure(request) {
-        await failures(request);
+        const counted = await failures(request);
+        return !counted.isAllowed && counted.isExceeded ? Math.max(1, counted.ttlInSeconds) : undefined;
       },
     },
     notFound: app.rateLimit(),

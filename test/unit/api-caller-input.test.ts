@@ -153,7 +153,7 @@ describe('a free-text field holding a card number', () => {
 });
 
 describe('callers that fail to authenticate', () => {
-  it('are limited by address, before their tokens are verified, whatever tokens they try', async () => {
+  it('are limited by address whatever tokens they try, while a customer who authenticates there is served', async () => {
     const { app } = await appWithConsumerRoutes({ failedAuthenticationsPerMinute: 5 });
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 8; attempt += 1) {
@@ -164,6 +164,14 @@ describe('callers that fail to authenticate', () => {
     const limited = await app.inject({ method: 'GET', url: '/v1/cards' });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.headers['content-type']).toMatch(/^application\/problem\+json/);
+    // A customer behind the same address (a NAT) is not locked out by them.
+    const customer = await app.inject({
+      method: 'POST',
+      url: '/v1/card-captures',
+      headers: bearer(await identity.tokenFor('ada', audience)),
+      payload: { method: 'nothing' },
+    });
+    expect(customer.statusCode).toBe(400);
     // Another address is not affected.
     const elsewhere = await app.inject({ method: 'GET', url: '/v1/tokens', remoteAddress: '10.0.0.7' });
     expect(elsewhere.statusCode).toBe(401);
