@@ -6,12 +6,19 @@
 import { luhnValid } from './card-number.js';
 
 /**
- * Digits as card numbers are written: contiguous, or in groups of 3 to 6 split by one space, hyphen or
- * dot (the same one throughout). Contiguous digits count wherever they sit, inside a word too
- * (`id4111…`); groups only when each is whole, so that identifiers made of hex groups (a UUID's 8-4-4-4-12)
- * never join into one.
+ * What may stand between the digits of one card number as people and programs write it: one or two
+ * spaces (any kind, tabs and no-break spaces included), hyphens or dashes, dots, underscores, slashes,
+ * commas, colons, plus signs, or invisible characters (zero-width space, soft hyphen).
  */
-const digitsAndSeparators = /\d+(?:[ .-]\d+)*/g;
+const separator = /^[\s\u00a0\u00ad\u200b\u2010-\u2015_.,:/+\\-]{1,2}$/;
+
+/**
+ * A UUID is an identifier, not a number split in groups: its hyphens join no digits (otherwise seven
+ * random UUIDs in a thousand would read as card numbers), unless its first three groups are all digits,
+ * a card number written 8-4-4 (one random UUID in several thousand); where a record is also a memory,
+ * never.
+ */
+const uuidPattern = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 interface Candidate {
   start: number;
@@ -20,16 +27,13 @@ interface Candidate {
 }
 
 /**
- * Card-number-like: 13 to 19 digits, leading zeros aside (no card number starts with 0), that pass the
- * Luhn check; in a longer run, any 13 to 19 of them that do (a card number hidden inside it). The check
- * digit is what tells a card number from the digits of random identifiers (hex digests, a network's
- * token references, which often start with zeros): about one such identifier in several thousand
- * passes, where counting digits alone would catch one in twenty.
+ * Card-number-like: 13 to 19 digits, not starting with 0, that pass the Luhn check, anywhere among a
+ * run's digits: a card number alone, followed by its security code, or hidden inside a longer run. The
+ * check digit is what tells a card number from the digits of random identifiers (hex digests, a
+ * network's token references): a few such identifiers in a thousand pass, where counting digits alone
+ * would catch one in twenty.
  */
-function holdsCardWindow(run: string): boolean {
-  const digits = run.replace(/^0+/, '');
-  if (digits.length < 13) return false;
-  if (digits.length <= 19) return luhnValid(digits);
+function holdsCardWindow(digits: string): boolean {
   for (let start = 0; start + 13 <= digits.length; start += 1) {
     if (digits[start] === '0') continue;
     for (let length = 13; length <= 19 && start + length <= digits.length; length += 1) {
@@ -39,47 +43,55 @@ function holdsCardWindow(run: string): boolean {
   return false;
 }
 
-/** The stretches of a text that hold a card-number-like run, without overlaps, in order. */
-function cardNumberSpans(text: string, standaloneOnly = false): Candidate[] {
+/** Digits of other scripts (fullwidth, Arabic-Indic...) read as the ASCII digits they are, in place. */
+function asciiDigits(text: string): string {
+  return text.replace(/\p{Nd}/gu, (digit) => {
+    if (/[0-9]/.test(digit) || digit.length !== 1) return digit;
+    const code = digit.charCodeAt(0);
+    // Unicode lays every decimal digit block out from 0 to 9: the value is the offset from the block's zero.
+    for (let zero = code; zero > code - 10; zero -= 1) {
+      if (!/\p{Nd}/u.test(String.fromCharCode(zero - 1))) return String(code - zero);
+    }
+    return digit;
+  });
+}
+
+/**
+ * The stretches of a text that hold a card-number-like run, in order: runs of digits joined by what
+ * may separate a card number's groups, wherever they sit (inside a word too: `id4111…`). With
+ * `standaloneOnly`, a run glued to a letter or digit on either side is passed over.
+ */
+function cardNumberSpans(original: string, standaloneOnly = false): Candidate[] {
+  const text = asciiDigits(original);
+  const hardBoundaries = new Set<number>();
+  for (const uuid of text.matchAll(uuidPattern)) {
+    const groups = uuid[0].split('-');
+    const writtenAsCard = groups.slice(0, 3).every((group) => /^[0-9]+$/.test(group));
+    if (standaloneOnly || !writtenAsCard) {
+      for (let at = uuid.index, index = 0; index < groups.length - 1; index += 1) {
+        at += groups[index]!.length;
+        hardBoundaries.add(at);
+        at += 1;
+      }
+    }
+  }
+  const groups = [...text.matchAll(/[0-9]+/g)].map((group) => ({ at: group.index, text: group[0] }));
   const spans: Candidate[] = [];
-  for (const match of text.matchAll(digitsAndSeparators)) {
-    const offset = match.index;
-    const parts = [...match[0].matchAll(/\d+|[ .-]/g)].map((part) => ({ text: part[0], at: offset + part.index }));
-    const groups = parts.filter((part) => /\d/.test(part.text));
-    // A whole group stands between separators or non-alphanumerics: in "b740-5917" the 740 is part of a word.
-    const whole = (group: { text: string; at: number }): boolean =>
-      !/[A-Za-z0-9]/.test(text[group.at - 1] ?? '') && !/[A-Za-z0-9]/.test(text[group.at + group.text.length] ?? '');
-    const chainable = (group: { text: string; at: number }): boolean =>
-      group.text.length >= 3 && group.text.length <= 6 && whole(group);
-    const taken: Candidate[] = [];
-    // Chains of whole groups of 3 to 6 digits, one separator throughout: "4111 1111 1111 1111".
-    for (let first = 0; first < groups.length;) {
-      let last = first;
-      const separator = parts[parts.indexOf(groups[first]!) + 1]?.text;
-      while (
-        last + 1 < groups.length &&
-        chainable(groups[last]!) &&
-        chainable(groups[last + 1]!) &&
-        parts[parts.indexOf(groups[last]!) + 1]?.text === separator
-      ) {
-        last += 1;
-      }
-      if (last > first) {
-        const chain = groups.slice(first, last + 1);
-        const digits = chain.map((group) => group.text).join('');
-        const end = chain.at(-1)!.at + chain.at(-1)!.text.length;
-        if (holdsCardWindow(digits)) taken.push({ start: chain[0]!.at, end, digits });
-      }
-      first = last + 1;
+  for (let first = 0; first < groups.length;) {
+    let last = first;
+    while (last + 1 < groups.length) {
+      const gapStart = groups[last]!.at + groups[last]!.text.length;
+      const gap = text.slice(gapStart, groups[last + 1]!.at);
+      if (!separator.test(gap) || hardBoundaries.has(gapStart)) break;
+      last += 1;
     }
-    // Contiguous digits, however long and wherever they sit.
-    for (const group of groups) {
-      const inside = taken.some((span) => group.at >= span.start && group.at < span.end);
-      if (!inside && (!standaloneOnly || whole(group)) && holdsCardWindow(group.text)) {
-        taken.push({ start: group.at, end: group.at + group.text.length, digits: group.text });
-      }
-    }
-    spans.push(...taken.sort((a, b) => a.start - b.start));
+    const chain = groups.slice(first, last + 1);
+    const start = chain[0]!.at;
+    const end = chain.at(-1)!.at + chain.at(-1)!.text.length;
+    const glued = /[\p{L}\p{N}]/u.test(text[start - 1] ?? '') || /[\p{L}\p{N}]/u.test(text[end] ?? '');
+    const digits = chain.map((group) => group.text).join('');
+    if (!(standaloneOnly && glued) && holdsCardWindow(digits)) spans.push({ start, end, digits });
+    first = last + 1;
   }
   return spans;
 }
@@ -139,7 +151,9 @@ export function maskedUrl(url: string): string {
     decoded = decodeURIComponent(spaced);
   } catch {
     // Not valid UTF-8 as a whole: its ASCII escapes (where encoded digits would be) decoded one by one.
-    decoded = spaced.replace(/%([0-7][0-9a-fA-F])/g, (_escape, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    decoded = spaced.replace(/%([0-9a-fA-F]{2})/g, (_escape, hex: string) =>
+      parseInt(hex, 16) < 0x80 ? String.fromCharCode(parseInt(hex, 16)) : ' ',
+    );
   }
   return maskCardNumbersIn(decoded);
 }
