@@ -3,7 +3,7 @@ import path from 'node:path';
 import { EncryptionCodec } from '../activities/crypto/payload-codec.js';
 import { SymmetricKeyRing } from '../activities/keys/symmetric-key-ring.js';
 import { parseEnv } from '../config/env.js';
-import { drainAndClose, registerDraining } from '../stack/draining.js';
+import { drainAndClose } from '../stack/draining.js';
 import { drainDeadlineMs, reportReady, whenOrphaned } from '../stack/processes.js';
 import { buildCodecServer, operatorTokenFile } from './codec-server.js';
 
@@ -30,7 +30,6 @@ const keys = await SymmetricKeyRing.open(path.join(env.PUSHPROV_KEYS_DIR, 'paylo
   generateIfMissing: env.PUSHPROV_GENERATE_KEYS,
 });
 const app = buildCodecServer({ codec: new EncryptionCodec(keys), operatorTokens: tokens, allowedOrigins: origins });
-registerDraining(app);
 
 let closing: Promise<void> | undefined;
 const close = (): Promise<void> =>

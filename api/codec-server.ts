@@ -10,8 +10,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { registerDraining } from '../stack/draining.js';
 import { answerWithProblems, problem } from './problem.js';
 
 export interface CodecServerOptions {
@@ -34,8 +35,10 @@ const digest = (token: string): Buffer => createHash('sha256').update(token).dig
 
 export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
   // No request logging at all: the bodies are what must not be written down.
-  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 });
+  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024, frameworkErrors: answerRouterError });
   answerWithProblems(app);
+  // First of the hooks: at shutdown every request gets 503, whatever its origin or token.
+  registerDraining(app);
   const tokens = options.operatorTokens.map(digest);
 
   const originAllowed = (request: FastifyRequest): boolean => {
@@ -51,7 +54,7 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
   const authorised = (request: FastifyRequest): boolean => {
     const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     const cookie = new RegExp(`(?:^|;\\s*)${cookieName}=([^;]+)`).exec(request.headers.cookie ?? '')?.[1];
-    const presented = bearer ?? (cookie && decodeURIComponent(cookie));
+    const presented = bearer ?? (cookie && decodedCookie(cookie));
     if (!presented) return false;
     const hashed = digest(presented);
     return tokens.some((token) => timingSafeEqual(token, hashed));
@@ -96,9 +99,15 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
         .type('application/problem+json')
         .send(problem(400, 'Invalid request', 'Expected {"payloads": [...]}'));
     }
-    const payloads: Payload[] = parsed.data.payloads.map((payload) =>
-      proto.temporal.api.common.v1.Payload.fromObject(payload),
-    );
+    let payloads: Payload[];
+    try {
+      payloads = parsed.data.payloads.map((payload) => proto.temporal.api.common.v1.Payload.fromObject(payload));
+    } catch {
+      return reply
+        .code(400)
+        .type('application/problem+json')
+        .send(problem(400, 'Invalid request', "Every payload's data and metadata values must be base64"));
+    }
     try {
       const converted = await options.codec[direction](payloads);
       return {
@@ -173,6 +182,32 @@ export async function operatorTokenFile(
     );
   }
   return { token: (await readFile(file, 'utf8')).trim(), file };
+}
+
+/** A cookie value as it was set (URL-encoded); undefined when it does not decode, as no token of ours would. */
+function decodedCookie(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Fastify's own answers to a URL it cannot route (an escape that does not decode, a path parameter over
+ * its length limit) quote the path, and come before every hook: these say what is wrong, not what was sent.
+ */
+function answerRouterError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const [status, title, detail] =
+    error.code === 'FST_ERR_BAD_URL'
+      ? [400, 'Bad Request', 'The URL holds an escape that does not decode']
+      : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? [414, 'URI Too Long', 'A path segment is too long']
+        : [500, 'Internal Server Error', undefined];
+  void reply
+    .code(status)
+    .type('application/problem+json')
+    .send(problem(status, title, detail));
 }
 
 function sameHost(origin: string, host: string | undefined): boolean {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EncryptionCodec } from '../../activities/crypto/payload-codec.js';
 import { SymmetricKeyRing } from '../../activities/keys/symmetric-key-ring.js';
 import { buildCodecServer } from '../../api/codec-server.js';
+import { drainAndClose } from '../../stack/draining.js';
 
 const operatorToken = 'operator-token-for-tests';
 const uiOrigin = 'http://127.0.0.1:8233';
@@ -179,5 +180,77 @@ describe('the codec server', () => {
       payload: asJson(await codec.encode([defaultPayloadConverter.toPayload('y')])),
     });
     expect(ownOriginDecode.statusCode).toBe(403);
+  });
+});
+
+describe('the codec server, given what it cannot read', () => {
+  const pan = '4111111111111111';
+  const app = (): ReturnType<typeof buildCodecServer> =>
+    buildCodecServer({
+      codec: { encode: (payloads) => Promise.resolve(payloads), decode: (payloads) => Promise.resolve(payloads) },
+      operatorTokens: [operatorToken],
+      allowedOrigins: [uiOrigin],
+    });
+
+  it('answers a URL its router cannot decode with a problem that quotes nothing', async () => {
+    for (const url of [`/${pan}%`, `/x/%E0%A4${pan}`, `/decode%E0%A4?${pan}`]) {
+      const response = await app().inject({ method: 'POST', url });
+      expect(response.statusCode).toBe(400);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.json()).toEqual({
+        type: 'about:blank',
+        title: 'Bad Request',
+        status: 400,
+        detail: 'The URL holds an escape that does not decode',
+      });
+    }
+  });
+
+  it('takes an operator cookie that does not decode for no token (401), not a crash', async () => {
+    for (const cookie of ['pushprov_operator=%E0%A4', 'pushprov_operator=%', `pushprov_operator=%${pan}`]) {
+      const response = await app().inject({
+        method: 'POST',
+        url: '/decode',
+        headers: { cookie, origin: uiOrigin },
+        payload: { payloads: [] },
+      });
+      expect(response.statusCode).toBe(401);
+      expect(response.body).not.toContain(pan);
+    }
+  });
+
+  it('refuses payloads whose data or metadata is not base64 (400), quoting none of it', async () => {
+    const bodies = [
+      { payloads: [{ data: '!!!!' }] },
+      { payloads: [{ data: `${pan}!` }] },
+      { payloads: [{ metadata: { encoding: `${pan}%%` } }] },
+    ];
+    for (const payload of bodies) {
+      const response = await app().inject({
+        method: 'POST',
+        url: '/decode',
+        headers: { authorization: `Bearer ${operatorToken}` },
+        payload,
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ status: 400, title: 'Invalid request' });
+      expect(response.body).not.toMatch(/4111|!!!!/);
+    }
+  });
+
+  it('answers 503 at shutdown before it looks at the origin', async () => {
+    const server = app();
+    const url = await server.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      // A kept-alive connection holds the drain open for a moment, as a browser's would.
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      const drained = drainAndClose(server, 5_000, () => undefined);
+      const foreign = await fetch(`${url}/decode`, { method: 'POST', headers: { origin: 'https://evil.example' } });
+      expect(foreign.status).toBe(503);
+      expect(foreign.headers.get('retry-after')).toBe('1');
+      await drained;
+    } finally {
+      await server.close();
+    }
   });
 });
