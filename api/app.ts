@@ -25,7 +25,7 @@ import { freeText, isCardNumberRefusal } from './free-text.js';
 import { registerApiMetrics } from './metrics.js';
 import { registerWebPages } from './web-pages.js';
 import { registerNetworkCallbacks, type NetworkCallbackDeps } from './network-callbacks.js';
-import { answerNotFound, dependencyUnavailable, problem } from './problem.js';
+import { answerNotFound, answerRouterRefusal, dependencyUnavailable, problem } from './problem.js';
 import { registerRateLimits } from './rate-limits.js';
 
 /** A readiness check resolves when its dependency answers and rejects with the reason when it does not. */
@@ -69,6 +69,9 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
     bodyLimit: 64 * 1024,
     // At shutdown the drain (stack/draining.ts) answers new requests with our 503, not Fastify's own.
     return503OnClosing: false,
+    // A URL that cannot be decoded, or a path segment over the limit, is refused by the router before any
+    // hook runs: answered without quoting the path (Fastify's own answer does).
+    frameworkErrors: answerRouterRefusal,
     // One line per request, written below with a whole-millisecond response time.
     logController: new LogController({ disableRequestLogging: true }),
     // A caller's own request id is kept (for correlation) when it has a safe shape; otherwise ours.

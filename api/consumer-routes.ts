@@ -16,6 +16,7 @@ import type {
   TokenRequestorCache,
 } from '../activities/token-requestors/token-requestor-cache.js';
 import type { CardVault } from '../activities/vault/card-vault.js';
+import { holdsCardNumber } from '../domain/caller-text.js';
 import { cardProblem, maskPan, routeCard } from '../domain/card-number.js';
 import {
   enrollmentWorkflowId,
@@ -375,7 +376,16 @@ export async function registerConsumerRoutes(
         async (request, reply) => {
           const handle = await ownEnrollment(request, reply);
           if (!handle) return reply;
-          return customerFacingView(await handle.query(enrollmentViewQuery), handle.workflowId, deps.workflowUiBase);
+          try {
+            return customerFacingView(await handle.query(enrollmentViewQuery), handle.workflowId, deps.workflowUiBase);
+          } catch (error) {
+            if (!(error instanceof WorkflowNotFoundError)) throw error;
+            // Ours, but past Temporal's retention: its record is gone.
+            return reply
+              .code(410)
+              .type('application/problem+json')
+              .send(problem(410, 'Gone', 'This enrollment ended long ago; its record is no longer kept'));
+          }
         },
       );
 
@@ -515,7 +525,7 @@ export async function registerConsumerRoutes(
     body: z.infer<typeof StartEnrollment>,
   ): Promise<{ status: number; body: unknown }> {
     // The workflow id comes from the customer and the key: duplicates, even concurrent, meet one execution.
-    const requestId = createHash('sha256').update(`${customerId}\n${key}`).digest('hex').slice(0, 32);
+    const requestId = requestIdOf(customerId, key);
     const id = enrollmentWorkflowId(requestId);
     const input: EnrollmentInput = {
       requestId,
@@ -609,6 +619,19 @@ export async function registerConsumerRoutes(
       if (error instanceof ApplicationFailure) throw error;
       throw error;
     }
+  }
+}
+
+/**
+ * The request id of a customer's Idempotency-Key: a digest of both, drawn again (deterministically) in
+ * the few cases in a thousand where the enrollment id would read as a card number, which logs and
+ * problems would show masked.
+ */
+export function requestIdOf(customerId: string, key: string): string {
+  for (let draw = 0; ; draw += 1) {
+    const seed = draw === 0 ? `${customerId}\n${key}` : `${customerId}\n${key}\n${draw}`;
+    const requestId = createHash('sha256').update(seed).digest('hex').slice(0, 32);
+    if (!holdsCardNumber(enrollmentWorkflowId(requestId))) return requestId;
   }
 }
 

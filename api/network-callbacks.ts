@@ -311,6 +311,21 @@ async function registerCallbackRoutes<Messages extends Record<CallbackOperation,
 ): Promise<void> {
   const refuseCall = (reply: FastifyReply, status: number, details?: string): FastifyReply =>
     reply.code(status).send(network.refusedCall(status, callRefusals[status] ?? callRefusals[500]!, details));
+  /**
+   * A call refused before it could be shown to be the network's (a bad signature, media type, body or
+   * size, an unknown operation) counts against its address; an address over its budget hears only when
+   * to try again.
+   */
+  const refuseUnverified = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    details?: string,
+  ): Promise<FastifyReply> => {
+    const blocked = await failedAuthentication.recordFailure(request);
+    if (blocked !== undefined) return refuseCall(reply.header('retry-after', String(blocked)), 429);
+    return refuseCall(reply, status, details);
+  };
 
   await app.register(
     (scope, _options, done) => {
@@ -331,11 +346,17 @@ async function registerCallbackRoutes<Messages extends Record<CallbackOperation,
         }
         const status =
           error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-        if (status === 500) request.log.error({ err: error }, 'unhandled error in a network callback');
-        return refuseCall(reply, status);
+        if (status === 500) {
+          request.log.error({ err: error }, 'unhandled error in a network callback');
+          return refuseCall(reply, status);
+        }
+        // Every other error comes before the call is verified (its media type, body, size).
+        return refuseUnverified(request, reply, status);
       });
       // Unknown paths are rate limited like the API's own (the not-found handler is reached by no route hook).
-      scope.setNotFoundHandler({ preHandler: scope.rateLimit() }, (_request, reply) => refuseCall(reply, 404));
+      scope.setNotFoundHandler({ preHandler: scope.rateLimit() }, (request, reply) =>
+        refuseUnverified(request, reply, 404),
+      );
       scope.addHook('onResponse', async (request, reply) => {
         const route = request.routeOptions.url;
         metrics?.networkCallbacks.inc({
@@ -365,11 +386,8 @@ async function registerCallbackRoutes<Messages extends Record<CallbackOperation,
               message = await network.open(request, typeof request.body === 'string' ? request.body : '');
             } catch (error) {
               if (!(error instanceof CryptoFailure)) throw error;
-              // An address whose calls keep failing verification hears only when to try again.
-              const blocked = await failedAuthentication.recordFailure(request);
-              if (blocked !== undefined) return refuseCall(reply.header('retry-after', String(blocked)), 429);
               request.log.warn({ code: error.code, network: network.network, operation }, 'network callback refused');
-              return refuseCall(reply, 401, `${error.code}: ${maskCardNumbersIn(error.message)}`);
+              return refuseUnverified(request, reply, 401, `${error.code}: ${maskCardNumbersIn(error.message)}`);
             }
             const parsed =
               message === notJson ? { success: false as const, error: notJsonError } : messageSchema.safeParse(message);

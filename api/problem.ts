@@ -1,5 +1,5 @@
 /** RFC 9457 problem details: every 4xx and 5xx of the API and the codec server has this shape. */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { maskCardNumbersIn, maskedUrl } from '../domain/caller-text.js';
 
 export interface Problem {
@@ -58,4 +58,27 @@ export function answerWithProblems(app: FastifyInstance): void {
       .type('application/problem+json')
       .send(problem(status, status === 500 ? 'Internal Server Error' : error.message));
   });
+}
+
+/**
+ * Fastify's `frameworkErrors`: a URL that is not valid percent-encoding, or a path segment over the
+ * router's limit, refused before any hook runs. Fastify's own answer quotes the path; this one quotes
+ * nothing, and carries the request id the hooks would have set.
+ */
+export function answerRouterRefusal(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  const status = tooLong ? 414 : 400;
+  request.log.info({ req: request, res: { statusCode: status } }, 'request refused by the router');
+  void reply
+    .code(status)
+    .header('x-request-id', request.id)
+    .header('x-content-type-options', 'nosniff')
+    .type('application/problem+json')
+    .send(
+      problem(
+        status,
+        tooLong ? 'URI Too Long' : 'Bad Request',
+        tooLong ? 'A path segment is longer than the router takes' : 'The URL is not valid percent-encoding',
+      ),
+    );
 }

@@ -6,7 +6,7 @@
  * lock customers out. The limits run after the onRequest hooks (where callers are authenticated) and
  * before the body is read.
  */
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 
 export interface RateLimitOptions {
@@ -44,7 +44,8 @@ export async function registerRateLimits(app: FastifyInstance, options: RateLimi
     max: options.perMinute,
     timeWindow: '1 minute',
     hook: 'preParsing',
-    keyGenerator: (request) => (request.customerId ? `customer:${request.customerId}` : `address:${request.ip}`),
+    keyGenerator: (request) =>
+      request.customerId ? `customer:${request.customerId}` : `address:${addressOf(request)}`,
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       message: `Rate limit reached: ${context.max} requests per minute; retry after ${Math.ceil(context.ttl / 1000)} s`,
@@ -53,7 +54,7 @@ export async function registerRateLimits(app: FastifyInstance, options: RateLimi
   const failures = app.createRateLimit({
     max: options.failedAuthenticationsPerMinute,
     timeWindow: '1 minute',
-    keyGenerator: (request) => `failed-authentication:${request.ip}`,
+    keyGenerator: (request) => `failed-authentication:${addressOf(request)}`,
   });
   return {
     failedAuthentication: {
@@ -64,4 +65,9 @@ export async function registerRateLimits(app: FastifyInstance, options: RateLimi
     },
     notFound: app.rateLimit(),
   };
+}
+
+/** An IPv6 caller is counted by its /64, which it holds whole: rotating within it is one address. */
+function addressOf(request: FastifyRequest): string {
+  return normalizeIP(request.ip, 64);
 }

@@ -58,7 +58,8 @@ export async function callNetwork(request: NetworkRequest): Promise<NetworkRespo
   const startedAt = Date.now();
   try {
     const response = await send(request);
-    recordNetworkCall(request.network, request.operation, startedAt, String(response.status));
+    // The status class, not the status: a label's values come from a closed set, whatever a network answers.
+    recordNetworkCall(request.network, request.operation, startedAt, `${Math.floor(response.status / 100)}xx`);
     return response;
   } catch (error) {
     recordNetworkCall(

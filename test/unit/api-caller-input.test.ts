@@ -115,6 +115,66 @@ describe('what the API echoes', () => {
   });
 });
 
+describe('what the router refuses before any hook', () => {
+  it('is answered as a problem that quotes nothing, with a request id', async () => {
+    const { app, log } = await appWithConsumerRoutes();
+    for (const url of [
+      `/${pan}%`,
+      `/v1/enrollments/${pan}%zz`,
+      `/web/%E0%A4${pan}`,
+      `/v1/cards/${pan}${'a'.repeat(120)}/token-requestors`,
+    ]) {
+      const response = await app.inject({ method: 'GET', url });
+      expect([url, response.statusCode]).toEqual([url, url.includes('aaaa') ? 414 : 400]);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(response.body).not.toContain(pan);
+    }
+    expect(log()).not.toContain(pan);
+  });
+});
+
+describe('an enrollment past Temporal retention', () => {
+  it('is 410 Gone, not a 5xx', async () => {
+    const { WorkflowNotFoundError } = await import('@temporalio/common');
+    const id = `enrollment-${'0'.repeat(32)}`;
+    const consumerDeps = {
+      pool: { query: () => Promise.resolve({ rows: [{}] }) },
+      temporal: {
+        workflow: {
+          getHandle: () => ({
+            workflowId: id,
+            query: () => Promise.reject(new WorkflowNotFoundError('gone', id, undefined)),
+          }),
+        },
+      },
+    };
+    const gone = await buildApp({
+      readinessChecks: {},
+      consumer: {
+        auth: new CallerAuthenticator({
+          issuer: 'pushprov-dev-idp',
+          audience,
+          keys: createLocalJWKSet(identity.jwks()),
+        }),
+        pool: consumerDeps.pool as never,
+        temporal: consumerDeps.temporal as never,
+        taskQueue: 'unused',
+        vault: untouchable('vault'),
+        tokenRequestors: untouchable('tokenRequestors'),
+      },
+    });
+    apps.push(gone);
+    const response = await gone.inject({
+      method: 'GET',
+      url: `/v1/enrollments/${id}`,
+      headers: bearer(await identity.tokenFor('ada', audience)),
+    });
+    expect(response.statusCode).toBe(410);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+});
+
 describe('a free-text field holding a card number', () => {
   it('is refused with a 422 that names the field, and nothing is written', async () => {
     const { app } = await appWithConsumerRoutes();
@@ -177,6 +237,18 @@ describe('callers that fail to authenticate', () => {
     expect(elsewhere.statusCode).toBe(401);
   });
 
+  it('are counted by their /64 when they come over IPv6', async () => {
+    const { app } = await appWithConsumerRoutes({ failedAuthenticationsPerMinute: 2 });
+    const statuses: number[] = [];
+    for (const interfaceId of ['::1', '::2', ':abcd:0:0:1', ':ffff:ffff:ffff:ffff']) {
+      const remoteAddress = `2001:db8:1:2${interfaceId}`;
+      statuses.push((await app.inject({ method: 'GET', url: '/v1/tokens', remoteAddress })).statusCode);
+    }
+    expect(statuses).toEqual([401, 401, 429, 429]);
+    const otherNetwork = await app.inject({ method: 'GET', url: '/v1/tokens', remoteAddress: '2001:db8:1:3::1' });
+    expect(otherNetwork.statusCode).toBe(401);
+  });
+
   it('are limited by address on unauthenticated routes and unknown paths too', async () => {
     const { app } = await appWithConsumerRoutes({ rateLimitPerMinute: 3 });
     const statuses: number[] = [];
@@ -190,3 +262,23 @@ describe('callers that fail to authenticate', () => {
 function bearer(token: string): { authorization: string } {
   return { authorization: `Bearer ${token}` };
 }
+
+describe('an enrollment id', () => {
+  it('never reads as a card number, and is the plain digest of customer and key otherwise', async () => {
+    const { createHash, randomUUID } = await import('node:crypto');
+    const { requestIdOf } = await import('../../api/consumer-routes.js');
+    const { holdsCardNumber } = await import('../../domain/caller-text.js');
+    const { enrollmentWorkflowId } = await import('../../domain/enrollment.js');
+    let drawnAgain = 0;
+    for (let index = 0; index < 5_000; index += 1) {
+      const key = randomUUID();
+      const requestId = requestIdOf('ada', key);
+      expect(holdsCardNumber(enrollmentWorkflowId(requestId))).toBe(false);
+      if (requestId !== createHash('sha256').update(`ada\n${key}`).digest('hex').slice(0, 32)) drawnAgain += 1;
+      expect(requestIdOf('ada', key)).toBe(requestId);
+    }
+    // About 6 in 1,000 digests hold a Luhn-valid run of 13+ digits.
+    expect(drawnAgain).toBeGreaterThan(0);
+    expect(drawnAgain).toBeLessThan(100);
+  });
+});

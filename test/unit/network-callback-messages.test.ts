@@ -380,6 +380,37 @@ describe('calls refused before their message is read', () => {
     }
   });
 
+  it('counts calls refused before verification (media type, body, size) against the address too', async () => {
+    const app = await buildApp(
+      {
+        readinessChecks: {},
+        failedAuthenticationsPerMinute: 3,
+        callbacks: { credentials: world.credentials, pool: {} as never, temporal: {} as never },
+      },
+      { logger: false },
+    );
+    try {
+      const statuses: number[] = [];
+      for (const headers of [
+        { 'content-type': 'text/plain' },
+        { 'content-type': 'application/jose; charset=latin1' },
+        { 'content-type': 'text/plain' },
+        { 'content-type': 'application/jose; charset=latin1' },
+      ]) {
+        const response = await app.inject({
+          method: 'POST',
+          url: `${vtsPath}/notifyTokenUpdated`,
+          headers,
+          payload: 'x',
+        });
+        statuses.push(response.statusCode);
+      }
+      expect(statuses).toEqual([415, 400, 415, 429]);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('limits unknown operations per address, answered in the envelope', async () => {
     const app = await buildApp(
       {
