@@ -2,12 +2,13 @@
  * A sandbox's ledger: every push, tokenisation, callback and injected fault it performed, in order,
  * appended to a JSON-lines file (so a restarted sandbox remembers its receipts and tokens) and readable
  * over HTTP. It never holds a card number: masked PANs and references only, and a card number written
- * anywhere else in an entry (a name, a reason, a caller's text) is masked on the way in. Identifiers are
- * the network's memory and stay exact: a run of digits inside one is not taken for a card number.
+ * anywhere else in an entry (a name, a reason, a caller's text, a key) is masked on the way in, glued to
+ * letters or not. Identifiers are the network's memory and stay exact: in them only a card number standing
+ * alone is masked, never a run of digits inside one.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { maskCardNumbers } from '../../domain/caller-text.js';
+import { maskCardNumbers, maskCardNumbersIn } from '../../domain/caller-text.js';
 
 export interface LedgerEntry {
   seq: number;
@@ -40,7 +41,7 @@ export class Ledger {
       seq: this.entries.length + 1,
       at: now.toISOString(),
       kind,
-      ...(maskCardNumbers(details, { standaloneOnly: true }) as Record<string, unknown>),
+      ...(masked(details, false) as Record<string, unknown>),
     };
     if (this.file) appendFileSync(this.file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
     this.entries.push(entry);
@@ -52,4 +53,27 @@ export class Ledger {
     const conditions = Object.entries(filter).filter(([, value]) => value !== undefined);
     return this.entries.filter((entry) => conditions.every(([field, value]) => String(entry[field]) === value));
   }
+}
+
+/**
+ * The keys whose values must stay exact, because the network looks them up, compares them or hands them
+ * back as they are: identifiers (requestId, correlationId, clientCardID, pushAccountIds, receipt,
+ * pushAccountReceipts, tokenUniqueReference...), the fingerprint a replayed push is compared by, and the
+ * signed data it answers again (signature, issuerInitiatedDigitizationData). Everything else is text.
+ */
+const exactValueKey =
+  /(?:Ids?|IDs?|References?|Receipts?)$|^(?:receipt|fingerprint|signature|issuerInitiatedDigitizationData)$/;
+
+/**
+ * An entry's details masked: keys fully, values under an exact-value key (and the arrays it holds) only
+ * where a card number stands alone, every other value fully. Objects below decide by their own keys.
+ */
+function masked(value: unknown, exact: boolean): unknown {
+  if (Array.isArray(value)) return value.map((item) => masked(item, exact));
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) {
+    return maskCardNumbers(value, { standaloneOnly: exact });
+  }
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [maskCardNumbersIn(key), masked(item, exactValueKey.test(key))]),
+  );
 }

@@ -1,18 +1,44 @@
 // The sandbox as an integrator meets it: its ledger masks whatever it records, its knobs say how long
 // they live and show no card number, its pages say their charset, and what it echoes is masked.
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VtsClient } from '../../activities/networks/vts/client.js';
 import { Ledger } from '../../sandbox/network/ledger.js';
+import { NetworkState, type PushedAccount, type Token } from '../../sandbox/network/network-state.js';
 import { startHarness, type Harness } from '../support/sandbox-harness.js';
 
 const pan = '4111111111111111';
+const wallet = '50110030273';
 let harness: Harness;
 
 beforeAll(async () => {
   harness = await startHarness();
 });
+
+/** A Visa card pushed to the wallet as an issuer would, with the name given; its receipt. */
+async function pushedToWallet(name = 'Ada Lovelace'): Promise<string> {
+  const clientCardId = randomUUID();
+  const result = await new VtsClient(harness.credentials, { timeoutMs: 5_000 }).pushProvisionedCards({
+    clientReferenceId: randomUUID(),
+    tokenRequestorId: wallet,
+    cards: [
+      {
+        clientCardId,
+        instrument: {
+          accountNumber: '4012888888881881',
+          name,
+          expirationDate: { month: '09', year: '2031' },
+          provider: { intent: 'PUSH_PROV_WEB', clientWalletProvider: wallet, clientAppID: 'sandbox-caller-input' },
+        },
+        authenticationProof: await harness.proof(clientCardId, 'vts'),
+      },
+    ],
+  });
+  return result.pushReceipts[0]!.pushReceipt!;
+}
 afterAll(async () => {
   await harness?.close();
 });
@@ -31,6 +57,102 @@ describe('the ledger', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('masks a card number glued to letters in text and keys, and keeps the identifiers it remembers by exact', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'pushprov-ledger-'));
+    try {
+      const file = path.join(dir, 'ledger.jsonl');
+      // Identifiers whose digits, glued to letters, hold a Luhn-valid run: they must come back as they went in.
+      const requestId = `req${pan}x`;
+      const fingerprint = `ab${pan}cd`;
+      const receipt = `VTS-${randomUUID()}`;
+      const at = new Date().toISOString();
+      const account: PushedAccount = {
+        receipt,
+        pushAccountId: `card${pan}x`,
+        tokenRequestorId: wallet,
+        requestId,
+        maskedPan: '411111******1111',
+        panSuffix: '1111',
+        expiryMonth: '09',
+        expiryYear: '31',
+        accountHolderName: `Bob${pan}`,
+        issuedAt: at,
+        expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      };
+      const token: Token = {
+        tokenUniqueReference: `DWSPMC00000000${pan}ABC`,
+        panUniqueReference: `FWSPMC00000000${pan}DEF`,
+        receipt,
+        tokenRequestorId: wallet,
+        status: 'ACTIVE',
+        statusTimestamp: at,
+        tokenPanSuffix: '1234',
+        accountPanSuffix: '1111',
+      };
+      const state = new NetworkState(Ledger.open(file));
+      state.recordPush({
+        requestId,
+        tokenRequestorId: wallet,
+        fingerprint,
+        response: {
+          pushReceipts: [{ clientCardID: account.pushAccountId, pushReceipt: receipt }],
+          signature: `s${pan}t`,
+        },
+        accounts: [account],
+        declined: [],
+        encryption: 'vts-rsa-jwe',
+      });
+      state.recordTokenisation({
+        requestId,
+        receipt,
+        response: { decision: 'APPROVED', account, token, standIn: `the issuer answered ${pan}x` },
+        token,
+        decision: 'APPROVED',
+      });
+      state.recordTokenStatus(token.tokenUniqueReference, 'SUSPENDED', `fraud on Bob${pan}`);
+      Ledger.open(file).append('note', { [`key${pan}`]: 'value', requestIds: [`r${pan}s`] });
+
+      const text = await readFile(file, 'utf8');
+      const identifiers = [requestId, fingerprint, account.pushAccountId, token.tokenUniqueReference];
+      const withoutIdentifiers = [...identifiers, token.panUniqueReference, `s${pan}t`, `r${pan}s`].reduce(
+        (remaining, identifier) => remaining.replaceAll(identifier, ''),
+        text,
+      );
+      expect(withoutIdentifiers).not.toMatch(/4111.?1111.?1111.?1111/);
+      expect(text).toContain('"accountHolderName":"Bob411111******1111"');
+      expect(text).toContain('fraud on Bob411111******1111');
+      expect(text).toContain('the issuer answered 411111******1111x');
+      expect(text).toContain('"key411111******1111":"value"');
+
+      // The network's memory, rebuilt from the file as a restarted sandbox does: every lookup still finds.
+      const rebuilt = new NetworkState(Ledger.open(file));
+      expect(rebuilt.answeredPush(requestId)).toEqual({
+        fingerprint,
+        response: {
+          pushReceipts: [{ clientCardID: account.pushAccountId, pushReceipt: receipt }],
+          signature: `s${pan}t`,
+        },
+      });
+      expect(rebuilt.receipt(receipt)).toEqual({ ...account, accountHolderName: 'Bob411111******1111' });
+      expect(rebuilt.tokenisationOf(receipt)?.requestId).toBe(requestId);
+      expect(rebuilt.token(token.tokenUniqueReference)).toMatchObject({
+        panUniqueReference: token.panUniqueReference,
+        status: 'SUSPENDED',
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("masks a card number glued to the cardholder's name of a real push", async () => {
+    const receipt = await pushedToWallet(`Bob${pan}`);
+    const [push] = await harness
+      .ledger('vts', { kind: 'push' })
+      .then((entries) => entries.filter((entry) => JSON.stringify(entry).includes(receipt)));
+    expect(push).toMatchObject({ accounts: [{ receipt, accountHolderName: 'Bob411111******1111' }] });
+    expect(JSON.stringify(await harness.ledger('vts'))).not.toContain(pan);
   });
 });
 
