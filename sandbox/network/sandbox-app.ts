@@ -4,7 +4,7 @@
  * admin endpoints (`/sandbox/knobs`, `/sandbox/ledger`) and errors in the network's own envelope.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { maskCardNumbers, maskCardNumbersIn, maskedUrl } from '../../domain/caller-text.js';
 import { mergeKnobs, KnobsSchema, type FaultKind, type Knobs } from '../knobs.js';
 import type { SandboxKeys } from '../keys.js';
@@ -51,8 +51,23 @@ const knobsLifetime = 'in memory until the sandbox restarts, then SANDBOX_KNOBS 
 
 export function createSandboxApp(options: SandboxAppOptions): SandboxApp {
   const { ledger, knobs, gatewayError } = options;
-  // A call held by a "timeout" fault must not keep the server from closing.
-  const app = Fastify({ bodyLimit: options.bodyLimit ?? 256 * 1024, forceCloseConnections: true });
+  // Fastify's own answers to a URL its router cannot take (an escape that does not decode, a path parameter
+  // over its length limit) quote the path, and come before every hook: these say what is wrong, not what was sent.
+  const answerRouterError = (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void => {
+    const [status, reason, description]: [number, GatewayReason, string] =
+      error.code === 'FST_ERR_BAD_URL'
+        ? [400, 'BAD_REQUEST', 'The URL holds an escape that does not decode']
+        : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? [414, 'BAD_REQUEST', 'A path segment is too long']
+          : [500, 'SERVICE_UNAVAILABLE', 'Internal error'];
+    void reply.code(status).send(gatewayError(status, reason, description));
+  };
+  const app = Fastify({
+    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    // A call held by a "timeout" fault must not keep the server from closing.
+    forceCloseConnections: true,
+    frameworkErrors: answerRouterError,
+  });
 
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;

@@ -191,6 +191,31 @@ describe('what the sandbox echoes', () => {
     }
   });
 
+  it("answers a URL the router cannot take in the network's envelope, quoting none of it", async () => {
+    const tooLong = `a${pan}`.repeat(7);
+    const urls = {
+      mdes: [`/${pan}%`, `/x/%E0%A4${pan}`, `/sandbox/tokens/${tooLong}`],
+      vts: [`/${pan}%`, `/x/%E0%A4${pan}`, `/sandbox/tokens/${tooLong}`],
+      tokenRequestors: [`/${pan}%`, `/tr/%E0%A4${pan}/logo.svg`, `/tr/${tooLong}/logo.svg`],
+    };
+    const envelopes = {
+      mdes: (body: string) => (JSON.parse(body) as { Errors: { Error: { Description: string }[] } }).Errors.Error[0]!,
+      vts: (body: string) => (JSON.parse(body) as { errorResponse: { message: string } }).errorResponse,
+      tokenRequestors: (body: string) => JSON.parse(body) as { detail: string },
+    };
+    for (const [name, paths] of Object.entries(urls) as [keyof typeof urls, string[]][]) {
+      for (const [index, url] of paths.entries()) {
+        const response = await fetch(`${harness.sandbox.urls[name]}${url}`);
+        expect(response.status, `${name} ${index}`).toBe(index === 2 ? 414 : 400);
+        const body = await response.text();
+        expect(JSON.stringify(envelopes[name](body))).toMatch(
+          index === 2 ? /A path segment is too long/ : /The URL holds an escape that does not decode/,
+        );
+        expect(body).not.toMatch(/4111|FST_ERR/);
+      }
+    }
+  });
+
   it("serves the token requestors' pages as UTF-8", async () => {
     const response = await fetch(`${harness.sandbox.urls.tokenRequestors}/tr/50110030273/push/web?x=${pan}`);
     expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
