@@ -14,7 +14,7 @@ import { createSandboxApp } from '../network/sandbox-app.js';
 import { mdesPaths } from '../mdes/server.js';
 import { vtsPaths } from '../vts/server.js';
 import { mdesAuthorizationHeader } from '../../activities/networks/mdes/oauth1.js';
-import { maskCardNumbersIn } from '../../domain/caller-text.js';
+import { holdsCardNumber, maskCardNumbersIn, maskedUrl } from '../../domain/caller-text.js';
 import { xPayToken } from '../../activities/networks/vts/x-pay-token.js';
 import { findTokenRequestor, type TokenRequestorProfile } from './catalogue.js';
 import type { TokenRequestorCredentials } from './credentials.js';
@@ -90,7 +90,15 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
   app.get('/tr/:tokenRequestorId/push/:platform', async (request, reply) => {
     const profile = profileOf(request, reply);
     if (!profile) return reply;
-    const platform = (request.params as { platform: string }).platform.toUpperCase();
+    // The catalogue's spelling, not the caller's: it goes into the ledger.
+    const requested = (request.params as { platform: string }).platform.toLowerCase();
+    const platform = profile.supportedPushMethods.find((method) => method.toLowerCase() === requested);
+    if (!platform) {
+      return reply
+        .code(404)
+        .type('text/html; charset=utf-8')
+        .send(page('Not found', `<p>${escapeHtml(profile.name)} takes no pushed cards on this platform.</p>`));
+    }
     const redirect = Redirect.safeParse(request.query);
     if (!redirect.success) {
       const problem = redirect.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
@@ -112,9 +120,12 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
         .type('text/html; charset=utf-8')
         .send(page('This link is not valid', `<p>${escapeHtml(maskCardNumbersIn(checked))}</p>`));
     }
-    const fields = Object.entries({ ...(request.query as Record<string, string>) })
-      .filter(([name]) => ['pushAccountReceipts', 'callbackURL'].includes(name))
-      .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    const fields = Object.entries({
+      pushAccountReceipts: redirect.data.pushAccountReceipts.join(','),
+      callbackURL: redirect.data.callbackURL && shownUrl(redirect.data.callbackURL),
+    })
+      .filter((field): field is [string, string] => field[1] !== undefined)
+      .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`)
       .join('');
     // What the network says of each card: the token requestor learns the card from it, not from the bank.
     const cards = await Promise.all(
@@ -122,7 +133,7 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
     );
     const usable = cards.filter((card) => card.usable);
     const count = usable.length;
-    const list = `<ul>${cards.map((card) => `<li>${escapeHtml(card.text)}</li>`).join('')}</ul>`;
+    const list = `<ul>${cards.map((card) => `<li>${escapeHtml(maskCardNumbersIn(card.text))}</li>`).join('')}</ul>`;
     return reply.type('text/html; charset=utf-8').send(
       page(
         `Add your card to ${profile.consumerFacingEntityName}`,
@@ -169,7 +180,7 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
         })
       : await Promise.all(redirect.data.pushAccountReceipts.map((receipt) => tokenise(profile, receipt)));
     if (wantsJson) return { tokenRequestorId: profile.tokenRequestorId, outcomes };
-    const back = redirect.data.callbackURL ? withStatus(redirect.data.callbackURL, outcomes) : undefined;
+    const back = redirect.data.callbackURL ? shownUrl(withStatus(redirect.data.callbackURL, outcomes)) : undefined;
     return reply
       .type('text/html; charset=utf-8')
       .send(
@@ -180,7 +191,7 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
           `<ul>${outcomes
             .map(
               (outcome) =>
-                `<li>${escapeHtml(outcome.maskedCard ?? 'Card')}: ${escapeHtml(outcome.status)}${outcome.reason ? ` (${escapeHtml(outcome.reason)})` : ''}</li>`,
+                `<li>${escapeHtml(outcome.maskedCard ?? 'Card')}: ${escapeHtml(outcome.status)}${outcome.reason ? ` (${escapeHtml(maskCardNumbersIn(outcome.reason))})` : ''}</li>`,
             )
             .join('')}</ul>${back ? `<p><a href="${escapeHtml(back)}">Back to your bank</a></p>` : ''}`,
         ),
@@ -386,6 +397,15 @@ function readTokenisation(
     ...(typeof body.vProvisionedTokenID === 'string' && { tokenUniqueReference: body.vProvisionedTokenID }),
     ...(typeof body.decisionReason === 'string' && { reason: body.decisionReason }),
   };
+}
+
+/**
+ * The issuer's callback URL as a page may show it and link to it: as sent when it holds no card number,
+ * however written (its escapes decoded); otherwise decoded and masked, like a URL in a log.
+ */
+function shownUrl(url: string): string {
+  const unescaped = url.replace(/%([0-9a-fA-F]{2})/g, (_escape, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return holdsCardNumber(unescaped) ? maskedUrl(url) : url;
 }
 
 /** The issuer's callback URL with the outcome, so its page can say what happened. */

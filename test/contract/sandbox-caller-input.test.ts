@@ -8,10 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VtsClient } from '../../activities/networks/vts/client.js';
 import { Ledger } from '../../sandbox/network/ledger.js';
 import { NetworkState, type PushedAccount, type Token } from '../../sandbox/network/network-state.js';
+import { canaryEncodings, holdsCanary } from '../support/canary.js';
 import { startHarness, type Harness } from '../support/sandbox-harness.js';
 
 const pan = '4111111111111111';
 const wallet = '50110030273';
+const merchant = '50139059239'; // WEB only
 let harness: Harness;
 
 beforeAll(async () => {
@@ -214,6 +216,56 @@ describe('what the sandbox echoes', () => {
         expect(body).not.toMatch(/4111|FST_ERR/);
       }
     }
+  });
+
+  it('takes only the platforms the token requestor supports, and records none other', async () => {
+    const receipts = `VTS-${randomUUID()}`;
+    for (const platform of [`a${pan}`, 'ıos', 'desktop']) {
+      const response = await fetch(
+        `${harness.sandbox.urls.tokenRequestors}/tr/${wallet}/push/${platform}?pushAccountReceipts=${receipts}`,
+      );
+      expect(response.status).toBe(404);
+      expect(await response.text()).not.toContain(pan);
+    }
+    const unsupported = await fetch(
+      `${harness.sandbox.urls.tokenRequestors}/tr/${merchant}/push/android?pushAccountReceipts=${receipts}`,
+    );
+    expect(unsupported.status).toBe(404);
+    expect(await harness.ledger('tokenRequestors', { kind: 'redirect.received' })).toEqual([]);
+    const known = await fetch(
+      `${harness.sandbox.urls.tokenRequestors}/tr/${wallet}/push/IOS?pushAccountReceipts=${receipts}`,
+    );
+    expect(known.status).toBe(200);
+    expect(await harness.ledger('tokenRequestors', { kind: 'redirect.received' })).toMatchObject([
+      { platform: 'IOS', pushAccountReceipts: [receipts] },
+    ]);
+  });
+
+  it('shows a callback URL holding a card number masked, however written, and an innocent one exact', async () => {
+    const receipt = await pushedToWallet();
+    const written = canaryEncodings(pan).map((encoding) => `https://issuer.example/done?card=${encoding}`);
+    for (const callbackURL of [...written, `https://issuer.example/${pan}/done`]) {
+      const landing = await fetch(
+        `${harness.sandbox.urls.tokenRequestors}/tr/${wallet}/push/web?${new URLSearchParams({ pushAccountReceipts: receipt, callbackURL }).toString()}`,
+      );
+      const page = await landing.text();
+      expect(page, callbackURL).toContain('name="callbackURL" value="https://issuer.example/');
+      expect(holdsCanary(page, pan), callbackURL).toBe(false);
+
+      const done = await fetch(`${harness.sandbox.urls.tokenRequestors}/tr/${wallet}/complete`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ pushAccountReceipts: `VTS-${randomUUID()}`, callbackURL }).toString(),
+      });
+      const answer = await done.text();
+      expect(answer, callbackURL).toContain('Back to your bank');
+      expect(holdsCanary(answer, pan), callbackURL).toBe(false);
+    }
+    const innocent = 'https://issuer.example/cards/done?session=7f3a-42';
+    const landing = await fetch(
+      `${harness.sandbox.urls.tokenRequestors}/tr/${wallet}/push/web?${new URLSearchParams({ pushAccountReceipts: receipt, callbackURL: innocent }).toString()}`,
+    );
+    expect(await landing.text()).toContain(`name="callbackURL" value="${innocent}"`);
   });
 
   it("serves the token requestors' pages as UTF-8", async () => {
