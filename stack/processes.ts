@@ -45,13 +45,17 @@ export async function stopChild(
   name: string,
   log: (line: string) => void = console.warn,
 ): Promise<void> {
+  // Without a pid it never started (spawn failed): there is nothing to stop, and no 'exit' will come. And
+  // -0 is no group of its own: process.kill(-0) would signal the supervisor's own process group.
+  const { pid } = child;
+  if (pid === undefined) return;
   const exited = exitOf(child);
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   const timer = setTimeout(() => {
-    log(`${name} (pid ${child.pid}) did not stop within ${gracePeriodMs / 1000} s; killing its process group`);
+    log(`${name} (pid ${pid}) did not stop within ${gracePeriodMs / 1000} s; killing its process group`);
     try {
-      process.kill(-(child.pid ?? 0), 'SIGKILL');
+      process.kill(-pid, 'SIGKILL');
     } catch {
       child.kill('SIGKILL');
     }
