@@ -39,11 +39,16 @@ export interface RunningSandbox {
   urls: Record<SandboxName, string>;
   credentialsFile: string;
   keys: SandboxKeys;
-  /** Waits until the notifications under way to the issuer are delivered (or given up). */
-  settle(): Promise<void>;
   /**
-   * Closes the servers, then settles. Calls under way are cut off, unless `drainDeadlineMs` is given: then
-   * they have that long to finish, and calls arriving meanwhile get 503 (the process's own shutdown).
+   * Waits until the notifications under way to the issuer are delivered (or given up); with a deadline, at
+   * most that long, abandoning those still under way then. Resolves with whether none was abandoned.
+   */
+  settle(options?: { deadlineMs?: number }): Promise<boolean>;
+  /**
+   * Closes the servers, then settles. Calls under way are cut off, unless `drainDeadlineMs` is given (the
+   * process's own shutdown): then draining and settling share that deadline, calls arriving meanwhile get
+   * 503, and notifications still under way at the deadline are abandoned (the ledger says so), so that the
+   * process exits before its supervisor kills it.
    */
   close(options?: { drainDeadlineMs?: number }): Promise<void>;
 }
@@ -113,8 +118,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     vtsBaseUrl: urls.vts,
   });
 
-  const settle = async (): Promise<void> => {
-    await Promise.all([mdes.callbacks.idle(), vts.callbacks.idle()]);
+  const settle = async ({ deadlineMs }: { deadlineMs?: number } = {}): Promise<boolean> => {
+    const settled = await Promise.all([mdes.callbacks.idle(deadlineMs), vts.callbacks.idle(deadlineMs)]);
+    return settled.every(Boolean);
   };
   return {
     urls,
@@ -122,10 +128,18 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     keys,
     settle,
     async close({ drainDeadlineMs } = {}) {
-      await Promise.all(
-        apps.map(([, app]) => (drainDeadlineMs === undefined ? app.close() : drainAndClose(app, drainDeadlineMs))),
-      );
-      await settle();
+      if (drainDeadlineMs === undefined) {
+        await Promise.all(apps.map(([, app]) => app.close()));
+        await settle();
+        return;
+      }
+      const deadline = Date.now() + drainDeadlineMs;
+      await Promise.all(apps.map(([, app]) => drainAndClose(app, drainDeadlineMs)));
+      if (!(await settle({ deadlineMs: Math.max(0, deadline - Date.now()) }))) {
+        console.warn(
+          `notifications to the issuer still under way after ${drainDeadlineMs / 1000} s were abandoned (see the ledgers)`,
+        );
+      }
     },
   };
 }

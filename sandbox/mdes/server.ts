@@ -133,7 +133,7 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
 
   const transport: CallbackTransport = {
     url: (name) => `${options.issuerCallbackBaseUrl()}/issuerServices/1/0/${name}`,
-    async send(name, payload) {
+    async send(name, payload, signal) {
       const url = transport.url(name);
       const body = JSON.stringify(payload);
       // MDES signs its calls like the issuer signs its own: OAuth 1.0a, its key named by kid.
@@ -145,7 +145,7 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization },
         body,
-        signal: AbortSignal.timeout(10_000),
+        signal,
       });
       const text = await response.text();
       return { status: response.status, body: parseOrText(text) };

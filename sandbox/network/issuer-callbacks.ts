@@ -2,7 +2,7 @@
  * The network's calls to the issuer during tokenisation: `authorizeService` (the issuer decides) and
  * `notifyTokenUpdated` (the token's state), each signed by the network's transport so the issuer can
  * verify it. Notifications are retried, and duplicated or sent out of order when the knobs say so.
- * Every attempt goes into the ledger.
+ * Every attempt goes into the ledger, an abandoned one too (the sandbox stopping before it was answered).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knobs } from '../knobs.js';
@@ -13,7 +13,8 @@ export type CallbackName = 'authorizeService' | 'notifyTokenUpdated';
 /** How one network signs and sends a call to the issuer. */
 export interface CallbackTransport {
   url(name: CallbackName): string;
-  send(name: CallbackName, payload: object): Promise<{ status: number; body: unknown }>;
+  /** `signal` aborts the call: no answer in time, or the sandbox stopping. */
+  send(name: CallbackName, payload: object, signal: AbortSignal): Promise<{ status: number; body: unknown }>;
 }
 
 export type IssuerDecision = 'APPROVED' | 'DECLINED' | 'REQUIRE_ADDITIONAL_AUTHENTICATION';
@@ -29,6 +30,8 @@ const callTimeoutMs = 10_000;
 
 export class IssuerCallbacks {
   private readonly inFlight = new Set<Promise<void>>();
+  /** Aborted when the sandbox stops waiting for its deliveries: the calls under way are cut off, none follows. */
+  private readonly abandoned = new AbortController();
 
   constructor(
     private readonly ledger: Ledger,
@@ -62,18 +65,36 @@ export class IssuerCallbacks {
     void delivery.finally(() => this.inFlight.delete(delivery));
   }
 
-  /** Resolves when every notification under way has been delivered or given up. */
-  async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+  /**
+   * Resolves with true when every notification under way has been delivered or given up. With a deadline
+   * (the process stopping), at most that long: the deliveries still under way then are abandoned (their
+   * calls cut off, no retry, each recorded) and it resolves with false once they have stopped.
+   */
+  async idle(deadlineMs?: number): Promise<boolean> {
+    const settled = (async () => {
+      while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+      return true;
+    })();
+    if (deadlineMs === undefined) return settled;
+    const deadline = new AbortController();
+    const inTime = await Promise.race([
+      settled,
+      sleep(deadlineMs, false, { signal: deadline.signal }).catch(() => false),
+    ]);
+    deadline.abort();
+    if (inTime) return true;
+    this.abandoned.abort();
+    await settled;
+    return false;
   }
 
   private async deliver(name: CallbackName, payload: object): Promise<void> {
-    for (let attempt = 1; attempt <= retryDelaysMs.length + 1; attempt += 1) {
+    for (let attempt = 1; attempt <= retryDelaysMs.length + 1 && !this.abandoned.signal.aborted; attempt += 1) {
       const result = await this.attempt(name, payload, attempt);
       if (result && result.status >= 200 && result.status < 300) return;
       if (result && result.status >= 400 && result.status < 500 && result.status !== 429) return; // refused: retrying will not help
       const delay = retryDelaysMs[attempt - 1];
-      if (delay !== undefined) await sleep(delay);
+      if (delay !== undefined) await sleep(delay, undefined, { signal: this.abandoned.signal }).catch(() => undefined);
     }
   }
 
@@ -83,23 +104,25 @@ export class IssuerCallbacks {
     attempt: number,
   ): Promise<{ status: number; body: unknown } | undefined> {
     const url = this.transport.url(name);
+    const timeout = AbortSignal.timeout(callTimeoutMs);
+    const signal = AbortSignal.any([timeout, this.abandoned.signal]);
+    // Cut off when the signal says so even if the transport is still busy (encrypting, signing).
+    const cutOff = new Promise<never>((_resolve, reject) =>
+      signal.addEventListener('abort', () => reject(new Error('cut off')), { once: true }),
+    );
     try {
-      const result = await Promise.race([
-        this.transport.send(name, payload),
-        sleep(callTimeoutMs).then(() => {
-          throw new Error(`no answer within ${callTimeoutMs / 1000} s`);
-        }),
-      ]);
+      const result = await Promise.race([this.transport.send(name, payload, signal), cutOff]);
       this.ledger.append('callback', { name, url, attempt, status: result.status, payload });
       return result;
     } catch (error) {
-      this.ledger.append('callback', {
-        name,
-        url,
-        attempt,
-        error: error instanceof Error ? error.message : String(error),
-        payload,
-      });
+      const why = this.abandoned.signal.aborted
+        ? 'abandoned: the sandbox stopped before the issuer answered'
+        : timeout.aborted
+          ? `no answer within ${callTimeoutMs / 1000} s`
+          : error instanceof Error
+            ? error.message
+            : String(error);
+      this.ledger.append('callback', { name, url, attempt, error: why, payload });
       return undefined;
     }
   }

@@ -137,7 +137,7 @@ export function createVtsSandbox(options: VtsSandboxOptions) {
 
   const transport: CallbackTransport = {
     url: (name) => `${options.issuerCallbackBaseUrl()}/${name}`,
-    async send(name, payload) {
+    async send(name, payload, signal) {
       // Visa's notifications: the JSON encrypted for the issuer (shared secret), then signed by Visa.
       const jwe = await vtsSharedSecretJwe.encrypt(payload, issuerParty);
       const jws = await new CompactSign(new TextEncoder().encode(jwe))
@@ -153,7 +153,7 @@ export function createVtsSandbox(options: VtsSandboxOptions) {
         method: 'POST',
         headers: { 'content-type': 'application/jose', 'x-request-id': randomUUID() },
         body: jws,
-        signal: AbortSignal.timeout(10_000),
+        signal,
       });
       const text = await response.text();
       let body: unknown = text;
