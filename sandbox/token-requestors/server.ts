@@ -404,8 +404,13 @@ function readTokenisation(
  * however written (its escapes decoded); otherwise decoded and masked, like a URL in a log.
  */
 function shownUrl(url: string): string {
-  const unescaped = url.replace(/%([0-9a-fA-F]{2})/g, (_escape, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-  return holdsCardNumber(unescaped) ? maskedUrl(url) : url;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(url);
+  } catch {
+    decoded = url.replace(/%([0-9a-fA-F]{2})/g, (_escape, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  }
+  return holdsCardNumber(url) || holdsCardNumber(decoded) ? maskedUrl(url) : url;
 }
 
 /** The issuer's callback URL with the outcome, so its page can say what happened. */
