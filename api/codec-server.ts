@@ -10,10 +10,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { registerDraining } from '../stack/draining.js';
-import { answerWithProblems, problem } from './problem.js';
+import { answerRouterRefusal, answerWithProblems, problem } from './problem.js';
 
 export interface CodecServerOptions {
   codec: PayloadCodec;
@@ -35,7 +35,7 @@ const digest = (token: string): Buffer => createHash('sha256').update(token).dig
 
 export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
   // No request logging at all: the bodies are what must not be written down.
-  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024, frameworkErrors: answerRouterError });
+  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024, frameworkErrors: answerRouterRefusal });
   answerWithProblems(app);
   // First of the hooks: at shutdown every request gets 503, whatever its origin or token.
   registerDraining(app);
@@ -191,23 +191,6 @@ function decodedCookie(value: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * Fastify's own answers to a URL it cannot route (an escape that does not decode, a path parameter over
- * its length limit) quote the path, and come before every hook: these say what is wrong, not what was sent.
- */
-function answerRouterError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
-  const [status, title, detail] =
-    error.code === 'FST_ERR_BAD_URL'
-      ? [400, 'Bad Request', 'The URL holds an escape that does not decode']
-      : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-        ? [414, 'URI Too Long', 'A path segment is too long']
-        : [500, 'Internal Server Error', undefined];
-  void reply
-    .code(status)
-    .type('application/problem+json')
-    .send(problem(status, title, detail));
 }
 
 function sameHost(origin: string, host: string | undefined): boolean {

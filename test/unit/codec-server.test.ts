@@ -197,12 +197,8 @@ describe('the codec server, given what it cannot read', () => {
       const response = await app().inject({ method: 'POST', url });
       expect(response.statusCode).toBe(400);
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(response.json()).toEqual({
-        type: 'about:blank',
-        title: 'Bad Request',
-        status: 400,
-        detail: 'The URL holds an escape that does not decode',
-      });
+      expect(response.json()).toMatchObject({ type: 'about:blank', title: 'Bad Request', status: 400 });
+      expect(response.body).not.toMatch(/4111|%|FST_ERR/);
     }
   });
 
