@@ -17,16 +17,31 @@ export function cardNumberCanary(prefix: string): string {
   }
 }
 
-/** The ways the same number travels: plain, grouped, hyphenated, percent-encoded. */
+/**
+ * The ways the same number travels: plain, grouped, hyphenated, percent-encoded, then odder ones: with
+ * its security code, underscores, fullwidth digits, glued to a word.
+ */
 export function canaryEncodings(canary: string): string[] {
   const groups = canary.match(/.{1,4}/g)!;
-  return [canary, groups.join(' '), groups.join('-'), [...canary].map((digit) => `%3${digit}`).join('')];
+  return [
+    canary,
+    groups.join(' '),
+    groups.join('-'),
+    [...canary].map((digit) => `%3${digit}`).join(''),
+    `${canary}123`,
+    groups.join('_'),
+    [...canary].map((digit) => String.fromCharCode(0xff10 + Number(digit))).join(''),
+    `ab${groups.join('.')}x`,
+  ];
 }
 
-/** Whether a text holds the canary: its digits in a row, split by single separators, or percent-encoded. */
+/**
+ * Whether a text holds the canary: its digits in a row or split by single separators, read also
+ * percent-decoded and NFKC-normalised (fullwidth digits as ASCII).
+ */
 export function holdsCanary(text: string, canary: string): boolean {
   const pattern = new RegExp([...canary].join('[\\s\\-._/+,:]?'));
-  return pattern.test(text) || pattern.test(percentDecoded(text));
+  return [text, percentDecoded(text)].some((form) => pattern.test(form) || pattern.test(form.normalize('NFKC')));
 }
 
 function percentDecoded(text: string): string {
@@ -83,10 +98,14 @@ export function hostileRequests(
   authorization: string,
 ): HostileRequest[] {
   const requests: HostileRequest[] = [];
-  const [plain, grouped, hyphenated, encoded] = canaryEncodings(canary) as [string, string, string, string];
+  const encodings = canaryEncodings(canary);
+  const [plain, grouped, hyphenated, encoded] = encodings as [string, string, string, string];
+  const odd = encodings.slice(4);
+  // A header carries Latin-1 only: the fullwidth form travels in paths and bodies.
+  const oddInHeaders = odd.filter((encoding) => /^[\x20-\x7e]*$/.test(encoding));
   const callerHeaders = (variant: number): Record<string, string> => ({
-    'x-request-id': [plain, `req-${plain}`, hyphenated][variant % 3]!,
-    'idempotency-key': [plain, grouped, hyphenated][variant % 3]!,
+    'x-request-id': [plain, `req-${plain}`, hyphenated, ...oddInHeaders][variant % (3 + oddInHeaders.length)]!,
+    'idempotency-key': [plain, grouped, hyphenated, ...oddInHeaders][variant % (3 + oddInHeaders.length)]!,
     'user-agent': `agent/${plain}`,
     referer: `https://issuer.example/${plain}`,
     'x-forwarded-for': plain,
@@ -105,13 +124,21 @@ export function hostileRequests(
       ]);
       const pathWith = (value: string): string => template.replace(/\{[^}]+\}/g, value);
       const paths = template.includes('{')
-        ? [pathWith(plain), pathWith(`x${plain}`), pathWith(encoded)]
-        : [template, `${template}/${plain}`];
+        ? [
+            pathWith(plain),
+            pathWith(`x${plain}`),
+            pathWith(encoded),
+            pathWith(encodeURIComponent(odd[variant % odd.length]!)),
+            pathWith(`${plain}%`), // not percent-encoding
+            pathWith(`${plain}${'a'.repeat(120)}`), // over the router's parameter length
+          ]
+        : [template, `${template}/${plain}`, `${template}/${encodeURIComponent(odd[variant % odd.length]!)}`];
       const schema = operation.requestBody?.content?.['application/json']?.schema;
       const bodies: (string | undefined)[] = schema
         ? [
             JSON.stringify(filled(schema, plain, 0)),
             JSON.stringify(filled(schema, grouped, 1)),
+            JSON.stringify(filled(schema, odd[variant % odd.length]!, 0)),
             JSON.stringify({ [plain]: plain }),
             `{"not json": ${plain}`,
           ]
