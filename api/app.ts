@@ -18,7 +18,7 @@ import {
 import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import { isSafeCallerId, maskCardNumbersIn } from '../domain/caller-text.js';
-import { registerDraining } from '../stack/draining.js';
+import { registerDraining } from '../lifecycle/http-draining.js';
 import type { DevIdentityProvider } from './caller-auth.js';
 import { registerConsumerRoutes, type ConsumerApiDeps } from './consumer-routes.js';
 import { freeText, isCardNumberRefusal } from './free-text.js';
@@ -67,7 +67,7 @@ function securityCodeFieldIn(value: unknown, depth = 0): string | undefined {
 export async function buildApp(deps: AppDependencies, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: 64 * 1024,
-    // At shutdown the drain (stack/draining.ts) answers new requests with our 503, not Fastify's own.
+    // At shutdown the drain (lifecycle/http-draining.ts) answers new requests with our 503, not Fastify's own.
     return503OnClosing: false,
     // A URL that cannot be decoded, or a path segment over the limit, is refused by the router before any
     // hook runs: answered without quoting the path (Fastify's own answer does).

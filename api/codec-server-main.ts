@@ -3,8 +3,8 @@ import path from 'node:path';
 import { EncryptionCodec } from '../activities/crypto/payload-codec.js';
 import { SymmetricKeyRing } from '../activities/keys/symmetric-key-ring.js';
 import { parseEnv } from '../config/env.js';
-import { drainAndClose } from '../stack/draining.js';
-import { drainDeadlineMs, reportReady, whenOrphaned } from '../stack/processes.js';
+import { drainAndClose } from '../lifecycle/http-draining.js';
+import { drainDeadlineMs, reportReady, whenOrphaned } from '../lifecycle/supervisor-link.js';
 import { buildCodecServer, operatorTokenFile } from './codec-server.js';
 
 const env = parseEnv();

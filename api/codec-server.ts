@@ -12,7 +12,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { registerDraining } from '../stack/draining.js';
+import { registerDraining } from '../lifecycle/http-draining.js';
 import { answerRouterRefusal, answerWithProblems, problem } from './problem.js';
 
 export interface CodecServerOptions {

@@ -11,9 +11,9 @@ import { CardVault } from '../activities/vault/card-vault.js';
 import { parseEnv } from '../config/env.js';
 import { temporalConnectionOptions } from '../config/temporal-connection.js';
 import { createPool } from '../db/pool.js';
-import { drainAndClose } from '../stack/draining.js';
-import { drainDeadlineMs, reportReady, whenOrphaned } from '../stack/processes.js';
-import { checkTemporalServing } from '../stack/temporal-health.js';
+import { drainAndClose } from '../lifecycle/http-draining.js';
+import { drainDeadlineMs, reportReady, whenOrphaned } from '../lifecycle/supervisor-link.js';
+import { checkTemporalServing } from '../lifecycle/temporal-health.js';
 import { buildApp } from './app.js';
 import { seedDemoCustomers } from './demo-customers.js';
 import {

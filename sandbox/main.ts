@@ -1,6 +1,6 @@
 /** Process entry: the sandbox networks and token requestors on their ports, until SIGINT / SIGTERM. */
 import { parseEnv } from '../config/env.js';
-import { drainDeadlineMs, reportReady, whenOrphaned } from '../stack/processes.js';
+import { drainDeadlineMs, reportReady, whenOrphaned } from '../lifecycle/supervisor-link.js';
 import { startSandbox, type RunningSandbox } from './sandbox.js';
 
 const env = parseEnv();

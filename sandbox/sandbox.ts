@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { drainAndClose, registerDraining } from '../stack/draining.js';
+import { drainAndClose, registerDraining } from '../lifecycle/http-draining.js';
 import { createMdesSandbox } from './mdes/server.js';
 import { KnobsSchema, type Knobs, type KnobsInput } from './knobs.js';
 import { openSandboxKeys, writeIssuerCredentials, type SandboxKeys } from './keys.js';

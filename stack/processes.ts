@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { projectRoot } from '../config/env.js';
+import { drainDeadlineMs } from '../lifecycle/supervisor-link.js';
 
 export interface ManagedProcess {
   pid: number;
@@ -17,13 +18,11 @@ export interface ExitStatus {
   signal: NodeJS.Signals | null;
 }
 
-/** How long a child has to stop after SIGTERM before its process group is killed. */
-export const gracePeriodMs = 15_000;
 /**
- * How long a child gives the work under way (requests, activities) to finish once asked to stop, well
- * inside the grace period: what is still running then is cut off, and the child exits on its own.
+ * How long a child has to stop after SIGTERM before its process group is killed: some time past the
+ * deadline the children drain within, so that they exit on their own.
  */
-export const drainDeadlineMs = 10_000;
+export const gracePeriodMs = drainDeadlineMs + 5_000;
 
 export function exitOf(child: ChildProcess): Promise<ExitStatus> {
   if (child.exitCode !== null || child.signalCode !== null) {
@@ -121,23 +120,4 @@ export function waitForMessage<T extends { type: string }>(
     child.on('message', onMessage);
     child.once('exit', onExit);
   });
-}
-
-/**
- * For a child process: calls `onOrphaned` when the parent's IPC channel closes (the parent died or stopped
- * us), including when it closed before this was called. Returns a way to stop listening.
- */
-export function whenOrphaned(onOrphaned: () => void): () => void {
-  if (!process.send) return () => undefined; // not started by a supervisor
-  if (!process.connected) {
-    queueMicrotask(onOrphaned);
-    return () => undefined;
-  }
-  process.once('disconnect', onOrphaned);
-  return () => process.off('disconnect', onOrphaned);
-}
-
-/** For a child process: tells the supervisor it is ready, if the supervisor is still there to hear it. */
-export function reportReady<T extends { type: 'ready' }>(message: T): void {
-  if (process.connected) process.send?.(message);
 }

@@ -8,7 +8,7 @@ import { operatorTokenFile } from '../api/codec-server.js';
 import { parseEnv } from '../config/env.js';
 import { temporalConnectionOptions } from '../config/temporal-connection.js';
 import { describePreparation, prepareDeployment } from './prepare-deployment.js';
-import { waitForTemporal } from './temporal-health.js';
+import { waitForTemporal } from '../lifecycle/temporal-health.js';
 
 try {
   const env = parseEnv();

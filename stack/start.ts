@@ -20,7 +20,7 @@ import {
 import { RestartPolicy } from './restart-policy.js';
 import { SupervisedChild, type ChildRun } from './supervised-child.js';
 import { startTemporalDevServer, stopLeftoverDevServer } from './temporal-dev-server.js';
-import { isTemporalReachable } from './temporal-health.js';
+import { isTemporalReachable } from '../lifecycle/temporal-health.js';
 import { ensureTemporalCli } from './toolchain.js';
 
 const log = (line: string): void => console.log(`[pushprov] ${line}`);

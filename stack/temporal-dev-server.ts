@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { exitOf, relayLines, stopChild, type ManagedProcess } from './processes.js';
-import { waitForTemporal } from './temporal-health.js';
+import { waitForTemporal } from '../lifecycle/temporal-health.js';
 
 export interface TemporalDevServerOptions {
   cliPath: string;

@@ -3,7 +3,7 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } 
 import { maskCardNumbers } from '../domain/caller-text.js';
 import { parseEnv } from '../config/env.js';
 import { temporalConnectionOptions } from '../config/temporal-connection.js';
-import { drainDeadlineMs, reportReady, whenOrphaned } from '../stack/processes.js';
+import { drainDeadlineMs, reportReady, whenOrphaned } from '../lifecycle/supervisor-link.js';
 import { createPool } from '../db/pool.js';
 import { buildEnrollmentActivities } from './enrollment-activities.js';
 import { bundleEnrollmentWorkflows, createEnrollmentWorker } from './enrollment-worker.js';

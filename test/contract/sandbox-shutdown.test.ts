@@ -12,13 +12,8 @@ import { childEnv } from '../../config/env.js';
 import { Ledger, type LedgerEntry } from '../../sandbox/network/ledger.js';
 import { NetworkState } from '../../sandbox/network/network-state.js';
 import { startSandbox, type SandboxName } from '../../sandbox/sandbox.js';
-import {
-  drainDeadlineMs,
-  exitOf,
-  gracePeriodMs,
-  spawnTypeScriptProcess,
-  waitForMessage,
-} from '../../stack/processes.js';
+import { drainDeadlineMs } from '../../lifecycle/supervisor-link.js';
+import { exitOf, gracePeriodMs, spawnTypeScriptProcess, waitForMessage } from '../../stack/processes.js';
 import { freePort } from '../support/free-port.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];

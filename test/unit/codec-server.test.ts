@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EncryptionCodec } from '../../activities/crypto/payload-codec.js';
 import { SymmetricKeyRing } from '../../activities/keys/symmetric-key-ring.js';
 import { buildCodecServer } from '../../api/codec-server.js';
-import { drainAndClose } from '../../stack/draining.js';
+import { drainAndClose } from '../../lifecycle/http-draining.js';
 
 const operatorToken = 'operator-token-for-tests';
 const uiOrigin = 'http://127.0.0.1:8233';

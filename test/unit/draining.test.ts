@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.js';
-import { drainAndClose } from '../../stack/draining.js';
+import { drainAndClose } from '../../lifecycle/http-draining.js';
 
 let app: FastifyInstance | undefined;
 
