@@ -294,7 +294,7 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
     // An asset id never changes content: cache it forever.
     return reply
       .header('cache-control', 'public, max-age=31536000, immutable')
-      .send({ mediaContents: logoMediaContents(profile.logo) });
+      .send({ mediaContents: logoMediaContents(profile) });
   });
 
   app.post(mdesPaths.pushMultipleAccounts, async (request, reply) => {

@@ -2,8 +2,6 @@
  * The token requestors the sandbox networks know: two wallets and a merchant, with the fields MDES's
  * getEligibleTokenRequestors returns. Their push methods point at the sandbox's token requestor server.
  */
-import type { LogoSpec } from './logos.js';
-
 export type PushMethod = 'ANDROID' | 'IOS' | 'WEB';
 export type AccountHolderDataKind = 'NAME' | 'ADDRESS' | 'EMAIL_ADDRESS' | 'MOBILE_PHONE_NUMBER';
 
@@ -22,7 +20,8 @@ export interface TokenRequestorProfile {
   supportIssuerInitiatedDigitizationData: boolean;
   /** Changes whenever the artwork does: an asset id never changes content. */
   imageAssetId: string;
-  logo: LogoSpec;
+  /** The artwork's name in assets/: an .svg and a .png, 192x192. */
+  logo: string;
 }
 
 export const tokenRequestors: readonly TokenRequestorProfile[] = [
@@ -39,7 +38,7 @@ export const tokenRequestors: readonly TokenRequestorProfile[] = [
     supportsCardHolderAuthentication: true,
     supportIssuerInitiatedDigitizationData: true,
     imageAssetId: '3789637f-32a1-4810-a138-4bf34501c509',
-    logo: { initials: 'SP', colour: '#1a73e8' },
+    logo: 'sandpay-wallet',
   },
   {
     tokenRequestorId: '50120041835',
@@ -54,7 +53,7 @@ export const tokenRequestors: readonly TokenRequestorProfile[] = [
     supportsCardHolderAuthentication: true,
     supportIssuerInitiatedDigitizationData: true,
     imageAssetId: '0c5a3b56-7a7e-4a3e-9d2c-51b8a4c6e2f1',
-    logo: { initials: 'OP', colour: '#2e7d32' },
+    logo: 'orchard-pay',
   },
   {
     tokenRequestorId: '50139059239',
@@ -68,7 +67,7 @@ export const tokenRequestors: readonly TokenRequestorProfile[] = [
     supportsCardHolderAuthentication: false,
     supportIssuerInitiatedDigitizationData: false,
     imageAssetId: 'b7e0d1c2-5f44-4f0e-8a61-9c2d7e3f4a10',
-    logo: { initials: 'MS', colour: '#c62828' },
+    logo: 'market-street-shop',
   },
 ];
 

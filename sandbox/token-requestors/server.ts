@@ -18,7 +18,7 @@ import { holdsCardNumber, maskCardNumbersIn, maskedUrl } from '../../domain/call
 import { xPayToken } from '../../activities/networks/vts/x-pay-token.js';
 import { findTokenRequestor, type TokenRequestorProfile } from './catalogue.js';
 import type { TokenRequestorCredentials } from './credentials.js';
-import { logoSvg } from './logos.js';
+import { logoOf } from './logos.js';
 import { escapeHtml, page } from './pages.js';
 
 export interface TokenRequestorSandboxOptions {
@@ -83,7 +83,7 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
   app.get('/tr/:tokenRequestorId/logo.svg', (request, reply) => {
     const profile = profileOf(request, reply);
     if (!profile) return reply;
-    return reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(logoSvg(profile.logo));
+    return reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(logoOf(profile).svg);
   });
 
   /** The consumer arrives from the issuer's app or site. */

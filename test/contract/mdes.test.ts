@@ -6,6 +6,8 @@ import { createRsaKeyWithCertificate } from '../../activities/keys/rsa-key-with-
 import { NetworkCredentials, type NetworkCredentialsDocument } from '../../activities/keys/network-credentials.js';
 import { MdesClient, type MdesPushAccount, type MdesPushResult } from '../../activities/networks/mdes/client.js';
 import { ErrorType } from '../../domain/errors.js';
+import { tokenRequestors } from '../../sandbox/token-requestors/catalogue.js';
+import { logoOf } from '../../sandbox/token-requestors/logos.js';
 import { rejectionOf, startHarness, type Harness } from '../support/sandbox-harness.js';
 
 // Test card numbers (Luhn-valid, Mastercard ranges).
@@ -95,16 +97,29 @@ describe('MDES Token Connect sandbox, through the issuer client', () => {
     expect(error.message).toMatch(/accountRanges/);
   });
 
-  it('serves each token requestor logo as SVG and as a 192x192 PNG', async () => {
-    const [sandpay] = await client.getEligibleTokenRequestors({
+  it('serves each token requestor logo as SVG and as a 192x192 PNG, the SVG also at the token requestor', async () => {
+    const requestors = await client.getEligibleTokenRequestors({
       requestId: randomUUID(),
       accountRanges: ['520473160'],
     });
-    const media = await client.getAsset(sandpay!.imageAssetId);
-    expect(media.map((content) => content.type)).toEqual(['image/svg+xml', 'image/png']);
-    expect(Buffer.from(media[0]!.data, 'base64').toString()).toContain('<svg');
-    const png = PNG.sync.read(Buffer.from(media[1]!.data, 'base64'));
-    expect([png.width, png.height]).toEqual([192, 192]);
+    expect(requestors).toHaveLength(tokenRequestors.length);
+    for (const requestor of requestors) {
+      const profile = tokenRequestors.find((candidate) => candidate.tokenRequestorId === requestor.tokenRequestorId)!;
+      const { svg, png } = logoOf(profile);
+      const media = await client.getAsset(requestor.imageAssetId);
+      expect(media.map(({ type, width, height }) => [type, width, height])).toEqual([
+        ['image/svg+xml', 192, 192],
+        ['image/png', 192, 192],
+      ]);
+      expect(Buffer.from(media[0]!.data, 'base64').equals(svg)).toBe(true);
+      const served = Buffer.from(media[1]!.data, 'base64');
+      expect(served.equals(png)).toBe(true);
+      const image = PNG.sync.read(served);
+      expect([image.width, image.height]).toEqual([192, 192]);
+      const page = await fetch(`${harness.sandbox.urls.tokenRequestors}/tr/${requestor.tokenRequestorId}/logo.svg`);
+      expect([page.status, page.headers.get('content-type')]).toEqual([200, 'image/svg+xml']);
+      expect(Buffer.from(await page.arrayBuffer()).equals(svg)).toBe(true);
+    }
   });
 
   it('pushes cards and returns receipts, digitization data and its JWS over the receipts', async () => {

@@ -1,86 +1,102 @@
-import { Buffer } from 'node:buffer';
+// The token requestors' logos the sandbox serves (its MDES asset endpoint and /tr/{id}/logo.svg): one SVG
+// and one PNG per requestor, read from sandbox/token-requestors/assets/.
+import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { logoMediaContents, logoPng, logoSvg, type LogoSpec } from '../../sandbox/token-requestors/logos.js';
+import { tokenRequestors } from '../../sandbox/token-requestors/catalogue.js';
+import { logoAssetsDir, logoMediaContents, logoOf, logoSize } from '../../sandbox/token-requestors/logos.js';
 
-const spec: LogoSpec = { initials: 'GP', colour: '#1a73e8' };
-const blue = [0x1a, 0x73, 0xe8];
+// Issuers cache an asset forever: new artwork takes a new imageAssetId, and a new line here.
+const digestByAssetId: Record<string, string> = {
+  '3789637f-32a1-4810-a138-4bf34501c509': '9e6c2fd22a12015bd5cbe2d7844c35fdd7257145e6b62b59bc023924d9300b9e',
+  '0c5a3b56-7a7e-4a3e-9d2c-51b8a4c6e2f1': 'e6486a01b1191d62278e67f81ffd98eb008ae4cbae4f9bfcbb76d9d159667670',
+  'b7e0d1c2-5f44-4f0e-8a61-9c2d7e3f4a10': '08ad91fefafa97279a8d01c8ac54d617018d532a9f697a9488de415b4626ac2b',
+};
 
-function pixel(png: PNG, x: number, y: number): number[] {
-  const offset = (y * png.width + x) * 4;
-  return [...png.data.subarray(offset, offset + 4)];
+const white = '#ffffff';
+
+/** Every attribute of every element, depth first. */
+function elements(node: unknown): Record<string, unknown>[] {
+  if (Array.isArray(node)) return node.flatMap(elements);
+  if (typeof node !== 'object' || node === null) return [];
+  return [node as Record<string, unknown>, ...Object.values(node).flatMap(elements)];
 }
 
-describe('logoPng', () => {
-  const png = PNG.sync.read(logoPng(spec));
+function hex(png: PNG, x: number, y: number): string {
+  const offset = (y * png.width + x) * 4;
+  return `#${[...png.data.subarray(offset, offset + 3)].map((value) => value.toString(16).padStart(2, '0')).join('')}`;
+}
 
-  it('is a 192x192 image on an opaque white square', () => {
-    expect([png.width, png.height]).toEqual([192, 192]);
+describe.each(tokenRequestors.map((profile) => [profile.name, profile] as const))('the logo of %s', (_, profile) => {
+  const { svg, png } = logoOf(profile);
+  const text = svg.toString('utf8');
+  const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(text) as {
+    svg?: Record<string, unknown>;
+  };
+
+  it('is a well-formed, standalone 192x192 SVG document that refers to nothing outside it', () => {
+    expect(XMLValidator.validate(text)).toBe(true);
+    expect(parsed.svg).toMatchObject({
+      xmlns: 'http://www.w3.org/2000/svg',
+      width: String(logoSize),
+      height: String(logoSize),
+      viewBox: `0 0 ${logoSize} ${logoSize}`,
+    });
+    expect(text).not.toMatch(/href|@import|url\(/);
+  });
+
+  it("has a PNG twin: 192x192, opaque, white at the corners, and mostly the colour the SVG's mark is filled with", () => {
+    const image = PNG.sync.read(png);
+    expect([image.width, image.height]).toEqual([logoSize, logoSize]);
+    expect(image.data.filter((_, offset) => offset % 4 === 3 && image.data[offset] !== 255)).toHaveLength(0);
     for (const [x, y] of [
       [0, 0],
-      [191, 0],
-      [0, 191],
-      [191, 191],
+      [logoSize - 1, 0],
+      [0, logoSize - 1],
+      [logoSize - 1, logoSize - 1],
     ] as const) {
-      expect(pixel(png, x, y)).toEqual([255, 255, 255, 255]);
+      expect(hex(image, x, y)).toBe(white);
     }
-  });
-
-  it('fills the mark with the colour and draws white initials inside it', () => {
-    let coloured = 0;
-    let ink = 0;
-    for (let y = 40; y < 152; y++) {
-      for (let x = 40; x < 152; x++) {
-        const [r, g, b, a] = pixel(png, x, y);
-        expect(a).toBe(255);
-        if (r === blue[0] && g === blue[1] && b === blue[2]) coloured++;
-        if (r === 255 && g === 255 && b === 255) ink++;
+    const counts = new Map<string, number>();
+    for (let y = 0; y < logoSize; y++) {
+      for (let x = 0; x < logoSize; x++) {
+        const colour = hex(image, x, y);
+        counts.set(colour, (counts.get(colour) ?? 0) + 1);
       }
     }
-    expect(coloured).toBeGreaterThan(112 * 112 * 0.5);
-    expect(ink).toBeGreaterThan(500);
-    // The mark's edge just inside the inset is colour, not a letter.
-    expect(pixel(png, 96, 20).slice(0, 3)).toEqual(blue);
+    const [dominant, pixels] = [...counts].filter(([colour]) => colour !== white).sort((a, b) => b[1] - a[1])[0]!;
+    expect(pixels).toBeGreaterThan((logoSize * logoSize) / 2);
+    const fills = elements(parsed)
+      .map((element) => element.fill)
+      .filter((fill): fill is string => typeof fill === 'string')
+      .map((fill) => fill.toLowerCase());
+    expect(fills).toContain(dominant);
   });
 
-  it('is deterministic and differs between requestors', () => {
-    expect(logoPng(spec).equals(logoPng({ ...spec }))).toBe(true);
-    expect(logoPng(spec).equals(logoPng({ initials: 'GQ', colour: '#1a73e8' }))).toBe(false);
-    expect(logoPng(spec).equals(logoPng({ initials: 'GP', colour: '#d93025' }))).toBe(false);
+  it('is served as MDES mediaContents: the SVG, then the PNG, base64, each 192x192', () => {
+    const contents = logoMediaContents(profile);
+    expect(contents).toEqual([
+      { type: 'image/svg+xml', data: svg.toString('base64'), width: logoSize, height: logoSize },
+      { type: 'image/png', data: png.toString('base64'), width: logoSize, height: logoSize },
+    ]);
   });
 
-  it('draws every letter A-Z distinctly', () => {
-    const images = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'].map((letter) =>
-      logoPng({ initials: letter, colour: '#202124' }).toString('base64'),
-    );
-    expect(new Set(images).size).toBe(26);
-  });
-
-  it('refuses a spec it cannot draw', () => {
-    expect(() => logoPng({ initials: 'abc', colour: '#1a73e8' })).toThrow(RangeError);
-    expect(() => logoPng({ initials: 'GP', colour: 'blue' })).toThrow(RangeError);
-  });
-});
-
-describe('logoSvg', () => {
-  it('is a standalone 192x192 SVG document in the colour, with no external resources', () => {
-    const svg = logoSvg({ initials: 'GP', colour: '#1A73E8' });
-    expect(svg.startsWith('<svg') || svg.startsWith('<?xml')).toBe(true);
-    expect(svg).toContain('viewBox="0 0 192 192"');
-    expect(svg).toMatch(/width="192" height="192"/);
-    expect(svg).toContain('#1a73e8');
-    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-    expect(svg).not.toMatch(/href|@import|url\(/);
+  it('is the artwork its imageAssetId was issued for', () => {
+    const digest = createHash('sha256').update(svg).update(png).digest('hex');
+    expect({ [profile.imageAssetId]: digest }).toEqual({
+      [profile.imageAssetId]: digestByAssetId[profile.imageAssetId],
+    });
   });
 });
 
-describe('logoMediaContents', () => {
-  it('returns the SVG then the PNG, base64, 192x192, as MDES mediaContents', () => {
-    const [svg, png, ...rest] = logoMediaContents(spec);
-    expect(rest).toEqual([]);
-    expect(svg).toMatchObject({ type: 'image/svg+xml', width: 192, height: 192 });
-    expect(png).toMatchObject({ type: 'image/png', width: 192, height: 192 });
-    expect(Buffer.from(svg!.data, 'base64').toString('utf8')).toBe(logoSvg(spec));
-    expect(Buffer.from(png!.data, 'base64').equals(logoPng(spec))).toBe(true);
+describe('the logo files', () => {
+  it('are one SVG and one PNG per token requestor, each its own, and nothing else', () => {
+    const expected = tokenRequestors.flatMap((profile) => [`${profile.logo}.png`, `${profile.logo}.svg`]);
+    expect(readdirSync(logoAssetsDir).sort()).toEqual([...expected, 'README.md'].sort());
+    const digests = tokenRequestors.map((profile) => createHash('sha256').update(logoOf(profile).png).digest('hex'));
+    expect(new Set(digests).size).toBe(tokenRequestors.length);
+    expect(new Set(tokenRequestors.map((profile) => profile.imageAssetId)).size).toBe(tokenRequestors.length);
   });
 });
