@@ -1,4 +1,4 @@
-# The engine's image: one image, three entry points (setup, worker, API) chosen by the compose command.
+# The engine's image: one image, its entry points (setup, sandbox, codec server, worker, API) chosen by the compose command.
 FROM node:20.18.1-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production

@@ -4,7 +4,7 @@
  * PUSHPROV_GENERATE_KEYS=true) creates the issuer's keys that are missing. npm start does the same.
  */
 import { generateIssuerKeys } from '../activities/keys/key-store.js';
-import { operatorTokenFile } from '../api/codec-server.js';
+import { operatorTokenFile } from '../codec-server/operator-token.js';
 import { parseEnv } from '../config/env.js';
 import { temporalConnectionOptions } from '../config/temporal-connection.js';
 import { describePreparation, prepareDeployment } from './prepare-deployment.js';

@@ -216,11 +216,7 @@ async function main(): Promise<void> {
     processEnv,
   );
   unlessStopping();
-  const codecServer = await startChild(
-    'codec server',
-    new URL('../api/codec-server-main.ts', import.meta.url),
-    processEnv,
-  );
+  const codecServer = await startChild('codec server', new URL('../codec-server/main.ts', import.meta.url), processEnv);
   unlessStopping();
   await startChild('worker', new URL('../workers/main.ts', import.meta.url), processEnv);
   unlessStopping();

@@ -201,7 +201,7 @@ describe('npm start', () => {
       'workers/main.ts',
       'api/server.ts',
       'sandbox/main.ts',
-      'api/codec-server-main.ts',
+      'codec-server/main.ts',
     ]) {
       expect(running).toContain(part);
     }

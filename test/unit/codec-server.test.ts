@@ -6,7 +6,7 @@ import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EncryptionCodec } from '../../activities/crypto/payload-codec.js';
 import { SymmetricKeyRing } from '../../activities/keys/symmetric-key-ring.js';
-import { buildCodecServer } from '../../api/codec-server.js';
+import { buildCodecServer } from '../../codec-server/app.js';
 import { drainAndClose } from '../../lifecycle/http-draining.js';
 
 const operatorToken = 'operator-token-for-tests';

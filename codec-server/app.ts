@@ -4,16 +4,13 @@
  * or a cookie set once at /login for the UI's requests); only the UI's own origins get CORS; payloads
  * are never logged.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { answerRouterRefusal, answerWithProblems, problem } from '../api/problem.js';
 import { registerDraining } from '../lifecycle/http-draining.js';
-import { answerRouterRefusal, answerWithProblems, problem } from './problem.js';
 
 export interface CodecServerOptions {
   codec: PayloadCodec;
@@ -161,27 +158,6 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
 
   app.get('/healthz', () => ({ status: 'ok' }));
   return app;
-}
-
-/**
- * The operator token kept in the key folder (mode 0600): created when allowed (development, or the
- * deployment's setup), read otherwise; undefined when there is none. npm start says where it is.
- */
-export async function operatorTokenFile(
-  keysDir: string,
-  options: { generateIfMissing: boolean },
-): Promise<{ token: string; file: string } | undefined> {
-  const file = path.join(keysDir, 'codec-operator-token');
-  if (!existsSync(file)) {
-    if (!options.generateIfMissing) return undefined;
-    await mkdir(keysDir, { recursive: true, mode: 0o700 });
-    await writeFile(file, `${randomBytes(24).toString('base64url')}\n`, { flag: 'wx', mode: 0o600 }).catch(
-      (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EEXIST') throw error;
-      },
-    );
-  }
-  return { token: (await readFile(file, 'utf8')).trim(), file };
 }
 
 /** A cookie value as it was set (URL-encoded); undefined when it does not decode, as no token of ours would. */

@@ -5,7 +5,8 @@ import { SymmetricKeyRing } from '../activities/keys/symmetric-key-ring.js';
 import { parseEnv } from '../config/env.js';
 import { drainAndClose } from '../lifecycle/http-draining.js';
 import { drainDeadlineMs, reportReady, whenOrphaned } from '../lifecycle/supervisor-link.js';
-import { buildCodecServer, operatorTokenFile } from './codec-server.js';
+import { buildCodecServer } from './app.js';
+import { operatorTokenFile } from './operator-token.js';
 
 const env = parseEnv();
 
