@@ -10,6 +10,7 @@ import { TokenRequestorCache } from '../activities/token-requestors/token-reques
 import { CardVault } from '../activities/vault/card-vault.js';
 import { parseEnv } from '../config/env.js';
 import { temporalConnectionOptions } from '../config/temporal-connection.js';
+import { latestDevInboxMessages } from '../db/dev-inbox.js';
 import { createPool } from '../db/pool.js';
 import { drainAndClose } from '../lifecycle/http-draining.js';
 import { drainDeadlineMs, reportReady, whenOrphaned } from '../lifecycle/supervisor-link.js';
@@ -97,13 +98,11 @@ const app = await buildApp(
     callbacks: { credentials: keyStore.networks, pool, temporal },
     ...(devIdentity && {
       devIdentity: { provider: devIdentity, audience: env.IDP_AUDIENCE },
-      devInbox: async (customerId: string) => {
-        const { rows } = await pool.query<{ message: string; created_at: Date }>(
-          'SELECT message, created_at FROM dev_inbox WHERE customer_id = $1 ORDER BY id DESC LIMIT 20',
-          [customerId],
-        );
-        return rows.map((row) => ({ message: row.message, sentAt: row.created_at.toISOString() }));
-      },
+      devInbox: async (customerId: string) =>
+        (await latestDevInboxMessages(pool, customerId)).map(({ message, sentAt }) => ({
+          message,
+          sentAt: sentAt.toISOString(),
+        })),
     }),
     webPages: true,
     rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,

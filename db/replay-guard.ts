@@ -1,7 +1,5 @@
 /** Replay protection: each (scope, value) is accepted once until it expires, however many callers race. */
-import type { Pool, PoolClient } from 'pg';
-
-type Queryable = Pick<Pool | PoolClient, 'query'>;
+import type { Queryable } from './queryable.js';
 
 export interface SingleUseValue {
   /** What the value belongs to, e.g. `auth-proof-jti` or `mdes-callback`. */
