@@ -3,7 +3,6 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { KnobsSchema } from '../sandbox/knobs.js';
 
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -94,7 +93,11 @@ const EnvSchema = z.object({
   SANDBOX_ISSUER_JWKS_URL: z.url().optional(),
   SANDBOX_MDES_CALLBACK_URL: z.url().optional(),
   SANDBOX_VTS_CALLBACK_URL: z.url().optional(),
-  /** Initial knobs, e.g. {"mdes":{"latencyMs":200},"tokenRequestors":{"tokenRequestors":{"neverComplete":["50110030273"]}}}. */
+  /**
+   * Initial knobs, e.g. {"mdes":{"latencyMs":200},"tokenRequestors":{"tokenRequestors":{"neverComplete":["50110030273"]}}}.
+   * Only its JSON is read here: the sandbox checks the knobs against its own schema when it starts
+   * (parseStartingKnobs in sandbox/knobs.ts), so that config/ depends on nothing above it.
+   */
   SANDBOX_KNOBS: z
     .string()
     .transform((text, context) => {
@@ -105,13 +108,6 @@ const EnvSchema = z.object({
         return z.NEVER;
       }
     })
-    .pipe(
-      z.strictObject({
-        mdes: KnobsSchema.optional(),
-        vts: KnobsSchema.optional(),
-        tokenRequestors: KnobsSchema.optional(),
-      }),
-    )
     .optional(),
 });
 
@@ -128,14 +124,25 @@ export class InvalidEnvironmentError extends Error {
   override name = 'InvalidEnvironmentError';
 }
 
+/**
+ * The error naming every variable that is wrong. With `variable`, the issues are inside that variable's
+ * JSON value, checked by the process that uses it: SANDBOX_KNOBS.mdes.latencyMs.
+ */
+export function invalidEnvironment(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  variable?: string,
+): InvalidEnvironmentError {
+  const where = (path: readonly PropertyKey[]): string =>
+    [...(variable ? [variable] : []), ...path].map(String).join('.');
+  const problems = issues.map((issue) => `  ${where(issue.path)}: ${issue.message}`);
+  return new InvalidEnvironmentError(`Invalid environment:\n${problems.join('\n')}`);
+}
+
 export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   // `NAME=` (empty) means unset, as in compose files and shell one-liners.
   const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
   const parsed = EnvSchema.safeParse(present);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new InvalidEnvironmentError(`Invalid environment:\n${problems.join('\n')}`);
-  }
+  if (!parsed.success) throw invalidEnvironment(parsed.error.issues);
   const env = parsed.data;
   const cacheHome = env.XDG_CACHE_HOME ?? path.join(env.HOME, '.cache');
   const dataDir = path.resolve(env.PUSHPROV_DATA_DIR);

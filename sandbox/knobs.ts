@@ -3,6 +3,7 @@
  * through `PUT` / `PATCH /sandbox/knobs`. Each sandbox (MDES, VTS, token requestors) has its own set.
  */
 import { z } from 'zod';
+import { invalidEnvironment } from '../config/env.js';
 
 const regex = z.string().refine(
   (pattern) => {
@@ -80,6 +81,24 @@ export type Knobs = z.output<typeof KnobsSchema>;
 export type KnobsInput = z.input<typeof KnobsSchema>;
 
 export const defaultKnobs = (): Knobs => KnobsSchema.parse({});
+
+/** The knobs a sandbox process starts with (SANDBOX_KNOBS): each sandbox's, or none. */
+const StartingKnobsSchema = z.strictObject({
+  mdes: KnobsSchema.optional(),
+  vts: KnobsSchema.optional(),
+  tokenRequestors: KnobsSchema.optional(),
+});
+export type StartingKnobs = z.output<typeof StartingKnobsSchema>;
+
+/**
+ * SANDBOX_KNOBS (its JSON, as config/env.ts reads it) checked at start: a wrong knob is named in the error,
+ * e.g. SANDBOX_KNOBS.mdes.latencyMs.
+ */
+export function parseStartingKnobs(json: unknown): StartingKnobs {
+  const parsed = StartingKnobsSchema.safeParse(json);
+  if (!parsed.success) throw invalidEnvironment(parsed.error.issues, 'SANDBOX_KNOBS');
+  return parsed.data;
+}
 
 /** A partial change: each given section replaces those fields of the current knobs; a field set to null is unset. */
 export function mergeKnobs(current: Knobs, change: Record<string, unknown>): z.ZodSafeParseResult<Knobs> {

@@ -1,9 +1,11 @@
 /** Process entry: the sandbox networks and token requestors on their ports, until SIGINT / SIGTERM. */
 import { parseEnv } from '../config/env.js';
 import { drainDeadlineMs, reportReady, whenOrphaned } from '../lifecycle/supervisor-link.js';
+import { parseStartingKnobs } from './knobs.js';
 import { startSandbox, type RunningSandbox } from './sandbox.js';
 
 const env = parseEnv();
+const knobs = env.SANDBOX_KNOBS === undefined ? undefined : parseStartingKnobs(env.SANDBOX_KNOBS);
 let sandbox: RunningSandbox | undefined;
 let closing: Promise<void> | undefined;
 const close = (): Promise<void> =>
@@ -24,7 +26,7 @@ try {
     ...(env.SANDBOX_ISSUER_JWKS_URL && { issuerJwksUrl: env.SANDBOX_ISSUER_JWKS_URL }),
     ...(env.SANDBOX_MDES_CALLBACK_URL && { mdesCallbackBaseUrl: env.SANDBOX_MDES_CALLBACK_URL }),
     ...(env.SANDBOX_VTS_CALLBACK_URL && { vtsCallbackBaseUrl: env.SANDBOX_VTS_CALLBACK_URL }),
-    ...(env.SANDBOX_KNOBS && { knobs: env.SANDBOX_KNOBS }),
+    ...(knobs && { knobs }),
   });
   if (closing) await sandbox.close();
   if (process.send) {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidEnvironmentError, parseEnv, projectRoot } from '../../config/env.js';
+import { parseStartingKnobs } from '../../sandbox/knobs.js';
 
 describe('parseEnv', () => {
   it('has defaults that run the local stack', () => {
@@ -41,5 +42,29 @@ describe('parseEnv', () => {
     expect(parse).toThrow(/API_PORT/);
     expect(parse).toThrow(/TEMPORAL_ADDRESS: expected host:port/);
     expect(parse).toThrow(/DATABASE_URL/);
+  });
+
+  it('reads SANDBOX_KNOBS as JSON, and names it when it is not', () => {
+    const knobs = '{"mdes":{"latencyMs":200}}';
+    expect(parseEnv({ HOME: '/home/issuer', SANDBOX_KNOBS: knobs }).SANDBOX_KNOBS).toEqual({
+      mdes: { latencyMs: 200 },
+    });
+    expect(() => parseEnv({ HOME: '/home/issuer', SANDBOX_KNOBS: '{mdes' })).toThrow(/SANDBOX_KNOBS: expected JSON/);
+  });
+});
+
+describe('parseStartingKnobs', () => {
+  it('names a wrong knob in SANDBOX_KNOBS, and an unknown sandbox', () => {
+    const parse = (json: unknown) => (): unknown => parseStartingKnobs(json);
+    expect(parse({ mdes: { latencyMs: -1 } })).toThrow(InvalidEnvironmentError);
+    expect(parse({ mdes: { latencyMs: -1 } })).toThrow(/SANDBOX_KNOBS\.mdes\.latencyMs: /);
+    expect(parse({ visa: {} })).toThrow(/SANDBOX_KNOBS: .*visa/);
+  });
+
+  it('gives each sandbox its knobs with their defaults', () => {
+    const knobs = parseStartingKnobs({ tokenRequestors: { tokenRequestors: { neverComplete: ['50110030273'] } } });
+    expect(knobs.tokenRequestors?.tokenRequestors.neverComplete).toEqual(['50110030273']);
+    expect(knobs.tokenRequestors?.latencyMs).toBe(0);
+    expect(knobs.mdes).toBeUndefined();
   });
 });
