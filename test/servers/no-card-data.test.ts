@@ -3,7 +3,6 @@
 // attributes, workflow ids, the API's logs, and every row of PostgreSQL. Nothing may hold a test PAN or
 // any 13-19 digit run that passes the Luhn check.
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { Payload } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
@@ -16,6 +15,7 @@ import { bundleEnrollmentWorkflows } from '../../workers/enrollment-worker.js';
 import { luhnValid } from '../../domain/card-number.js';
 import { apiCaller, completeAtTokenRequestor, enrollmentReaches, oneTimeCodeOf, start } from '../support/api-caller.js';
 import { startEngineStack, type EngineStack } from '../support/engine-stack.js';
+import { logLines } from '../support/log-lines.js';
 import { decodedPayloadTexts, historyTexts, payloadsIn } from '../support/history.js';
 
 const wallet = '50110030273';
@@ -25,16 +25,11 @@ const pans = ['5204731600014792', '4111111111111111', '5555555555554444'];
 const callbackUrl = 'https://issuer.example/cards/added';
 
 let stack: EngineStack;
-const apiLog: string[] = [];
+const apiLog = logLines();
 
 beforeAll(async () => {
   stack = await startEngineStack({
-    apiLogStream: new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        apiLog.push(chunk.toString());
-        done();
-      },
-    }),
+    apiLogStream: apiLog.stream,
   });
 });
 
@@ -161,7 +156,7 @@ describe('card data', () => {
     const places = {
       stored: stored.join('\n'),
       decoded: decoded.join('\n'),
-      log: apiLog.join(''),
+      log: apiLog.text(),
       database: database.join('\n'),
     };
     expect(places.log).toContain('request completed');

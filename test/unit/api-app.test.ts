@@ -1,19 +1,27 @@
 import { ServiceError } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { buildApp } from '../../api/app.js';
+import { buildApp, type AppDependencies } from '../../api/app.js';
+import { closeAfterEach } from '../support/close-after-each.js';
 
 const healthy = (): Promise<void> => Promise.resolve();
+const closing = closeAfterEach();
+
+/** The API's app, closed after the test. */
+async function openApp(deps: AppDependencies): Promise<FastifyInstance> {
+  return closing(await buildApp(deps));
+}
 
 /** The app with one more route that answers its body: what any route sees of the shared hooks. */
-async function echoApp(): Promise<Awaited<ReturnType<typeof buildApp>>> {
-  const app = await buildApp({ readinessChecks: {} });
+async function echoApp(): Promise<FastifyInstance> {
+  const app = await openApp({ readinessChecks: {} });
   app.post('/echo', (request) => request.body);
   return app;
 }
 
 describe('health and readiness', () => {
   it('is alive whatever its dependencies do', async () => {
-    const app = await buildApp({
+    const app = await openApp({
       readinessChecks: { postgres: () => Promise.reject(new Error('connection refused')) },
     });
     const response = await app.inject({ method: 'GET', url: '/healthz' });
@@ -22,14 +30,14 @@ describe('health and readiness', () => {
   });
 
   it('is ready when every dependency answers', async () => {
-    const app = await buildApp({ readinessChecks: { postgres: healthy, temporal: healthy } });
+    const app = await openApp({ readinessChecks: { postgres: healthy, temporal: healthy } });
     const response = await app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', temporal: 'ok' } });
   });
 
   it('names the dependency that does not answer, without its internals', async () => {
-    const app = await buildApp({
+    const app = await openApp({
       readinessChecks: {
         postgres: healthy,
         temporal: () => Promise.reject(new Error('14 UNAVAILABLE: connect ECONNREFUSED')),
@@ -45,7 +53,7 @@ describe('health and readiness', () => {
   });
 
   it('gives up on a dependency that hangs', async () => {
-    const app = await buildApp({
+    const app = await openApp({
       readinessChecks: { temporal: () => new Promise(() => undefined) },
       readinessTimeoutMs: 50,
     });
@@ -57,7 +65,7 @@ describe('health and readiness', () => {
 
 describe('errors', () => {
   it('answers 503 with Retry-After when Temporal or PostgreSQL cannot be reached, 500 otherwise', async () => {
-    const app = await buildApp({ readinessChecks: {} });
+    const app = await openApp({ readinessChecks: {} });
     const grpcUnavailable = Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
     app.get('/temporal-down', () => {
       throw new ServiceError('Query failed', { cause: grpcUnavailable });
@@ -79,7 +87,7 @@ describe('errors', () => {
   });
 
   it('answers an unknown route with problem details', async () => {
-    const app = await buildApp({ readinessChecks: {} });
+    const app = await openApp({ readinessChecks: {} });
     const response = await app.inject({ method: 'GET', url: '/nope' });
     expect(response.statusCode).toBe(404);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -103,7 +111,7 @@ describe('errors', () => {
 describe('the issuer JWKS', () => {
   it('publishes the public signing keys with short caching', async () => {
     const jwks = { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1', alg: 'ES256', use: 'sig' }] };
-    const app = await buildApp({ readinessChecks: {}, issuerJwks: () => jwks });
+    const app = await openApp({ readinessChecks: {}, issuerJwks: () => jwks });
     const response = await app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual(jwks);
@@ -113,7 +121,7 @@ describe('the issuer JWKS', () => {
 
 describe('hardening', () => {
   it('puts a request id on every response, keeping a sensible one the caller sent', async () => {
-    const app = await buildApp({ readinessChecks: {} });
+    const app = await openApp({ readinessChecks: {} });
     const own = await app.inject({ method: 'GET', url: '/healthz' });
     expect(own.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     const given = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'trace-42' } });
@@ -123,7 +131,7 @@ describe('hardening', () => {
   });
 
   it('sends security headers', async () => {
-    const app = await buildApp({ readinessChecks: {} });
+    const app = await openApp({ readinessChecks: {} });
     const response = await app.inject({ method: 'GET', url: '/healthz' });
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['strict-transport-security']).toBeDefined();
@@ -131,7 +139,7 @@ describe('hardening', () => {
   });
 
   it('answers too many requests with 429, Retry-After and problem details', async () => {
-    const app = await buildApp({ readinessChecks: {}, rateLimitPerMinute: 2 });
+    const app = await openApp({ readinessChecks: {}, rateLimitPerMinute: 2 });
     for (let call = 0; call < 2; call += 1)
       expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     const limited = await app.inject({ method: 'GET', url: '/healthz' });
@@ -168,7 +176,7 @@ describe('hardening', () => {
 
 describe('development token minting', () => {
   it('does not exist unless the server enables it (never in production)', async () => {
-    const app = await buildApp({ readinessChecks: {} });
+    const app = await openApp({ readinessChecks: {} });
     const response = await app.inject({ method: 'POST', url: '/dev/customer-tokens', payload: { customerId: 'c' } });
     expect(response.statusCode).toBe(404);
   });
@@ -176,7 +184,7 @@ describe('development token minting', () => {
 
 describe('metrics', () => {
   it('counts requests by route pattern and status, in Prometheus format', async () => {
-    const app = await buildApp({ readinessChecks: {} });
+    const app = await openApp({ readinessChecks: {} });
     await app.inject({ method: 'GET', url: '/healthz' });
     await app.inject({ method: 'GET', url: '/nope/123' });
     const response = await app.inject({ method: 'GET', url: '/metrics' });

@@ -4,20 +4,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { createLocalJWKSet } from 'jose';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type AppDependencies } from '../../api/app.js';
 import { CallerAuthenticator, DevIdentityProvider } from '../../api/caller-auth.js';
 import type { ConsumerApiDeps } from '../../api/consumer-routes.js';
 import { apiLoggerOptions } from '../../api/logging.js';
+import { closeAfterEach } from '../support/close-after-each.js';
+import { logLines } from '../support/log-lines.js';
 
 const pan = '4111111111111111';
 const audience = 'pushprov-test';
 let keysDir: string;
 let identity: DevIdentityProvider;
-const apps: FastifyInstance[] = [];
+const closing = closeAfterEach();
 
 beforeAll(async () => {
   keysDir = await mkdtemp(path.join(tmpdir(), 'pushprov-caller-input-'));
@@ -25,9 +26,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(keysDir, { recursive: true, force: true });
-});
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()));
 });
 
 /** Consumer dependencies for routes that refuse before touching them: any use is a test failure. */
@@ -39,17 +37,15 @@ function untouchable<T extends object>(name: string): T {
   });
 }
 
-async function appWithConsumerRoutes(options: Partial<AppDependencies> = {}): Promise<{
+/** The API with the consumer routes and what they log; their dependencies are untouchable but those `behind` gives. */
+async function appWithConsumerRoutes(
+  options: Partial<AppDependencies> = {},
+  behind: Partial<ConsumerApiDeps> = {},
+): Promise<{
   app: FastifyInstance;
   log: () => string;
 }> {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
+  const log = logLines();
   const consumer: ConsumerApiDeps = {
     auth: new CallerAuthenticator({
       issuer: 'pushprov-dev-idp',
@@ -61,13 +57,13 @@ async function appWithConsumerRoutes(options: Partial<AppDependencies> = {}): Pr
     taskQueue: 'unused',
     vault: untouchable('vault'),
     tokenRequestors: untouchable('tokenRequestors'),
+    ...behind,
   };
   const app = await buildApp(
     { readinessChecks: {}, consumer, ...options },
-    { logger: { ...(apiLoggerOptions('info') as object), stream } },
+    { logger: { ...(apiLoggerOptions('info') as object), stream: log.stream } },
   );
-  apps.push(app);
-  return { app, log: () => lines.join('') };
+  return { app: closing(app), log: log.text };
 }
 
 describe('a request id', () => {
@@ -149,22 +145,10 @@ describe('an enrollment past Temporal retention', () => {
         },
       },
     };
-    const gone = await buildApp({
-      readinessChecks: {},
-      consumer: {
-        auth: new CallerAuthenticator({
-          issuer: 'pushprov-dev-idp',
-          audience,
-          keys: createLocalJWKSet(identity.jwks()),
-        }),
-        pool: consumerDeps.pool as never,
-        temporal: consumerDeps.temporal as never,
-        taskQueue: 'unused',
-        vault: untouchable('vault'),
-        tokenRequestors: untouchable('tokenRequestors'),
-      },
-    });
-    apps.push(gone);
+    const { app: gone } = await appWithConsumerRoutes(
+      {},
+      { pool: consumerDeps.pool as never, temporal: consumerDeps.temporal as never },
+    );
     const response = await gone.inject({
       method: 'GET',
       url: `/v1/enrollments/${id}`,

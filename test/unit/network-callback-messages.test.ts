@@ -2,7 +2,7 @@
 // 200 (the message is valid) or a 4xx in the network's own envelope, never a 5xx. And the calls refused
 // before their message is read (unknown operations, media types, bodies, signatures) are answered in the
 // same envelope, name nothing the caller sent, and count under closed metric labels.
-import { Writable } from 'node:stream';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,7 +16,7 @@ import {
   VtsAuthorizeServiceResponse,
   VtsNotifyTokenUpdatedResponse,
 } from '../../activities/networks/vts/schemas.js';
-import { buildApp } from '../../api/app.js';
+import { buildApp, type AppDependencies } from '../../api/app.js';
 import {
   callbackWorld,
   injectedOrigin,
@@ -32,6 +32,8 @@ import {
   vtsTokenNotification,
   type CallbackWorld,
 } from '../support/network-callbacks.js';
+import { closeAfterEach } from '../support/close-after-each.js';
+import { logLines } from '../support/log-lines.js';
 
 type Network = 'mdes' | 'vts';
 type Operation = 'authorizeService' | 'notifyTokenUpdated';
@@ -47,6 +49,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await world?.close();
 });
+
+const closing = closeAfterEach();
+
+/** The API with the networks' callback routes and nothing behind them, closed after the test. */
+async function callbackApp(
+  deps: Partial<AppDependencies> = {},
+  options: FastifyServerOptions = { logger: false },
+): Promise<FastifyInstance> {
+  const callbacks = { credentials: world.credentials, pool: {} as never, temporal: {} as never };
+  return closing(await buildApp({ readinessChecks: {}, callbacks, ...deps }, options));
+}
 
 /** A call as the network makes it: MDES signs the JSON text (OAuth 1.0a), Visa encrypts then signs it. */
 async function call(network: Network, operation: Operation, message: unknown): Promise<Injected> {
@@ -340,101 +353,68 @@ describe('calls refused before their message is read', () => {
   });
 
   it('answers an address that keeps failing verification with a 429 in the envelope, before verifying', async () => {
-    const app = await buildApp(
-      {
-        readinessChecks: {},
-        failedAuthenticationsPerMinute: 2,
-        callbacks: { credentials: world.credentials, pool: {} as never, temporal: {} as never },
-      },
-      { logger: false },
-    );
-    try {
-      const send = (url: string, type = 'application/jose') =>
-        app.inject({
-          method: 'POST',
-          url,
-          headers: { 'content-type': type },
-          payload: type === 'application/jose' ? 'x' : '{}',
-        });
-      expect((await send(`${vtsPath}/notifyTokenUpdated`)).statusCode).toBe(401);
-      expect((await send(`${mdesPath}/authorizeService`, 'application/json')).statusCode).toBe(401);
-      for (const [network, url, type] of [
-        ['vts', `${vtsPath}/authorizeService`, 'application/jose'],
-        ['mdes', `${mdesPath}/notifyTokenUpdated`, 'application/json'],
-      ] as const) {
-        const limited = await send(url, type);
-        expectNetworkRefusal(network, limited, 429);
-        expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-      }
-      // Another address is not affected.
-      const elsewhere = await app.inject({
+    const app = await callbackApp({ failedAuthenticationsPerMinute: 2 });
+    const send = (url: string, type = 'application/jose') =>
+      app.inject({
         method: 'POST',
-        url: `${vtsPath}/notifyTokenUpdated`,
-        headers: { 'content-type': 'application/jose' },
-        payload: 'x',
-        remoteAddress: '10.0.0.9',
+        url,
+        headers: { 'content-type': type },
+        payload: type === 'application/jose' ? 'x' : '{}',
       });
-      expect(elsewhere.statusCode).toBe(401);
-    } finally {
-      await app.close();
+    expect((await send(`${vtsPath}/notifyTokenUpdated`)).statusCode).toBe(401);
+    expect((await send(`${mdesPath}/authorizeService`, 'application/json')).statusCode).toBe(401);
+    for (const [network, url, type] of [
+      ['vts', `${vtsPath}/authorizeService`, 'application/jose'],
+      ['mdes', `${mdesPath}/notifyTokenUpdated`, 'application/json'],
+    ] as const) {
+      const limited = await send(url, type);
+      expectNetworkRefusal(network, limited, 429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     }
+    // Another address is not affected.
+    const elsewhere = await app.inject({
+      method: 'POST',
+      url: `${vtsPath}/notifyTokenUpdated`,
+      headers: { 'content-type': 'application/jose' },
+      payload: 'x',
+      remoteAddress: '10.0.0.9',
+    });
+    expect(elsewhere.statusCode).toBe(401);
   });
 
   it('counts calls refused before verification (media type, body, size) against the address too', async () => {
-    const app = await buildApp(
-      {
-        readinessChecks: {},
-        failedAuthenticationsPerMinute: 3,
-        callbacks: { credentials: world.credentials, pool: {} as never, temporal: {} as never },
-      },
-      { logger: false },
-    );
-    try {
-      const statuses: number[] = [];
-      for (const headers of [
-        { 'content-type': 'text/plain' },
-        { 'content-type': 'application/jose; charset=latin1' },
-        { 'content-type': 'text/plain' },
-        { 'content-type': 'application/jose; charset=latin1' },
-      ]) {
-        const response = await app.inject({
-          method: 'POST',
-          url: `${vtsPath}/notifyTokenUpdated`,
-          headers,
-          payload: 'x',
-        });
-        statuses.push(response.statusCode);
-      }
-      expect(statuses).toEqual([415, 400, 415, 429]);
-    } finally {
-      await app.close();
+    const app = await callbackApp({ failedAuthenticationsPerMinute: 3 });
+    const statuses: number[] = [];
+    for (const headers of [
+      { 'content-type': 'text/plain' },
+      { 'content-type': 'application/jose; charset=latin1' },
+      { 'content-type': 'text/plain' },
+      { 'content-type': 'application/jose; charset=latin1' },
+    ]) {
+      const response = await app.inject({
+        method: 'POST',
+        url: `${vtsPath}/notifyTokenUpdated`,
+        headers,
+        payload: 'x',
+      });
+      statuses.push(response.statusCode);
     }
+    expect(statuses).toEqual([415, 400, 415, 429]);
   });
 
   it('limits unknown operations per address, answered in the envelope', async () => {
-    const app = await buildApp(
-      {
-        readinessChecks: {},
-        rateLimitPerMinute: 1,
-        callbacks: { credentials: world.credentials, pool: {} as never, temporal: {} as never },
-      },
-      { logger: false },
-    );
-    try {
-      const send = () =>
-        app.inject({
-          method: 'POST',
-          url: `${mdesPath}/nothingHere`,
-          headers: { 'content-type': 'application/json' },
-          payload: '{}',
-        });
-      expect((await send()).statusCode).toBe(404);
-      const limited = await send();
-      expectNetworkRefusal('mdes', limited, 429);
-      expect(limited.headers['retry-after']).toBeDefined();
-    } finally {
-      await app.close();
-    }
+    const app = await callbackApp({ rateLimitPerMinute: 1 });
+    const send = () =>
+      app.inject({
+        method: 'POST',
+        url: `${mdesPath}/nothingHere`,
+        headers: { 'content-type': 'application/json' },
+        payload: '{}',
+      });
+    expect((await send()).statusCode).toBe(404);
+    const limited = await send();
+    expectNetworkRefusal('mdes', limited, 429);
+    expect(limited.headers['retry-after']).toBeDefined();
   });
 
   it('are documented in OpenAPI with their answers and their envelopes', async () => {
@@ -447,56 +427,32 @@ describe('calls refused before their message is read', () => {
   });
 
   it('logs refusals without anything the caller sent, and counts them under closed labels', async () => {
-    const lines: string[] = [];
-    const app = await buildApp(
-      {
-        readinessChecks: {},
-        callbacks: {
-          credentials: world.credentials,
-          pool: {} as never,
-          temporal: {} as never,
-        },
-      },
-      {
-        logger: {
-          level: 'trace',
-          stream: new Writable({
-            write(chunk: Buffer, _encoding, done) {
-              lines.push(chunk.toString());
-              done();
-            },
-          }),
-        },
-      },
-    );
-    try {
-      await app.inject({
-        method: 'POST',
-        url: `${mdesPath}/authorizeService`,
-        headers: { 'content-type': 'application/json', authorization: `OAuth ${card}="${card}"` },
-        payload: '{}',
-      });
-      await app.inject({
-        method: 'POST',
-        url: `${vtsPath}/notifyTokenUpdated`,
-        headers: { 'content-type': 'application/jose' },
-        payload: await forgedVtsNotification({ kid: card }),
-      });
-      expect(lines.join('')).toContain('network callback refused');
-      expect(lines.join('')).not.toContain(card);
-      // A path's text never becomes a label (how the request line itself is logged is api/logging.ts's to say).
-      await app.inject({ method: 'POST', url: `${vtsPath}/op${card}`, payload: '' });
-      const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body
-        .split('\n')
-        .filter((line) => line.startsWith('pushprov_network_callbacks_total{'));
-      expect(metrics.sort()).toEqual([
-        'pushprov_network_callbacks_total{network="MASTERCARD",operation="authorizeService",outcome="refused_401"} 1',
-        'pushprov_network_callbacks_total{network="VISA",operation="notifyTokenUpdated",outcome="refused_401"} 1',
-        'pushprov_network_callbacks_total{network="VISA",operation="other",outcome="refused_404"} 1',
-      ]);
-    } finally {
-      await app.close();
-    }
+    const log = logLines();
+    const app = await callbackApp({}, { logger: { level: 'trace', stream: log.stream } });
+    await app.inject({
+      method: 'POST',
+      url: `${mdesPath}/authorizeService`,
+      headers: { 'content-type': 'application/json', authorization: `OAuth ${card}="${card}"` },
+      payload: '{}',
+    });
+    await app.inject({
+      method: 'POST',
+      url: `${vtsPath}/notifyTokenUpdated`,
+      headers: { 'content-type': 'application/jose' },
+      payload: await forgedVtsNotification({ kid: card }),
+    });
+    expect(log.text()).toContain('network callback refused');
+    expect(log.text()).not.toContain(card);
+    // A path's text never becomes a label (how the request line itself is logged is api/logging.ts's to say).
+    await app.inject({ method: 'POST', url: `${vtsPath}/op${card}`, payload: '' });
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body
+      .split('\n')
+      .filter((line) => line.startsWith('pushprov_network_callbacks_total{'));
+    expect(metrics.sort()).toEqual([
+      'pushprov_network_callbacks_total{network="MASTERCARD",operation="authorizeService",outcome="refused_401"} 1',
+      'pushprov_network_callbacks_total{network="VISA",operation="notifyTokenUpdated",outcome="refused_401"} 1',
+      'pushprov_network_callbacks_total{network="VISA",operation="other",outcome="refused_404"} 1',
+    ]);
   });
 });
 
