@@ -36,7 +36,7 @@ import {
   submitOneTimeCodeUpdate,
   submitSessionAssertionUpdate,
 } from '../domain/messages.js';
-import type { enrollmentWorkflow } from '../workflows/enrollment.js';
+import type { enrollmentWorkflow } from '../workflows/enrollment/workflow.js';
 import type { CallerAuthenticator } from './caller-auth.js';
 import { CallerNotAuthenticated } from './caller-auth.js';
 import { freeText } from './free-text.js';

@@ -10,7 +10,7 @@ import {
   tokenRequestorScheduleId,
   triggerTokenRequestorRefresh,
 } from '../../stack/token-requestor-schedule.js';
-import { enrollmentWorkflow } from '../../workflows/enrollment.js';
+import { enrollmentWorkflow } from '../../workflows/enrollment/workflow.js';
 import type { refreshTokenRequestorsWorkflow } from '../../workflows/token-requestor-refresh.js';
 import { EncryptionCodec } from '../../activities/crypto/payload-codec.js';
 import { startEngineStack, type EngineStack } from '../support/engine-stack.js';

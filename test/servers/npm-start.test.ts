@@ -13,7 +13,7 @@ import { VaultKeys } from '../../activities/keys/vault-keys.js';
 import { CardVault } from '../../activities/vault/card-vault.js';
 import { enrollmentWorkflowId } from '../../domain/enrollment.js';
 import { enrollmentViewQuery } from '../../domain/messages.js';
-import { enrollmentWorkflow } from '../../workflows/enrollment.js';
+import { enrollmentWorkflow } from '../../workflows/enrollment/workflow.js';
 import { eventually } from '../support/eventually.js';
 import { prepareLocalStack, type LocalStack } from '../support/local-stack.js';
 import { uniqueRequestId } from '../support/temporal.js';

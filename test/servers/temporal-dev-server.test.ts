@@ -17,7 +17,7 @@ import {
   type TemporalDevServer,
 } from '../../stack/temporal-dev-server.js';
 import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
-import { enrollmentWorkflow } from '../../workflows/enrollment.js';
+import { enrollmentWorkflow } from '../../workflows/enrollment/workflow.js';
 import { freePort } from '../support/free-port.js';
 import { uniqueRequestId, uniqueTaskQueue } from '../support/temporal.js';
 

@@ -1,0 +1,46 @@
+/**
+ * One enrollment as a durable workflow: capture the cards, check the token requestor takes them,
+ * authenticate the cardholder, push the cards to the network for the token requestor, hand the consumer
+ * the redirect, and wait for the token requestor's tokenisation until the receipts expire. Card data
+ * never enters it: cards are a vault reference and a masked PAN, the one-time code only a keyed hash.
+ */
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { enrollmentInputProblem, type EnrollmentInput, type EnrollmentResult } from '../../domain/enrollment.js';
+import { ErrorType } from '../../domain/errors.js';
+import { TokenRequestorIdKey } from '../../domain/search-attributes.js';
+import { authenticateCardholder } from './authentication.js';
+import { captureCards } from './capture.js';
+import { EarlyEnd } from './early-end.js';
+import { ensureEligible } from './eligibility.js';
+import { EnrollmentState } from './enrollment-state.js';
+import { registerMessageHandlers } from './message-handlers.js';
+import { pushUntilTokenised } from './push-and-await-token-requestor.js';
+
+export async function enrollmentWorkflow(input: EnrollmentInput): Promise<EnrollmentResult> {
+  const problem = enrollmentInputProblem(input);
+  if (problem) throw ApplicationFailure.nonRetryable(problem, ErrorType.InvalidEnrollmentInput);
+  const state = new EnrollmentState(input, workflowInfo().workflowId);
+  registerMessageHandlers(state);
+
+  upsertSearchAttributes([{ key: TokenRequestorIdKey, value: input.tokenRequestorId }]);
+  state.moveTo('CAPTURED');
+  try {
+    await captureCards(state);
+    await ensureEligible(state);
+    await authenticateCardholder(state);
+    await pushUntilTokenised(state);
+  } catch (error) {
+    if (!(error instanceof EarlyEnd)) throw error;
+    state.endEarly(error);
+  }
+  state.close();
+  // An update still under way (a code submitted as the enrollment ended) gets its answer first.
+  await condition(allHandlersFinished);
+  return state.result();
+}
