@@ -11,6 +11,7 @@ import { mdesPaths } from '../../sandbox/mdes/server.js';
 import { vtsPaths } from '../../sandbox/vts/server.js';
 import { apiCaller, completeAtTokenRequestor, start, type ApiJson, type Caller } from '../support/api-caller.js';
 import { startEngineStack, type EngineStack } from '../support/engine-stack.js';
+import { eventually } from '../support/eventually.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 
 const wallet = '50110030273'; // takes Mastercard and Visa cards
@@ -225,7 +226,12 @@ async function slowNetworks(latencyMs: number): Promise<void> {
 
 /** Resolves once an enrollment has been waiting 600 ms for its push (its code submitted, no redirect yet). */
 async function whenAPushIsUnderWay(): Promise<void> {
-  await persist('a push under way', () => Promise.resolve(pushing.size > 0 ? true : undefined), 60_000);
+  await eventually(
+    () => Promise.resolve(pushing.size),
+    (underWay) => underWay > 0,
+    'a push under way',
+    60_000,
+  );
   await sleep(600);
 }
 

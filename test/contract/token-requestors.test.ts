@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MdesClient, type MdesPushResult } from '../../activities/networks/mdes/client.js';
 import { mdesAuthorizationHeader } from '../../activities/networks/mdes/oauth1.js';
@@ -173,7 +174,7 @@ describe('token requestors and tokenisation with a receipt (MDES)', () => {
     }
     const knobs = (await (await fetch(`${harness.sandbox.urls.mdes}/sandbox/knobs`)).json()) as { receipts: object };
     expect(knobs.receipts).toEqual({});
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await sleep(1_100); // the sandbox's receipts expire on its wall clock, 1 s after the push
     const outcome = await complete(wallet, result.signedData!.pushAccountReceipts[0]!);
     expect(outcome.reason).toMatch(/^PUSH_ACCOUNT_RECEIPT_EXPIRED/);
   });

@@ -8,6 +8,7 @@ import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../config/env.js';
+import { eventually } from './eventually.js';
 import { freePort } from './free-port.js';
 
 export interface LocalStack {
@@ -85,10 +86,7 @@ export async function prepareLocalStack(
     const exited = new Promise((resolve) => stack.once('exit', resolve));
     process.kill(-stack.pid!, 'SIGINT');
     await exited;
-    const deadline = Date.now() + 30_000;
-    while ((await processes()).length > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await eventually(processes, (left) => left.length === 0, "the stack's processes ending", 30_000);
   };
 
   return {
@@ -120,8 +118,11 @@ export async function prepareLocalStack(
     ctrlC,
     processes,
     async dispose() {
-      for (const stack of started) await ctrlC(stack);
-      await rm(dataDir, { recursive: true, force: true });
+      try {
+        for (const stack of started) await ctrlC(stack);
+      } finally {
+        await rm(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -1,6 +1,7 @@
 // The local stack's restarts, with fake children: a crashed child is started again after a growing wait,
 // one that keeps crashing makes the supervisor give up (the stack then stops, saying why), and nothing is
 // started again once the stack is stopping.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import type { ExitStatus } from '../../stack/processes.js';
 import { RestartPolicy, type RestartPolicyOptions } from '../../stack/restart-policy.js';
@@ -114,7 +115,7 @@ describe('a supervised child of the local stack', () => {
     await starting;
     stopping = true;
     runs[0]!.crash(failed);
-    await new Promise((resolve) => setTimeout(resolve, 50)); // longer than the policy's first wait
+    await sleep(50); // longer than the policy's first wait
     expect(runs).toHaveLength(1);
     expect(log).not.toHaveBeenCalled();
     expect(giveUp).not.toHaveBeenCalled();
@@ -125,7 +126,7 @@ describe('a supervised child of the local stack', () => {
     const starting = child.start();
     runs[0]!.crash(failed);
     await expect(starting).rejects.toThrow('exited before it was ready');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     expect(runs).toHaveLength(1);
   });
 
@@ -136,7 +137,7 @@ describe('a supervised child of the local stack', () => {
     await starting;
     runs[0]!.crash(killed);
     await child.stop();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     expect(runs).toHaveLength(1);
   });
 });
