@@ -23,6 +23,14 @@ export function maskPan(pan: string): string {
   return `${pan.slice(0, 6)}${'*'.repeat(Math.max(pan.length - 10, 0))}${pan.slice(-4)}`;
 }
 
+/**
+ * The masked form of a vaulted card, which keeps only its BIN and last four: shown as a 16-digit number
+ * (the vault does not keep the length either).
+ */
+export function maskedPanOf(bin: string, last4: string): string {
+  return maskPan(`${bin}000000${last4}`);
+}
+
 /** A card is valid through the last day of its expiry month. */
 export function hasExpired(expiryMonth: number, expiryYear: number, now: Date = new Date()): boolean {
   return Date.UTC(expiryYear, expiryMonth, 1) <= now.getTime();

@@ -5,25 +5,17 @@
  * of the engine sees is a card reference and BIN + last four.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomUUID } from 'node:crypto';
-import type { Pool, PoolClient } from 'pg';
-import type { CaptureMethod, CardNetwork } from '../../domain/enrollment.js';
-import { maskPan, routeCard, type CardDetails } from '../../domain/card-number.js';
+import type { CaptureMethod } from '../../domain/enrollment.js';
+import { routeCard, type CardDetails } from '../../domain/card-number.js';
+import {
+  markCardCaptured,
+  purgeExpiredCardCaptures,
+  stageCardCapture,
+  stagedCaptureOf,
+} from '../../db/card-captures.js';
+import type { Queryable } from '../../db/queryable.js';
+import { sealedCardOf, storeVaultCard, vaultCardOf, vaultCardsOf, type VaultCard } from '../../db/vault-cards.js';
 import type { VaultKeys } from '../keys/vault-keys.js';
-
-type Queryable = Pick<Pool | PoolClient, 'query'>;
-
-export interface VaultCard {
-  cardRef: string;
-  customerId: string;
-  maskedPan: string;
-  bin: string;
-  last4: string;
-  expiryMonth: number;
-  expiryYear: number;
-  network: CardNetwork;
-  domesticScheme?: string;
-  source: CaptureMethod;
-}
 
 /** What a consumer typed (manual) or photographed (ocr), staged until an enrollment captures it. */
 export type StagedCapture =
@@ -53,80 +45,55 @@ export class CardVault {
     const cardRef = randomUUID();
     const encryption = this.keys.currentEncryption;
     const ciphertext = seal(encryption.key, `card:${cardRef}:${encryption.kid}`, JSON.stringify(card));
-    // A card already vaulted for this customer keeps its reference: the conflict returns the stored row.
-    const { rows } = await this.db.query<Row>(
-      `INSERT INTO vault_cards (card_ref, customer_id, card_ciphertext, encryption_key_id, pan_fingerprint,
-         fingerprint_key_id, bin, last4, expiry_month, expiry_year, network, domestic_scheme, source)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-       ON CONFLICT (customer_id, fingerprint_key_id, pan_fingerprint) DO UPDATE
-         SET expiry_month = vault_cards.expiry_month
-       RETURNING ${columns}`,
-      [
-        cardRef,
-        customerId,
-        ciphertext,
-        encryption.kid,
-        fingerprint,
-        fingerprintKey.kid,
-        route.bin,
-        card.pan.slice(-4),
-        card.expiryMonth,
-        card.expiryYear,
-        route.network,
-        route.domesticScheme ?? null,
-        source,
-      ],
-    );
-    return fromRow(rows[0]!);
+    // A card already vaulted for this customer keeps its reference: the stored one comes back.
+    return storeVaultCard(this.db, {
+      cardRef,
+      customerId,
+      sealedDetails: ciphertext,
+      encryptionKeyId: encryption.kid,
+      panFingerprint: fingerprint,
+      fingerprintKeyId: fingerprintKey.kid,
+      bin: route.bin,
+      last4: card.pan.slice(-4),
+      expiryMonth: card.expiryMonth,
+      expiryYear: card.expiryYear,
+      network: route.network,
+      ...(route.domesticScheme && { domesticScheme: route.domesticScheme }),
+      source,
+    });
   }
 
   /** The customer's card, or undefined when there is none with this reference for this customer. */
   async cardOf(customerId: string, cardRef: string): Promise<VaultCard | undefined> {
     if (!isUuid(cardRef)) return undefined;
-    const { rows } = await this.db.query<Row>(
-      `SELECT ${columns} FROM vault_cards WHERE card_ref = $1 AND customer_id = $2`,
-      [cardRef, customerId],
-    );
-    return rows[0] && fromRow(rows[0]);
+    return vaultCardOf(this.db, customerId, cardRef);
   }
 
-  async cardsOf(customerId: string): Promise<VaultCard[]> {
-    const { rows } = await this.db.query<Row>(
-      `SELECT ${columns} FROM vault_cards WHERE customer_id = $1 ORDER BY created_at, card_ref`,
-      [customerId],
-    );
-    return rows.map(fromRow);
+  cardsOf(customerId: string): Promise<VaultCard[]> {
+    return vaultCardsOf(this.db, customerId);
   }
 
   /** The card's details in clear, for the activity that encrypts them for a network; never logged or returned further. */
   async reveal(cardRef: string): Promise<CardDetails> {
-    const { rows } = await this.db.query<{ card_ciphertext: Buffer; encryption_key_id: string }>(
-      'SELECT card_ciphertext, encryption_key_id FROM vault_cards WHERE card_ref = $1',
-      [cardRef],
-    );
-    const row = rows[0];
-    if (!row) throw new RangeError(`No vaulted card ${cardRef}`);
-    const key = this.keys.encryptionKey(row.encryption_key_id);
-    if (!key) throw new VaultKeyMissingError(`Vault key ${row.encryption_key_id} is not in the key store`);
-    return JSON.parse(open(key.key, `card:${cardRef}:${row.encryption_key_id}`, row.card_ciphertext)) as CardDetails;
+    const sealed = await sealedCardOf(this.db, cardRef);
+    if (!sealed) throw new RangeError(`No vaulted card ${cardRef}`);
+    const key = this.keys.encryptionKey(sealed.encryptionKeyId);
+    if (!key) throw new VaultKeyMissingError(`Vault key ${sealed.encryptionKeyId} is not in the key store`);
+    return JSON.parse(open(key.key, `card:${cardRef}:${sealed.encryptionKeyId}`, sealed.sealedDetails)) as CardDetails;
   }
 
   /** Stages what a consumer entered or photographed; returns the capture id an enrollment names. */
   async stageCapture(customerId: string, capture: StagedCapture, now: Date = new Date()): Promise<string> {
     const captureId = randomUUID();
     const key = this.keys.currentEncryption;
-    await this.db.query(
-      `INSERT INTO card_captures (capture_id, customer_id, method, payload_ciphertext, encryption_key_id, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [
-        captureId,
-        customerId,
-        capture.method,
-        seal(key.key, `capture:${captureId}:${key.kid}`, JSON.stringify(capture)),
-        key.kid,
-        new Date(now.getTime() + stagedCaptureLifetimeMs),
-      ],
-    );
+    await stageCardCapture(this.db, {
+      captureId,
+      customerId,
+      method: capture.method,
+      sealedPayload: seal(key.key, `capture:${captureId}:${key.kid}`, JSON.stringify(capture)),
+      encryptionKeyId: key.kid,
+      expiresAt: new Date(now.getTime() + stagedCaptureLifetimeMs),
+    });
     return captureId;
   }
 
@@ -139,67 +106,24 @@ export class CardVault {
     captureId: string,
   ): Promise<{ capture: StagedCapture } | { cardRef: string; method: 'manual' | 'ocr' } | undefined> {
     if (!isUuid(captureId)) return undefined;
-    const { rows } = await this.db.query<{
-      payload_ciphertext: Buffer | null;
-      encryption_key_id: string;
-      card_ref: string | null;
-      method: 'manual' | 'ocr';
-    }>(
-      `SELECT payload_ciphertext, encryption_key_id, card_ref, method FROM card_captures
-       WHERE capture_id = $1 AND customer_id = $2 AND expires_at > now()`,
-      [captureId, customerId],
-    );
-    const row = rows[0];
-    if (!row) return undefined;
-    if (row.card_ref) return { cardRef: row.card_ref, method: row.method };
-    const key = this.keys.encryptionKey(row.encryption_key_id);
-    if (!key) throw new VaultKeyMissingError(`Vault key ${row.encryption_key_id} is not in the key store`);
-    const plaintext = open(key.key, `capture:${captureId}:${row.encryption_key_id}`, row.payload_ciphertext!);
+    const staged = await stagedCaptureOf(this.db, customerId, captureId);
+    if (!staged) return undefined;
+    if ('cardRef' in staged) return { cardRef: staged.cardRef, method: staged.method };
+    const key = this.keys.encryptionKey(staged.encryptionKeyId);
+    if (!key) throw new VaultKeyMissingError(`Vault key ${staged.encryptionKeyId} is not in the key store`);
+    const plaintext = open(key.key, `capture:${captureId}:${staged.encryptionKeyId}`, staged.sealedPayload);
     return { capture: JSON.parse(plaintext) as StagedCapture };
   }
 
   /** Erases a staged capture's payload, keeping only the card it became. */
-  async markCaptured(captureId: string, cardRef: string): Promise<void> {
-    await this.db.query('UPDATE card_captures SET payload_ciphertext = NULL, card_ref = $2 WHERE capture_id = $1', [
-      captureId,
-      cardRef,
-    ]);
+  markCaptured(captureId: string, cardRef: string): Promise<void> {
+    return markCardCaptured(this.db, captureId, cardRef);
   }
 
   /** Deletes staged captures nobody used in time; returns how many. */
-  async purgeExpiredCaptures(): Promise<number> {
-    const { rowCount } = await this.db.query('DELETE FROM card_captures WHERE expires_at <= now()');
-    return rowCount ?? 0;
+  purgeExpiredCaptures(): Promise<number> {
+    return purgeExpiredCardCaptures(this.db);
   }
-}
-
-interface Row {
-  card_ref: string;
-  customer_id: string;
-  bin: string;
-  last4: string;
-  expiry_month: number;
-  expiry_year: number;
-  network: CardNetwork;
-  domestic_scheme: string | null;
-  source: CaptureMethod;
-}
-
-const columns = 'card_ref, customer_id, bin, last4, expiry_month, expiry_year, network, domestic_scheme, source';
-
-function fromRow(row: Row): VaultCard {
-  return {
-    cardRef: row.card_ref,
-    customerId: row.customer_id,
-    maskedPan: maskPan(`${row.bin}000000${row.last4}`),
-    bin: row.bin,
-    last4: row.last4,
-    expiryMonth: row.expiry_month,
-    expiryYear: row.expiry_year,
-    network: row.network,
-    ...(row.domestic_scheme && { domesticScheme: row.domestic_scheme }),
-    source: row.source,
-  };
 }
 
 function isUuid(value: string): boolean {
