@@ -6,16 +6,19 @@
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Pool } from 'pg';
-
-export interface StoredResponse {
-  status: number;
-  body: unknown;
-}
+import {
+  claimIdempotencyKey,
+  idempotencyKeyState,
+  keepIdempotentResponse,
+  releaseIdempotencyKey,
+  type IdempotencyScope,
+  type KeptResponse,
+} from '../db/idempotency-keys.js';
+import type { Queryable } from '../db/queryable.js';
 
 export type IdempotentOutcome =
-  | { kind: 'fresh'; response: StoredResponse }
-  | { kind: 'replayed'; response: StoredResponse }
+  | { kind: 'fresh'; response: KeptResponse }
+  | { kind: 'replayed'; response: KeptResponse }
   | { kind: 'mismatch' }
   | { kind: 'in-progress' };
 
@@ -43,72 +46,42 @@ function canonicalJson(value: unknown): string {
  * it, a card number too, and it must not reach a row in clear.
  */
 export async function runIdempotently(
-  pool: Pool,
+  db: Queryable,
   request: { customerId: string; key: string; body: unknown },
-  run: () => Promise<StoredResponse>,
+  run: () => Promise<KeptResponse>,
 ): Promise<IdempotentOutcome> {
-  const scope = { customerId: request.customerId, key: createHash('sha256').update(request.key).digest('hex') };
-  return runOnce(pool, scope, requestHash(request.body), run);
+  const scope = { customerId: request.customerId, keyDigest: createHash('sha256').update(request.key).digest('hex') };
+  return runOnce(db, scope, requestHash(request.body), run);
 }
 
 async function runOnce(
-  pool: Pool,
-  scope: { customerId: string; key: string },
+  db: Queryable,
+  scope: IdempotencyScope,
   hash: string,
-  run: () => Promise<StoredResponse>,
+  run: () => Promise<KeptResponse>,
 ): Promise<IdempotentOutcome> {
-  const claimed = await pool.query(
-    `INSERT INTO idempotency_keys (customer_id, idempotency_key, request_hash, expires_at)
-     VALUES ($1, $2, $3, now() + make_interval(hours => $4))
-     ON CONFLICT (customer_id, idempotency_key) DO UPDATE
-       SET request_hash = EXCLUDED.request_hash, response_status = NULL, response_body = NULL,
-           created_at = now(), expires_at = EXCLUDED.expires_at
-       WHERE idempotency_keys.expires_at <= now()
-     RETURNING 1`,
-    [scope.customerId, scope.key, hash, keyLifetimeHours],
-  );
-  if (claimed.rowCount === 1) {
-    let response: StoredResponse;
+  if (await claimIdempotencyKey(db, scope, hash, keyLifetimeHours)) {
+    let response: KeptResponse;
     try {
       response = await run();
     } catch (error) {
-      await release(pool, scope);
+      await releaseIdempotencyKey(db, scope);
       throw error;
     }
     // Server errors are not kept: the client's retry should run again.
-    if (response.status >= 500) await release(pool, scope);
-    else {
-      await pool.query(
-        `UPDATE idempotency_keys SET response_status = $3, response_body = $4
-         WHERE customer_id = $1 AND idempotency_key = $2`,
-        [scope.customerId, scope.key, response.status, JSON.stringify(response.body)],
-      );
-    }
+    if (response.status >= 500) await releaseIdempotencyKey(db, scope);
+    else await keepIdempotentResponse(db, scope, response);
     return { kind: 'fresh', response };
   }
 
   const deadline = Date.now() + waitForFirstMs;
   for (;;) {
-    const { rows } = await pool.query<{ request_hash: string; response_status: number | null; response_body: unknown }>(
-      `SELECT request_hash, response_status, response_body FROM idempotency_keys
-       WHERE customer_id = $1 AND idempotency_key = $2`,
-      [scope.customerId, scope.key],
-    );
-    const row = rows[0];
+    const held = await idempotencyKeyState(db, scope);
     // Released by a failed first request: this one runs instead.
-    if (!row) return runOnce(pool, scope, hash, run);
-    if (row.request_hash !== hash) return { kind: 'mismatch' };
-    if (row.response_status !== null) {
-      return { kind: 'replayed', response: { status: row.response_status, body: row.response_body } };
-    }
+    if (!held) return runOnce(db, scope, hash, run);
+    if (held.requestHash !== hash) return { kind: 'mismatch' };
+    if (held.response) return { kind: 'replayed', response: held.response };
     if (Date.now() > deadline) return { kind: 'in-progress' };
     await sleep(100);
   }
-}
-
-async function release(pool: Pool, scope: { customerId: string; key: string }): Promise<void> {
-  await pool.query(
-    'DELETE FROM idempotency_keys WHERE customer_id = $1 AND idempotency_key = $2 AND response_status IS NULL',
-    [scope.customerId, scope.key],
-  );
 }
