@@ -6,11 +6,16 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
-import { cardProblem, hasExpired, maskPan } from '../domain/card-number.js';
-import { oneTimeCodeRules, type CardNetwork, type PushMethod, type Redirect } from '../domain/enrollment.js';
+import { cardProblem, hasExpired } from '../domain/card-number.js';
+import { oneTimeCodeRules, type PushMethod, type Redirect } from '../domain/enrollment.js';
 import { CryptoFailure } from '../domain/crypto-failure.js';
 import { ErrorType } from '../domain/errors.js';
+import { customerProfileOf } from '../db/customer-profiles.js';
+import { deliverToDevInbox } from '../db/dev-inbox.js';
+import { recordPushReceipt } from '../db/push-receipts.js';
 import { singleUseClaimer } from '../db/replay-guard.js';
+import { recordTokenStatus } from '../db/token-inventory.js';
+import type { VaultCard } from '../db/vault-cards.js';
 import {
   signAuthenticationProof,
   verifyAuthenticationProof,
@@ -137,19 +142,14 @@ export function createEnrollmentActivities(deps: EnrollmentActivityDeps): Enroll
         createHmac('sha256', key.key).update(`code:${enrollmentId}:${sequence}`).digest().readUInt32BE(0) % 1_000_000,
       ).padStart(6, '0');
       const minutes = oneTimeCodeRules.windowMs / 60_000;
-      await pool.query(
-        `INSERT INTO dev_inbox (customer_id, channel, enrollment_id, sequence, message, expires_at)
-         VALUES ($1, $2, $3, $4, $5, now() + make_interval(mins => $6))
-         ON CONFLICT (enrollment_id, sequence) DO NOTHING`,
-        [
-          customerId,
-          channel,
-          enrollmentId,
-          sequence,
-          `Your code to add your card: ${code}. It expires in ${minutes} minutes. Never share it.`,
-          minutes,
-        ],
-      );
+      await deliverToDevInbox(pool, {
+        customerId,
+        channel,
+        enrollmentId,
+        sequence,
+        message: `Your code to add your card: ${code}. It expires in ${minutes} minutes. Never share it.`,
+        validityMinutes: minutes,
+      });
       return { codeHash: codeHash(key, enrollmentId, sequence, code) };
     },
 
@@ -288,21 +288,15 @@ export function createEnrollmentActivities(deps: EnrollmentActivityDeps): Enroll
       for (const outcome of outcomes) {
         if (!outcome.receipt) continue;
         const card = cards.find((candidate) => candidate.pushAccountId === outcome.pushAccountId)!;
-        await pool.query(
-          `INSERT INTO push_receipts (receipt, network, enrollment_id, customer_id, card_ref, token_requestor_id,
-             push_account_id, expires_at)
-           SELECT $1, $2, $3, customer_id, card_ref, $5, $6, $7 FROM vault_cards WHERE card_ref = $4
-           ON CONFLICT (receipt) DO NOTHING`,
-          [
-            outcome.receipt,
-            input.network,
-            input.enrollmentId,
-            card.cardRef,
-            input.tokenRequestorId,
-            card.pushAccountId,
-            expiresAt,
-          ],
-        );
+        await recordPushReceipt(pool, {
+          receipt: outcome.receipt,
+          network: input.network,
+          enrollmentId: input.enrollmentId,
+          cardRef: card.cardRef,
+          tokenRequestorId: input.tokenRequestorId,
+          pushAccountId: card.pushAccountId,
+          expiresAt,
+        });
       }
       const uri = pushMethods.find((method) => method.type === input.pushMethod)?.uri;
       const redirect: Redirect | undefined =
@@ -317,48 +311,19 @@ export function createEnrollmentActivities(deps: EnrollmentActivityDeps): Enroll
     },
 
     async recordToken(input) {
-      await pool.query(
-        `INSERT INTO token_inventory (network, token_unique_reference, customer_id, card_ref, token_requestor_id,
-           status, status_timestamp, enrollment_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (network, token_unique_reference) DO UPDATE
-           SET status = EXCLUDED.status, status_timestamp = EXCLUDED.status_timestamp, updated_at = now()
-           WHERE token_inventory.status_timestamp < EXCLUDED.status_timestamp`,
-        [
-          input.network,
-          input.tokenUniqueReference,
-          input.customerId,
-          input.cardRef,
-          input.tokenRequestorId,
-          input.status,
-          input.statusTimestamp,
-          input.enrollmentId,
-        ],
-      );
+      await recordTokenStatus(pool, input);
     },
   };
 
   /** The account holder data the token requestor takes, from the customer's profile. */
   async function accountHolderData(customerId: string, supported: string[]): Promise<AccountHolder> {
-    const { rows } = await pool.query<{
-      email_address: string | null;
-      mobile_dial_in_code: string | null;
-      mobile_number: string | null;
-      billing_address: Record<string, string> | null;
-    }>(
-      'SELECT email_address, mobile_dial_in_code, mobile_number, billing_address FROM customer_profiles WHERE customer_id = $1',
-      [customerId],
-    );
-    const profile = rows[0];
+    const profile = await customerProfileOf(pool, customerId);
     return {
       name: supported.includes('NAME'),
-      ...(supported.includes('ADDRESS') && profile?.billing_address && { address: profile.billing_address }),
-      ...(supported.includes('EMAIL_ADDRESS') && profile?.email_address && { email: profile.email_address }),
+      ...(supported.includes('ADDRESS') && profile?.billingAddress && { address: profile.billingAddress }),
+      ...(supported.includes('EMAIL_ADDRESS') && profile?.emailAddress && { email: profile.emailAddress }),
       ...(supported.includes('MOBILE_PHONE_NUMBER') &&
-        profile?.mobile_number &&
-        profile.mobile_dial_in_code && {
-          phone: { countryDialInCode: profile.mobile_dial_in_code, phoneNumber: profile.mobile_number },
-        }),
+        profile?.mobilePhoneNumber && { phone: profile.mobilePhoneNumber }),
     };
   }
 
@@ -395,15 +360,10 @@ function mdesAccountHolder(
   return Object.keys(data).length > 0 ? { accountHolderData: data } : {};
 }
 
-function summary(card: {
-  cardRef: string;
-  bin: string;
-  last4: string;
-  network: CardNetwork;
-}): Omit<CapturedCard, 'captureMethod' | 'requiresConfirmation'> {
+function summary(card: VaultCard): Omit<CapturedCard, 'captureMethod' | 'requiresConfirmation'> {
   return {
     cardRef: card.cardRef,
-    maskedPan: maskPan(`${card.bin}000000${card.last4}`),
+    maskedPan: card.maskedPan,
     network: card.network,
     bin: card.bin,
   };

@@ -38,9 +38,11 @@ import {
 } from '../activities/networks/vts/schemas.js';
 import { CryptoFailure } from '../domain/crypto-failure.js';
 import { maskCardNumbersIn } from '../domain/caller-text.js';
-import type { CardNetwork, TokenUpdate } from '../domain/enrollment.js';
+import type { CardNetwork, TokenStatus, TokenUpdate } from '../domain/enrollment.js';
 import { enrollmentViewQuery, tokenUpdatedSignal } from '../domain/messages.js';
+import { findPushReceipt, type PushReceipt } from '../db/push-receipts.js';
 import { singleUseClaimer } from '../db/replay-guard.js';
+import { recordTokenStatus } from '../db/token-inventory.js';
 import type { ApiMetrics } from './metrics.js';
 import { dependencyUnavailable } from './problem.js';
 import type { FailedAuthenticationGuard } from './rate-limits.js';
@@ -49,14 +51,6 @@ export interface NetworkCallbackDeps {
   credentials: NetworkCredentials;
   pool: Pool;
   temporal: Client;
-}
-
-interface ReceiptRow {
-  enrollment_id: string;
-  token_requestor_id: string;
-  card_ref: string;
-  customer_id: string;
-  expires_at: Date;
 }
 
 type Decision = { decision: 'APPROVED' | 'DECLINED'; reason?: string };
@@ -214,13 +208,8 @@ export async function registerNetworkCallbacks(
   await registerCallbackRoutes(app, mdes, failedAuthentication, metrics);
   await registerCallbackRoutes(app, vts, failedAuthentication, metrics);
 
-  async function receipt(network: CardNetwork, value: string | undefined): Promise<ReceiptRow | undefined> {
-    if (value === undefined) return undefined;
-    const { rows } = await deps.pool.query<ReceiptRow>(
-      'SELECT enrollment_id, token_requestor_id, card_ref, customer_id, expires_at FROM push_receipts WHERE receipt = $1 AND network = $2',
-      [value, network],
-    );
-    return rows[0];
+  async function receipt(network: CardNetwork, value: string | undefined): Promise<PushReceipt | undefined> {
+    return value === undefined ? undefined : findPushReceipt(deps.pool, network, value);
   }
 
   async function decide(
@@ -230,10 +219,10 @@ export async function registerNetworkCallbacks(
   ): Promise<Decision> {
     const found = await receipt(network, pushReceipt);
     if (!found) return { decision: 'DECLINED', reason: 'UNKNOWN_RECEIPT' };
-    if (found.token_requestor_id !== tokenRequestorId) return { decision: 'DECLINED', reason: 'WRONG_TOKEN_REQUESTOR' };
-    if (found.expires_at.getTime() <= Date.now()) return { decision: 'DECLINED', reason: 'RECEIPT_EXPIRED' };
+    if (found.tokenRequestorId !== tokenRequestorId) return { decision: 'DECLINED', reason: 'WRONG_TOKEN_REQUESTOR' };
+    if (found.expiresAt.getTime() <= Date.now()) return { decision: 'DECLINED', reason: 'RECEIPT_EXPIRED' };
     try {
-      const view = await deps.temporal.workflow.getHandle(found.enrollment_id).query(enrollmentViewQuery);
+      const view = await deps.temporal.workflow.getHandle(found.enrollmentId).query(enrollmentViewQuery);
       const card = view.cards.find((candidate) => candidate.receipt === pushReceipt);
       if (view.status !== 'AWAITING_TOKEN_REQUESTOR' || card?.state !== 'PUSHED') {
         return { decision: 'DECLINED', reason: `ENROLLMENT_${view.status}` };
@@ -246,11 +235,11 @@ export async function registerNetworkCallbacks(
   }
 
   /** To the enrollment while it is open; straight to the inventory once it has ended. */
-  async function deliver(update: TokenUpdate): Promise<void> {
+  async function deliver(update: TokenUpdate & { status: TokenStatus }): Promise<void> {
     const found = await receipt(update.network, update.receipt);
     if (!found) return;
     try {
-      await deps.temporal.workflow.getHandle(found.enrollment_id).signal(tokenUpdatedSignal, update);
+      await deps.temporal.workflow.getHandle(found.enrollmentId).signal(tokenUpdatedSignal, update);
       return;
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
@@ -259,16 +248,16 @@ export async function registerNetworkCallbacks(
     // suspension), its card and customer known from the receipt; an older status never wins. A token the
     // network did not name cannot be kept there.
     if (update.tokenUniqueReference === undefined) return;
-    await deps.pool.query(
-      `INSERT INTO token_inventory (network, token_unique_reference, customer_id, card_ref, token_requestor_id,
-         status, status_timestamp, enrollment_id)
-       SELECT $1, $2, customer_id, card_ref, token_requestor_id, $3, $4, enrollment_id
-       FROM push_receipts WHERE receipt = $5 AND network = $1
-       ON CONFLICT (network, token_unique_reference) DO UPDATE
-         SET status = EXCLUDED.status, status_timestamp = EXCLUDED.status_timestamp, updated_at = now()
-         WHERE token_inventory.status_timestamp < EXCLUDED.status_timestamp`,
-      [update.network, update.tokenUniqueReference, update.status, update.statusTimestamp, update.receipt],
-    );
+    await recordTokenStatus(deps.pool, {
+      network: update.network,
+      tokenUniqueReference: update.tokenUniqueReference,
+      customerId: found.customerId,
+      cardRef: found.cardRef,
+      tokenRequestorId: found.tokenRequestorId,
+      enrollmentId: found.enrollmentId,
+      status: update.status,
+      statusTimestamp: update.statusTimestamp,
+    });
   }
 }
 
