@@ -5,6 +5,28 @@ import prettier from 'eslint-config-prettier';
 import importPlugin from 'eslint-plugin-import';
 import tseslint from 'typescript-eslint';
 
+// What the layers may not import (issue 14): stack/ is the local development supervisor, and nothing that
+// runs in production depends on it (lifecycle/ holds what every process needs); config/ is at the bottom.
+const notFromStack = {
+  group: ['**/stack', '**/stack/*'],
+  message: 'stack/ is the local development supervisor: production code does not depend on it (see lifecycle/).',
+};
+const productionFolders = [
+  'activities',
+  'api',
+  'codec-server',
+  'db',
+  'domain',
+  'lifecycle',
+  'sandbox',
+  'services',
+  'workers',
+];
+const notAboveConfig = {
+  group: [...productionFolders, 'workflows'].flatMap((folder) => [`**/${folder}`, `**/${folder}/*`]),
+  message: 'config/ depends on nothing above it: a process checks its own settings further (as sandbox/knobs.ts does).',
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.data/', 'coverage/'] },
   js.configs.recommended,
@@ -27,6 +49,14 @@ export default tseslint.config(
     },
   },
   {
+    files: productionFolders.map((folder) => `${folder}/**/*.ts`),
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [notFromStack] }] },
+  },
+  {
+    files: ['config/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [notFromStack, notAboveConfig] }] },
+  },
+  {
     // Workflow code is replayed: it must stay deterministic and use the workflow logger.
     files: ['workflows/**/*.ts'],
     rules: {
@@ -36,6 +66,7 @@ export default tseslint.config(
         {
           paths: builtinModules.map((name) => ({ name, message: 'Workflows cannot use Node APIs.' })),
           patterns: [
+            notFromStack,
             { group: ['node:*'], message: 'Workflows cannot use Node APIs.' },
             {
               group: ['**/activities', '**/activities/*'],
