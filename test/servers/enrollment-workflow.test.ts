@@ -17,9 +17,11 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  captureConfirmationWindowMs,
   enrollmentWorkflowId,
   type EnrollmentInput,
   type EnrollmentStatus,
+  type EnrollmentView,
   type TokenStatus,
 } from '../../domain/enrollment.js';
 import { ErrorType } from '../../domain/errors.js';
@@ -139,22 +141,21 @@ async function recordHistory(handle: Handle, name: string): Promise<void> {
   await writeFile(file, `${JSON.stringify(history.toJSON(), null, 1)}\n`);
 }
 
-async function reach(handle: Handle, status: EnrollmentStatus): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    if ((await handle.query(enrollmentViewQuery)).status === status) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  const view = await handle.query(enrollmentViewQuery);
-  throw new Error(`the enrollment never reached ${status} (it is ${view.status}: ${view.reason ?? 'no reason given'})`);
+async function reach(handle: Handle, status: EnrollmentStatus): Promise<EnrollmentView> {
+  return eventually(
+    () => handle.query(enrollmentViewQuery),
+    (view) => view.status === status,
+    `the enrollment reaching ${status}`,
+  );
 }
 
 /** Until the consumer is asked to confirm the card number read from a picture. */
-async function awaitingCaptureConfirmation(handle: Handle): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    if ((await handle.query(enrollmentViewQuery)).awaitingCaptureConfirmation) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error('the enrollment never asked to confirm the captured card');
+async function awaitingCaptureConfirmation(handle: Handle): Promise<EnrollmentView> {
+  return eventually(
+    () => handle.query(enrollmentViewQuery),
+    (view) => view.awaitingCaptureConfirmation === true,
+    'the enrollment asking to confirm the captured card',
+  );
 }
 
 function submitCode(handle: Handle, code: string): ReturnType<Handle['executeUpdate']> {
@@ -173,37 +174,43 @@ async function tokenUpdate(handle: Handle, card: number, status: TokenStatus | '
   });
 }
 
-async function updateRefusal(attempt: Promise<unknown>): Promise<string> {
+/** The typed refusal an update met: the type the API answers by, its details, and its words for the consumer. */
+async function updateRefusal(
+  attempt: Promise<unknown>,
+): Promise<Pick<ApplicationFailure, 'type' | 'details' | 'message'>> {
   const error = await attempt.then(
     () => undefined,
     (failure: unknown) => failure,
   );
   expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
-  return ((error as WorkflowUpdateFailedError).cause as Error).message;
+  const { type, details, message } = (error as WorkflowUpdateFailedError).cause as ApplicationFailure;
+  return { type, details, message };
 }
 
 /**
  * Code number `sequence` submitted while the worker still sends it (held by the fake's gate, opened by
- * `deliver`): the code is on the phone, the workflow has not recorded it. The workflow task stays open,
- * kept alive by heartbeats at 80 % of its timeout (2 s in these tests, so at 1.6 s, 3.2 s...), and the
- * submission arrives in one of them. The send is let go at 4 s, before its 5 s limit.
+ * `deliver`): the code is on the phone, the workflow has not recorded it. The workflow task stays open
+ * while the send runs, kept alive by heartbeats at 80 % of its timeout (2 s in these tests): wall
+ * time, which the test server does not skip. The submission is accepted in one of them (about 3 s in),
+ * and only then is the send let go, before its 5 s limit.
  */
 async function submitWhileSent(
   handle: Handle,
   fake: FakeActivities,
   sequence: number,
   deliver: () => void,
-): ReturnType<Handle['executeUpdate']> {
+): ReturnType<typeof submitCode> {
   await eventually(
     () => Promise.resolve(fake.codesSent),
     (sent) => sent === sequence,
     `code ${sequence} on its way`,
   );
-  await new Promise((resolve) => setTimeout(resolve, 1_800));
-  const submitted = submitCode(handle, codeNumber(sequence));
-  await new Promise((resolve) => setTimeout(resolve, 2_200));
+  const submitted = await handle.startUpdate(submitOneTimeCodeUpdate, {
+    args: [{ code: codeNumber(sequence) }],
+    waitForStage: WorkflowUpdateStage.ACCEPTED,
+  });
   deliver();
-  return submitted;
+  return submitted.result();
 }
 
 /** Up to the consumer holding the redirect: authenticated with the first code, cards pushed. */
@@ -332,7 +339,10 @@ describe('the enrollment workflow', () => {
   it('refuses a malformed code in the validator, without counting it', async () => {
     await enrollment(async ({ handle }) => {
       await reach(handle, 'AWAITING_AUTHENTICATION');
-      expect(await updateRefusal(submitCode(handle, '12ab'))).toBe('The code must be 6 digits');
+      expect(await updateRefusal(submitCode(handle, '12ab'))).toMatchObject({
+        type: ErrorType.InvalidRequest,
+        message: 'The code must be 6 digits',
+      });
       expect((await handle.query(enrollmentViewQuery)).authentication.attemptsLeft).toBe(3);
       await handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] });
     });
@@ -355,9 +365,11 @@ describe('the enrollment workflow', () => {
     await enrollment(
       async ({ handle }) => {
         await reach(handle, 'AWAITING_AUTHENTICATION');
-        expect(await updateRefusal(handle.executeUpdate(resendOneTimeCodeUpdate))).toBe(
-          'A new code can be sent in 30 s',
-        );
+        expect(await updateRefusal(handle.executeUpdate(resendOneTimeCodeUpdate))).toEqual({
+          type: ErrorType.TooSoon,
+          details: [{ retryAfterSeconds: 30 }],
+          message: 'A new code can be sent in 30 s',
+        });
         await env.sleep(30_000);
         const resent = await handle.executeUpdate(resendOneTimeCodeUpdate);
         expect(resent.resendsLeft).toBe(2);
@@ -581,11 +593,30 @@ describe('the enrollment workflow', () => {
 
   it('waits for the consumer to confirm a card number read from a picture', async () => {
     await enrollment(
-      async ({ handle }) => {
+      async ({ handle, fake }) => {
         await awaitingCaptureConfirmation(handle);
-        await handle.executeUpdate(confirmCapturedCardsUpdate, { args: [{ confirmed: true }] });
-        await reach(handle, 'AWAITING_AUTHENTICATION');
-        await handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] });
+        // A second short of the window, nothing has gone on: no eligibility check, no code sent.
+        await env.sleep(captureConfirmationWindowMs - 1_000);
+        expect(await handle.query(enrollmentViewQuery)).toMatchObject({
+          status: 'CAPTURED',
+          awaitingCaptureConfirmation: true,
+          cards: [{ cardRef: 'card-1', maskedPan: '520473******4790', captureMethod: 'ocr', state: 'CAPTURED' }],
+        });
+        expect(fake.codesSent).toBe(0);
+
+        expect(await handle.executeUpdate(confirmCapturedCardsUpdate, { args: [{ confirmed: true }] })).toEqual({
+          status: 'CAPTURED',
+        });
+        const view = await reach(handle, 'AWAITING_AUTHENTICATION');
+        expect(view.awaitingCaptureConfirmation).toBe(false);
+        expect(fake.codesSent).toBe(1);
+        expect(view.timeline.map((entry) => entry.event)).toEqual([
+          'status CAPTURED',
+          'cards captured',
+          'captured card numbers confirmed',
+          'one-time code sent',
+          'status AWAITING_AUTHENTICATION',
+        ]);
       },
       { input: { cards: [{ method: 'ocr', captureId: 'capture-1' }] } },
     );
@@ -662,9 +693,9 @@ describe('the enrollment workflow', () => {
         async (run) => {
           await authenticated(run);
           await tokenUpdate(run.handle, 0, 'ACTIVE');
-          expect(await updateRefusal(run.handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] }))).toMatch(
-            /cannot be cancelled|has ended/,
-          );
+          // The refusal meets the enrollment either still closing or already ended.
+          const refusal = await updateRefusal(run.handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] }));
+          expect([ErrorType.CardAlreadyAdded, ErrorType.EnrollmentEnded]).toContain(refusal.type);
           expect(await run.handle.result()).toMatchObject({ status: 'PARTIALLY_COMPLETED' });
         },
         {
