@@ -174,17 +174,13 @@ async function tokenUpdate(handle: Handle, card: number, status: TokenStatus | '
   });
 }
 
-/** The typed refusal an update met: the type the API answers by, its details, and its words for the consumer. */
-async function updateRefusal(
-  attempt: Promise<unknown>,
-): Promise<Pick<ApplicationFailure, 'type' | 'details' | 'message'>> {
+async function updateRefusal(attempt: Promise<unknown>): Promise<string> {
   const error = await attempt.then(
     () => undefined,
     (failure: unknown) => failure,
   );
   expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
-  const { type, details, message } = (error as WorkflowUpdateFailedError).cause as ApplicationFailure;
-  return { type, details, message };
+  return ((error as WorkflowUpdateFailedError).cause as Error).message;
 }
 
 /**
@@ -339,10 +335,7 @@ describe('the enrollment workflow', () => {
   it('refuses a malformed code in the validator, without counting it', async () => {
     await enrollment(async ({ handle }) => {
       await reach(handle, 'AWAITING_AUTHENTICATION');
-      expect(await updateRefusal(submitCode(handle, '12ab'))).toMatchObject({
-        type: ErrorType.InvalidRequest,
-        message: 'The code must be 6 digits',
-      });
+      expect(await updateRefusal(submitCode(handle, '12ab'))).toBe('The code must be 6 digits');
       expect((await handle.query(enrollmentViewQuery)).authentication.attemptsLeft).toBe(3);
       await handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] });
     });
@@ -365,11 +358,9 @@ describe('the enrollment workflow', () => {
     await enrollment(
       async ({ handle }) => {
         await reach(handle, 'AWAITING_AUTHENTICATION');
-        expect(await updateRefusal(handle.executeUpdate(resendOneTimeCodeUpdate))).toEqual({
-          type: ErrorType.TooSoon,
-          details: [{ retryAfterSeconds: 30 }],
-          message: 'A new code can be sent in 30 s',
-        });
+        expect(await updateRefusal(handle.executeUpdate(resendOneTimeCodeUpdate))).toBe(
+          'A new code can be sent in 30 s',
+        );
         await env.sleep(30_000);
         const resent = await handle.executeUpdate(resendOneTimeCodeUpdate);
         expect(resent.resendsLeft).toBe(2);
@@ -693,9 +684,9 @@ describe('the enrollment workflow', () => {
         async (run) => {
           await authenticated(run);
           await tokenUpdate(run.handle, 0, 'ACTIVE');
-          // The refusal meets the enrollment either still closing or already ended.
-          const refusal = await updateRefusal(run.handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] }));
-          expect([ErrorType.CardAlreadyAdded, ErrorType.EnrollmentEnded]).toContain(refusal.type);
+          expect(await updateRefusal(run.handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] }))).toMatch(
+            /cannot be cancelled|has ended/,
+          );
           expect(await run.handle.result()).toMatchObject({ status: 'PARTIALLY_COMPLETED' });
         },
         {
