@@ -16,7 +16,7 @@ import { enrollmentViewQuery } from '../../domain/messages.js';
 import { enrollmentWorkflow } from '../../workflows/enrollment/workflow.js';
 import { eventually } from '../support/eventually.js';
 import { prepareLocalStack, type LocalStack } from '../support/local-stack.js';
-import { uniqueRequestId } from '../support/temporal.js';
+import { enrollmentInput } from '../support/temporal.js';
 
 let stack: LocalStack;
 let dataDir: string;
@@ -148,39 +148,25 @@ describe('npm start', () => {
     );
     // The schedule npm start created has refreshed the token requestors once already (Visa lists them
     // without account ranges; Mastercard waits for the issuer's first cards).
-    const deadline = Date.now() + 20_000;
-    let cached = 0;
-    while (cached === 0 && Date.now() < deadline) {
+    const visaRequestors = async (): Promise<number> => {
       const { rows } = await pool.query<{ count: string }>(
         "SELECT count(*) FROM token_requestors WHERE network = 'VISA'",
       );
-      cached = Number(rows[0]!.count);
-      if (cached === 0) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    expect(cached).toBe(3);
+      return Number(rows[0]!.count);
+    };
+    expect(await eventually(visaRequestors, (cached) => cached > 0, "Visa's token requestors cached")).toBe(3);
     await pool.end();
 
-    const workflowId = enrollmentWorkflowId(uniqueRequestId());
+    const input = enrollmentInput({ cards: [{ method: 'card-on-file', cardId: card.cardRef }] });
+    const workflowId = enrollmentWorkflowId(input.requestId);
     await withClient(async (client) => {
-      const handle = await client.workflow.start(enrollmentWorkflow, {
-        taskQueue,
-        workflowId,
-        args: [
-          {
-            requestId: workflowId,
-            customerId: 'customer-1',
-            cards: [{ method: 'card-on-file', cardId: card.cardRef }],
-            tokenRequestorId: '50110030273',
-            pushMethod: 'WEB',
-          },
-        ],
-      });
+      const handle = await client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId, args: [input] });
       // The stack's own worker runs the real activities: the card is captured and a code is sent.
-      const deadline = Date.now() + 20_000;
-      while ((await handle.query(enrollmentViewQuery)).status !== 'AWAITING_AUTHENTICATION' && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      expect((await handle.query(enrollmentViewQuery)).status).toBe('AWAITING_AUTHENTICATION');
+      await eventually(
+        () => handle.query(enrollmentViewQuery),
+        (view) => view.status === 'AWAITING_AUTHENTICATION',
+        'the enrollment awaiting authentication',
+      );
     });
     // The worker's metrics: the Temporal runtime's own, and what the workflow and activities recorded.
     const workerMetrics = await (await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`)).text();

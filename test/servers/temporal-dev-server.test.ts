@@ -19,7 +19,8 @@ import {
 import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
 import { enrollmentWorkflow } from '../../workflows/enrollment/workflow.js';
 import { freePort } from '../support/free-port.js';
-import { uniqueRequestId, uniqueTaskQueue } from '../support/temporal.js';
+import { eventually } from '../support/eventually.js';
+import { enrollmentInput, uniqueTaskQueue } from '../support/temporal.js';
 
 let dataDir: string;
 let server: TemporalDevServer;
@@ -52,15 +53,13 @@ async function listWorkflowIds(query: string): Promise<string[]> {
   return ids;
 }
 
-/** Visibility is eventually consistent: ask until the expected answer comes or the time is up. */
+/** Visibility is eventually consistent: ask until the workflow is listed. */
 async function eventuallyListed(query: string, workflowId: string): Promise<string[]> {
-  const deadline = Date.now() + 15_000;
-  let ids = await listWorkflowIds(query);
-  while (!ids.includes(workflowId) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    ids = await listWorkflowIds(query);
-  }
-  return ids;
+  return eventually(
+    () => listWorkflowIds(query),
+    (ids) => ids.includes(workflowId),
+    `${workflowId} listed for ${query}`,
+  );
 }
 
 describe('the Temporal dev server', () => {
@@ -73,7 +72,8 @@ describe('the Temporal dev server', () => {
   it('runs an enrollment that operators find again by its token requestor and status', async () => {
     const taskQueue = uniqueTaskQueue();
     const tokenRequestorId = String(Date.now()).padStart(11, '0').slice(-11);
-    const workflowId = enrollmentWorkflowId(uniqueRequestId());
+    const input = enrollmentInput({ tokenRequestorId });
+    const workflowId = enrollmentWorkflowId(input.requestId);
     const workerConnection = await NativeConnection.connect({ address: server.address });
     const worker = await createEnrollmentWorker({
       connection: workerConnection,
@@ -84,19 +84,7 @@ describe('the Temporal dev server', () => {
     });
     try {
       await worker.runUntil(async () => {
-        const handle = await client.workflow.start(enrollmentWorkflow, {
-          taskQueue,
-          workflowId,
-          args: [
-            {
-              requestId: workflowId,
-              customerId: 'customer-1',
-              cards: [{ method: 'card-on-file', cardId: 'c1' }],
-              tokenRequestorId,
-              pushMethod: 'WEB',
-            },
-          ],
-        });
+        const handle = await client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId, args: [input] });
         await eventuallyListed(
           `TokenRequestorId = '${tokenRequestorId}' AND EnrollmentStatus = 'AWAITING_AUTHENTICATION'`,
           workflowId,
