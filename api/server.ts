@@ -1,20 +1,12 @@
 /** Process entry: the API server, with its PostgreSQL pool and Temporal client, until SIGINT / SIGTERM. */
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { createLocalJWKSet } from 'jose';
-import { temporalDataConverter } from '../activities/crypto/payload-codec.js';
-import { IssuerKeyStore } from '../activities/keys/key-store.js';
-import { MdesClient } from '../activities/networks/mdes/client.js';
-import { VtsClient } from '../activities/networks/vts/client.js';
-import { TokenRequestorCache } from '../activities/token-requestors/token-requestor-cache.js';
-import { CardVault } from '../activities/vault/card-vault.js';
 import { parseEnv } from '../config/env.js';
-import { temporalConnectionOptions } from '../config/temporal-connection.js';
 import { latestDevInboxMessages } from '../db/dev-inbox.js';
-import { createPool } from '../db/pool.js';
 import { drainAndClose } from '../lifecycle/http-draining.js';
 import { drainDeadlineMs, reportReady, whenOrphaned } from '../lifecycle/supervisor-link.js';
 import { checkTemporalServing } from '../lifecycle/temporal-health.js';
+import { connectTemporalClient, openProcessServices } from '../services/engine-services.js';
 import { buildApp } from './app.js';
 import { seedDemoCustomers } from './demo-customers.js';
 import {
@@ -30,7 +22,6 @@ const fail = (message: string): never => {
   console.error(message);
   process.exit(1);
 };
-if (!env.DATABASE_URL) fail('The API needs DATABASE_URL (npm start sets it to the embedded PostgreSQL).');
 const development = env.NODE_ENV !== 'production';
 if (!development && env.PUSHPROV_RECEIPT_TIMER_SECONDS_FOR_DEMO) {
   fail('PUSHPROV_RECEIPT_TIMER_SECONDS_FOR_DEMO is for demos and tests; it is refused with NODE_ENV=production.');
@@ -39,14 +30,10 @@ if (!development && !(env.IDP_ISSUER && (env.IDP_JWKS_URL || env.IDP_JWKS_FILE))
   fail('In production the API needs its identity provider: IDP_ISSUER and IDP_JWKS_URL (or IDP_JWKS_FILE).');
 }
 
-const keyStore = await IssuerKeyStore.open({
-  keysDir: env.PUSHPROV_KEYS_DIR,
-  ...(env.PUSHPROV_NETWORK_CREDENTIALS && { networkCredentialsJson: env.PUSHPROV_NETWORK_CREDENTIALS }),
-  networkCredentialsFile: env.PUSHPROV_NETWORK_CREDENTIALS_FILE,
-  generateIfMissing: env.PUSHPROV_GENERATE_KEYS,
-}).catch((error: unknown) =>
-  fail(`The API cannot open its keys: ${error instanceof Error ? error.message : String(error)}`),
+const services = await openProcessServices(env, 'pushprov-api').catch((error: unknown) =>
+  fail(`The API cannot start: ${error instanceof Error ? error.message : String(error)}`),
 );
+const { pool, keys, vault, tokenRequestors } = services;
 
 // Without a configured identity provider, development runs its own (its keys beside the others).
 const devIdentity =
@@ -64,17 +51,8 @@ const auth = new CallerAuthenticator({
       }),
 });
 
-const pool = createPool(env.DATABASE_URL!, 'pushprov-api');
-const connection = await Connection.connect(temporalConnectionOptions(env));
-const temporal = new Client({
-  connection,
-  namespace: env.TEMPORAL_NAMESPACE,
-  dataConverter: temporalDataConverter(keyStore.payload),
-});
-const vault = new CardVault(pool, keyStore.vault);
+const { connection, client: temporal } = await connectTemporalClient(services);
 if (devIdentity) await seedDemoCustomers(vault);
-const mdes = new MdesClient(keyStore.networks);
-const vts = new VtsClient(keyStore.networks);
 const uiUrl = env.TEMPORAL_UI_URL ?? `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`;
 const app = await buildApp(
   {
@@ -82,20 +60,20 @@ const app = await buildApp(
       postgres: () => pool.query('SELECT 1'),
       temporal: () => checkTemporalServing(connection),
     },
-    issuerJwks: () => keyStore.jwks(),
+    issuerJwks: () => keys.jwks(),
     consumer: {
       auth,
       pool,
       temporal,
-      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      taskQueue: services.temporal.taskQueue,
       vault,
-      tokenRequestors: new TokenRequestorCache(pool, { mdes, vts }),
+      tokenRequestors,
       ...(env.PUSHPROV_RECEIPT_TIMER_SECONDS_FOR_DEMO && {
         receiptTimerSecondsForDemo: env.PUSHPROV_RECEIPT_TIMER_SECONDS_FOR_DEMO,
       }),
       workflowUiBase: `${uiUrl}/namespaces/${encodeURIComponent(env.TEMPORAL_NAMESPACE)}/workflows`,
     },
-    callbacks: { credentials: keyStore.networks, pool, temporal },
+    callbacks: { credentials: keys.networks, pool, temporal },
     ...(devIdentity && {
       devIdentity: { provider: devIdentity, audience: env.IDP_AUDIENCE },
       devInbox: async (customerId: string) =>
@@ -120,7 +98,7 @@ const close = (): Promise<void> =>
   (closing ??= (async () => {
     await drainAndClose(app, drainDeadlineMs, (line) => app.log.warn(line));
     await connection.close();
-    await pool.end();
+    await services.close();
     if (process.connected) process.disconnect(); // the IPC channel would keep the process alive
   })());
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void close());

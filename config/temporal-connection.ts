@@ -20,7 +20,7 @@ export class TemporalConnectionConfigError extends Error {
   override name = 'TemporalConnectionConfigError';
 }
 
-type TemporalEnv = Pick<
+export type TemporalEnv = Pick<
   Env,
   | 'TEMPORAL_ADDRESS'
   | 'TEMPORAL_TLS'

@@ -2,11 +2,10 @@
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import { maskCardNumbers } from '../domain/caller-text.js';
 import { parseEnv } from '../config/env.js';
-import { temporalConnectionOptions } from '../config/temporal-connection.js';
 import { drainDeadlineMs, reportReady, whenOrphaned } from '../lifecycle/supervisor-link.js';
-import { createPool } from '../db/pool.js';
-import { buildEnrollmentActivities } from './enrollment-activities.js';
+import { openProcessServices } from '../services/engine-services.js';
 import { bundleEnrollmentWorkflows, createEnrollmentWorker } from './enrollment-worker.js';
+import { createWorkerActivities } from './worker-activities.js';
 
 const env = parseEnv();
 // Structured JSON logs (workflow and activity lines carry their workflow id for correlation), and the
@@ -41,23 +40,19 @@ const drain = (): void => {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, drain);
 const stopWatchingSupervisor = whenOrphaned(drain);
 
-if (!env.DATABASE_URL) {
-  console.error('The worker needs DATABASE_URL (npm start sets it to the embedded PostgreSQL).');
-  process.exit(1);
-}
-const pool = createPool(env.DATABASE_URL, 'pushprov-worker');
-const { activities, cardReader, keys } = await buildEnrollmentActivities(env, pool).catch((error: unknown) => {
-  console.error(`The worker cannot start its activities: ${error instanceof Error ? error.message : String(error)}`);
+const services = await openProcessServices(env, 'pushprov-worker').catch((error: unknown) => {
+  console.error(`The worker cannot start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
-const connection = await NativeConnection.connect(temporalConnectionOptions(env));
+const workerActivities = createWorkerActivities(services);
+const connection = await NativeConnection.connect(services.temporal.connection);
 worker = await createEnrollmentWorker({
   connection,
-  namespace: env.TEMPORAL_NAMESPACE,
-  taskQueue: env.TEMPORAL_TASK_QUEUE,
+  namespace: services.temporal.namespace,
+  taskQueue: services.temporal.taskQueue,
   workflowBundle: await bundleEnrollmentWorkflows(),
-  activities,
-  payloadKeys: keys.payload,
+  activities: workerActivities.activities,
+  payloadKeys: services.keys.payload,
   // Activities under way finish before the drain deadline rather than being cancelled at once.
   shutdownGraceTime: drainDeadlineMs,
 });
@@ -69,8 +64,8 @@ try {
   await running;
 } finally {
   await connection.close();
-  await cardReader.close();
-  await pool.end();
+  await workerActivities.close();
+  await services.close();
   stopWatchingSupervisor();
   if (process.connected) process.disconnect(); // the IPC channel would keep the process alive
 }

@@ -13,23 +13,20 @@ import type { FastifyInstance } from 'fastify';
 import { createLocalJWKSet } from 'jose';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { TesseractCardReader } from '../../activities/capture/tesseract-card-reader.js';
-import { createEnrollmentActivities } from '../../activities/create-enrollment-activities.js';
 import { temporalDataConverter } from '../../activities/crypto/payload-codec.js';
 import { IssuerKeyStore } from '../../activities/keys/key-store.js';
-import { MdesClient } from '../../activities/networks/mdes/client.js';
-import { VtsClient } from '../../activities/networks/vts/client.js';
-import { createTokenRequestorActivities } from '../../activities/token-requestors/token-requestor-activities.js';
-import { TokenRequestorCache } from '../../activities/token-requestors/token-requestor-cache.js';
-import { CardVault } from '../../activities/vault/card-vault.js';
+import type { TokenRequestorCache } from '../../activities/token-requestors/token-requestor-cache.js';
+import type { CardVault } from '../../activities/vault/card-vault.js';
 import { buildApp } from '../../api/app.js';
 import { apiLoggerOptions } from '../../api/logging.js';
 import { CallerAuthenticator, DevIdentityProvider, devIdentityProviderIssuer } from '../../api/caller-auth.js';
 import { enrollmentSearchAttributes } from '../../domain/search-attributes.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
+import { engineServices } from '../../services/engine-services.js';
 import { registerSearchAttributes } from '../../stack/search-attributes.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../../stack/temporal-dev-server.js';
 import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
+import { createWorkerActivities } from '../../workers/worker-activities.js';
 import { freePort } from './free-port.js';
 import { uniqueTaskQueue } from './temporal.js';
 
@@ -91,10 +88,9 @@ export async function startEngineStack(
   const client = new Client({ connection, dataConverter: temporalDataConverter(keys.payload) });
   await registerSearchAttributes(connection, 'default', enrollmentSearchAttributes);
 
-  const vault = new CardVault(pool, keys.vault);
-  const mdes = new MdesClient(keys.networks);
-  const vts = new VtsClient(keys.networks);
-  const cache = new TokenRequestorCache(pool, { mdes, vts });
+  // The services and the activities as the API and the worker processes build them.
+  const services = engineServices(pool, keys);
+  const { vault, tokenRequestors: cache } = services;
   const taskQueue = uniqueTaskQueue();
   const identity = await DevIdentityProvider.open(path.join(dataDir, 'keys', 'dev-idp'));
   const api = await buildApp(
@@ -122,7 +118,7 @@ export async function startEngineStack(
   );
   await api.listen({ host: '127.0.0.1', port: apiPort });
 
-  const reader = new TesseractCardReader();
+  const workerActivities = createWorkerActivities(services);
   let stopWorker = (): Promise<void> => Promise.resolve();
   if (options.inProcessWorker !== false) {
     const workerConnection = await NativeConnection.connect({ address: temporal.address });
@@ -132,10 +128,7 @@ export async function startEngineStack(
       taskQueue,
       workflowBundle: await bundleEnrollmentWorkflows(),
       payloadKeys: keys.payload,
-      activities: {
-        ...createEnrollmentActivities({ pool, vault, keys, mdes, vts, tokenRequestors: cache, cardReader: reader }),
-        ...createTokenRequestorActivities({ pool, cache }),
-      },
+      activities: workerActivities.activities,
     });
     const running = worker.run();
     stopWorker = async () => {
@@ -166,7 +159,7 @@ export async function startEngineStack(
     tokenFor: (customerId) => identity.tokenFor(customerId, apiAudience),
     async stop() {
       await stopWorker();
-      await reader.close();
+      await workerActivities.close();
       await connection.close();
       await api.close();
       await sandbox.close();

@@ -1,0 +1,95 @@
+/**
+ * The services the API and the worker share, built one way for both: the PostgreSQL pool, the issuer's
+ * keys, the card vault, the network clients, the token requestor cache, and how to reach Temporal.
+ */
+import { Client, Connection } from '@temporalio/client';
+import type { Pool } from 'pg';
+import { temporalDataConverter } from '../activities/crypto/payload-codec.js';
+import { IssuerKeyStore } from '../activities/keys/key-store.js';
+import { MdesClient } from '../activities/networks/mdes/client.js';
+import { VtsClient } from '../activities/networks/vts/client.js';
+import { TokenRequestorCache } from '../activities/token-requestors/token-requestor-cache.js';
+import { CardVault } from '../activities/vault/card-vault.js';
+import type { Env } from '../config/env.js';
+import {
+  temporalConnectionOptions,
+  type TemporalConnectionOptions,
+  type TemporalEnv,
+} from '../config/temporal-connection.js';
+import { createPool } from '../db/pool.js';
+
+export interface EngineServices {
+  pool: Pool;
+  keys: IssuerKeyStore;
+  vault: CardVault;
+  networks: { mdes: MdesClient; vts: VtsClient };
+  tokenRequestors: TokenRequestorCache;
+}
+
+/** The services over a pool and keys already open (a process's own, or a test's). */
+export function engineServices(pool: Pool, keys: IssuerKeyStore): EngineServices {
+  const networks = { mdes: new MdesClient(keys.networks), vts: new VtsClient(keys.networks) };
+  return {
+    pool,
+    keys,
+    vault: new CardVault(pool, keys.vault),
+    networks,
+    tokenRequestors: new TokenRequestorCache(pool, networks),
+  };
+}
+
+/** A process's services, with where its Temporal connection goes. */
+export interface ProcessServices extends EngineServices {
+  temporal: { connection: TemporalConnectionOptions; namespace: string; taskQueue: string };
+  /** Ends the pool; the process closes its Temporal connection itself (one per process). */
+  close(): Promise<void>;
+}
+
+export type ServicesEnv = TemporalEnv &
+  Pick<
+    Env,
+    | 'DATABASE_URL'
+    | 'PUSHPROV_KEYS_DIR'
+    | 'PUSHPROV_NETWORK_CREDENTIALS'
+    | 'PUSHPROV_NETWORK_CREDENTIALS_FILE'
+    | 'PUSHPROV_GENERATE_KEYS'
+    | 'TEMPORAL_NAMESPACE'
+    | 'TEMPORAL_TASK_QUEUE'
+  >;
+
+/**
+ * Opens the issuer's keys, then the pool (named after the process in PostgreSQL's pg_stat_activity);
+ * rejects saying what is missing or wrong.
+ */
+export async function openProcessServices(env: ServicesEnv, poolName: string): Promise<ProcessServices> {
+  const databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) throw new Error('DATABASE_URL is not set (npm start sets it to the embedded PostgreSQL)');
+  const temporal = {
+    connection: temporalConnectionOptions(env),
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+  };
+  const keys = await IssuerKeyStore.open({
+    keysDir: env.PUSHPROV_KEYS_DIR,
+    ...(env.PUSHPROV_NETWORK_CREDENTIALS && { networkCredentialsJson: env.PUSHPROV_NETWORK_CREDENTIALS }),
+    networkCredentialsFile: env.PUSHPROV_NETWORK_CREDENTIALS_FILE,
+    generateIfMissing: env.PUSHPROV_GENERATE_KEYS,
+  }).catch((error: unknown) => {
+    throw new Error(`cannot open the issuer's keys: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  const pool = createPool(databaseUrl, poolName);
+  return { ...engineServices(pool, keys), temporal, close: () => pool.end() };
+}
+
+/** The process's one Temporal client; its payloads are encrypted with the issuer's payload keys, as the worker's. */
+export async function connectTemporalClient(
+  services: Pick<ProcessServices, 'keys' | 'temporal'>,
+): Promise<{ connection: Connection; client: Client }> {
+  const connection = await Connection.connect(services.temporal.connection);
+  const client = new Client({
+    connection,
+    namespace: services.temporal.namespace,
+    dataConverter: temporalDataConverter(services.keys.payload),
+  });
+  return { connection, client };
+}

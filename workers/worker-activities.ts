@@ -1,0 +1,32 @@
+/** The activities the worker registers (the enrollments', the token requestor refresh's), over the shared services. */
+import { TesseractCardReader } from '../activities/capture/tesseract-card-reader.js';
+import { createEnrollmentActivities } from '../activities/create-enrollment-activities.js';
+import type { EnrollmentActivities } from '../activities/enrollment-activities.js';
+import {
+  createTokenRequestorActivities,
+  type TokenRequestorActivities,
+} from '../activities/token-requestors/token-requestor-activities.js';
+import type { EngineServices } from '../services/engine-services.js';
+
+export interface WorkerActivities {
+  activities: EnrollmentActivities & TokenRequestorActivities;
+  /** Closes the OCR worker the card reader holds once used, when the process stops. */
+  close(): Promise<void>;
+}
+
+export function createWorkerActivities({
+  pool,
+  keys,
+  vault,
+  networks,
+  tokenRequestors,
+}: EngineServices): WorkerActivities {
+  const cardReader = new TesseractCardReader();
+  return {
+    activities: {
+      ...createEnrollmentActivities({ pool, vault, keys, ...networks, tokenRequestors, cardReader }),
+      ...createTokenRequestorActivities({ pool, cache: tokenRequestors }),
+    },
+    close: () => cardReader.close(),
+  };
+}
