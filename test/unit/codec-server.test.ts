@@ -8,10 +8,12 @@ import { EncryptionCodec } from '../../activities/crypto/payload-codec.js';
 import { SymmetricKeyRing } from '../../activities/keys/symmetric-key-ring.js';
 import { buildCodecServer } from '../../codec-server/app.js';
 import { drainAndClose } from '../../lifecycle/http-draining.js';
+import { closeAfterEach } from '../support/close-after-each.js';
 
 const operatorToken = 'operator-token-for-tests';
 const uiOrigin = 'http://127.0.0.1:8233';
 let dir: string;
+const closing = closeAfterEach();
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'pushprov-codec-'));
@@ -91,7 +93,10 @@ describe('the codec server', () => {
   async function server(): Promise<{ app: ReturnType<typeof buildCodecServer>; codec: EncryptionCodec }> {
     const { keys } = await keyRing('server');
     const codec = new EncryptionCodec(keys);
-    return { app: buildCodecServer({ codec, operatorTokens: [operatorToken], allowedOrigins: [uiOrigin] }), codec };
+    return {
+      app: closing(buildCodecServer({ codec, operatorTokens: [operatorToken], allowedOrigins: [uiOrigin] })),
+      codec,
+    };
   }
 
   it('decodes for an operator with the token, from the Web UI origin', async () => {
@@ -186,11 +191,13 @@ describe('the codec server', () => {
 describe('the codec server, given what it cannot read', () => {
   const pan = '4111111111111111';
   const app = (): ReturnType<typeof buildCodecServer> =>
-    buildCodecServer({
-      codec: { encode: (payloads) => Promise.resolve(payloads), decode: (payloads) => Promise.resolve(payloads) },
-      operatorTokens: [operatorToken],
-      allowedOrigins: [uiOrigin],
-    });
+    closing(
+      buildCodecServer({
+        codec: { encode: (payloads) => Promise.resolve(payloads), decode: (payloads) => Promise.resolve(payloads) },
+        operatorTokens: [operatorToken],
+        allowedOrigins: [uiOrigin],
+      }),
+    );
 
   it('answers a URL its router cannot decode with a problem that quotes nothing', async () => {
     for (const url of [`/${pan}%`, `/x/%E0%A4${pan}`, `/decode%E0%A4?${pan}`]) {
@@ -237,16 +244,12 @@ describe('the codec server, given what it cannot read', () => {
   it('answers 503 at shutdown before it looks at the origin', async () => {
     const server = app();
     const url = await server.listen({ host: '127.0.0.1', port: 0 });
-    try {
-      // A kept-alive connection holds the drain open for a moment, as a browser's would.
-      expect((await fetch(`${url}/healthz`)).status).toBe(200);
-      const drained = drainAndClose(server, 5_000, () => undefined);
-      const foreign = await fetch(`${url}/decode`, { method: 'POST', headers: { origin: 'https://evil.example' } });
-      expect(foreign.status).toBe(503);
-      expect(foreign.headers.get('retry-after')).toBe('1');
-      await drained;
-    } finally {
-      await server.close();
-    }
+    // A kept-alive connection holds the drain open for a moment, as a browser's would.
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const drained = drainAndClose(server, 5_000, () => undefined);
+    const foreign = await fetch(`${url}/decode`, { method: 'POST', headers: { origin: 'https://evil.example' } });
+    expect(foreign.status).toBe(503);
+    expect(foreign.headers.get('retry-after')).toBe('1');
+    await drained;
   });
 });
