@@ -4,7 +4,7 @@ import { createLocalJWKSet } from 'jose';
 import { parseEnv } from '../config/env.js';
 import { latestDevInboxMessages } from '../db/dev-inbox.js';
 import { drainAndClose } from '../lifecycle/http-draining.js';
-import { drainDeadlineMs, reportReady, whenOrphaned } from '../lifecycle/supervisor-link.js';
+import { drainDeadlineMs, reportReady, stopOnSignalOrOrphaned } from '../lifecycle/supervisor-link.js';
 import { checkTemporalServing } from '../lifecycle/temporal-health.js';
 import { connectTemporalClient, openProcessServices } from '../services/engine-services.js';
 import { buildApp } from './app.js';
@@ -93,16 +93,11 @@ const app = await buildApp(
 );
 
 // Requests under way finish, new ones get 503 until then; Temporal and PostgreSQL are closed after them.
-let closing: Promise<void> | undefined;
-const close = (): Promise<void> =>
-  (closing ??= (async () => {
-    await drainAndClose(app, drainDeadlineMs, (line) => app.log.warn(line));
-    await connection.close();
-    await services.close();
-    if (process.connected) process.disconnect(); // the IPC channel would keep the process alive
-  })());
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void close());
-whenOrphaned(() => void close()); // also when the supervisor went away while this process was starting
+const shutdown = stopOnSignalOrOrphaned(async () => {
+  await drainAndClose(app, drainDeadlineMs, (line) => app.log.warn(line));
+  await connection.close();
+  await services.close();
+});
 
 try {
   const address = await app.listen({ host: env.API_HOST, port: env.API_PORT });
@@ -111,6 +106,6 @@ try {
   const reason =
     (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the port is in use (set API_PORT)' : String(error);
   console.error(`The API cannot listen on ${env.API_HOST}:${env.API_PORT}: ${reason}`);
-  await close();
+  await shutdown.stop();
   process.exitCode = 1;
 }

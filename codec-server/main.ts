@@ -4,7 +4,7 @@ import { EncryptionCodec } from '../activities/crypto/payload-codec.js';
 import { SymmetricKeyRing } from '../activities/keys/symmetric-key-ring.js';
 import { parseEnv } from '../config/env.js';
 import { drainAndClose } from '../lifecycle/http-draining.js';
-import { drainDeadlineMs, reportReady, whenOrphaned } from '../lifecycle/supervisor-link.js';
+import { drainDeadlineMs, reportReady, stopOnSignalOrOrphaned } from '../lifecycle/supervisor-link.js';
 import { buildCodecServer } from './app.js';
 import { operatorTokenFile } from './operator-token.js';
 
@@ -32,14 +32,7 @@ const keys = await SymmetricKeyRing.open(path.join(env.PUSHPROV_KEYS_DIR, 'paylo
 });
 const app = buildCodecServer({ codec: new EncryptionCodec(keys), operatorTokens: tokens, allowedOrigins: origins });
 
-let closing: Promise<void> | undefined;
-const close = (): Promise<void> =>
-  (closing ??= (async () => {
-    await drainAndClose(app, drainDeadlineMs);
-    if (process.connected) process.disconnect();
-  })());
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void close());
-whenOrphaned(() => void close());
+const shutdown = stopOnSignalOrOrphaned(() => drainAndClose(app, drainDeadlineMs));
 
 try {
   const url = await app.listen({ host: env.CODEC_SERVER_HOST, port: env.CODEC_SERVER_PORT });
@@ -50,6 +43,6 @@ try {
       ? 'the port is in use (set CODEC_SERVER_PORT)'
       : String(error);
   console.error(`The codec server cannot listen on ${env.CODEC_SERVER_HOST}:${env.CODEC_SERVER_PORT}: ${reason}`);
-  await close();
+  await shutdown.stop();
   process.exitCode = 1;
 }

@@ -30,3 +30,31 @@ export function whenOrphaned(onOrphaned: () => void): () => void {
 export function reportReady<T extends { type: 'ready' }>(message: T): void {
   if (process.connected) process.send?.(message);
 }
+
+export interface Shutdown {
+  /** Stops the process's work (once, however often asked), as a signal would: for a start that failed. */
+  stop(): Promise<void>;
+  /** Whether stopping was asked for already (a signal during the start). */
+  readonly requested: boolean;
+}
+
+/**
+ * Runs `stopWork` once, on SIGINT / SIGTERM or when the supervisor goes away (also if it went away while
+ * the process was starting), then lets go of the IPC channel, which would keep the process alive.
+ */
+export function stopOnSignalOrOrphaned(stopWork: () => Promise<void>): Shutdown {
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await stopWork();
+      if (process.connected) process.disconnect();
+    })());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());
+  whenOrphaned(() => void stop());
+  return {
+    stop,
+    get requested() {
+      return stopping !== undefined;
+    },
+  };
+}

@@ -1,20 +1,15 @@
 /** Process entry: the sandbox networks and token requestors on their ports, until SIGINT / SIGTERM. */
 import { parseEnv } from '../config/env.js';
-import { drainDeadlineMs, reportReady, whenOrphaned } from '../lifecycle/supervisor-link.js';
+import { drainDeadlineMs, reportReady, stopOnSignalOrOrphaned } from '../lifecycle/supervisor-link.js';
 import { parseStartingKnobs } from './knobs.js';
 import { startSandbox, type RunningSandbox } from './sandbox.js';
 
 const env = parseEnv();
 const knobs = env.SANDBOX_KNOBS === undefined ? undefined : parseStartingKnobs(env.SANDBOX_KNOBS);
 let sandbox: RunningSandbox | undefined;
-let closing: Promise<void> | undefined;
-const close = (): Promise<void> =>
-  (closing ??= (async () => {
-    await sandbox?.close({ drainDeadlineMs });
-    if (process.connected) process.disconnect(); // the IPC channel would keep the process alive
-  })());
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void close());
-whenOrphaned(() => void close());
+const shutdown = stopOnSignalOrOrphaned(async () => {
+  await sandbox?.close({ drainDeadlineMs });
+});
 
 try {
   sandbox = await startSandbox({
@@ -28,7 +23,7 @@ try {
     ...(env.SANDBOX_VTS_CALLBACK_URL && { vtsCallbackBaseUrl: env.SANDBOX_VTS_CALLBACK_URL }),
     ...(knobs && { knobs }),
   });
-  if (closing) await sandbox.close();
+  if (shutdown.requested) await sandbox.close();
   if (process.send) {
     reportReady({ type: 'ready', urls: sandbox.urls, credentialsFile: sandbox.credentialsFile });
   } else {
@@ -43,6 +38,6 @@ try {
   console.error(
     `The sandbox cannot start: ${error instanceof Error ? error.message : String(error)} (ports: SANDBOX_MDES_PORT, SANDBOX_VTS_PORT, SANDBOX_TR_PORT)`,
   );
-  await close();
+  await shutdown.stop();
   process.exitCode = 1;
 }
