@@ -16,6 +16,7 @@ const productionFolders = [
   'api',
   'codec-server',
   'db',
+  'deploy',
   'domain',
   'lifecycle',
   'sandbox',

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { childEnv, parseEnv, type Env } from '../config/env.js';
 import { startEmbeddedPostgres } from './postgres.js';
-import { describePreparation, prepareDeployment } from './prepare-deployment.js';
+import { describePreparation, prepareDeployment } from '../deploy/prepare-deployment.js';
 import {
   describeExit,
   exitOf,

@@ -9,7 +9,7 @@ import {
   ensureTokenRequestorSchedule,
   tokenRequestorScheduleId,
   triggerTokenRequestorRefresh,
-} from '../../stack/token-requestor-schedule.js';
+} from '../../deploy/token-requestor-schedule.js';
 import { enrollmentWorkflow } from '../../workflows/enrollment/workflow.js';
 import type { refreshTokenRequestorsWorkflow } from '../../workflows/token-requestor-refresh.js';
 import { EncryptionCodec } from '../../activities/crypto/payload-codec.js';

@@ -36,7 +36,7 @@ import {
   tokenUpdatedSignal,
 } from '../../domain/messages.js';
 import { enrollmentSearchAttributes, EnrollmentStatusKey } from '../../domain/search-attributes.js';
-import { registerSearchAttributes } from '../../stack/search-attributes.js';
+import { registerSearchAttributes } from '../../deploy/search-attributes.js';
 import { enrollmentWorkflow } from '../../workflows/enrollment/workflow.js';
 import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
 import {

@@ -10,7 +10,7 @@ import { enrollmentWorkflowId } from '../../domain/enrollment.js';
 import { enrollmentViewQuery, submitOneTimeCodeUpdate, tokenUpdatedSignal } from '../../domain/messages.js';
 import { codeNumber, fakeEnrollmentActivities } from '../support/fake-enrollment-activities.js';
 import { enrollmentSearchAttributes } from '../../domain/search-attributes.js';
-import { registerSearchAttributes } from '../../stack/search-attributes.js';
+import { registerSearchAttributes } from '../../deploy/search-attributes.js';
 import {
   startTemporalDevServer,
   stopLeftoverDevServer,

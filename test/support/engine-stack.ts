@@ -23,7 +23,7 @@ import { CallerAuthenticator, DevIdentityProvider, devIdentityProviderIssuer } f
 import { enrollmentSearchAttributes } from '../../domain/search-attributes.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
 import { engineServices } from '../../services/engine-services.js';
-import { registerSearchAttributes } from '../../stack/search-attributes.js';
+import { registerSearchAttributes } from '../../deploy/search-attributes.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../../stack/temporal-dev-server.js';
 import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
 import { createWorkerActivities } from '../../workers/worker-activities.js';
