@@ -5,8 +5,8 @@
  * customer's id is a 404, exactly like an id that does not exist.
  */
 import { createHash } from 'node:crypto';
-import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
@@ -44,6 +44,7 @@ import { runIdempotently } from './idempotency.js';
 import type { ApiMetrics } from './metrics.js';
 import { problem } from './problem.js';
 import type { FailedAuthenticationGuard } from './rate-limits.js';
+import { answerRefusal, refusalOf } from './refusals.js';
 
 export interface ConsumerApiDeps {
   auth: CallerAuthenticator;
@@ -587,7 +588,7 @@ export async function registerConsumerRoutes(
     return deps.temporal.workflow.getHandle<typeof enrollmentWorkflow>(id);
   }
 
-  /** Runs an update on the caller's enrollment; a refusal by the workflow is a 409 naming why. */
+  /** Runs an update on the caller's enrollment; a refusal, or the enrollment's end, is answered by its type. */
   async function update(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -598,26 +599,9 @@ export async function registerConsumerRoutes(
     try {
       return await send(handle);
     } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError) {
-        const reason = error.cause instanceof Error ? error.cause.message : 'The enrollment refused this request';
-        const wait = /can be sent in (\d+) s/.exec(reason)?.[1];
-        if (wait) reply.header('retry-after', wait);
-        return reply
-          .code(wait ? 429 : 409)
-          .type('application/problem+json')
-          .send(problem(wait ? 429 : 409, 'Not now', reason));
-      }
-      if (
-        error instanceof WorkflowNotFoundError ||
-        (error instanceof Error && /completed|closed/i.test(error.message))
-      ) {
-        return reply
-          .code(409)
-          .type('application/problem+json')
-          .send(problem(409, 'Not now', 'The enrollment has ended'));
-      }
-      if (error instanceof ApplicationFailure) throw error;
-      throw error;
+      const refusal = refusalOf(error);
+      if (!refusal) throw error;
+      return answerRefusal(reply, refusal);
     }
   }
 }

@@ -218,6 +218,56 @@ describe('idempotency keys', () => {
   });
 });
 
+describe("an enrollment's refusals", () => {
+  it('answer by type: 429 with Retry-After for a code asked too soon, 400, 409, and 409 once it has ended', async () => {
+    const customer = await caller();
+    const card = await stack.vault.store(customer.customerId, mastercard, 'card-on-file');
+    const started = await start(customer, {
+      cards: [{ cardId: card.cardRef }],
+      tokenRequestorId: wallet,
+      pushMethod: 'WEB',
+    });
+    const id = started.body.id;
+    await statusOf(customer, id, 'AWAITING_AUTHENTICATION');
+
+    const tooSoon = await customer.call('POST', `/v1/enrollments/${id}/one-time-code/resend`);
+    const retryAfter = Number(tooSoon.headers.get('retry-after'));
+    expect(tooSoon.status).toBe(429);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(30);
+    expect(tooSoon.body).toEqual({
+      type: 'about:blank',
+      title: 'Not now',
+      status: 429,
+      detail: `A new code can be sent in ${retryAfter} s`,
+    });
+
+    const malformed = await customer.call('POST', `/v1/enrollments/${id}/session-assertion`, {
+      assertion: 'no-dots-in-this-one',
+    });
+    expect([malformed.status, malformed.body.detail]).toEqual([400, 'The assertion must be a compact JWS']);
+    const otherMethod = await customer.call('POST', `/v1/enrollments/${id}/session-assertion`, {
+      assertion: 'header.payload.signature',
+    });
+    expect(otherMethod.status).toBe(409);
+    expect(otherMethod.body).toMatchObject({
+      title: 'Not now',
+      detail: 'This enrollment does not authenticate with a session assertion',
+    });
+    const notExpired = await customer.call('POST', `/v1/enrollments/${id}/fresh-push`);
+    expect(notExpired.status).toBe(409);
+
+    expect((await customer.call('POST', `/v1/enrollments/${id}/cancel`, {})).body).toEqual({ status: 'CANCELLED' });
+    // Once the execution has closed, the server no longer has it running: WorkflowNotFoundError, not a text.
+    const ended = await eventually(
+      () => customer.call('POST', `/v1/enrollments/${id}/cancel`, {}),
+      (response) => response.body.detail === 'The enrollment has ended',
+      'the closed enrollment',
+    );
+    expect(ended.status).toBe(409);
+  });
+});
+
 describe('another customer', () => {
   it("gets a 404 for every id of someone else's, as for ids that do not exist", async () => {
     const owner = await caller();

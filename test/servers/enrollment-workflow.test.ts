@@ -7,7 +7,7 @@ import {
   WorkflowUpdateStage,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { type ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -174,13 +174,17 @@ async function tokenUpdate(handle: Handle, card: number, status: TokenStatus | '
   });
 }
 
-async function updateRefusal(attempt: Promise<unknown>): Promise<string> {
+/** The typed refusal an update met: the type the API answers by, its details, and its words for the consumer. */
+async function updateRefusal(
+  attempt: Promise<unknown>,
+): Promise<Pick<ApplicationFailure, 'type' | 'details' | 'message'>> {
   const error = await attempt.then(
     () => undefined,
     (failure: unknown) => failure,
   );
   expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
-  return ((error as WorkflowUpdateFailedError).cause as Error).message;
+  const { type, details, message } = (error as WorkflowUpdateFailedError).cause as ApplicationFailure;
+  return { type, details, message };
 }
 
 /**
@@ -335,7 +339,10 @@ describe('the enrollment workflow', () => {
   it('refuses a malformed code in the validator, without counting it', async () => {
     await enrollment(async ({ handle }) => {
       await reach(handle, 'AWAITING_AUTHENTICATION');
-      expect(await updateRefusal(submitCode(handle, '12ab'))).toBe('The code must be 6 digits');
+      expect(await updateRefusal(submitCode(handle, '12ab'))).toMatchObject({
+        type: ErrorType.InvalidRequest,
+        message: 'The code must be 6 digits',
+      });
       expect((await handle.query(enrollmentViewQuery)).authentication.attemptsLeft).toBe(3);
       await handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] });
     });
@@ -358,9 +365,11 @@ describe('the enrollment workflow', () => {
     await enrollment(
       async ({ handle }) => {
         await reach(handle, 'AWAITING_AUTHENTICATION');
-        expect(await updateRefusal(handle.executeUpdate(resendOneTimeCodeUpdate))).toBe(
-          'A new code can be sent in 30 s',
-        );
+        expect(await updateRefusal(handle.executeUpdate(resendOneTimeCodeUpdate))).toEqual({
+          type: ErrorType.TooSoon,
+          details: [{ retryAfterSeconds: 30 }],
+          message: 'A new code can be sent in 30 s',
+        });
         await env.sleep(30_000);
         const resent = await handle.executeUpdate(resendOneTimeCodeUpdate);
         expect(resent.resendsLeft).toBe(2);
@@ -368,6 +377,30 @@ describe('the enrollment workflow', () => {
         expect(await submitCode(handle, codeNumber(2))).toMatchObject({ outcome: 'AUTHENTICATED' });
       },
       { record: 'resend-after-cooldown' },
+    );
+  });
+
+  it('refuses a resend the gateway could not deliver (CodeNotSent), and the code the consumer has still counts', async () => {
+    await enrollment(
+      async ({ handle }) => {
+        await reach(handle, 'AWAITING_AUTHENTICATION');
+        await env.sleep(30_000);
+        expect(await updateRefusal(handle.executeUpdate(resendOneTimeCodeUpdate))).toMatchObject({
+          type: ErrorType.CodeNotSent,
+        });
+        expect(await submitCode(handle, codeNumber(1))).toMatchObject({ outcome: 'AUTHENTICATED' });
+      },
+      {
+        prepare: (fake) => {
+          const send = fake.activities.sendOneTimeCode.bind(fake.activities);
+          fake.activities.sendOneTimeCode = (input) =>
+            input.sequence === 1
+              ? send(input)
+              : Promise.reject(
+                  ApplicationFailure.create({ message: 'The SMS gateway refused the number', nonRetryable: true }),
+                );
+        },
+      },
     );
   });
 
@@ -684,9 +717,9 @@ describe('the enrollment workflow', () => {
         async (run) => {
           await authenticated(run);
           await tokenUpdate(run.handle, 0, 'ACTIVE');
-          expect(await updateRefusal(run.handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] }))).toMatch(
-            /cannot be cancelled|has ended/,
-          );
+          // The refusal meets the enrollment either still closing or already ended.
+          const refusal = await updateRefusal(run.handle.executeUpdate(cancelEnrollmentUpdate, { args: [{}] }));
+          expect([ErrorType.CardAlreadyAdded, ErrorType.EnrollmentEnded]).toContain(refusal.type);
           expect(await run.handle.result()).toMatchObject({ status: 'PARTIALLY_COMPLETED' });
         },
         {

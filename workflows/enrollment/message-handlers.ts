@@ -1,8 +1,9 @@
 /**
  * What the enrollment answers while it runs: the view query, the consumer's updates (each validated
- * before it is accepted), and the network's token notifications.
+ * before it is accepted, refused with a typed ApplicationFailure the API maps to a status), and the
+ * network's token notifications.
  */
-import { condition, log, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, isCancellation, log, setHandler } from '@temporalio/workflow';
 import {
   oneTimeCodePattern,
   oneTimeCodeRules,
@@ -10,6 +11,7 @@ import {
   type FreshPushOutcome,
   type TokenUpdate,
 } from '../../domain/enrollment.js';
+import { ErrorType, type RefusalDetails, type RefusalType } from '../../domain/errors.js';
 import {
   cancelEnrollmentUpdate,
   confirmCapturedCardsUpdate,
@@ -23,6 +25,15 @@ import {
 import { sendOneTimeCode } from './authentication.js';
 import type { EnrollmentState } from './enrollment-state.js';
 import { checkOneTimeCode, shortSteps, verifySessionAssertion } from './steps.js';
+
+/** A refusal of a consumer's request: its type decides the API's answer, its message is for the consumer. */
+function refusal<T extends RefusalType>(
+  type: T,
+  message: string,
+  ...details: T extends keyof RefusalDetails ? [RefusalDetails[T]] : []
+): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, details });
+}
 
 /** Registers every handler; called before the first stage, so that none reads state not yet there. */
 export function registerMessageHandlers(state: EnrollmentState): void {
@@ -58,10 +69,10 @@ export function registerMessageHandlers(state: EnrollmentState): void {
     {
       validator: ({ confirmed }) => {
         if (typeof confirmed !== 'boolean') {
-          throw new Error('confirmed must be true or false');
+          throw refusal(ErrorType.InvalidRequest, 'confirmed must be true or false');
         }
         if (!view.awaitingCaptureConfirmation || state.captureConfirmed !== undefined) {
-          throw new Error('No captured card number is waiting for confirmation');
+          throw refusal(ErrorType.NotAwaited, 'No captured card number is waiting for confirmation');
         }
       },
     },
@@ -96,16 +107,16 @@ export function registerMessageHandlers(state: EnrollmentState): void {
     {
       validator: ({ code: submitted }) => {
         if (typeof submitted !== 'string' || !oneTimeCodePattern.test(submitted)) {
-          throw new Error(`The code must be ${oneTimeCodeRules.digits} digits`);
+          throw refusal(ErrorType.InvalidRequest, `The code must be ${oneTimeCodeRules.digits} digits`);
         }
         if (authentication.method !== 'otp') {
-          throw new Error('This enrollment does not authenticate with a code');
+          throw refusal(ErrorType.WrongAuthenticationMethod, 'This enrollment does not authenticate with a code');
         }
         if (state.authenticated || isTerminal() || !(awaitingCode() || code.underWay)) {
-          throw new Error(`No code is awaited (the enrollment is ${view.status})`);
+          throw refusal(ErrorType.NotAwaited, `No code is awaited (the enrollment is ${view.status})`);
         }
         if (code.wrong >= oneTimeCodeRules.maxWrongAttempts) {
-          throw new Error('Too many wrong codes');
+          throw refusal(ErrorType.AttemptsExhausted, 'Too many wrong codes');
         }
       },
     },
@@ -132,13 +143,16 @@ export function registerMessageHandlers(state: EnrollmentState): void {
     {
       validator: ({ assertion }) => {
         if (typeof assertion !== 'string' || assertion.split('.').length !== 3) {
-          throw new Error('The assertion must be a compact JWS');
+          throw refusal(ErrorType.InvalidRequest, 'The assertion must be a compact JWS');
         }
         if (authentication.method !== 'session-assertion') {
-          throw new Error('This enrollment does not authenticate with a session assertion');
+          throw refusal(
+            ErrorType.WrongAuthenticationMethod,
+            'This enrollment does not authenticate with a session assertion',
+          );
         }
         if (view.status !== 'AWAITING_AUTHENTICATION' || state.authenticated) {
-          throw new Error(`No authentication is awaited (the enrollment is ${view.status})`);
+          throw refusal(ErrorType.NotAwaited, `No authentication is awaited (the enrollment is ${view.status})`);
         }
       },
     },
@@ -147,7 +161,12 @@ export function registerMessageHandlers(state: EnrollmentState): void {
   setHandler(
     resendOneTimeCodeUpdate,
     async () => {
-      await sendOneTimeCode(state);
+      try {
+        await sendOneTimeCode(state);
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        throw refusal(ErrorType.CodeNotSent, 'The new code could not be sent; the last one still counts');
+      }
       return {
         codeExpiresAt: view.authentication.codeExpiresAt!,
         resendAvailableAt: view.authentication.resendAvailableAt!,
@@ -157,17 +176,18 @@ export function registerMessageHandlers(state: EnrollmentState): void {
     {
       validator: () => {
         if (authentication.method !== 'otp') {
-          throw new Error('This enrollment does not authenticate with a code');
+          throw refusal(ErrorType.WrongAuthenticationMethod, 'This enrollment does not authenticate with a code');
         }
         if (view.status !== 'AWAITING_AUTHENTICATION' || code.hash === undefined || state.authenticated) {
-          throw new Error(`No code is awaited (the enrollment is ${view.status})`);
+          throw refusal(ErrorType.NotAwaited, `No code is awaited (the enrollment is ${view.status})`);
         }
         if (code.sent - 1 >= oneTimeCodeRules.maxResends) {
-          throw new Error('No more codes can be sent');
+          throw refusal(ErrorType.AttemptsExhausted, 'No more codes can be sent');
         }
         const wait = code.sentAt + oneTimeCodeRules.resendCooldownMs - Date.now();
         if (wait > 0) {
-          throw new Error(`A new code can be sent in ${Math.ceil(wait / 1000)} s`);
+          const retryAfterSeconds = Math.ceil(wait / 1000);
+          throw refusal(ErrorType.TooSoon, `A new code can be sent in ${retryAfterSeconds} s`, { retryAfterSeconds });
         }
       },
     },
@@ -184,10 +204,10 @@ export function registerMessageHandlers(state: EnrollmentState): void {
     {
       validator: () => {
         if (view.status !== 'EXPIRED' || state.isClosing) {
-          throw new Error(`Only an expired enrollment can be pushed again (it is ${view.status})`);
+          throw refusal(ErrorType.NotAwaited, `Only an expired enrollment can be pushed again (it is ${view.status})`);
         }
         if (view.freshPushUsed || state.freshPushRequested) {
-          throw new Error('A fresh push was already used');
+          throw refusal(ErrorType.AttemptsExhausted, 'A fresh push was already used');
         }
       },
     },
@@ -204,13 +224,13 @@ export function registerMessageHandlers(state: EnrollmentState): void {
     {
       validator: ({ reason }) => {
         if (reason !== undefined && (typeof reason !== 'string' || reason.length > 200)) {
-          throw new Error('reason must be a text of at most 200 characters');
+          throw refusal(ErrorType.InvalidRequest, 'reason must be a text of at most 200 characters');
         }
         if ((isTerminal() && view.status !== 'EXPIRED') || state.isClosing) {
-          throw new Error(`The enrollment has ended (${view.status})`);
+          throw refusal(ErrorType.EnrollmentEnded, `The enrollment has ended (${view.status})`);
         }
         if (state.cardsIn('ACTIVE').length > 0) {
-          throw new Error('A card was already added; the enrollment cannot be cancelled');
+          throw refusal(ErrorType.CardAlreadyAdded, 'A card was already added; the enrollment cannot be cancelled');
         }
       },
     },
