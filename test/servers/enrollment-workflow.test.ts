@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   captureConfirmationWindowMs,
   enrollmentWorkflowId,
+  freshPushWindowMs,
   type EnrollmentInput,
   type EnrollmentStatus,
   type EnrollmentView,
@@ -47,11 +48,15 @@ import {
   validAssertion,
   type FakeActivities,
 } from '../support/fake-enrollment-activities.js';
-import { uniqueRequestId, uniqueTaskQueue } from '../support/temporal.js';
+import { enrollmentInput, uniqueTaskQueue } from '../support/temporal.js';
 import { eventually } from '../support/eventually.js';
 
 const namespace = 'default';
 const wallet = '50110030273';
+const twoCards: EnrollmentInput['cards'] = [
+  { method: 'card-on-file', cardId: 'c1' },
+  { method: 'card-on-file', cardId: 'c2' },
+];
 
 let env: TestWorkflowEnvironment;
 let workflowBundle: WorkflowBundle;
@@ -93,15 +98,7 @@ async function enrollment<T>(
   const fake = fakeEnrollmentActivities();
   options.prepare?.(fake);
   const taskQueue = uniqueTaskQueue();
-  const requestId = uniqueRequestId();
-  const input: EnrollmentInput = {
-    requestId,
-    customerId: 'customer-1',
-    cards: [{ method: 'card-on-file', cardId: 'c1' }],
-    tokenRequestorId: wallet,
-    pushMethod: 'WEB',
-    ...options.input,
-  };
+  const input = enrollmentInput(options.input);
   const worker = await createEnrollmentWorker({
     connection: env.nativeConnection,
     namespace,
@@ -112,7 +109,7 @@ async function enrollment<T>(
   return worker.runUntil(async () => {
     const handle = await env.client.workflow.start(enrollmentWorkflow, {
       taskQueue,
-      workflowId: enrollmentWorkflowId(requestId),
+      workflowId: enrollmentWorkflowId(input.requestId),
       args: [input],
       ...(options.workflowTaskTimeout && { workflowTaskTimeout: options.workflowTaskTimeout }),
     });
@@ -211,6 +208,13 @@ async function submitWhileSent(
   });
   deliver();
   return submitted.result();
+}
+
+/** Up to the receipts' expiry: authenticated, cards pushed, and 15 minutes without a token. */
+async function expired(run: Run): Promise<void> {
+  await authenticated(run);
+  await env.sleep(15 * 60_000);
+  await reach(run.handle, 'EXPIRED');
 }
 
 /** Up to the consumer holding the redirect: authenticated with the first code, cards pushed. */
@@ -489,12 +493,7 @@ describe('the enrollment workflow', () => {
       },
       {
         record: 'one-of-two-declined',
-        input: {
-          cards: [
-            { method: 'card-on-file', cardId: 'c1' },
-            { method: 'card-on-file', cardId: 'c2' },
-          ],
-        },
+        input: { cards: twoCards },
         prepare: (fake) => fake.declineCardIndexes.add(1),
       },
     );
@@ -532,9 +531,7 @@ describe('the enrollment workflow', () => {
   it('a fresh push after expiry gives a new redirect, once', async () => {
     await enrollment(
       async (run) => {
-        await authenticated(run);
-        await env.sleep(15 * 60_000);
-        await reach(run.handle, 'EXPIRED');
+        await expired(run);
         const fresh = await run.handle.executeUpdate(requestFreshPushUpdate);
         expect(fresh).toMatchObject({
           status: 'AWAITING_TOKEN_REQUESTOR',
@@ -551,21 +548,23 @@ describe('the enrollment workflow', () => {
 
   it('refuses a second fresh push: the second expiry ends the enrollment', async () => {
     await enrollment(async (run) => {
-      await authenticated(run);
-      await env.sleep(15 * 60_000);
-      await reach(run.handle, 'EXPIRED');
+      await expired(run);
       await run.handle.executeUpdate(requestFreshPushUpdate);
+      const freshPushAt = await env.currentTimeMs();
       await env.sleep(15 * 60_000);
-      expect(await run.handle.result()).toMatchObject({ status: 'EXPIRED' });
+      // Ended at the second expiry, without the window in which the first one waited for a fresh push.
+      expect(await run.handle.result()).toMatchObject({ status: 'EXPIRED', cards: [{ state: 'EXPIRED' }] });
+      const { closeTime } = await run.handle.describe();
+      expect(closeTime!.getTime() - freshPushAt).toBeLessThan(15 * 60_000 + freshPushWindowMs);
+      await expect(run.handle.executeUpdate(requestFreshPushUpdate)).rejects.toThrow();
+      expect(run.fake.pushes.map((push) => push.attempt)).toEqual([1, 2]);
     });
   });
 
   it('counts a late ACTIVE that arrives after the receipts expired', async () => {
     await enrollment(
       async (run) => {
-        await authenticated(run);
-        await env.sleep(15 * 60_000);
-        await reach(run.handle, 'EXPIRED');
+        await expired(run);
         await tokenUpdate(run.handle, 0, 'ACTIVE');
         expect(await run.handle.result()).toMatchObject({ status: 'COMPLETED', cards: [{ state: 'ACTIVE' }] });
       },
@@ -594,12 +593,7 @@ describe('the enrollment workflow', () => {
       },
       {
         record: 'duplicate-notifications',
-        input: {
-          cards: [
-            { method: 'card-on-file', cardId: 'c1' },
-            { method: 'card-on-file', cardId: 'c2' },
-          ],
-        },
+        input: { cards: twoCards },
       },
     );
   });
@@ -723,29 +717,17 @@ describe('the enrollment workflow', () => {
           expect(await run.handle.result()).toMatchObject({ status: 'PARTIALLY_COMPLETED' });
         },
         {
-          input: {
-            cards: [
-              { method: 'card-on-file', cardId: 'c1' },
-              { method: 'card-on-file', cardId: 'c2' },
-            ],
-          },
+          input: { cards: twoCards },
         },
       );
     });
   });
 
   it('starting the same request twice gives one execution', async () => {
-    const requestId = uniqueRequestId();
-    const input: EnrollmentInput = {
-      requestId,
-      customerId: 'customer-1',
-      cards: [{ method: 'card-on-file', cardId: 'c1' }],
-      tokenRequestorId: wallet,
-      pushMethod: 'WEB',
-    };
+    const input = enrollmentInput();
     const options = {
       taskQueue: uniqueTaskQueue(),
-      workflowId: enrollmentWorkflowId(requestId),
+      workflowId: enrollmentWorkflowId(input.requestId),
       args: [input] as [EnrollmentInput],
     };
     const first = await env.client.workflow.start(enrollmentWorkflow, options);
