@@ -8,7 +8,8 @@ import { MdesClient, type MdesPushAccount, type MdesPushResult } from '../../act
 import { ErrorType } from '../../domain/errors.js';
 import { tokenRequestors } from '../../sandbox/token-requestors/catalogue.js';
 import { logoOf } from '../../sandbox/token-requestors/logos.js';
-import { rejectionOf, startHarness, type Harness } from '../support/sandbox-harness.js';
+import { rejectionOf } from '../support/rejection.js';
+import { startHarness, type Harness } from '../support/sandbox-harness.js';
 
 // Test card numbers (Luhn-valid, Mastercard ranges).
 const cards = {
@@ -52,11 +53,6 @@ function samePush(requestId: string, pushAccountId: string): () => Promise<MdesP
     });
 }
 
-function failureOf(error: Error): ApplicationFailure {
-  expect(error).toBeInstanceOf(ApplicationFailure);
-  return error as ApplicationFailure;
-}
-
 describe('MDES Token Connect sandbox, through the issuer client', () => {
   it('lists the token requestors eligible for an account range, with the fields MDES returns', async () => {
     const requestors = await client.getEligibleTokenRequestors({
@@ -84,13 +80,12 @@ describe('MDES Token Connect sandbox, through the issuer client', () => {
   });
 
   it('refuses more than 25 account ranges as a business error, named', async () => {
-    const error = failureOf(
-      await rejectionOf(
-        client.getEligibleTokenRequestors({
-          requestId: randomUUID(),
-          accountRanges: Array(26).fill('520473160') as string[],
-        }),
-      ),
+    const error = await rejectionOf(
+      client.getEligibleTokenRequestors({
+        requestId: randomUUID(),
+        accountRanges: Array(26).fill('520473160') as string[],
+      }),
+      ApplicationFailure,
     );
     expect(error.type).toBe(ErrorType.NetworkRejectedRequest);
     expect(error.nonRetryable).toBe(true);
@@ -169,10 +164,9 @@ describe('MDES Token Connect sandbox, through the issuer client', () => {
   it('refuses a requestId reused for another push', async () => {
     const requestId = randomUUID();
     await client.pushMultipleAccounts({ requestId, tokenRequestorId: wallet, accounts: [await account(cards.credit)] });
-    const error = failureOf(
-      await rejectionOf(
-        client.pushMultipleAccounts({ requestId, tokenRequestorId: wallet, accounts: [await account(cards.credit)] }),
-      ),
+    const error = await rejectionOf(
+      client.pushMultipleAccounts({ requestId, tokenRequestorId: wallet, accounts: [await account(cards.credit)] }),
+      ApplicationFailure,
     );
     expect(error.type).toBe(ErrorType.NetworkRejectedRequest);
     expect(error.message).toMatch(/requestId .* already used/);
@@ -218,15 +212,14 @@ describe('MDES Token Connect sandbox, through the issuer client', () => {
   });
 
   it('refuses a receipt validity outside 5..15 minutes, as a business error', async () => {
-    const error = failureOf(
-      await rejectionOf(
-        client.pushMultipleAccounts({
-          requestId: randomUUID(),
-          tokenRequestorId: wallet,
-          accounts: [await account(cards.credit)],
-          receiptValidityMinutes: 16,
-        }),
-      ),
+    const error = await rejectionOf(
+      client.pushMultipleAccounts({
+        requestId: randomUUID(),
+        tokenRequestorId: wallet,
+        accounts: [await account(cards.credit)],
+        receiptValidityMinutes: 16,
+      }),
+      ApplicationFailure,
     );
     expect(error.type).toBe(ErrorType.NetworkRejectedRequest);
     expect(error.message).toContain(
@@ -235,14 +228,13 @@ describe('MDES Token Connect sandbox, through the issuer client', () => {
   });
 
   it('refuses several cards for a token requestor that takes one per push', async () => {
-    const error = failureOf(
-      await rejectionOf(
-        client.pushMultipleAccounts({
-          requestId: randomUUID(),
-          tokenRequestorId: singleCardWallet,
-          accounts: [await account(cards.credit), await account(cards.another)],
-        }),
-      ),
+    const error = await rejectionOf(
+      client.pushMultipleAccounts({
+        requestId: randomUUID(),
+        tokenRequestorId: singleCardWallet,
+        accounts: [await account(cards.credit), await account(cards.another)],
+      }),
+      ApplicationFailure,
     );
     expect(error.message).toContain('Orchard Pay accepts one card per push');
   });
@@ -295,14 +287,13 @@ describe('MDES Token Connect sandbox, through the issuer client', () => {
         mdes: { ...document.mdes, encryptionCertificates: [stranger.certificatePem] },
       }),
     );
-    const error = failureOf(
-      await rejectionOf(
-        wrongKey.pushMultipleAccounts({
-          requestId: randomUUID(),
-          tokenRequestorId: wallet,
-          accounts: [await account(cards.credit)],
-        }),
-      ),
+    const error = await rejectionOf(
+      wrongKey.pushMultipleAccounts({
+        requestId: randomUUID(),
+        tokenRequestorId: wallet,
+        accounts: [await account(cards.credit)],
+      }),
+      ApplicationFailure,
     );
     expect(error.type).toBe(ErrorType.NetworkCryptographyError);
     expect(error.nonRetryable).toBe(true);
@@ -315,10 +306,9 @@ describe('MDES Token Connect sandbox, through the issuer client', () => {
     const badSigner = new MdesClient(
       NetworkCredentials.parse({ ...document, mdes: { ...document.mdes, signingKeyPem: otherKey.privateKeyPem } }),
     );
-    const error = failureOf(
-      await rejectionOf(
-        badSigner.getEligibleTokenRequestors({ requestId: randomUUID(), accountRanges: ['520473160'] }),
-      ),
+    const error = await rejectionOf(
+      badSigner.getEligibleTokenRequestors({ requestId: randomUUID(), accountRanges: ['520473160'] }),
+      ApplicationFailure,
     );
     expect(error.type).toBe(ErrorType.NetworkAuthenticationFailed);
     expect(error.message).toMatch(/AUTHENTICATION_FAILED: .*SIGNATURE_INVALID/);
@@ -348,9 +338,9 @@ describe('MDES Token Connect sandbox, through the issuer client', () => {
   it('turns 5xx, 429 and timeouts into retryable failures (429 with its Retry-After)', async () => {
     await harness.knobs('mdes', { faults: { next: ['5xx', '429'], retryAfterSeconds: 7 } });
     const request = { requestId: randomUUID(), accountRanges: ['520473160'] };
-    const unavailable = failureOf(await rejectionOf(client.getEligibleTokenRequestors(request)));
+    const unavailable = await rejectionOf(client.getEligibleTokenRequestors(request), ApplicationFailure);
     expect([unavailable.type, unavailable.nonRetryable]).toEqual([ErrorType.NetworkUnavailable, false]);
-    const limited = failureOf(await rejectionOf(client.getEligibleTokenRequestors(request)));
+    const limited = await rejectionOf(client.getEligibleTokenRequestors(request), ApplicationFailure);
     expect([limited.type, limited.nonRetryable, limited.nextRetryDelay]).toEqual([
       ErrorType.NetworkRateLimited,
       false,
@@ -359,7 +349,7 @@ describe('MDES Token Connect sandbox, through the issuer client', () => {
 
     await harness.knobs('mdes', { faults: { next: ['timeout'], timeoutHoldMs: 3_000 } });
     const impatient = new MdesClient(harness.credentials, { timeoutMs: 300 });
-    const timedOut = failureOf(await rejectionOf(impatient.getEligibleTokenRequestors(request)));
+    const timedOut = await rejectionOf(impatient.getEligibleTokenRequestors(request), ApplicationFailure);
     expect([timedOut.type, timedOut.nonRetryable]).toEqual([ErrorType.NetworkUnavailable, false]);
     expect(timedOut.message).toContain('did not answer getEligibleTokenRequestors within 0.3 s');
     expect((await harness.ledger('mdes', { kind: 'fault' })).map((entry) => entry.fault)).toEqual([
@@ -379,7 +369,7 @@ describe('MDES Token Connect sandbox, through the issuer client', () => {
     await harness.knobs('mdes', { latencyMs: 0, faults: { serverErrorRate: 1 } });
     try {
       for (let call = 0; call < 3; call += 1) {
-        expect(failureOf(await rejectionOf(client.getEligibleTokenRequestors(request))).type).toBe(
+        expect((await rejectionOf(client.getEligibleTokenRequestors(request), ApplicationFailure)).type).toBe(
           ErrorType.NetworkUnavailable,
         );
       }

@@ -9,7 +9,8 @@ import { xPayToken } from '../../activities/networks/vts/x-pay-token.js';
 import { openTokenRequestorCredentials } from '../../sandbox/token-requestors/credentials.js';
 import type { TokenisationOutcome } from '../../sandbox/token-requestors/server.js';
 import { vtsPaths } from '../../sandbox/vts/server.js';
-import { rejectionOf, startHarness, type Harness } from '../support/sandbox-harness.js';
+import { rejectionOf } from '../support/rejection.js';
+import { startHarness, type Harness } from '../support/sandbox-harness.js';
 
 // Test card numbers (Luhn-valid, Visa ranges).
 const cards = {
@@ -85,11 +86,6 @@ function callbacksAbout(receipt: string, name: 'authorizeService' | 'notifyToken
     .filter((callback) => callback.network === 'vts' && callback.name === name)
     .map((callback) => callback.payload)
     .filter((payload) => payload.pushReceipt === receipt);
-}
-
-function failureOf(error: Error): ApplicationFailure {
-  expect(error).toBeInstanceOf(ApplicationFailure);
-  return error as ApplicationFailure;
 }
 
 function minutesAhead(expiresAt: string | undefined, minutes: number, before: number, after: number): void {
@@ -215,14 +211,13 @@ describe('VTS issuer push provisioning sandbox, through the issuer client', () =
       tokenRequestorId: wallet,
       cards: [await card(cards.classic)],
     });
-    const error = failureOf(
-      await rejectionOf(
-        client.pushProvisionedCards({
-          clientReferenceId,
-          tokenRequestorId: wallet,
-          cards: [await card(cards.classic)],
-        }),
-      ),
+    const error = await rejectionOf(
+      client.pushProvisionedCards({
+        clientReferenceId,
+        tokenRequestorId: wallet,
+        cards: [await card(cards.classic)],
+      }),
+      ApplicationFailure,
     );
     expect(error.type).toBe(ErrorType.NetworkRejectedRequest);
     expect(error.nonRetryable).toBe(true);
@@ -241,7 +236,7 @@ describe('VTS issuer push provisioning sandbox, through the issuer client', () =
         vts: { ...document.vts, sharedSecrets: ['not-the-shared-secret-visa-issued'] },
       }),
     );
-    const error = failureOf(await rejectionOf(wrongSecret.getTokenRequestors()));
+    const error = await rejectionOf(wrongSecret.getTokenRequestors(), ApplicationFailure);
     expect(error.type).toBe(ErrorType.NetworkAuthenticationFailed);
     expect(error.nonRetryable).toBe(true);
     expect(error.message).toMatch(
@@ -250,15 +245,14 @@ describe('VTS issuer push provisioning sandbox, through the issuer client', () =
   });
 
   it('refuses a receipt validity of 3 minutes as a business error naming receiptValidityMinutes', async () => {
-    const error = failureOf(
-      await rejectionOf(
-        client.pushProvisionedCards({
-          clientReferenceId: randomUUID(),
-          tokenRequestorId: wallet,
-          cards: [await card(cards.classic)],
-          receiptValidityMinutes: 3,
-        }),
-      ),
+    const error = await rejectionOf(
+      client.pushProvisionedCards({
+        clientReferenceId: randomUUID(),
+        tokenRequestorId: wallet,
+        cards: [await card(cards.classic)],
+        receiptValidityMinutes: 3,
+      }),
+      ApplicationFailure,
     );
     expect(error.type).toBe(ErrorType.NetworkRejectedRequest);
     expect(error.nonRetryable).toBe(true);
@@ -278,14 +272,13 @@ describe('VTS issuer push provisioning sandbox, through the issuer client', () =
         },
       }),
     );
-    const error = failureOf(
-      await rejectionOf(
-        unknownKid.pushProvisionedCards({
-          clientReferenceId: randomUUID(),
-          tokenRequestorId: wallet,
-          cards: [await card(cards.classic)],
-        }),
-      ),
+    const error = await rejectionOf(
+      unknownKid.pushProvisionedCards({
+        clientReferenceId: randomUUID(),
+        tokenRequestorId: wallet,
+        cards: [await card(cards.classic)],
+      }),
+      ApplicationFailure,
     );
     expect(error.type).toBe(ErrorType.NetworkCryptographyError);
     expect(error.nonRetryable).toBe(true);
@@ -296,14 +289,13 @@ describe('VTS issuer push provisioning sandbox, through the issuer client', () =
 
   it('refuses several cards for a token requestor that takes one per push', async () => {
     const clientReferenceId = randomUUID();
-    const error = failureOf(
-      await rejectionOf(
-        client.pushProvisionedCards({
-          clientReferenceId,
-          tokenRequestorId: singleCardWallet,
-          cards: [await card(cards.classic), await card(cards.gold)],
-        }),
-      ),
+    const error = await rejectionOf(
+      client.pushProvisionedCards({
+        clientReferenceId,
+        tokenRequestorId: singleCardWallet,
+        cards: [await card(cards.classic), await card(cards.gold)],
+      }),
+      ApplicationFailure,
     );
     expect(error.type).toBe(ErrorType.NetworkRejectedRequest);
     expect(error.message).toContain('invalidParameter: Orchard Pay accepts one card per push (at cards)');
@@ -380,10 +372,10 @@ describe('VTS issuer push provisioning sandbox, through the issuer client', () =
 
   it('turns 5xx, 429 and timeouts into retryable failures (429 with its Retry-After)', async () => {
     await harness.knobs('vts', { faults: { next: ['5xx', '429'], retryAfterSeconds: 7 } });
-    const unavailable = failureOf(await rejectionOf(client.getTokenRequestors()));
+    const unavailable = await rejectionOf(client.getTokenRequestors(), ApplicationFailure);
     expect([unavailable.type, unavailable.nonRetryable]).toEqual([ErrorType.NetworkUnavailable, false]);
     expect(unavailable.message).toBe('VTS answered tokenRequestors with HTTP 503');
-    const limited = failureOf(await rejectionOf(client.getTokenRequestors()));
+    const limited = await rejectionOf(client.getTokenRequestors(), ApplicationFailure);
     expect([limited.type, limited.nonRetryable, limited.nextRetryDelay]).toEqual([
       ErrorType.NetworkRateLimited,
       false,
@@ -392,7 +384,7 @@ describe('VTS issuer push provisioning sandbox, through the issuer client', () =
 
     await harness.knobs('vts', { faults: { next: ['timeout'], timeoutHoldMs: 3_000 } });
     const impatient = new VtsClient(harness.credentials, { timeoutMs: 300 });
-    const timedOut = failureOf(await rejectionOf(impatient.getTokenRequestors()));
+    const timedOut = await rejectionOf(impatient.getTokenRequestors(), ApplicationFailure);
     expect([timedOut.type, timedOut.nonRetryable]).toEqual([ErrorType.NetworkUnavailable, false]);
     expect(timedOut.message).toBe('VTS did not answer tokenRequestors within 0.3 s');
     expect((await harness.ledger('vts', { kind: 'fault' })).map((entry) => entry.fault)).toEqual([

@@ -164,13 +164,3 @@ export async function startHarness(
   };
   return harness;
 }
-
-/** The rejection of a promise (fails the test if it resolves). */
-export async function rejectionOf(attempt: Promise<unknown>): Promise<Error & Record<string, unknown>> {
-  const outcome = await attempt.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!(outcome instanceof Error)) throw new Error('expected a rejection, got a result');
-  return outcome as Error & Record<string, unknown>;
-}

@@ -10,6 +10,7 @@ import {
 } from '../../activities/crypto/authentication-proof.js';
 import { IssuerSigningKeys } from '../../activities/keys/issuer-signing-keys.js';
 import { CryptoFailure, CryptoFailureCode } from '../../domain/crypto-failure.js';
+import { rejectionOf } from '../support/rejection.js';
 
 const issuer = 'pushprov-issuer-0001';
 const audience = 'MDES';
@@ -39,13 +40,8 @@ function verifier(overrides: Partial<ProofVerification> = {}): ProofVerification
   };
 }
 
-async function refusal(token: string, options: ProofVerification = verifier()): Promise<CryptoFailure> {
-  const outcome = await verifyAuthenticationProof(token, options).then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(outcome).toBeInstanceOf(CryptoFailure);
-  return outcome as CryptoFailure;
+function refusal(token: string, options: ProofVerification = verifier()): Promise<CryptoFailure> {
+  return rejectionOf(verifyAuthenticationProof(token, options), CryptoFailure);
 }
 
 const encodeSegment = (value: object): string => base64url.encode(JSON.stringify(value));

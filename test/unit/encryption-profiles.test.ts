@@ -12,6 +12,7 @@ import {
   type RsaKeyWithCertificate,
 } from '../../activities/keys/rsa-key-with-certificate.js';
 import { CryptoFailure, CryptoFailureCode } from '../../domain/crypto-failure.js';
+import { rejectionOf } from '../support/rejection.js';
 
 // A plaintext shaped like MDES's pushFundingAccounts payload; the PAN is a test number.
 const plaintext = [
@@ -33,13 +34,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function refusal(attempt: Promise<unknown>): Promise<CryptoFailure> {
-  const outcome = await attempt.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(outcome).toBeInstanceOf(CryptoFailure);
-  return outcome as CryptoFailure;
+function refusal(attempt: Promise<unknown>): Promise<CryptoFailure> {
+  return rejectionOf(attempt, CryptoFailure);
 }
 
 /** The same JWE with another protected header: what a sender with other settings would send. */

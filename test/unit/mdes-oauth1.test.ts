@@ -6,6 +6,7 @@ import {
   type OAuthVerification,
 } from '../../activities/networks/mdes/oauth1.js';
 import { CryptoFailure, CryptoFailureCode } from '../../domain/crypto-failure.js';
+import { rejectionOf } from '../support/rejection.js';
 
 const issuer = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const credentials = {
@@ -26,13 +27,8 @@ function request(overrides: Partial<OAuthVerification> = {}): OAuthVerification 
   };
 }
 
-async function refusal(options: OAuthVerification): Promise<CryptoFailure> {
-  const outcome = await verifyMdesRequest(options).then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(outcome).toBeInstanceOf(CryptoFailure);
-  return outcome as CryptoFailure;
+function refusal(options: OAuthVerification): Promise<CryptoFailure> {
+  return rejectionOf(verifyMdesRequest(options), CryptoFailure);
 }
 
 describe('MDES OAuth 1.0a', () => {

@@ -34,6 +34,7 @@ import {
   type CallbackWorld,
   type Effects,
 } from '../support/network-callbacks.js';
+import { rejectionOf } from '../support/rejection.js';
 
 const base64urlAlphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const base64Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -301,12 +302,7 @@ describe('authentication proofs and session assertions', () => {
   };
 
   async function codeOf(attempt: Promise<unknown>): Promise<string> {
-    const error = await attempt.then(
-      () => undefined,
-      (failure: unknown) => failure,
-    );
-    expect(error).toBeInstanceOf(CryptoFailure);
-    return (error as CryptoFailure).code;
+    return (await rejectionOf(attempt, CryptoFailure)).code;
   }
 
   /** The same claims and jti, signed again by the issuer's key. */
