@@ -18,6 +18,8 @@ import type {
 import type { CardVault } from '../activities/vault/card-vault.js';
 import { holdsCardNumber } from '../domain/caller-text.js';
 import { cardProblem, maskPan, routeCard } from '../domain/card-number.js';
+import { isEnrollmentOf, recordEnrollment } from '../db/enrollments.js';
+import { tokensOf } from '../db/token-inventory.js';
 import {
   enrollmentWorkflowId,
   maxCardsPerEnrollment,
@@ -482,37 +484,17 @@ export async function registerConsumerRoutes(
       api.get(
         '/tokens',
         { schema: { summary: "The customer's tokens: where each card lives", tags: ['tokens'] } },
-        async (request) => {
-          const { rows } = await deps.pool.query<{
-            network: string;
-            token_unique_reference: string;
-            token_requestor_id: string;
-            status: string;
-            status_timestamp: Date;
-            card_ref: string;
-            bin: string;
-            last4: string;
-            token_requestor_name: string | null;
-          }>(
-            `SELECT t.network, t.token_unique_reference, t.token_requestor_id, t.status, t.status_timestamp,
-                  c.card_ref, c.bin, c.last4, r.consumer_facing_entity_name AS token_requestor_name
-           FROM token_inventory t JOIN vault_cards c ON c.card_ref = t.card_ref
-           LEFT JOIN token_requestors r ON r.network = t.network AND r.token_requestor_id = t.token_requestor_id
-           WHERE t.customer_id = $1 ORDER BY t.created_at, t.token_unique_reference`,
-            [request.customerId],
-          );
-          return {
-            tokens: rows.map((row) => ({
-              tokenUniqueReference: row.token_unique_reference,
-              network: row.network,
-              tokenRequestorId: row.token_requestor_id,
-              ...(row.token_requestor_name && { tokenRequestorName: row.token_requestor_name }),
-              status: row.status,
-              statusTimestamp: row.status_timestamp.toISOString(),
-              card: { id: row.card_ref, maskedPan: maskPan(`${row.bin}000000${row.last4}`) },
-            })),
-          };
-        },
+        async (request) => ({
+          tokens: (await tokensOf(deps.pool, request.customerId)).map((token) => ({
+            tokenUniqueReference: token.tokenUniqueReference,
+            network: token.network,
+            tokenRequestorId: token.tokenRequestorId,
+            ...(token.tokenRequestorName && { tokenRequestorName: token.tokenRequestorName }),
+            status: token.status,
+            statusTimestamp: token.statusTimestamp.toISOString(),
+            card: { id: token.card.cardRef, maskedPan: token.card.maskedPan },
+          })),
+        }),
       );
 
       done();
@@ -550,10 +532,7 @@ export async function registerConsumerRoutes(
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
-    await deps.pool.query(
-      'INSERT INTO enrollments (enrollment_id, customer_id, request_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-      [id, customerId, requestId],
-    );
+    await recordEnrollment(deps.pool, { enrollmentId: id, customerId, requestId });
     // A label from a closed set: the token requestors the networks have listed, every other id one bucket.
     const listed = (await deps.tokenRequestors.list()).some(
       (requestor) => requestor.tokenRequestorId === body.tokenRequestorId,
@@ -577,11 +556,7 @@ export async function registerConsumerRoutes(
     reply: FastifyReply,
   ): Promise<WorkflowHandle<typeof enrollmentWorkflow> | undefined> {
     const { id } = request.params as { id: string };
-    const { rows } = await deps.pool.query('SELECT 1 FROM enrollments WHERE enrollment_id = $1 AND customer_id = $2', [
-      id,
-      request.customerId,
-    ]);
-    if (rows.length === 0) {
+    if (!(await isEnrollmentOf(deps.pool, id, request.customerId))) {
       await notFound(reply, 'enrollment', id);
       return undefined;
     }
