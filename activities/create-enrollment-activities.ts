@@ -25,7 +25,7 @@ import type { CapturedCard, EnrollmentActivities, PushedCardOutcome } from './en
 import type { IssuerKeyStore } from './keys/key-store.js';
 import type { MdesAccountHolderData, MdesClient } from './networks/mdes/client.js';
 import type { VtsClient } from './networks/vts/client.js';
-import type { TokenRequestorCache } from './token-requestors/token-requestor-cache.js';
+import { takesCard, type TokenRequestorCache } from './token-requestors/token-requestor-cache.js';
 import type { CardVault } from './vault/card-vault.js';
 
 /** Reads a card number and expiry from a picture of the card. */
@@ -105,8 +105,7 @@ export function createEnrollmentActivities(deps: EnrollmentActivityDeps): Enroll
     async checkEligibility({ network, tokenRequestorId, pushMethod, cards }) {
       const bins = [...new Set(cards.map((card) => card.bin))];
       let requestor = await deps.tokenRequestors.find(network, tokenRequestorId);
-      const unknownRanges = (): string[] =>
-        network === 'VISA' ? [] : bins.filter((bin) => !requestor?.enabledAccountRanges.includes(bin));
+      const unknownRanges = (): string[] => bins.filter((bin) => !requestor || !takesCard(requestor, bin));
       if (!requestor || unknownRanges().length > 0) {
         await deps.tokenRequestors.refresh(network, requestor ? unknownRanges() : bins);
         requestor = await deps.tokenRequestors.find(network, tokenRequestorId);
@@ -130,7 +129,7 @@ export function createEnrollmentActivities(deps: EnrollmentActivityDeps): Enroll
       return {
         tokenRequestorName: requestor.name,
         ineligible: cards
-          .filter((card) => network !== 'VISA' && !requestor.enabledAccountRanges.includes(card.bin))
+          .filter((card) => !takesCard(requestor, card.bin))
           .map((card) => ({ cardRef: card.cardRef, reason: `${requestor.name} does not take cards of this range` })),
       };
     },

@@ -207,31 +207,20 @@ export async function registerConsumerRoutes(
         async (request, reply) => {
           const card = await deps.vault.cardOf(request.customerId, request.params.id);
           if (!card) return notFound(reply, 'card', request.params.id);
-          let requestors = await deps.tokenRequestors.list(card.network);
-          const known = requestors.some(
-            (requestor) => card.network === 'VISA' || requestor.enabledAccountRanges.includes(card.bin),
-          );
-          // A range never asked about is asked about now (and cached for everyone after).
-          if (!known) {
-            try {
-              await deps.tokenRequestors.refresh(card.network, [card.bin]);
-            } catch (error) {
-              request.log.warn({ network: card.network, err: error }, 'token requestor list unavailable');
-              return reply
-                .code(503)
-                .header('retry-after', '30')
-                .type('application/problem+json')
-                .send(problem(503, 'Network unavailable', 'The card network cannot list its token requestors now'));
-            }
-            requestors = await deps.tokenRequestors.list(card.network);
+          let requestors: CachedTokenRequestor[];
+          try {
+            requestors = await deps.tokenRequestors.takingCard(card);
+          } catch (error) {
+            request.log.warn({ network: card.network, err: error }, 'token requestor list unavailable');
+            return reply
+              .code(503)
+              .header('retry-after', '30')
+              .type('application/problem+json')
+              .send(problem(503, 'Network unavailable', 'The card network cannot list its token requestors now'));
           }
           return {
             tokenRequestors: requestors
-              .filter(
-                (requestor) =>
-                  (card.network === 'VISA' || requestor.enabledAccountRanges.includes(card.bin)) &&
-                  requestor.pushMethods.some((method) => method.type === request.query.pushMethod),
-              )
+              .filter((requestor) => requestor.pushMethods.some((method) => method.type === request.query.pushMethod))
               .map(publicRequestor),
           };
         },

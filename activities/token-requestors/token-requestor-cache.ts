@@ -25,6 +25,15 @@ export interface RefreshSummary {
   logosFetched: number;
 }
 
+/**
+ * Whether this token requestor takes cards of this BIN: Mastercard lists the account ranges each token
+ * requestor takes (a token requestor with no range listed takes none); Visa answers per token requestor,
+ * not per range, so a Visa token requestor takes every card of the issuer.
+ */
+export function takesCard(requestor: CachedTokenRequestor, bin: string): boolean {
+  return requestor.network === 'VISA' || requestor.enabledAccountRanges.includes(bin);
+}
+
 /** MDES takes account ranges of 9 to 19 digits: a BIN is asked as its first nine, zero-padded. */
 const asAccountRange = (bin: string): string => bin.padEnd(9, '0');
 
@@ -96,6 +105,19 @@ export class TokenRequestorCache {
       logosFetched += 1;
     }
     return { network, tokenRequestors: found.length, logosFetched };
+  }
+
+  /**
+   * The token requestors that take this card. A range the network was never asked about is asked about
+   * now (and cached for everyone after); a failure to ask is thrown to the caller.
+   */
+  async takingCard(card: { network: CardNetwork; bin: string }): Promise<CachedTokenRequestor[]> {
+    const taking = async (): Promise<CachedTokenRequestor[]> =>
+      (await this.list(card.network)).filter((requestor) => takesCard(requestor, card.bin));
+    const known = await taking();
+    if (known.length > 0) return known;
+    await this.refresh(card.network, [card.bin]);
+    return taking();
   }
 
   find(network: CardNetwork, tokenRequestorId: string): Promise<CachedTokenRequestor | undefined> {
