@@ -1,6 +1,6 @@
 /**
  * Refreshes the cached token requestors and their logos from both networks, as MDES asks issuers to do
- * about every two weeks. Run by a Temporal Schedule (stack/token-requestor-schedule.ts), and on demand.
+ * about every two weeks. Run by a Temporal Schedule (deploy/token-requestor-schedule.ts), and on demand.
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { RefreshSummary } from '../activities/token-requestors/token-requestor-cache.js';
