@@ -6,51 +6,33 @@
  * back as that card's errors, beside the cards it accepted.
  */
 import { compactVerify, createLocalJWKSet, errors as joseErrors } from 'jose';
+import type { z } from 'zod';
 import { mdesPayloadProfiles } from '../../crypto/encryption/profile-registry.js';
 import type { NetworkCredentials } from '../../keys/network-credentials.js';
 import { ErrorType } from '../../../domain/errors.js';
 import { callNetwork, networkFailure, type NetworkResponse } from '../network-call.js';
 import { mdesAuthorizationHeader } from './oauth1.js';
-import type { MdesError } from './schemas.js';
+import {
+  MdesAssetResponse,
+  MdesEligibleTokenRequestorsResponse,
+  MdesPushMultipleAccountsResponse,
+  MdesReceiptSignatureData,
+  type MdesAccountHolderData,
+  type MdesEligibleTokenRequestorsRequest,
+  type MdesError,
+  type MdesMediaContent,
+  type MdesPushedFundingAccounts,
+  type MdesPushMultipleAccountsRequest,
+  type MdesTokenRequestor,
+} from './schemas.js';
 
-export type PushMethodType = 'ANDROID' | 'IOS' | 'WEB';
-
-export interface MdesTokenRequestor {
-  tokenRequestorId: string;
-  name: string;
-  consumerFacingEntityName: string;
-  imageAssetId: string;
-  tokenRequestorType: 'WALLET' | 'MERCHANT';
-  walletId?: string;
-  enabledAccountRanges: string[];
-  supportedPushMethods: PushMethodType[];
-  availablePushMethods: { type: PushMethodType; uri: string }[];
-  supportsMultiplePushedCards: boolean;
-  supportedAccountHolderData: ('NAME' | 'ADDRESS' | 'EMAIL_ADDRESS' | 'MOBILE_PHONE_NUMBER')[];
-  supportsCardHolderAuthentication: boolean;
-  supportIssuerInitiatedDigitizationData: boolean;
-}
-
-export interface MdesMediaContent {
-  type: string;
-  data: string;
-  width?: number;
-  height?: number;
-}
-
-export interface MdesAccountHolderData {
-  accountHolderName?: string;
-  accountHolderAddress?: {
-    line1?: string;
-    line2?: string;
-    city?: string;
-    countrySubdivision?: string;
-    postalCode?: string;
-    country?: string;
-  };
-  accountHolderEmailAddress?: string;
-  accountHolderMobilePhoneNumber?: { countryDialInCode: string; phoneNumber: string };
-}
+export type {
+  MdesAccountHolderData,
+  MdesMediaContent,
+  MdesPushedAccountResult,
+  MdesTokenRequestor,
+  PushMethodType,
+} from './schemas.js';
 
 export interface MdesPushAccount {
   /** The issuer's reference for this card in this push (<= 36 characters), never card data. */
@@ -73,28 +55,10 @@ export interface MdesPushRequest {
   receiptValidityMinutes?: number;
 }
 
-export interface MdesPushedAccountResult {
-  pushAccountId: string;
-  pushAccountReceipt?: string;
-  issuerInitiatedDigitizationData?: string;
-  errors?: MdesError[];
-}
-
-export interface MdesPushResult {
-  responseId: string;
-  pushAccountReceipts: MdesPushedAccountResult[];
-  availablePushMethods: { type: PushMethodType; uri: string }[];
-  /** MDES's JWS over the receipts: handed to the token requestor with the redirect. */
-  signature?: string;
+export type MdesPushResult = z.infer<typeof MdesPushMultipleAccountsResponse> & {
   /** What the signature covers, as MDES signed it. */
-  signedData?: {
-    pushAccountReceipts: string[];
-    callbackURL: string | null;
-    completeWebsiteActivation: boolean;
-    accountHolderDataSupplied: boolean;
-    locale: string;
-  };
-}
+  signedData?: MdesReceiptSignatureData;
+};
 
 export const mdesOperations = {
   getEligibleTokenRequestors: '/mdes/connect/1/0/getEligibleTokenRequestors',
@@ -116,12 +80,11 @@ export class MdesClient {
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
-  async getEligibleTokenRequestors(request: {
-    requestId: string;
-    accountRanges: string[];
-  }): Promise<MdesTokenRequestor[]> {
+  async getEligibleTokenRequestors(
+    request: z.input<typeof MdesEligibleTokenRequestorsRequest>,
+  ): Promise<MdesTokenRequestor[]> {
     const body = await this.post('getEligibleTokenRequestors', request);
-    return (body as { tokenRequestors?: MdesTokenRequestor[] }).tokenRequestors ?? [];
+    return answerOf(MdesEligibleTokenRequestorsResponse, body, 'getEligibleTokenRequestors').tokenRequestors;
   }
 
   async getAsset(assetId: string): Promise<MdesMediaContent[]> {
@@ -134,14 +97,14 @@ export class MdesClient {
       headers: { authorization: this.sign(url, 'GET', null), accept: 'application/json' },
       timeoutMs: this.timeoutMs,
     });
-    return (this.readBody('getAsset', response) as { mediaContents: MdesMediaContent[] }).mediaContents;
+    return answerOf(MdesAssetResponse, this.readBody('getAsset', response), 'getAsset', response.status).mediaContents;
   }
 
   async pushMultipleAccounts(request: MdesPushRequest): Promise<MdesPushResult> {
     if (request.accounts.length < 1 || request.accounts.length > 5) {
       throw new RangeError(`MDES pushes 1 to 5 accounts at once, not ${request.accounts.length}`);
     }
-    const plaintext = request.accounts.map((account) => ({
+    const plaintext: z.input<typeof MdesPushedFundingAccounts> = request.accounts.map((account) => ({
       pushAccountId: account.pushAccountId,
       fundingAccountData: {
         cardAccountData: account.card,
@@ -152,7 +115,7 @@ export class MdesClient {
     const profile = this.credentials.encryptionProfileFor('mdes', request.tokenRequestorId);
     const encryptedPayload = await mdesPayloadProfiles[profile](plaintext, this.credentials);
     const accountHolderDataSupplied = request.accounts.some((account) => account.accountHolderData !== undefined);
-    const body = (await this.post('pushMultipleAccounts', {
+    const pushRequest: z.input<typeof MdesPushMultipleAccountsRequest> = {
       requestId: request.requestId,
       tokenRequestorId: request.tokenRequestorId,
       pushFundingAccounts: { encryptedPayload },
@@ -165,7 +128,12 @@ export class MdesClient {
       },
       requestIssuerInitiatedDigitizationData: request.requestIssuerInitiatedDigitizationData ?? false,
       pushAccountReceiptsValidityPeriod: request.receiptValidityMinutes ?? 15,
-    })) as MdesPushResult;
+    };
+    const body = answerOf(
+      MdesPushMultipleAccountsResponse,
+      await this.post('pushMultipleAccounts', pushRequest),
+      'pushMultipleAccounts',
+    );
     const receipts = body.pushAccountReceipts.flatMap((result) =>
       result.pushAccountReceipt ? [result.pushAccountReceipt] : [],
     );
@@ -195,7 +163,13 @@ export class MdesClient {
       if (error instanceof joseErrors.JOSEAlgNotAllowed) throw failure('uses an algorithm other than RS256');
       throw failure('does not verify');
     }
-    const signed = JSON.parse(new TextDecoder().decode(payload)) as NonNullable<MdesPushResult['signedData']>;
+    let signedJson: unknown;
+    try {
+      signedJson = JSON.parse(new TextDecoder().decode(payload));
+    } catch {
+      throw failure('signs a payload that is not JSON');
+    }
+    const signed = answerOf(MdesReceiptSignatureData, signedJson, 'pushMultipleAccounts');
     const covered = [...signed.pushAccountReceipts].sort().join(',');
     if (covered !== [...receipts].sort().join(',')) throw failure('covers other receipts than those returned');
     return signed;
@@ -210,7 +184,7 @@ export class MdesClient {
 
   private async post(
     operation: 'getEligibleTokenRequestors' | 'pushMultipleAccounts',
-    payload: object,
+    payload: z.input<typeof MdesEligibleTokenRequestorsRequest> | z.input<typeof MdesPushMultipleAccountsRequest>,
   ): Promise<unknown> {
     const url = `${this.credentials.mdes.baseUrl}${mdesOperations[operation]}`;
     const body = JSON.stringify(payload);
@@ -276,4 +250,27 @@ export class MdesClient {
     }
     return response.body;
   }
+}
+
+/**
+ * MDES's answer read with its schema. One that does not match is a malformed upstream answer, retryable
+ * like a body that is not JSON; the message names the fields and what is wrong with them, never their values.
+ */
+function answerOf<Schema extends z.ZodType>(
+  schema: Schema,
+  body: unknown,
+  operation: string,
+  status = 200,
+): z.infer<Schema> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const fields = parsed.error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.map(String).join('.') || '(body)'}: ${issue.code}`)
+    .join('; ');
+  throw networkFailure(
+    ErrorType.NetworkUnavailable,
+    `MDES answered ${operation} with a body that does not match its schema (${fields})`,
+    { network: 'MDES', operation, status },
+  );
 }

@@ -5,18 +5,23 @@
  * a card Visa refuses comes back as that card's error, beside the cards it accepted.
  */
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import { vtsPayloadProfiles } from '../../crypto/encryption/profile-registry.js';
 import type { NetworkCredentials } from '../../keys/network-credentials.js';
 import { ErrorType } from '../../../domain/errors.js';
 import { callNetwork, networkFailure, type NetworkResponse } from '../network-call.js';
+import {
+  VtsPushProvisionedCardsResponse,
+  VtsTokenRequestorsResponse,
+  type VisaErrorResponse as VisaErrorEnvelope,
+  type VtsPaymentInstrument as VtsPaymentInstrumentSchema,
+  type VtsPushProvisionedCardsRequest,
+  type VtsTokenRequestor,
+} from './schemas.js';
 import { xPayToken } from './x-pay-token.js';
 
-export interface VisaErrorResponse {
-  status: number;
-  message: string;
-  reason: string;
-  details?: { location: string }[];
-}
+/** Visa's error, as it comes inside its envelope (and beside a card it refuses). */
+export type VisaErrorResponse = VisaErrorEnvelope['errorResponse'];
 
 export interface VtsPaymentInstrument {
   accountNumber: string;
@@ -41,28 +46,8 @@ export interface VtsPushRequest {
   callbackUrl?: string;
 }
 
-export interface VtsPushResult {
-  clientReferenceID: string;
-  pushReceipts: {
-    clientCardID: string;
-    pushReceipt?: string;
-    receiptExpiresAt?: string;
-    errorResponse?: VisaErrorResponse;
-  }[];
-  availablePushMethods: { type: 'ANDROID' | 'IOS' | 'WEB'; uri: string }[];
-}
-
-export interface VtsTokenRequestor {
-  tokenRequestorID: string;
-  name: string;
-  consumerFacingEntityName: string;
-  tokenRequestorType: 'WALLET' | 'MERCHANT';
-  imageAssetId: string;
-  supportedPushMethods: ('ANDROID' | 'IOS' | 'WEB')[];
-  availablePushMethods: { type: 'ANDROID' | 'IOS' | 'WEB'; uri: string }[];
-  supportsMultiplePushedCards: boolean;
-  supportedAccountHolderData: string[];
-}
+export type VtsPushResult = z.infer<typeof VtsPushProvisionedCardsResponse>;
+export type { VtsTokenRequestor } from './schemas.js';
 
 export const vtsOperations = {
   tokenRequestors: '/vts/v1/tokenRequestors',
@@ -80,8 +65,8 @@ export class VtsClient {
   }
 
   async getTokenRequestors(): Promise<VtsTokenRequestor[]> {
-    const body = (await this.call('tokenRequestors', 'GET')) as { tokenRequestors?: VtsTokenRequestor[] };
-    return body.tokenRequestors ?? [];
+    const body = await this.call('tokenRequestors', 'GET');
+    return answerOf(VtsTokenRequestorsResponse, body, 'tokenRequestors').tokenRequestors;
   }
 
   async pushProvisionedCards(request: VtsPushRequest): Promise<VtsPushResult> {
@@ -92,24 +77,29 @@ export class VtsClient {
     const cards = await Promise.all(
       request.cards.map(async (card) => ({
         clientCardID: card.clientCardId,
-        encPaymentInstrument: await vtsPayloadProfiles[profile](card.instrument, this.credentials),
+        encPaymentInstrument: await vtsPayloadProfiles[profile](
+          card.instrument satisfies z.input<typeof VtsPaymentInstrumentSchema>,
+          this.credentials,
+        ),
         issuerAuthenticationProof: card.authenticationProof,
       })),
     );
-    return (await this.call('pushProvisionedCards', 'POST', {
+    const push: z.input<typeof VtsPushProvisionedCardsRequest> = {
       clientReferenceID: request.clientReferenceId,
       tokenRequestorID: request.tokenRequestorId,
       panSource: 'ISSUER_PUSH_PROVISION',
       receiptValidityMinutes: request.receiptValidityMinutes ?? 15,
       ...(request.callbackUrl && { callbackURL: request.callbackUrl }),
       cards,
-    })) as VtsPushResult;
+    };
+    const body = await this.call('pushProvisionedCards', 'POST', push);
+    return answerOf(VtsPushProvisionedCardsResponse, body, 'pushProvisionedCards');
   }
 
   private async call(
     operation: keyof typeof vtsOperations,
     method: 'GET' | 'POST',
-    payload?: object,
+    payload?: z.input<typeof VtsPushProvisionedCardsRequest>,
   ): Promise<unknown> {
     const { vts } = this.credentials;
     const resourcePath = vtsOperations[operation].slice(1);
@@ -136,7 +126,7 @@ export class VtsClient {
 function readBody(operation: string, response: NetworkResponse): unknown {
   const where = { network: 'VTS' as const, operation, status: response.status };
   if (response.status >= 400) {
-    const error = (response.body as { errorResponse?: VisaErrorResponse } | undefined)?.errorResponse;
+    const error = (response.body as Partial<VisaErrorEnvelope> | undefined)?.errorResponse;
     const location = error?.details?.[0]?.location;
     const reason = error
       ? `${error.reason}: ${error.message}${location ? ` (at ${location})` : ''}`
@@ -156,4 +146,22 @@ function readBody(operation: string, response: NetworkResponse): unknown {
     throw networkFailure(ErrorType.NetworkUnavailable, `VTS answered ${operation} with an empty body`, where);
   }
   return response.body;
+}
+
+/**
+ * Visa's answer read with its schema. One that does not match is a malformed upstream answer, retryable
+ * like a body that is not JSON; the message names the fields and what is wrong with them, never their values.
+ */
+function answerOf<Schema extends z.ZodType>(schema: Schema, body: unknown, operation: string): z.infer<Schema> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const fields = parsed.error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.map(String).join('.') || '(body)'}: ${issue.code}`)
+    .join('; ');
+  throw networkFailure(
+    ErrorType.NetworkUnavailable,
+    `VTS answered ${operation} with a body that does not match its schema (${fields})`,
+    { network: 'VTS', operation, status: 200 },
+  );
 }

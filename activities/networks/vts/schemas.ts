@@ -1,6 +1,8 @@
 /**
  * Visa's messages as zod schemas, one definition for the issuer's client, its callback routes and the
- * sandbox: the notifications Visa sends the issuer during tokenisation (the JSON inside their JWE), the
+ * sandbox: the issuer's calls and Visa's answers (tokenRequestors, pushProvisionedCards with the
+ * `encPaymentInstrument` inside each card's JWE), the token requestors' calls (push receipt inquiry,
+ * provisionedTokens), the notifications Visa sends the issuer during tokenisation (the JSON inside their JWE), the
  * issuer's answers, and Visa's error envelope. A notification names what it is (`eventType`): the JWS
  * around it does not cover the URL it was posted to.
  */
@@ -58,3 +60,103 @@ export type VisaErrorResponse = z.infer<typeof VisaErrorResponse>;
 export function visaError(status: number, reason: string, message: string, location?: string): VisaErrorResponse {
   return { errorResponse: { status, message, reason, ...(location && { details: [{ location }] }) } };
 }
+
+const pushMethodType = z.enum(['ANDROID', 'IOS', 'WEB']);
+const pushMethod = z.object({ type: pushMethodType, uri: z.string() });
+
+export const VtsTokenRequestor = z.object({
+  tokenRequestorID: z.string(),
+  name: z.string(),
+  consumerFacingEntityName: z.string(),
+  tokenRequestorType: z.enum(['WALLET', 'MERCHANT']),
+  imageAssetId: z.string(),
+  supportedPushMethods: z.array(pushMethodType),
+  availablePushMethods: z.array(pushMethod),
+  supportsMultiplePushedCards: z.boolean(),
+  supportedAccountHolderData: z.array(z.string()),
+});
+export type VtsTokenRequestor = z.infer<typeof VtsTokenRequestor>;
+
+export const VtsTokenRequestorsResponse = z.object({ tokenRequestors: z.array(VtsTokenRequestor).default([]) });
+
+/** One card as the issuer encrypts it into `encPaymentInstrument`. */
+export const VtsPaymentInstrument = z.object({
+  accountNumber: z.string().regex(/^\d{13,19}$/, 'an account number is 13-19 digits'),
+  name: z.string().max(256).optional(),
+  expirationDate: z.object({
+    month: z.string().regex(/^(0[1-9]|1[0-2])$/, 'month is MM'),
+    year: z.string().regex(/^\d{4}$/, 'year is YYYY'),
+  }),
+  billingAddress: z.looseObject({}).optional(),
+  provider: z.object({
+    intent: z.enum(['PUSH_PROV_ONFILE', 'PUSH_PROV_MOBILE', 'PUSH_PROV_WEB']),
+    clientWalletProvider: z.string().min(1),
+    clientWalletAccountID: z.string().min(1).optional(),
+    clientDeviceID: z.string().min(1).optional(),
+    clientAppID: z.string().min(1),
+  }),
+});
+
+export const VtsPushProvisionedCardsRequest = z.object({
+  clientReferenceID: z.string().min(1).max(64),
+  tokenRequestorID: tokenRequestorId,
+  panSource: z.literal('ISSUER_PUSH_PROVISION'),
+  receiptValidityMinutes: z.number().int().default(15),
+  callbackURL: z
+    .url({ protocol: /^https?$/ })
+    .max(256)
+    .optional(),
+  cards: z
+    .array(
+      z.object({
+        clientCardID: z.string().min(1).max(36),
+        encPaymentInstrument: z.string().min(1),
+        issuerAuthenticationProof: z.string().min(1),
+      }),
+    )
+    .min(1)
+    .max(5),
+});
+
+export const VtsPushProvisionedCardsResponse = z.object({
+  clientReferenceID: z.string(),
+  pushReceipts: z.array(
+    z.object({
+      clientCardID: z.string(),
+      pushReceipt: z.string().optional(),
+      receiptExpiresAt: z.string().optional(),
+      errorResponse: VisaErrorResponse.shape.errorResponse.optional(),
+    }),
+  ),
+  availablePushMethods: z.array(pushMethod),
+});
+
+/** A token requestor's tokenisation with a push receipt. */
+export const VtsProvisionedTokensRequest = z.object({
+  clientReferenceID: z.string().min(1).max(64),
+  tokenRequestorID: z.string().regex(/^\d{11}$/),
+  pushReceipt: z.string().min(1).max(64),
+});
+
+/** Before it tokenises, what a token requestor may learn of the card behind a receipt. */
+export const VtsPushReceiptInquiryRequest = VtsProvisionedTokensRequest.omit({ clientReferenceID: true });
+
+const paymentInstrumentShown = z.object({
+  last4: z.string(),
+  expirationDate: z.object({ month: z.string(), year: z.string() }),
+});
+
+export const VtsPushReceiptInquiryResponse = z.object({
+  pushReceipt: z.string(),
+  receiptExpiresAt: z.string(),
+  paymentInstrument: paymentInstrumentShown,
+});
+
+export const VtsProvisionedTokensResponse = z.object({
+  decision: issuerDecision,
+  decisionReason: z.string().optional(),
+  vProvisionedTokenID: z.string().optional(),
+  paymentAccountReference: z.string().optional(),
+  tokenInfo: z.object({ tokenStatus, last4: z.string() }).optional(),
+  paymentInstrument: paymentInstrumentShown,
+});
