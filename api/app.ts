@@ -16,17 +16,16 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import type { JSONWebKeySet } from 'jose';
-import { z } from 'zod';
 import { isSafeCallerId, maskCardNumbersIn } from '../domain/caller-text.js';
 import { registerDraining } from '../lifecycle/http-draining.js';
-import type { DevIdentityProvider } from './caller-auth.js';
 import { registerConsumerRoutes, type ConsumerApiDeps } from './consumer-routes.js';
-import { freeText, isCardNumberRefusal } from './free-text.js';
+import { isCardNumberRefusal } from './free-text.js';
 import { registerApiMetrics } from './metrics.js';
 import { registerWebPages } from './web-pages.js';
 import { registerNetworkCallbacks, type NetworkCallbackDeps } from './network-callbacks.js';
-import { answerNotFound, answerRouterRefusal, dependencyUnavailable, problem } from './problem.js';
+import { answerNotFound, answerRouterRefusal, dependencyUnavailable, sendProblem } from './problem.js';
 import { registerRateLimits } from './rate-limits.js';
+import { registerDevRoutes, type DevRouteDeps } from './routes/dev.js';
 
 /** A readiness check resolves when its dependency answers and rejects with the reason when it does not. */
 export type ReadinessCheck = () => Promise<unknown>;
@@ -40,11 +39,11 @@ export interface AppDependencies {
   consumer?: ConsumerApiDeps;
   callbacks?: NetworkCallbackDeps;
   /** Development only: mints customer tokens for the demo (never set in production). */
-  devIdentity?: { provider: DevIdentityProvider; audience: string };
+  devIdentity?: DevRouteDeps['devIdentity'];
   /** Serve the issuer's web pages (web/) at /web/. */
   webPages?: boolean;
   /** Development only: the demo inbox (the codes "sent" to a demo customer's phone). */
-  devInbox?: (customerId: string) => Promise<{ message: string; sentAt: string }[]>;
+  devInbox?: DevRouteDeps['devInbox'];
   /** Requests per minute per caller (per authenticated customer, else per address). */
   rateLimitPerMinute?: number;
   /** Failed authentications (bearer tokens, network signatures) per minute per address. */
@@ -113,55 +112,42 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
       const detail = error.validation
         .map(
           (issue) =>
-            `${issue.instancePath.replace(/^\//, '').replaceAll('/', '.') || request.routeOptions.url || 'request'}: ${issue.message ?? 'is invalid'}`,
+            `${fieldOf(issue.instancePath) || request.routeOptions.url || 'request'}: ${issue.message ?? 'is invalid'}`,
         )
         .join('; ');
-      return reply
-        .code(status)
-        .type('application/problem+json')
-        .send(
-          problem(
-            status,
-            cardNumberRefused ? 'Card number in a text field' : `Invalid ${error.validationContext ?? 'request'}`,
-            detail,
-          ),
-        );
+      return sendProblem(
+        reply,
+        status,
+        cardNumberRefused ? 'Card number in a text field' : `Invalid ${error.validationContext ?? 'request'}`,
+        detail,
+      );
     }
     if (dependencyUnavailable(error)) {
       request.log.warn({ err: error }, 'a dependency is unavailable');
-      return reply
-        .code(503)
-        .header('retry-after', '1')
-        .type('application/problem+json')
-        .send(problem(503, 'Service Unavailable', 'The service cannot reach a dependency for now; try again shortly'));
+      return sendProblem(
+        reply,
+        503,
+        'Service Unavailable',
+        'The service cannot reach a dependency for now; try again shortly',
+        { 'retry-after': '1' },
+      );
     }
     const status =
       error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) request.log.error({ err: error }, 'unhandled error');
-    if (status === 429)
-      return reply
-        .code(429)
-        .type('application/problem+json')
-        .send(problem(429, 'Too Many Requests', error.message));
-    return reply
-      .code(status)
-      .type('application/problem+json')
-      .send(problem(status, status === 500 ? 'Internal Server Error' : error.message));
+    if (status === 429) return sendProblem(reply, 429, 'Too Many Requests', error.message);
+    return sendProblem(reply, status, status === 500 ? 'Internal Server Error' : error.message);
   });
 
   app.addHook('preValidation', async (request, reply) => {
     const field = securityCodeFieldIn(request.body);
     if (field) {
-      return reply
-        .code(400)
-        .type('application/problem+json')
-        .send(
-          problem(
-            400,
-            'Card security code refused',
-            `"${field}" is never accepted: push provisioning does not use the card security code`,
-          ),
-        );
+      return sendProblem(
+        reply,
+        400,
+        'Card security code refused',
+        `"${field}" is never accepted: push provisioning does not use the card security code`,
+      );
     }
   });
 
@@ -230,45 +216,14 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
   if (deps.consumer) await registerConsumerRoutes(app, deps.consumer, limits.failedAuthentication, metrics);
   if (deps.callbacks) await registerNetworkCallbacks(app, deps.callbacks, limits.failedAuthentication, metrics);
   if (deps.webPages) await registerWebPages(app);
-  const { devIdentity } = deps;
-  if (devIdentity) {
-    app.post(
-      '/dev/customer-tokens',
-      {
-        schema: {
-          summary: 'Development only: a token for a demo customer',
-          tags: ['development'],
-          body: z.strictObject({
-            customerId: freeText(z.string().regex(/^[\w.@-]{1,64}$/, 'must be 1 to 64 letters, digits or ._@-')),
-          }),
-        },
-      },
-      async (request) => ({
-        token: await devIdentity.provider.tokenFor(
-          (request.body as { customerId: string }).customerId,
-          devIdentity.audience,
-        ),
-        tokenType: 'Bearer',
-        expiresIn: 3_600,
-      }),
-    );
-  }
-  const { devInbox } = deps;
-  if (devInbox) {
-    app.get(
-      '/dev/inbox',
-      {
-        schema: {
-          summary: "Development only: the codes sent to a demo customer's phone",
-          tags: ['development'],
-          querystring: z.strictObject({ customer: freeText(z.string().regex(/^[\w.@-]{1,64}$/)) }),
-        },
-      },
-      async (request) => ({ messages: await devInbox((request.query as { customer: string }).customer) }),
-    );
-  }
+  registerDevRoutes(app, deps);
 
   return app;
+}
+
+/** A validation issue's field as a dotted path (`/cards/0/cardId` is `cards.0.cardId`). */
+function fieldOf(instancePath: string): string {
+  return (instancePath.startsWith('/') ? instancePath.slice(1) : instancePath).replaceAll('/', '.');
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

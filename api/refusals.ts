@@ -3,7 +3,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { FastifyReply } from 'fastify';
 import { ErrorType, isRefusalType, type RefusalType, type TooSoonDetails } from '../domain/errors.js';
-import { problem } from './problem.js';
+import { sendProblem } from './problem.js';
 
 /** Each refusal's status and problem title; the problem's detail is the enrollment's own words for the consumer. */
 export const refusalAnswers: Record<RefusalType, { status: number; title: string }> = {
@@ -63,9 +63,12 @@ function retryAfterSecondsIn(details: unknown[] | undefined | null): number | un
 }
 
 export function answerRefusal(reply: FastifyReply, refusal: UpdateRefusal): FastifyReply {
-  if (refusal.retryAfterSeconds !== undefined) reply.header('retry-after', String(refusal.retryAfterSeconds));
-  return reply
-    .code(refusal.status)
-    .type('application/problem+json')
-    .send(problem(refusal.status, refusal.title, refusal.detail));
+  const retryAfter = refusal.retryAfterSeconds;
+  return sendProblem(
+    reply,
+    refusal.status,
+    refusal.title,
+    refusal.detail,
+    retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) },
+  );
 }

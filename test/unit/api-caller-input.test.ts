@@ -1,41 +1,18 @@
 // What a caller controls (headers, paths, queries, bodies, failed credentials) against the API's shared
 // hooks and the consumer routes' validation: no card number echoed, ids of a safe shape, text fields that
 // refuse card numbers with a 422, and a limit on callers that fail to authenticate.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createLocalJWKSet } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp, type AppDependencies } from '../../api/app.js';
-import { CallerAuthenticator, DevIdentityProvider } from '../../api/caller-auth.js';
 import type { ConsumerApiDeps } from '../../api/consumer-routes.js';
 import { apiLoggerOptions } from '../../api/logging.js';
 import { closeAfterEach } from '../support/close-after-each.js';
+import { consumerDepsFor, identityProviderForTests, testAudience as audience } from '../support/consumer-deps.js';
 import { logLines } from '../support/log-lines.js';
 
 const pan = '4111111111111111';
-const audience = 'pushprov-test';
-let keysDir: string;
-let identity: DevIdentityProvider;
+const identityProvider = identityProviderForTests();
 const closing = closeAfterEach();
-
-beforeAll(async () => {
-  keysDir = await mkdtemp(path.join(tmpdir(), 'pushprov-caller-input-'));
-  identity = await DevIdentityProvider.open(keysDir);
-});
-afterAll(async () => {
-  await rm(keysDir, { recursive: true, force: true });
-});
-
-/** Consumer dependencies for routes that refuse before touching them: any use is a test failure. */
-function untouchable<T extends object>(name: string): T {
-  return new Proxy({} as T, {
-    get: (_target, property) => {
-      throw new Error(`${name}.${String(property)} was used`);
-    },
-  });
-}
 
 /** The API with the consumer routes and what they log; their dependencies are untouchable but those `behind` gives. */
 async function appWithConsumerRoutes(
@@ -46,21 +23,8 @@ async function appWithConsumerRoutes(
   log: () => string;
 }> {
   const log = logLines();
-  const consumer: ConsumerApiDeps = {
-    auth: new CallerAuthenticator({
-      issuer: 'pushprov-dev-idp',
-      audience,
-      keys: createLocalJWKSet(identity.jwks()),
-    }),
-    pool: untouchable('pool'),
-    temporal: untouchable('temporal'),
-    taskQueue: 'unused',
-    vault: untouchable('vault'),
-    tokenRequestors: untouchable('tokenRequestors'),
-    ...behind,
-  };
   const app = await buildApp(
-    { readinessChecks: {}, consumer, ...options },
+    { readinessChecks: {}, consumer: consumerDepsFor(identityProvider(), behind), ...options },
     { logger: { ...(apiLoggerOptions('info') as object), stream: log.stream } },
   );
   return { app: closing(app), log: log.text };
@@ -80,7 +44,7 @@ describe('a request id', () => {
 describe('what the API echoes', () => {
   it('masks a card number in a path, a key, a media type or a header it quotes', async () => {
     const { app, log } = await appWithConsumerRoutes();
-    const token = await identity.tokenFor('ada', audience);
+    const token = await identityProvider().tokenFor('ada', audience);
     const encoded = [...pan].map((digit) => `%3${digit}`).join('');
     const responses = await Promise.all([
       app.inject({ method: 'GET', url: `/nope/${pan}` }),
@@ -152,7 +116,7 @@ describe('an enrollment past Temporal retention', () => {
     const response = await gone.inject({
       method: 'GET',
       url: `/v1/enrollments/${id}`,
-      headers: bearer(await identity.tokenFor('ada', audience)),
+      headers: bearer(await identityProvider().tokenFor('ada', audience)),
     });
     expect(response.statusCode).toBe(410);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -162,7 +126,7 @@ describe('an enrollment past Temporal retention', () => {
 describe('a free-text field holding a card number', () => {
   it('is refused with a 422 that names the field, and nothing is written', async () => {
     const { app } = await appWithConsumerRoutes();
-    const token = await identity.tokenFor('ada', audience);
+    const token = await identityProvider().tokenFor('ada', audience);
     const response = await app.inject({
       method: 'POST',
       url: '/v1/card-captures',
@@ -179,7 +143,7 @@ describe('a free-text field holding a card number', () => {
   });
 
   it('is refused in a development customer id too', async () => {
-    const { app } = await appWithConsumerRoutes({ devIdentity: { provider: identity, audience } });
+    const { app } = await appWithConsumerRoutes({ devIdentity: { provider: identityProvider(), audience } });
     const response = await app.inject({ method: 'POST', url: '/dev/customer-tokens', payload: { customerId: pan } });
     expect(response.statusCode).toBe(422);
   });
@@ -189,7 +153,7 @@ describe('a free-text field holding a card number', () => {
     const response = await app.inject({
       method: 'GET',
       url: '/v1/tokens',
-      headers: bearer(await identity.tokenFor(pan, audience)),
+      headers: bearer(await identityProvider().tokenFor(pan, audience)),
     });
     expect(response.statusCode).toBe(401);
     expect(response.body).not.toContain(pan);
@@ -212,7 +176,7 @@ describe('callers that fail to authenticate', () => {
     const customer = await app.inject({
       method: 'POST',
       url: '/v1/card-captures',
-      headers: bearer(await identity.tokenFor('ada', audience)),
+      headers: bearer(await identityProvider().tokenFor('ada', audience)),
       payload: { method: 'nothing' },
     });
     expect(customer.statusCode).toBe(400);

@@ -1,0 +1,59 @@
+/**
+ * Development only, never registered in production: tokens of the local identity provider for demo
+ * customers, and the demo inbox (the codes "sent" to a demo customer's phone).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { DevIdentityProvider } from '../caller-auth.js';
+import { freeText } from '../free-text.js';
+import { problemResponses } from '../problem.js';
+
+const customerId = z.string().regex(/^[\w.@-]{1,64}$/, 'must be 1 to 64 letters, digits or ._@-');
+
+export interface DevRouteDeps {
+  devIdentity?: { provider: DevIdentityProvider; audience: string };
+  devInbox?: (customerId: string) => Promise<{ message: string; sentAt: string }[]>;
+}
+
+export function registerDevRoutes(app: FastifyInstance, { devIdentity, devInbox }: DevRouteDeps): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  if (devIdentity) {
+    api.post(
+      '/dev/customer-tokens',
+      {
+        schema: {
+          summary: 'Development only: a token for a demo customer',
+          tags: ['development'],
+          body: z.strictObject({ customerId: freeText(customerId) }),
+          response: {
+            200: z.object({ token: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number().int() }),
+            ...problemResponses(400, 413, 415, 422, 429, 500),
+          },
+        },
+      },
+      async (request) => ({
+        token: await devIdentity.provider.tokenFor(request.body.customerId, devIdentity.audience),
+        tokenType: 'Bearer' as const,
+        expiresIn: 3_600,
+      }),
+    );
+  }
+  if (devInbox) {
+    api.get(
+      '/dev/inbox',
+      {
+        schema: {
+          summary: "Development only: the codes sent to a demo customer's phone",
+          tags: ['development'],
+          querystring: z.strictObject({ customer: freeText(z.string().regex(/^[\w.@-]{1,64}$/)) }),
+          response: {
+            200: z.object({ messages: z.array(z.object({ message: z.string(), sentAt: z.string() })) }),
+            ...problemResponses(400, 422, 429, 500, 503),
+          },
+        },
+      },
+      async (request) => ({ messages: await devInbox(request.query.customer) }),
+    );
+  }
+}
