@@ -2,18 +2,13 @@
 import { declinesCard, type Knobs } from '../knobs.js';
 import { enabledFor, type TokenRequestorProfile } from '../token-requestors/catalogue.js';
 import { luhnValid } from './network-state.js';
+import type { SandboxNetwork } from './sandbox-network.js';
 
 export type CardRefusal =
   { kind: 'invalid'; field: string; description: string } | { kind: 'ineligible'; description: string };
 
-const networkRanges = {
-  // Mastercard 2-series, 51-55, and Maestro.
-  mdes: /^(2(2[2-9][1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)|5[0-8]|6[37])/,
-  vts: /^4/,
-};
-
 export function checkPushedCard(
-  network: 'mdes' | 'vts',
+  network: Pick<SandboxNetwork, 'brand' | 'accountRange'>,
   card: { pan: string; expiryMonth: number; expiryYear: number },
   tokenRequestor: TokenRequestorProfile,
   knobs: Knobs,
@@ -26,11 +21,8 @@ export function checkPushedCard(
   if (expiresAfter <= now.getTime()) {
     return { kind: 'invalid', field: 'expiry', description: 'The card has expired' };
   }
-  if (!networkRanges[network].test(card.pan)) {
-    return {
-      kind: 'ineligible',
-      description: `The account is not in a ${network === 'mdes' ? 'Mastercard' : 'Visa'} range`,
-    };
+  if (!network.accountRange.test(card.pan)) {
+    return { kind: 'ineligible', description: `The account is not in a ${network.brand} range` };
   }
   if (!enabledFor(tokenRequestor, card.pan)) {
     return { kind: 'ineligible', description: `${tokenRequestor.name} is not enabled for this account range` };

@@ -7,6 +7,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { Knobs } from '../knobs.js';
 import type { IssuerCallbacks, IssuerDecision } from './issuer-callbacks.js';
 import type { NetworkState, PushedAccount, Token, TokenStatus } from './network-state.js';
+import type { SandboxNetwork } from './sandbox-network.js';
 
 export type TokenisationRefusal =
   'UNKNOWN_RECEIPT' | 'RECEIPT_EXPIRED' | 'WRONG_TOKEN_REQUESTOR' | 'RECEIPT_ALREADY_USED';
@@ -16,7 +17,7 @@ export type TokenisationResult =
   | { outcome: 'decided'; decision: IssuerDecision; account: PushedAccount; token?: Token; standIn?: string };
 
 export interface TokenisationDeps {
-  network: 'mdes' | 'vts';
+  network: Pick<SandboxNetwork, 'newTokenReferences'>;
   state: NetworkState;
   knobs: { current: Knobs };
   callbacks: IssuerCallbacks;
@@ -133,12 +134,14 @@ function refused(reason: TokenisationRefusal, description: string): Tokenisation
   return { outcome: 'refused', reason, description };
 }
 
-function newToken(network: 'mdes' | 'vts', account: PushedAccount, status: TokenStatus, now: Date): Token {
-  const reference = (prefix: string): string => `${prefix}${randomBytes(16).toString('hex').toUpperCase()}`;
+function newToken(
+  network: Pick<SandboxNetwork, 'newTokenReferences'>,
+  account: PushedAccount,
+  status: TokenStatus,
+  now: Date,
+): Token {
   return {
-    tokenUniqueReference: network === 'mdes' ? reference('DWSPMC00000000') : randomBytes(16).toString('hex'),
-    panUniqueReference:
-      network === 'mdes' ? reference('FWSPMC00000000') : `V${randomBytes(14).toString('hex').toUpperCase()}`,
+    ...network.newTokenReferences(),
     receipt: account.receipt,
     tokenRequestorId: account.tokenRequestorId,
     status,

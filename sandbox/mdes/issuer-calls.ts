@@ -1,0 +1,76 @@
+/**
+ * MDES's calls to the issuer during tokenisation: signed like the issuer signs its own (OAuth 1.0a, MDES's
+ * key named by kid), posted under `issuerServices/1/0/`, in MDES's shapes (authorizeService,
+ * notifyTokenUpdated).
+ */
+import { randomUUID } from 'node:crypto';
+import { mdesAuthorizationHeader } from '../../activities/networks/mdes/oauth1.js';
+import { IssuerCallbacks, type CallbackTransport } from '../network/issuer-callbacks.js';
+import type { NetworkState, Token } from '../network/network-state.js';
+import type { NetworkSandboxOptions } from '../network/sandbox-app.js';
+import type { TokenisationDeps } from '../network/tokenization.js';
+import { mdesSandboxNetwork } from './mdes-sandbox-network.js';
+
+export function mdesTokenisation(options: NetworkSandboxOptions, state: NetworkState): TokenisationDeps {
+  const { keys, ledger, knobs } = options;
+  const signingKeyPem = keys.mdes.signing.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const transport: CallbackTransport = {
+    url: (name) => `${options.issuerCallbackBaseUrl()}/issuerServices/1/0/${name}`,
+    async send(name, payload, signal) {
+      const url = transport.url(name);
+      const body = JSON.stringify(payload);
+      const authorization = mdesAuthorizationHeader(url, 'POST', body, {
+        consumerKey: keys.mdes.signing.kid,
+        signingKeyPem,
+      });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization },
+        body,
+        signal,
+      });
+      const text = await response.text();
+      return { status: response.status, body: parseOrText(text) };
+    },
+  };
+  return {
+    network: mdesSandboxNetwork,
+    state,
+    knobs,
+    callbacks: new IssuerCallbacks(ledger, knobs, transport),
+    authorizationRequest: (account, ids) => ({
+      ...ids,
+      tokenRequestorId: account.tokenRequestorId,
+      pushAccountReceipt: account.receipt,
+      pushAccountId: account.pushAccountId,
+      tokenType: 'CLOUD',
+      accountPanSuffix: account.panSuffix,
+      activeTokenCount: 0,
+      walletProviderDecisioningInfo: { recommendedDecision: 'APPROVED', deviceScore: '5', accountScore: '5' },
+    }),
+    tokenNotification: (token: Token) => ({
+      requestId: randomUUID(),
+      reasonCode: 'STATUS_UPDATE',
+      tokens: [
+        {
+          tokenUniqueReference: token.tokenUniqueReference,
+          panUniqueReference: token.panUniqueReference,
+          tokenRequestorId: token.tokenRequestorId,
+          pushAccountReceipt: token.receipt,
+          status: token.status,
+          eventReasonCode: token.status === 'ACTIVE' ? 'TOKEN_ACTIVATED' : 'STATUS_CHANGED',
+          suspendedBy: token.status === 'SUSPENDED' ? ['TOKEN_REQUESTOR'] : [],
+          statusTimestamp: token.statusTimestamp,
+        },
+      ],
+    }),
+  };
+}
+
+function parseOrText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

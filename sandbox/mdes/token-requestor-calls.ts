@@ -1,0 +1,91 @@
+/**
+ * A token requestor's calls to MDES: signed with OAuth 1.0a under its own consumer key, checkEligibility
+ * and tokenize with a receipt, their answers read with MDES's schemas, and MDES's JWS over the receipts
+ * checked on the redirect (its keys fetched from the sandbox, kept a minute).
+ */
+import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
+import { mdesAuthorizationHeader } from '../../activities/networks/mdes/oauth1.js';
+import {
+  MdesCheckEligibilityResponse,
+  MdesErrorResponse,
+  MdesReceiptSignatureData,
+  MdesTokenizeResponse,
+} from '../../activities/networks/mdes/schemas.js';
+import type { TokenRequestorNetworkCalls } from '../token-requestors/network-calls.js';
+import { mdesPaths } from './paths.js';
+
+/** MDES's first business error, as "REASON: description". */
+function refusalOf(answer: unknown): { reasonCode: string; description: string } | undefined {
+  const refused = MdesErrorResponse.safeParse(answer);
+  return refused.success ? refused.data.errors[0] : undefined;
+}
+
+/** One token requestor sandbox's calls: MDES's keys are kept per sandbox. */
+export function mdesTokenRequestorCalls(): TokenRequestorNetworkCalls {
+  let mdesKeys: { jwks: JSONWebKeySet; fetchedAt: number } | undefined;
+  return {
+    sign: (credentials, url, body) => ({
+      url,
+      headers: { authorization: mdesAuthorizationHeader(url, 'POST', body, credentials.mdes) },
+    }),
+
+    receiptInquiry: ({ tokenRequestorId, receipt, requestId }) => ({
+      path: mdesPaths.checkEligibility,
+      body: { requestId, tokenRequestorId, fundingAccountInfo: { pushAccountReceipt: receipt } },
+    }),
+
+    readInquiry(status, answer) {
+      const refusal = refusalOf(answer)?.description;
+      const card = MdesCheckEligibilityResponse.safeParse(answer);
+      if (status < 200 || status >= 300 || refusal || !card.success) return { refusal: refusal ?? `HTTP ${status}` };
+      return { last4: card.data.accountPanSuffix, expiry: card.data.accountExpiry };
+    },
+
+    tokenize: ({ tokenRequestorId, receipt, requestId }) => ({
+      path: mdesPaths.tokenize,
+      body: { requestId, tokenRequestorId, tokenType: 'CLOUD', fundingAccountInfo: { pushAccountReceipt: receipt } },
+    }),
+
+    readTokenisation(receipt, status, answer) {
+      const error = refusalOf(answer);
+      const tokenised = MdesTokenizeResponse.safeParse(answer);
+      if (status !== 200 || error || !tokenised.success) {
+        return {
+          pushAccountReceipt: receipt,
+          status: 'REFUSED',
+          reason: error ? `${error.reasonCode}: ${error.description}` : `HTTP ${status}`,
+        };
+      }
+      const body = tokenised.data;
+      return {
+        pushAccountReceipt: receipt,
+        status: body.decision === 'APPROVED' ? 'ACTIVE' : 'DECLINED',
+        maskedCard: `Mastercard •••• ${body.tokenInfo.accountPanSuffix}`,
+        ...(body.tokenUniqueReference !== undefined && { tokenUniqueReference: body.tokenUniqueReference }),
+        ...(body.decisionReason !== undefined && { reason: body.decisionReason }),
+      };
+    },
+
+    async checkRedirect(redirect, receipts, baseUrl) {
+      if (!redirect.signature) return 'The redirect carries no signature from Mastercard';
+      try {
+        if (!mdesKeys || Date.now() - mdesKeys.fetchedAt > 60_000) {
+          const response = await fetch(`${baseUrl}/sandbox/jwks.json`, { signal: AbortSignal.timeout(5_000) });
+          mdesKeys = { jwks: (await response.json()) as JSONWebKeySet, fetchedAt: Date.now() };
+        }
+        const { payload } = await compactVerify(redirect.signature, createLocalJWKSet(mdesKeys.jwks), {
+          algorithms: ['RS256'],
+        });
+        const signed = MdesReceiptSignatureData.partial().parse(JSON.parse(new TextDecoder().decode(payload)));
+        if (!receipts.every((receipt) => signed.pushAccountReceipts?.includes(receipt))) {
+          return 'The receipts are not the ones Mastercard signed';
+        }
+        if ((signed.callbackURL ?? undefined) !== redirect.callbackURL)
+          return 'The callback URL is not the one Mastercard signed';
+        return undefined;
+      } catch {
+        return "Mastercard's signature over the receipts does not verify";
+      }
+    },
+  };
+}

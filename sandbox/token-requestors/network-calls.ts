@@ -1,0 +1,47 @@
+/**
+ * What a token requestor asks a network about a pushed card, as each network's folder answers it: how it
+ * signs its calls, where it asks what card a receipt stands for and where it tokenises, how it reads the
+ * answers, and what it checks of the redirect the issuer sent the consumer with.
+ */
+import type { TokenRequestorCredentials } from './credentials.js';
+
+export interface TokenisationOutcome {
+  pushAccountReceipt: string;
+  status: 'ACTIVE' | 'DECLINED' | 'PENDING' | 'REFUSED' | 'NETWORK_ERROR';
+  maskedCard?: string;
+  tokenUniqueReference?: string;
+  reason?: string;
+}
+
+/** The redirect's fields a network may sign. */
+export interface RedirectClaims {
+  pushAccountReceipts: string[];
+  callbackURL?: string | undefined;
+  signature?: string | undefined;
+}
+
+/** A call from the token requestor to the network: where to, and what it sends. */
+export interface NetworkCall {
+  path: string;
+  body: object;
+}
+
+export interface TokenRequestorNetworkCalls {
+  /** The token requestor's own credentials on a call (URL and headers): the body is signed as sent. */
+  sign(
+    credentials: TokenRequestorCredentials,
+    url: string,
+    body: string,
+  ): { url: string; headers: Record<string, string> };
+  /** What card a receipt stands for (MDES checkEligibility, VTS inquiry). */
+  receiptInquiry(request: { tokenRequestorId: string; receipt: string; requestId: string }): NetworkCall;
+  /** The card as the network shows it, or why it cannot be added. */
+  readInquiry(
+    status: number,
+    answer: unknown,
+  ): { refusal: string } | { last4: string; expiry: { month: string; year: string } };
+  tokenize(request: { tokenRequestorId: string; receipt: string; requestId: string }): NetworkCall;
+  readTokenisation(receipt: string, status: number, answer: unknown): TokenisationOutcome;
+  /** Undefined when the network vouches for these of the redirect's receipts (or vouches for none); else why not. */
+  checkRedirect(redirect: RedirectClaims, receipts: string[], baseUrl: string): Promise<string | undefined>;
+}

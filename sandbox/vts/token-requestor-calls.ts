@@ -1,0 +1,72 @@
+/**
+ * A token requestor's calls to Visa: its own apikey and x-pay-token, the push receipt inquiry and
+ * provisionedTokens, their answers read with Visa's schemas. Visa signs no redirect: there is nothing to
+ * check on it.
+ */
+import { xPayToken } from '../../activities/networks/vts/x-pay-token.js';
+import {
+  VisaErrorResponse,
+  VtsProvisionedTokensResponse,
+  VtsPushReceiptInquiryResponse,
+} from '../../activities/networks/vts/schemas.js';
+import type { TokenRequestorNetworkCalls } from '../token-requestors/network-calls.js';
+import { vtsPaths } from './paths.js';
+
+const refusalOf = (answer: unknown): { reason: string; message: string } | undefined => {
+  const refused = VisaErrorResponse.safeParse(answer);
+  return refused.success ? refused.data.errorResponse : undefined;
+};
+
+export function vtsTokenRequestorCalls(): TokenRequestorNetworkCalls {
+  return {
+    sign(credentials, url, body) {
+      const signed = new URL(url);
+      signed.searchParams.set('apikey', credentials.vts.apiKey);
+      const token = xPayToken(credentials.vts.sharedSecret, {
+        resourcePath: signed.pathname.slice(1),
+        queryString: signed.search.slice(1),
+        body,
+      });
+      return { url: signed.toString(), headers: { 'x-pay-token': token } };
+    },
+
+    receiptInquiry: ({ tokenRequestorId, receipt }) => ({
+      path: vtsPaths.pushReceiptInquiry,
+      body: { tokenRequestorID: tokenRequestorId, pushReceipt: receipt },
+    }),
+
+    readInquiry(status, answer) {
+      const refusal = refusalOf(answer)?.message;
+      const inquiry = VtsPushReceiptInquiryResponse.safeParse(answer);
+      if (status < 200 || status >= 300 || refusal || !inquiry.success) return { refusal: refusal ?? `HTTP ${status}` };
+      return { last4: inquiry.data.paymentInstrument.last4, expiry: inquiry.data.paymentInstrument.expirationDate };
+    },
+
+    tokenize: ({ tokenRequestorId, receipt, requestId }) => ({
+      path: vtsPaths.provisionedTokens,
+      body: { clientReferenceID: requestId, tokenRequestorID: tokenRequestorId, pushReceipt: receipt },
+    }),
+
+    readTokenisation(receipt, status, answer) {
+      const error = refusalOf(answer);
+      const tokenised = VtsProvisionedTokensResponse.safeParse(answer);
+      if (status !== 200 || error || !tokenised.success) {
+        return {
+          pushAccountReceipt: receipt,
+          status: 'REFUSED',
+          reason: error ? `${error.reason}: ${error.message}` : `HTTP ${status}`,
+        };
+      }
+      const body = tokenised.data;
+      return {
+        pushAccountReceipt: receipt,
+        status: body.decision === 'APPROVED' ? 'ACTIVE' : 'DECLINED',
+        maskedCard: `Visa •••• ${body.paymentInstrument.last4}`,
+        ...(body.vProvisionedTokenID !== undefined && { tokenUniqueReference: body.vProvisionedTokenID }),
+        ...(body.decisionReason !== undefined && { reason: body.decisionReason }),
+      };
+    },
+
+    checkRedirect: () => Promise.resolve(undefined),
+  };
+}
