@@ -15,11 +15,12 @@ import { mdesAuthorizationHeader } from './oauth1.js';
 import {
   MdesAssetResponse,
   MdesEligibleTokenRequestorsResponse,
+  MdesErrorResponse,
+  MdesGatewayErrorResponse,
   MdesPushMultipleAccountsResponse,
   MdesReceiptSignatureData,
   type MdesAccountHolderData,
   type MdesEligibleTokenRequestorsRequest,
-  type MdesError,
   type MdesMediaContent,
   type MdesPushedFundingAccounts,
   type MdesPushMultipleAccountsRequest,
@@ -59,6 +60,9 @@ export type MdesPushResult = z.infer<typeof MdesPushMultipleAccountsResponse> & 
   /** What the signature covers, as MDES signed it. */
   signedData?: MdesReceiptSignatureData;
 };
+
+/** A business refusal (HTTP 200 with errors[]), whether or not it names its responseId. */
+const MdesBusinessErrors = MdesErrorResponse.pick({ errors: true });
 
 export const mdesOperations = {
   getEligibleTokenRequestors: '/mdes/connect/1/0/getEligibleTokenRequestors',
@@ -208,11 +212,7 @@ export class MdesClient {
   private readBody(operation: string, response: NetworkResponse): unknown {
     const where = { network: 'MDES' as const, operation, status: response.status };
     if (response.status >= 400) {
-      const gateway = (
-        response.body as {
-          Errors?: { Error?: { ReasonCode?: string; Description?: string; Details?: string | null }[] };
-        }
-      )?.Errors?.Error?.[0];
+      const gateway = MdesGatewayErrorResponse.safeParse(response.body).data?.Errors.Error[0];
       const reason = gateway
         ? `${gateway.ReasonCode}: ${gateway.Description}${gateway.Details ? ` (${gateway.Details})` : ''}`
         : `HTTP ${response.status}`;
@@ -225,8 +225,8 @@ export class MdesClient {
         ...(gateway?.ReasonCode && { reasonCode: gateway.ReasonCode }),
       });
     }
-    const errors = (response.body as { errors?: MdesError[] } | undefined)?.errors;
-    if (errors && errors.length > 0) {
+    const errors = MdesBusinessErrors.safeParse(response.body).data?.errors;
+    if (errors) {
       const first = errors[0]!;
       const type =
         first.reasonCode === 'CRYPTOGRAPHY_ERROR'

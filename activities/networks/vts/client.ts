@@ -13,7 +13,7 @@ import { callNetwork, networkFailure, type NetworkResponse } from '../network-ca
 import {
   VtsPushProvisionedCardsResponse,
   VtsTokenRequestorsResponse,
-  type VisaErrorResponse as VisaErrorEnvelope,
+  VisaErrorResponse as VisaErrorEnvelope,
   type VtsPaymentInstrument as VtsPaymentInstrumentSchema,
   type VtsPushProvisionedCardsRequest,
   type VtsTokenRequestor,
@@ -126,7 +126,7 @@ export class VtsClient {
 function readBody(operation: string, response: NetworkResponse): unknown {
   const where = { network: 'VTS' as const, operation, status: response.status };
   if (response.status >= 400) {
-    const error = (response.body as Partial<VisaErrorEnvelope> | undefined)?.errorResponse;
+    const error = VisaErrorEnvelope.safeParse(response.body).data?.errorResponse;
     const location = error?.details?.[0]?.location;
     const reason = error
       ? `${error.reason}: ${error.message}${location ? ` (at ${location})` : ''}`
