@@ -1,13 +1,13 @@
 /**
  * The services the API and the worker share, built one way for both: the PostgreSQL pool, the issuer's
- * keys, the card vault, the network clients, the token requestor cache, and how to reach Temporal.
+ * keys, the card vault, the card networks (activities/networks/registry.ts), the token requestor cache, and how to reach Temporal.
  */
 import { Client, Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { temporalDataConverter } from '../activities/crypto/payload-codec.js';
 import { IssuerKeyStore } from '../activities/keys/key-store.js';
 import { MdesClient } from '../activities/networks/mdes/client.js';
-import { VtsClient } from '../activities/networks/vts/client.js';
+import { cardNetworks, type NetworkRegistry } from '../activities/networks/registry.js';
 import { TokenRequestorCache } from '../activities/token-requestors/token-requestor-cache.js';
 import { CardVault } from '../activities/vault/card-vault.js';
 import type { Env } from '../config/env.js';
@@ -22,19 +22,20 @@ export interface EngineServices {
   pool: Pool;
   keys: IssuerKeyStore;
   vault: CardVault;
-  networks: { mdes: MdesClient; vts: VtsClient };
+  networks: NetworkRegistry;
   tokenRequestors: TokenRequestorCache;
 }
 
 /** The services over a pool and keys already open (a process's own, or a test's). */
 export function engineServices(pool: Pool, keys: IssuerKeyStore): EngineServices {
-  const networks = { mdes: new MdesClient(keys.networks), vts: new VtsClient(keys.networks) };
+  const networks = cardNetworks(keys.networks);
   return {
     pool,
     keys,
     vault: new CardVault(pool, keys.vault),
     networks,
-    tokenRequestors: new TokenRequestorCache(pool, networks),
+    // Logos come from MDES's asset service, whichever network lists the token requestor.
+    tokenRequestors: new TokenRequestorCache(pool, networks, new MdesClient(keys.networks)),
   };
 }
 

@@ -1,7 +1,7 @@
 /** The activities the worker registers (the enrollments', the token requestor refresh's), over the shared services. */
 import { TesseractCardReader } from '../activities/capture/tesseract-card-reader.js';
-import { createEnrollmentActivities } from '../activities/create-enrollment-activities.js';
-import type { EnrollmentActivities } from '../activities/enrollment-activities.js';
+import type { EnrollmentActivities } from '../activities/enrollment/activity-types.js';
+import { createEnrollmentActivities } from '../activities/enrollment/create-enrollment-activities.js';
 import {
   createTokenRequestorActivities,
   type TokenRequestorActivities,
@@ -24,7 +24,7 @@ export function createWorkerActivities({
   const cardReader = new TesseractCardReader();
   return {
     activities: {
-      ...createEnrollmentActivities({ pool, vault, keys, ...networks, tokenRequestors, cardReader }),
+      ...createEnrollmentActivities({ pool, vault, keys, networks, tokenRequestors, cardReader }),
       ...createTokenRequestorActivities({ pool, cache: tokenRequestors }),
     },
     close: () => cardReader.close(),

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { createWorker, OEM, PSM, type Worker } from 'tesseract.js';
 import { luhnValid, routeCard } from '../../domain/card-number.js';
-import type { CardReader } from '../create-enrollment-activities.js';
+import type { CardReader } from '../enrollment/capture.js';
 
 const english = createRequire(import.meta.url)('@tesseract.js-data/eng') as { langPath: string; gzip: boolean };
 

@@ -1,26 +1,28 @@
 // The enrollment activities against the real PostgreSQL, with real keys and real OCR: the card vault,
 // capture from each source, one-time codes, session assertions and the token inventory.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TesseractCardReader } from '../../activities/capture/tesseract-card-reader.js';
-import { createEnrollmentActivities, sessionAssertionAudience } from '../../activities/create-enrollment-activities.js';
+import {
+  createEnrollmentActivities,
+  sessionAssertionAudience,
+} from '../../activities/enrollment/create-enrollment-activities.js';
 import { signAuthenticationProof } from '../../activities/crypto/authentication-proof.js';
-import type { EnrollmentActivities } from '../../activities/enrollment-activities.js';
-import { IssuerKeyStore } from '../../activities/keys/key-store.js';
-import { createRsaKeyWithCertificate } from '../../activities/keys/rsa-key-with-certificate.js';
+import type { EnrollmentActivities } from '../../activities/enrollment/activity-types.js';
+import { type IssuerKeyStore } from '../../activities/keys/key-store.js';
 import { VaultKeys } from '../../activities/keys/vault-keys.js';
-import type { MdesClient } from '../../activities/networks/mdes/client.js';
-import type { VtsClient } from '../../activities/networks/vts/client.js';
+import type { NetworkRegistry } from '../../activities/networks/registry.js';
 import type { TokenRequestorCache } from '../../activities/token-requestors/token-requestor-cache.js';
 import { CardVault } from '../../activities/vault/card-vault.js';
 import type { CardSource } from '../../domain/enrollment.js';
 import { ErrorType } from '../../domain/errors.js';
 import { cardImagePng } from '../support/card-image.js';
+import { openPlaceholderIssuerKeys } from '../support/placeholder-issuer-keys.js';
 
 const pan = '5204731600014792';
 const card = { pan, expiryMonth: 9, expiryYear: 2031, cardholderName: 'Ada Lovelace' };
@@ -35,38 +37,7 @@ let activities: EnrollmentActivities;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'pushprov-activities-'));
   pool = new pg.Pool({ connectionString: inject('databaseUrl') });
-  const network = createRsaKeyWithCertificate('network');
-  const jwks = { keys: [{ kty: 'RSA', kid: 'network', n: 'AQAB', e: 'AQAB' }] };
-  const credentialsFile = path.join(dir, 'credentials.json');
-  await writeFile(
-    credentialsFile,
-    JSON.stringify({
-      issuerId: 'issuer-under-test',
-      mdes: {
-        baseUrl: 'http://127.0.0.1:9',
-        consumerKey: 'key',
-        signingKeyPem: network.privateKeyPem,
-        encryptionCertificates: [network.certificatePem],
-        networkJwks: jwks,
-        proofAudience: 'MDES',
-      },
-      vts: {
-        baseUrl: 'http://127.0.0.1:9',
-        apiKey: 'API',
-        sharedSecrets: ['a-shared-secret-of-length'],
-        encryptionKeys: [
-          { kid: 'k', publicKeyPem: network.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
-        ],
-        networkJwks: jwks,
-        proofAudience: 'VTS',
-      },
-    }),
-  );
-  keys = await IssuerKeyStore.open({
-    keysDir: path.join(dir, 'keys'),
-    networkCredentialsFile: credentialsFile,
-    generateIfMissing: true,
-  });
+  keys = await openPlaceholderIssuerKeys(dir);
   vault = new CardVault(pool, keys.vault);
   reader = new TesseractCardReader();
   activities = createEnrollmentActivities({
@@ -74,8 +45,7 @@ beforeAll(async () => {
     vault,
     keys,
     // Capture, codes, assertions and the inventory never reach a network.
-    mdes: {} as MdesClient,
-    vts: {} as VtsClient,
+    networks: {} as NetworkRegistry,
     tokenRequestors: {} as TokenRequestorCache,
     cardReader: reader,
   });

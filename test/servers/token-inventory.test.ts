@@ -9,12 +9,11 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createEnrollmentActivities } from '../../activities/create-enrollment-activities.js';
-import type { EnrollmentActivities } from '../../activities/enrollment-activities.js';
+import { createEnrollmentActivities } from '../../activities/enrollment/create-enrollment-activities.js';
+import type { EnrollmentActivities } from '../../activities/enrollment/activity-types.js';
 import type { IssuerKeyStore } from '../../activities/keys/key-store.js';
 import { NetworkCredentials } from '../../activities/keys/network-credentials.js';
-import type { MdesClient } from '../../activities/networks/mdes/client.js';
-import type { VtsClient } from '../../activities/networks/vts/client.js';
+import type { NetworkRegistry } from '../../activities/networks/registry.js';
 import type { TokenRequestorCache } from '../../activities/token-requestors/token-requestor-cache.js';
 import type { CardVault } from '../../activities/vault/card-vault.js';
 import { buildApp } from '../../api/app.js';
@@ -74,8 +73,7 @@ beforeAll(async () => {
     pool,
     vault: {} as CardVault,
     keys: {} as IssuerKeyStore,
-    mdes: {} as MdesClient,
-    vts: {} as VtsClient,
+    networks: {} as NetworkRegistry,
     tokenRequestors: {} as TokenRequestorCache,
   });
 });

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import type { CapturedCard, EnrollmentActivities, PushOutcome } from '../../activities/enrollment-activities.js';
+import type { CapturedCard, EnrollmentActivities, PushOutcome } from '../../activities/enrollment/activity-types.js';
 import { ErrorType } from '../../domain/errors.js';
 
 /** The code the fake sends with each resend: the first is 111111, the second 222222, ... */

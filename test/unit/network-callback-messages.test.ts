@@ -417,12 +417,17 @@ describe('calls refused before their message is read', () => {
     expect(limited.headers['retry-after']).toBeDefined();
   });
 
-  it('are documented in OpenAPI with their answers and their envelopes', async () => {
+  it('are documented in OpenAPI with their answers and their envelopes (a refusal or a failure alike)', async () => {
     const openapi = (await world.app.inject({ method: 'GET', url: '/openapi.json' })).json<{
       paths: Record<string, { post?: { responses: Record<string, unknown> } }>;
     }>();
-    for (const path of [`${mdesPath}/authorizeService`, `${vtsPath}/notifyTokenUpdated`]) {
-      expect(Object.keys(openapi.paths[path]?.post?.responses ?? {}).sort()).toEqual(['200', '4XX']);
+    for (const path of [
+      `${mdesPath}/authorizeService`,
+      `${mdesPath}/notifyTokenUpdated`,
+      `${vtsPath}/authorizeService`,
+      `${vtsPath}/notifyTokenUpdated`,
+    ]) {
+      expect(Object.keys(openapi.paths[path]?.post?.responses ?? {}).sort()).toEqual(['200', '4XX', '5XX']);
     }
   });
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CompactSign, compactVerify, importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createEnrollmentActivities, sessionAssertionAudience } from '../../activities/create-enrollment-activities.js';
+import { createEnrollmentActivities, sessionAssertionAudience } from '../../activities/enrollment/create-enrollment-activities.js';
 import {
   signAuthenticationProof,
   verifyAuthenticationProof,
@@ -362,8 +362,7 @@ describe('authentication proofs and session assertions', () => {
       pool,
       keys: { jwks: () => keys.jwks(), networks: { issuerId: issuer } } as unknown as IssuerKeyStore,
       vault: {} as never,
-      mdes: {} as never,
-      vts: {} as never,
+      networks: {} as never,
       tokenRequestors: {} as never,
     });
     const { token } = await signAuthenticationProof(keys, {

@@ -1,6 +1,6 @@
 /** The activities as the enrollment calls them: which run as local activities, and since when. */
 import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { EnrollmentActivities } from '../../activities/enrollment-activities.js';
+import type { EnrollmentActivities } from '../../activities/enrollment/activity-types.js';
 import {
   databaseStep,
   localCrypto,

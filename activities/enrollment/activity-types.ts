@@ -1,6 +1,7 @@
 /**
  * What the enrollment workflow asks of the outside world, as one interface: the workflow imports these
- * types only; `createEnrollmentActivities(deps)` (the worker, the tests) provides the implementations.
+ * types only; `createEnrollmentActivities(deps)` (create-enrollment-activities.ts) puts together the
+ * implementations, one file per concern beside it.
  */
 import type {
   AuthenticationChoice,
@@ -10,7 +11,7 @@ import type {
   PushMethod,
   Redirect,
   TokenStatus,
-} from '../domain/enrollment.js';
+} from '../../domain/enrollment.js';
 
 export interface CapturedCard {
   cardRef: string;

@@ -1,0 +1,59 @@
+/**
+ * What the engine asks of one card network, written once per network in its own folder (mdes/, vts/)
+ * and listed in registry.ts: which cards a token requestor takes, the token requestors it lists, the push
+ * and its answer with the redirect's parameters, the audience of the authentication proofs, and the calls
+ * it makes back to the issuer (callback-descriptor.ts). Nothing outside a network's folder asks which
+ * network it is.
+ */
+import type { CachedTokenRequestor } from '../../db/token-requestors.js';
+import type { CardDetails } from '../../domain/card-number.js';
+import type { CardNetwork, PushMethod } from '../../domain/enrollment.js';
+import type { PushedCardOutcome } from '../enrollment/activity-types.js';
+import type { NetworkCredentials } from '../keys/network-credentials.js';
+import type { NetworkCallbacks } from './callback-descriptor.js';
+
+export interface CardNetworkAdapter {
+  /** The network's id, as cards, receipts and the inventory record it. */
+  id: CardNetwork;
+  /** The network as a consumer knows it ("Visa"), in refusals. */
+  brand: string;
+  /** Whether this token requestor (of this network) takes cards of this BIN. */
+  takesCard(requestor: CachedTokenRequestor, bin: string): boolean;
+  /** The token requestors taking these BINs (the issuer's account ranges), asked of the network now. */
+  tokenRequestors(bins: string[], refreshedAt: string): Promise<CachedTokenRequestor[]>;
+  /** Who the signed authentication proofs are for, from what the network handed the issuer. */
+  proofAudience(credentials: NetworkCredentials): string;
+  /** One push request, idempotent per `requestId`: the cards' receipts or refusals, and where to redirect. */
+  push(request: NetworkPushRequest): Promise<NetworkPushAnswer>;
+  /** The network's calls back to the issuer during tokenisation. */
+  callbacks: NetworkCallbacks;
+}
+
+/** The account holder data the token requestor takes, from the customer's profile. */
+export interface AccountHolder {
+  name: boolean;
+  address?: Record<string, string>;
+  email?: string;
+  phone?: { countryDialInCode: string; phoneNumber: string };
+}
+
+export interface NetworkPushRequest {
+  /** Fixed per attempt: a retried push is answered from the network's records, never pushed twice. */
+  requestId: string;
+  tokenRequestorId: string;
+  /** As cached, when it is. */
+  requestor: CachedTokenRequestor | undefined;
+  pushMethod: PushMethod;
+  cards: { pushAccountId: string; details: CardDetails; authenticationProof: string }[];
+  holder: AccountHolder;
+  receiptValidityMinutes: number;
+  callbackUrl?: string;
+  locale?: string;
+}
+
+export interface NetworkPushAnswer {
+  cards: PushedCardOutcome[];
+  pushMethods: { type: PushMethod; uri: string }[];
+  /** What the redirect to the token requestor carries (the receipts, and what the network signed). */
+  redirectParameters: Record<string, string>;
+}

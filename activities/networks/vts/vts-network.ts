@@ -1,0 +1,77 @@
+/**
+ * Visa VTS behind the engine's seam: Visa lists all its token requestors for the issuer and answers per
+ * token requestor, not per range, so a Visa token requestor takes every card of the issuer; the push is
+ * the push-provisioning request, whose redirect carries the receipts.
+ */
+import type { CardNetworkAdapter } from '../card-network.js';
+import { vtsCallbacks } from './callbacks.js';
+import type { VtsClient } from './client.js';
+
+export function vtsNetwork(client: VtsClient): CardNetworkAdapter {
+  return {
+    id: 'VISA',
+    brand: 'Visa',
+    takesCard: () => true,
+    proofAudience: (credentials) => credentials.vts.proofAudience,
+    callbacks: vtsCallbacks,
+
+    async tokenRequestors(_bins, refreshedAt) {
+      return (await client.getTokenRequestors()).map((requestor) => ({
+        network: 'VISA' as const,
+        tokenRequestorId: requestor.tokenRequestorID,
+        name: requestor.name,
+        consumerFacingEntityName: requestor.consumerFacingEntityName,
+        tokenRequestorType: requestor.tokenRequestorType,
+        imageAssetId: requestor.imageAssetId,
+        enabledAccountRanges: [],
+        pushMethods: requestor.availablePushMethods,
+        supportedAccountHolderData: requestor.supportedAccountHolderData,
+        supportsMultiplePushedCards: requestor.supportsMultiplePushedCards,
+        refreshedAt,
+      }));
+    },
+
+    async push(request) {
+      const result = await client.pushProvisionedCards({
+        clientReferenceId: request.requestId,
+        tokenRequestorId: request.tokenRequestorId,
+        cards: request.cards.map((card) => ({
+          clientCardId: card.pushAccountId,
+          instrument: {
+            accountNumber: card.details.pan,
+            ...(request.holder.name && card.details.cardholderName && { name: card.details.cardholderName }),
+            ...(request.holder.address && { billingAddress: request.holder.address }),
+            expirationDate: {
+              month: String(card.details.expiryMonth).padStart(2, '0'),
+              year: String(card.details.expiryYear),
+            },
+            provider: {
+              intent: request.pushMethod === 'WEB' ? 'PUSH_PROV_WEB' : 'PUSH_PROV_MOBILE',
+              clientWalletProvider: request.tokenRequestorId,
+              clientAppID: 'pushprov',
+            },
+          },
+          authenticationProof: card.authenticationProof,
+        })),
+        receiptValidityMinutes: request.receiptValidityMinutes,
+        ...(request.callbackUrl && { callbackUrl: request.callbackUrl }),
+      });
+      const receipts = result.pushReceipts.flatMap((receipt) => (receipt.pushReceipt ? [receipt.pushReceipt] : []));
+      return {
+        cards: result.pushReceipts.map((receipt) => ({
+          pushAccountId: receipt.clientCardID,
+          ...(receipt.pushReceipt && { receipt: receipt.pushReceipt }),
+          ...(receipt.errorResponse && {
+            reasonCode: receipt.errorResponse.reason,
+            reason: receipt.errorResponse.message,
+          }),
+        })),
+        pushMethods: result.availablePushMethods,
+        redirectParameters: {
+          pushAccountReceipts: receipts.join(','),
+          ...(request.callbackUrl && { callbackURL: request.callbackUrl }),
+        },
+      };
+    },
+  };
+}
