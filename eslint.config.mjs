@@ -28,6 +28,24 @@ const notAboveConfig = {
   message: 'config/ depends on nothing above it: a process checks its own settings further (as sandbox/knobs.ts does).',
 };
 
+// One folder per network (issue 14): nothing outside a network's folder asks which network it is. A
+// network's id compared or switched on is a branch that belongs behind its CardNetworkAdapter
+// (activities/networks/card-network.ts). sandbox/ is held to it once its networks have their folders.
+const networkLiteral = 'Literal[value=/^(VISA|MASTERCARD|mdes|vts)$/]';
+const comparison = 'BinaryExpression[operator=/^[!=]==?$/]';
+const networkBranch =
+  'a network branch belongs in its folder (activities/networks/<network>/), behind CardNetworkAdapter';
+const noNetworkBranches = [
+  'error',
+  { selector: `${comparison} > ${networkLiteral}`, message: `Compared to a network's id: ${networkBranch}.` },
+  { selector: `${comparison} > Identifier[name='network']`, message: `Compared on \`network\`: ${networkBranch}.` },
+  {
+    selector: `${comparison} > MemberExpression[property.name='network']`,
+    message: `Compared on \`.network\`: ${networkBranch}.`,
+  },
+  { selector: `SwitchCase > ${networkLiteral}`, message: `A case per network: ${networkBranch}.` },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.data/', 'coverage/'] },
   js.configs.recommended,
@@ -52,6 +70,13 @@ export default tseslint.config(
   {
     files: productionFolders.map((folder) => `${folder}/**/*.ts`),
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [notFromStack] }] },
+  },
+  {
+    files: [...productionFolders.filter((folder) => folder !== 'sandbox'), 'config', 'workflows'].map(
+      (folder) => `${folder}/**/*.ts`,
+    ),
+    ignores: ['activities/networks/*/**'],
+    rules: { 'no-restricted-syntax': noNetworkBranches },
   },
   {
     files: ['config/**/*.ts'],
