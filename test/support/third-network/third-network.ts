@@ -1,0 +1,108 @@
+/**
+ * A third card network, as a test double: everything the engine asks of a network, in this one folder.
+ * It takes the BINs it was told of, lists one token requestor, answers a push with one receipt per card,
+ * and calls the issuer back with JSON under a shared secret. It keeps what it was asked, for the test.
+ */
+import { z } from 'zod';
+import type { CachedTokenRequestor } from '../../../db/token-requestors.js';
+import type { CardNetwork } from '../../../domain/enrollment.js';
+import { CryptoFailure } from '../../../domain/crypto-failure.js';
+import { notJson, type NetworkCallbacks } from '../../../activities/networks/callback-descriptor.js';
+import type { CardNetworkAdapter, NetworkPushRequest } from '../../../activities/networks/card-network.js';
+
+/** A network the domain does not list yet (a real one adds its id to domain/enrollment.ts's cardNetworks). */
+export const thirdNetworkId = 'THIRD' as CardNetwork;
+export const thirdNetworkSecret = 'Third a-shared-secret';
+export const thirdNetworkWallet = { id: '90010030273', name: 'Third Wallet' };
+
+const ErrorEnvelope = z.object({ error: z.object({ status: z.int(), message: z.string() }) });
+
+const callbacks: NetworkCallbacks = {
+  name: 'Third network',
+  prefix: '/networks/third',
+  mediaType: 'application/json',
+  refusedCall: (status, description) => ({ error: { status, message: description } }),
+  refusedMessage: (error) => ({ error: { status: 400, message: error.issues[0]?.message ?? 'malformed' } }),
+  errorSchema: ErrorEnvelope,
+  open(call) {
+    if (call.authorization !== thirdNetworkSecret) {
+      return Promise.reject(new CryptoFailure('SIGNATURE_INVALID', 'The call does not carry the shared secret'));
+    }
+    try {
+      return Promise.resolve(JSON.parse(call.body) as unknown);
+    } catch {
+      return Promise.resolve(notJson);
+    }
+  },
+  authorizeService: {
+    request: z
+      .object({ receipt: z.string().optional(), requestor: z.string() })
+      .transform((message) => ({ receipt: message.receipt, tokenRequestorId: message.requestor })),
+    response: z.object({ verdict: z.enum(['APPROVED', 'DECLINED']), why: z.string().optional() }),
+    answer: ({ decision, reason }) => ({ verdict: decision, ...(reason && { why: reason }) }),
+  },
+  notifyTokenUpdated: {
+    request: z
+      .object({
+        receipt: z.string(),
+        token: z.string(),
+        state: z.enum(['INACTIVE', 'ACTIVE', 'SUSPENDED', 'DEACTIVATED']),
+        at: z.string(),
+      })
+      .transform((message) => [
+        {
+          receipt: message.receipt,
+          tokenUniqueReference: message.token,
+          status: message.state,
+          statusTimestamp: message.at,
+        },
+      ]),
+    response: z.object({}),
+    answer: () => ({}),
+  },
+};
+
+export interface ThirdNetwork extends CardNetworkAdapter {
+  /** The pushes it was asked for (card data included: this is the network's side). */
+  pushes: NetworkPushRequest[];
+}
+
+export function thirdNetwork(takenBins: string[]): ThirdNetwork {
+  const pushes: NetworkPushRequest[] = [];
+  return {
+    id: thirdNetworkId,
+    brand: 'Third',
+    takesCard: (requestor, bin) => requestor.enabledAccountRanges.includes(bin),
+    proofAudience: () => 'THIRD-NETWORK',
+    callbacks,
+    pushes,
+    tokenRequestors(bins, refreshedAt) {
+      const requestor: CachedTokenRequestor = {
+        network: thirdNetworkId,
+        tokenRequestorId: thirdNetworkWallet.id,
+        name: thirdNetworkWallet.name,
+        consumerFacingEntityName: thirdNetworkWallet.name,
+        tokenRequestorType: 'WALLET',
+        imageAssetId: 'third-wallet-logo',
+        enabledAccountRanges: bins.filter((bin) => takenBins.includes(bin)),
+        pushMethods: [{ type: 'WEB', uri: 'https://wallet.third.example/push' }],
+        supportedAccountHolderData: ['NAME'],
+        supportsMultiplePushedCards: true,
+        refreshedAt,
+      };
+      return Promise.resolve([requestor]);
+    },
+    push(request) {
+      pushes.push(request);
+      const cards = request.cards.map((card) => ({
+        pushAccountId: card.pushAccountId,
+        receipt: `third-${request.requestId.slice(0, 8)}-${card.pushAccountId}`,
+      }));
+      return Promise.resolve({
+        cards,
+        pushMethods: [{ type: 'WEB', uri: 'https://wallet.third.example/push' }],
+        redirectParameters: { receipts: cards.map((card) => card.receipt).join(',') },
+      });
+    },
+  };
+}
