@@ -1,8 +1,8 @@
 /**
  * The issuer-facing HTTP API as a Fastify app, separate from `listen` so that tests can inject requests:
- * health and readiness, the issuer's JWKS, the consumer API, the networks' callbacks, OpenAPI and its docs
- * page, and the hardening every route shares (size and rate limits, security headers, request ids,
- * problem+json errors, card security codes refused).
+ * the hardening every route shares (size and rate limits, security headers, request ids, problem+json
+ * errors, card security codes refused), OpenAPI and its docs page, and the routes: operations' (health,
+ * readiness, the issuer's JWKS), the consumer API, the networks' callbacks, the web pages, development's.
  */
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
@@ -15,7 +15,6 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
-import type { JSONWebKeySet } from 'jose';
 import { isSafeCallerId, maskCardNumbersIn } from '../domain/caller-text.js';
 import { registerDraining } from '../lifecycle/http-draining.js';
 import { registerConsumerRoutes, type ConsumerApiDeps } from './consumer-routes.js';
@@ -26,24 +25,15 @@ import { registerNetworkCallbacks, type NetworkCallbackDeps } from './network-ca
 import { answerNotFound, answerRouterRefusal, dependencyUnavailable, sendProblem } from './problem.js';
 import { registerRateLimits } from './rate-limits.js';
 import { registerDevRoutes, type DevRouteDeps } from './routes/dev.js';
+import { registerOperationsRoutes, type OperationsRouteDeps } from './routes/operations.js';
 
-/** A readiness check resolves when its dependency answers and rejects with the reason when it does not. */
-export type ReadinessCheck = () => Promise<unknown>;
+export type { ReadinessCheck } from './routes/operations.js';
 
-export interface AppDependencies {
-  readinessChecks: Record<string, ReadinessCheck>;
-  /** The issuer's public signing keys, as networks and token requestors fetch them to verify its proofs. */
-  issuerJwks?: () => JSONWebKeySet;
-  /** How long /readyz waits for a check before calling its dependency unavailable. */
-  readinessTimeoutMs?: number;
+export interface AppDependencies extends OperationsRouteDeps, DevRouteDeps {
   consumer?: ConsumerApiDeps;
   callbacks?: NetworkCallbackDeps;
-  /** Development only: mints customer tokens for the demo (never set in production). */
-  devIdentity?: DevRouteDeps['devIdentity'];
   /** Serve the issuer's web pages (web/) at /web/. */
   webPages?: boolean;
-  /** Development only: the demo inbox (the codes "sent" to a demo customer's phone). */
-  devInbox?: DevRouteDeps['devInbox'];
   /** Requests per minute per caller (per authenticated customer, else per address). */
   rateLimitPerMinute?: number;
   /** Failed authentications (bearer tokens, network signatures) per minute per address. */
@@ -184,34 +174,7 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
   const metrics = registerApiMetrics(app);
-  app.get('/healthz', { schema: { hide: true } }, () => ({ status: 'ok' }));
-
-  const { issuerJwks } = deps;
-  if (issuerJwks) {
-    // Short caching: after a rotation, verifiers see the new key within minutes.
-    app.get('/.well-known/jwks.json', { schema: { hide: true } }, (_request, reply) =>
-      reply.header('cache-control', 'public, max-age=300').send(issuerJwks()),
-    );
-  }
-
-  // Names the dependency that is down; the reason (addresses, driver messages) stays in the log.
-  app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
-    const outcomes = await Promise.all(
-      Object.entries(deps.readinessChecks).map(([name, check]) =>
-        withTimeout(check(), deps.readinessTimeoutMs ?? 2_000).then(
-          (): [string, string] => [name, 'ok'],
-          (reason: unknown): [string, string] => {
-            request.log.warn({ dependency: name, reason: describe(reason) }, 'readiness check failed');
-            return [name, 'unavailable'];
-          },
-        ),
-      ),
-    );
-    const ready = outcomes.every(([, outcome]) => outcome === 'ok');
-    return reply
-      .code(ready ? 200 : 503)
-      .send({ status: ready ? 'ready' : 'unavailable', checks: Object.fromEntries(outcomes) });
-  });
+  registerOperationsRoutes(app, deps);
 
   if (deps.consumer) await registerConsumerRoutes(app, deps.consumer, limits.failedAuthentication, metrics);
   if (deps.callbacks) await registerNetworkCallbacks(app, deps.callbacks, limits.failedAuthentication, metrics);
@@ -224,16 +187,4 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
 /** A validation issue's field as a dotted path (`/cards/0/cardId` is `cards.0.cardId`). */
 function fieldOf(instancePath: string): string {
   return (instancePath.startsWith('/') ? instancePath.slice(1) : instancePath).replaceAll('/', '.');
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function describe(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason);
 }

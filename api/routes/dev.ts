@@ -12,7 +12,9 @@ import { problemResponses } from '../problem.js';
 const customerId = z.string().regex(/^[\w.@-]{1,64}$/, 'must be 1 to 64 letters, digits or ._@-');
 
 export interface DevRouteDeps {
+  /** Development only: mints customer tokens for the demo (never set in production). */
   devIdentity?: { provider: DevIdentityProvider; audience: string };
+  /** Development only: the demo inbox (the codes "sent" to a demo customer's phone). */
   devInbox?: (customerId: string) => Promise<{ message: string; sentAt: string }[]>;
 }
 
