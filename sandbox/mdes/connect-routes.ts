@@ -1,10 +1,13 @@
 /** The issuer's look-ups: the token requestors that take its account ranges, and their logos (assets). */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
 import {
   MdesEligibleTokenRequestorsRequest,
   mdesGatewayError,
   mdesInputErrors,
+  type MdesAssetResponse,
+  type MdesEligibleTokenRequestorsResponse,
 } from '../../activities/networks/mdes/schemas.js';
 import type { NetworkSandboxOptions } from '../network/sandbox-app.js';
 import { availablePushMethods, findByAsset, tokenRequestors } from '../token-requestors/catalogue.js';
@@ -46,7 +49,7 @@ export function registerConnectRoutes(
           supportsCardHolderAuthentication: profile.supportsCardHolderAuthentication,
           supportIssuerInitiatedDigitizationData: profile.supportIssuerInitiatedDigitizationData,
         })),
-    };
+    } satisfies z.input<typeof MdesEligibleTokenRequestorsResponse>;
   });
 
   app.get(mdesPaths.asset, async (request, reply) => {
@@ -56,6 +59,6 @@ export function registerConnectRoutes(
     // An asset id never changes content: cache it forever.
     return reply
       .header('cache-control', 'public, max-age=31536000, immutable')
-      .send({ mediaContents: logoMediaContents(profile) });
+      .send({ mediaContents: logoMediaContents(profile) } satisfies z.input<typeof MdesAssetResponse>);
   });
 }

@@ -12,6 +12,8 @@ import {
   MdesPushMultipleAccountsRequest,
   mdesInputErrors,
   type MdesError,
+  type MdesPushMultipleAccountsResponse,
+  type MdesReceiptSignatureData,
 } from '../../activities/networks/mdes/schemas.js';
 import { CryptoFailure } from '../../domain/crypto-failure.js';
 import { checkPushedCard } from '../network/card-checks.js';
@@ -189,7 +191,7 @@ export function registerPushRoute(app: FastifyInstance, deps: PushRouteDeps): vo
       });
     }
 
-    const signatureData = {
+    const signatureData: MdesReceiptSignatureData = {
       pushAccountReceipts: issued.map((account) => account.receipt),
       callbackURL: push.signatureData.callbackURL ?? null,
       completeWebsiteActivation: push.signatureData.completeWebsiteActivation ?? false,
@@ -201,7 +203,7 @@ export function registerPushRoute(app: FastifyInstance, deps: PushRouteDeps): vo
       pushAccountReceipts: results,
       availablePushMethods: availablePushMethods(profile, options.tokenRequestorsBaseUrl()),
       ...(issued.length > 0 && { signature: await deps.signer.sign(signatureData) }),
-    };
+    } satisfies z.input<typeof MdesPushMultipleAccountsResponse>;
     state.recordPush({
       requestId: push.requestId,
       tokenRequestorId: push.tokenRequestorId,

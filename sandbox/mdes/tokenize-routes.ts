@@ -4,10 +4,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
 import {
   MdesCheckEligibilityRequest,
   MdesTokenizeRequest,
   mdesInputErrors,
+  type MdesCheckEligibilityResponse,
+  type MdesTokenizeResponse,
 } from '../../activities/networks/mdes/schemas.js';
 import { checkReceipt, tokeniseWithReceipt, type TokenisationDeps } from '../network/tokenization.js';
 import type { MdesAuthentication } from './authentication.js';
@@ -34,7 +37,7 @@ export function registerTokenizeRoutes(
       applicableCardInfo: { isSecurityCodeApplicable: false },
       accountPanSuffix: checked.account.panSuffix,
       accountExpiry: { month: checked.account.expiryMonth, year: checked.account.expiryYear },
-    };
+    } satisfies z.input<typeof MdesCheckEligibilityResponse>;
   });
 
   app.post(mdesPaths.tokenize, async (request, reply) => {
@@ -62,6 +65,6 @@ export function registerTokenizeRoutes(
         ...(result.token && { tokenPanSuffix: result.token.tokenPanSuffix }),
         productCategory: 'CREDIT',
       },
-    };
+    } satisfies z.input<typeof MdesTokenizeResponse>;
   });
 }

@@ -7,7 +7,11 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { vtsRsaJwe, vtsSharedSecretJwe } from '../../activities/crypto/encryption/profiles.js';
-import { VtsPaymentInstrument, VtsPushProvisionedCardsRequest } from '../../activities/networks/vts/schemas.js';
+import {
+  VtsPaymentInstrument,
+  VtsPushProvisionedCardsRequest,
+  type VtsPushProvisionedCardsResponse,
+} from '../../activities/networks/vts/schemas.js';
 import { CryptoFailure } from '../../domain/crypto-failure.js';
 import { checkPushedCard } from '../network/card-checks.js';
 import type { IssuerProofVerifier } from '../network/issuer-proofs.js';
@@ -207,7 +211,7 @@ export function registerPushRoute(app: FastifyInstance, deps: PushRouteDeps): vo
       clientReferenceID: push.clientReferenceID,
       pushReceipts,
       availablePushMethods: availablePushMethods(profile, options.tokenRequestorsBaseUrl()),
-    };
+    } satisfies z.input<typeof VtsPushProvisionedCardsResponse>;
     state.recordPush({
       requestId: push.clientReferenceID,
       tokenRequestorId: push.tokenRequestorID,

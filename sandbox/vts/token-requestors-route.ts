@@ -1,5 +1,7 @@
 /** The token requestors Visa lists to the issuer: those enabled for Visa's ranges. */
 import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
+import type { VtsTokenRequestorsResponse } from '../../activities/networks/vts/schemas.js';
 import type { NetworkSandboxOptions } from '../network/sandbox-app.js';
 import { availablePushMethods, tokenRequestors } from '../token-requestors/catalogue.js';
 import type { VtsAuthentication } from './authentication.js';
@@ -28,6 +30,6 @@ export function registerTokenRequestorsRoute(
           supportsMultiplePushedCards: profile.supportsMultiplePushedCards,
           supportedAccountHolderData: profile.supportedAccountHolderData,
         })),
-    };
+    } satisfies z.input<typeof VtsTokenRequestorsResponse>;
   });
 }

@@ -3,7 +3,13 @@
  * tokenising) and provisionedTokens (which asks the issuer and creates the token).
  */
 import type { FastifyInstance } from 'fastify';
-import { VtsProvisionedTokensRequest, VtsPushReceiptInquiryRequest } from '../../activities/networks/vts/schemas.js';
+import type { z } from 'zod';
+import {
+  VtsProvisionedTokensRequest,
+  VtsPushReceiptInquiryRequest,
+  type VtsProvisionedTokensResponse,
+  type VtsPushReceiptInquiryResponse,
+} from '../../activities/networks/vts/schemas.js';
 import { checkReceipt, tokeniseWithReceipt, type TokenisationDeps } from '../network/tokenization.js';
 import type { VtsAuthentication } from './authentication.js';
 import { parameterError, refusalReasons, visaError } from './errors.js';
@@ -32,7 +38,7 @@ export function registerTokenizeRoutes(
         last4: checked.account.panSuffix,
         expirationDate: { month: checked.account.expiryMonth, year: `20${checked.account.expiryYear}` },
       },
-    };
+    } satisfies z.input<typeof VtsPushReceiptInquiryResponse>;
   });
 
   app.post(vtsPaths.provisionedTokens, async (request, reply) => {
@@ -60,6 +66,6 @@ export function registerTokenizeRoutes(
         last4: result.account.panSuffix,
         expirationDate: { month: result.account.expiryMonth, year: `20${result.account.expiryYear}` },
       },
-    };
+    } satisfies z.input<typeof VtsProvisionedTokensResponse>;
   });
 }
