@@ -27,6 +27,7 @@ export const terminalStatuses: readonly EnrollmentStatus[] = [
   'CANCELLED',
 ];
 
+/** The networks' ids; each is implemented in activities/networks/<network>/ and listed in its registry.ts. */
 export const cardNetworks = ['MASTERCARD', 'VISA'] as const;
 export type CardNetwork = (typeof cardNetworks)[number];
 
