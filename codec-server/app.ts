@@ -9,7 +9,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { answerRouterRefusal, answerWithProblems, problem } from '../api/problem.js';
+import { answerRouterRefusal, answerWithProblems, sendProblem } from '../api/problem.js';
 import { registerDraining } from '../lifecycle/http-draining.js';
 
 export interface CodecServerOptions {
@@ -59,10 +59,7 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
 
   app.addHook('onRequest', async (request, reply) => {
     if (!originAllowed(request)) {
-      return reply
-        .code(403)
-        .type('application/problem+json')
-        .send(problem(403, 'Forbidden', 'This origin may not use the codec'));
+      return sendProblem(reply, 403, 'Forbidden', 'This origin may not use the codec');
     }
     if (request.headers.origin) {
       reply
@@ -83,27 +80,19 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
 
   const handle = (direction: 'encode' | 'decode') => async (request: FastifyRequest, reply: FastifyReply) => {
     if (!authorised(request)) {
-      return reply
-        .code(401)
-        .header('www-authenticate', 'Bearer')
-        .type('application/problem+json')
-        .send(problem(401, 'Not authorised', 'An operator token is required to read payloads'));
+      return sendProblem(reply, 401, 'Not authorised', 'An operator token is required to read payloads', {
+        'www-authenticate': 'Bearer',
+      });
     }
     const parsed = JsonPayloads.safeParse(request.body);
     if (!parsed.success) {
-      return reply
-        .code(400)
-        .type('application/problem+json')
-        .send(problem(400, 'Invalid request', 'Expected {"payloads": [...]}'));
+      return sendProblem(reply, 400, 'Invalid request', 'Expected {"payloads": [...]}');
     }
     let payloads: Payload[];
     try {
       payloads = parsed.data.payloads.map((payload) => proto.temporal.api.common.v1.Payload.fromObject(payload));
     } catch {
-      return reply
-        .code(400)
-        .type('application/problem+json')
-        .send(problem(400, 'Invalid request', "Every payload's data and metadata values must be base64"));
+      return sendProblem(reply, 400, 'Invalid request', "Every payload's data and metadata values must be base64");
     }
     try {
       const converted = await options.codec[direction](payloads);
@@ -115,10 +104,12 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
         ),
       };
     } catch (error) {
-      return reply
-        .code(400)
-        .type('application/problem+json')
-        .send(problem(400, 'Cannot decode', error instanceof Error ? error.message : 'A payload does not decode'));
+      return sendProblem(
+        reply,
+        400,
+        'Cannot decode',
+        error instanceof Error ? error.message : 'A payload does not decode',
+      );
     }
   };
   app.post('/encode', handle('encode'));
@@ -143,10 +134,7 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
   app.post('/login', async (request, reply) => {
     const body = z.object({ token: z.string().min(1).max(512) }).safeParse(request.body);
     if (!body.success || !tokens.some((token) => timingSafeEqual(token, digest(body.data.token)))) {
-      return reply
-        .code(401)
-        .type('application/problem+json')
-        .send(problem(401, 'Not authorised', 'Unknown operator token'));
+      return sendProblem(reply, 401, 'Not authorised', 'Unknown operator token');
     }
     return reply
       .header(
