@@ -26,6 +26,7 @@ import { answerNotFound, answerRouterRefusal, dependencyUnavailable, sendProblem
 import { registerRateLimits } from './rate-limits.js';
 import { registerDevRoutes, type DevRouteDeps } from './routes/dev.js';
 import { registerOperationsRoutes, type OperationsRouteDeps } from './routes/operations.js';
+import { registerProblemTypeRoutes } from './routes/problem-types.js';
 
 export type { ReadinessCheck } from './routes/operations.js';
 
@@ -175,6 +176,7 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
 
   const metrics = registerApiMetrics(app);
   registerOperationsRoutes(app, deps);
+  registerProblemTypeRoutes(app);
 
   if (deps.consumer) await registerConsumerRoutes(app, deps.consumer, limits.failedAuthentication, metrics);
   if (deps.callbacks) await registerNetworkCallbacks(app, deps.callbacks, limits.failedAuthentication, metrics);

@@ -65,18 +65,22 @@ export function sendProblem(
   title: string,
   detail?: string,
   headers: Record<string, string> = {},
+  type?: string,
 ): FastifyReply {
   for (const [name, value] of Object.entries(headers)) reply.header(name, value);
   return reply
     .code(status)
     .type(problemMediaType)
-    .send(problem(status, title, detail));
+    .send(problem(status, title, detail, type));
 }
 
-/** A problem; its texts may quote what the caller sent, so a card number in them is masked. */
-export function problem(status: number, title: string, detail?: string): Problem {
+/**
+ * A problem; its texts may quote what the caller sent, so a card number in them is masked. Its type is
+ * `about:blank` (the status says it all) unless the API describes this kind of problem at `/problems/...`.
+ */
+export function problem(status: number, title: string, detail?: string, type = 'about:blank'): Problem {
   return {
-    type: 'about:blank',
+    type,
     title: maskCardNumbersIn(title),
     status,
     ...(detail && { detail: maskCardNumbersIn(detail) }),

@@ -5,20 +5,74 @@ import type { FastifyReply } from 'fastify';
 import { ErrorType, isRefusalType, type RefusalType, type TooSoonDetails } from '../domain/errors.js';
 import { sendProblem } from './problem.js';
 
-/** Each refusal's status and problem title; the problem's detail is the enrollment's own words for the consumer. */
-export const refusalAnswers: Record<RefusalType, { status: number; title: string }> = {
+/**
+ * Each refusal's status and problem: its type (a URI reference, `/problems/<name>`, that the API serves as
+ * a description, RFC 9457 section 3.1.1), its title, and what it means. The problem's detail is the
+ * enrollment's own words for the consumer.
+ */
+export const refusalAnswers: Record<RefusalType, RefusalAnswer> = {
   // Sent again, the same request is refused again: malformed, not untimely.
-  [ErrorType.InvalidRequest]: { status: 400, title: 'Invalid body' },
-  [ErrorType.WrongAuthenticationMethod]: { status: 409, title: 'Not now' },
-  [ErrorType.NotAwaited]: { status: 409, title: 'Not now' },
+  [ErrorType.InvalidRequest]: {
+    status: 400,
+    name: 'invalid-request',
+    title: 'Invalid body',
+    meaning: 'The enrollment cannot take what was sent; sending it again is refused again',
+  },
+  [ErrorType.WrongAuthenticationMethod]: {
+    status: 409,
+    name: 'wrong-authentication-method',
+    title: 'Not now',
+    meaning: 'The enrollment authenticates the cardholder another way',
+  },
+  [ErrorType.NotAwaited]: {
+    status: 409,
+    name: 'not-awaited',
+    title: 'Not now',
+    meaning: 'The enrollment is not at the step this request belongs to',
+  },
   // With Retry-After from the refusal's details.
-  [ErrorType.TooSoon]: { status: 429, title: 'Not now' },
-  [ErrorType.AttemptsExhausted]: { status: 409, title: 'Not now' },
-  [ErrorType.CardAlreadyAdded]: { status: 409, title: 'Not now' },
-  [ErrorType.EnrollmentEnded]: { status: 409, title: 'Not now' },
+  [ErrorType.TooSoon]: {
+    status: 429,
+    name: 'too-soon',
+    title: 'Not now',
+    meaning: 'Allowed, but not yet: Retry-After says when',
+  },
+  [ErrorType.AttemptsExhausted]: {
+    status: 409,
+    name: 'attempts-exhausted',
+    title: 'Not now',
+    meaning: 'Every attempt this step allows has been used',
+  },
+  [ErrorType.CardAlreadyAdded]: {
+    status: 409,
+    name: 'card-already-added',
+    title: 'Not now',
+    meaning: 'A card has already been added to the token requestor: the enrollment can no longer be undone',
+  },
+  [ErrorType.EnrollmentEnded]: {
+    status: 409,
+    name: 'enrollment-ended',
+    title: 'Not now',
+    meaning: 'The enrollment has ended',
+  },
   // The SMS or e-mail gateway failed: asking again may work.
-  [ErrorType.CodeNotSent]: { status: 503, title: 'Service Unavailable' },
+  [ErrorType.CodeNotSent]: {
+    status: 503,
+    name: 'code-not-sent',
+    title: 'Service Unavailable',
+    meaning: 'The one-time code could not be sent now; asking again may work',
+  },
 };
+
+export interface RefusalAnswer {
+  status: 400 | 409 | 429 | 503;
+  /** The problem type's last segment: `/problems/<name>`. */
+  name: string;
+  title: string;
+  meaning: string;
+}
+
+export const problemTypeOf = (answer: RefusalAnswer): string => `/problems/${answer.name}`;
 
 /**
  * The failure types the Temporal server gives an update the workflow closed before taking: accepted but
@@ -28,15 +82,18 @@ const closedBeforeTakingUpdate = new Set(['AcceptedUpdateCompletedWorkflow', 'Un
 
 export interface UpdateRefusal {
   status: number;
+  type: string;
   title: string;
   detail: string;
   retryAfterSeconds?: number;
 }
 
-const enrollmentEnded: UpdateRefusal = {
-  ...refusalAnswers[ErrorType.EnrollmentEnded],
-  detail: 'The enrollment has ended',
+const answerOf = (type: RefusalType, detail: string): UpdateRefusal => {
+  const answer = refusalAnswers[type];
+  return { status: answer.status, type: problemTypeOf(answer), title: answer.title, detail };
 };
+
+const enrollmentEnded = answerOf(ErrorType.EnrollmentEnded, 'The enrollment has ended');
 
 /**
  * The answer to an update that failed, when the failure is the enrollment's refusal or its end;
@@ -51,8 +108,7 @@ export function refusalOf(error: unknown): UpdateRefusal | undefined {
   if (!isRefusalType(failure.type)) return undefined;
   const retryAfterSeconds = failure.type === ErrorType.TooSoon ? retryAfterSecondsIn(failure.details) : undefined;
   return {
-    ...refusalAnswers[failure.type],
-    detail: failure.message,
+    ...answerOf(failure.type, failure.message),
     ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
   };
 }
@@ -70,5 +126,6 @@ export function answerRefusal(reply: FastifyReply, refusal: UpdateRefusal): Fast
     refusal.title,
     refusal.detail,
     retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) },
+    refusal.type,
   );
 }

@@ -236,7 +236,7 @@ describe("an enrollment's refusals", () => {
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(30);
     expect(tooSoon.body).toEqual({
-      type: 'about:blank',
+      type: '/problems/too-soon',
       title: 'Not now',
       status: 429,
       detail: `A new code can be sent in ${retryAfter} s`,

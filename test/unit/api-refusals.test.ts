@@ -58,6 +58,7 @@ describe('the refusal table', () => {
   ])('answers %s with %i and the enrollment’s own words', (type, status) => {
     expect(refusalOf(refusal(type, 'In the enrollment’s words'))).toEqual({
       status,
+      type: `/problems/${refusalAnswers[type].name}`,
       title: refusalAnswers[type].title,
       detail: 'In the enrollment’s words',
     });
@@ -66,6 +67,7 @@ describe('the refusal table', () => {
   it('answers TooSoon with 429 and the seconds its details carry', () => {
     expect(refusalOf(refusal(ErrorType.TooSoon, 'Not yet', [{ retryAfterSeconds: 17 }]))).toEqual({
       status: 429,
+      type: '/problems/too-soon',
       title: 'Not now',
       detail: 'Not yet',
       retryAfterSeconds: 17,
@@ -81,6 +83,7 @@ describe('the refusal table', () => {
   ])('gives no Retry-After for TooSoon details that do not hold whole seconds: %j', (details) => {
     expect(refusalOf(refusal(ErrorType.TooSoon, 'Not yet', details))).toEqual({
       status: 429,
+      type: '/problems/too-soon',
       title: 'Not now',
       detail: 'Not yet',
     });
@@ -104,7 +107,12 @@ describe('the refusal table', () => {
 describe('the enrollment’s end', () => {
   it('is an execution the server no longer has running (NOT_FOUND)', () => {
     const gone = new WorkflowNotFoundError('workflow execution already completed', 'enrollment-1', undefined);
-    expect(refusalOf(gone)).toEqual({ status: 409, title: 'Not now', detail: 'The enrollment has ended' });
+    expect(refusalOf(gone)).toEqual({
+      status: 409,
+      type: '/problems/enrollment-ended',
+      title: 'Not now',
+      detail: 'The enrollment has ended',
+    });
   });
 
   it.each(['AcceptedUpdateCompletedWorkflow', 'UnprocessedUpdate'])(
@@ -112,11 +120,36 @@ describe('the enrollment’s end', () => {
     (type) => {
       expect(refusalOf(refusal(type, 'Workflow Update failed because the Workflow completed'))).toEqual({
         status: 409,
+        type: '/problems/enrollment-ended',
         title: 'Not now',
         detail: 'The enrollment has ended',
       });
     },
   );
+});
+
+describe('the problem types', () => {
+  it('each answer names a type of its own, which the API describes at that path', async () => {
+    const app = closing(await buildApp({ readinessChecks: {} }));
+    const types = Object.values(refusalAnswers).map((answer) => `/problems/${answer.name}`);
+    expect(new Set(types).size).toBe(types.length);
+    for (const type of refusalTypes) {
+      const answer = refusalAnswers[type];
+      const response = await app.inject({ method: 'GET', url: `/problems/${answer.name}` });
+      expect([response.statusCode, response.json()]).toEqual([
+        200,
+        { type: `/problems/${answer.name}`, title: answer.title, status: answer.status, description: answer.meaning },
+      ]);
+    }
+  });
+
+  it('is a 404 problem for a type the API does not name', async () => {
+    const app = closing(await buildApp({ readinessChecks: {} }));
+    const response = await app.inject({ method: 'GET', url: '/problems/4111111111111111' });
+    expect(response.statusCode).toBe(404);
+    expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(response.body).not.toContain('4111111111111111');
+  });
 });
 
 describe('failures that are no refusal', () => {
@@ -154,7 +187,7 @@ describe('the answer', () => {
       'application/problem+json; charset=utf-8',
     ]);
     expect(response.json()).toEqual({
-      type: 'about:blank',
+      type: '/problems/too-soon',
       title: 'Not now',
       status: 429,
       detail: 'A new code can be sent in 12 s',
