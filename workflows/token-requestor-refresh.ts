@@ -1,10 +1,11 @@
 /**
- * Refreshes the cached token requestors and their logos from both networks, as MDES asks issuers to do
+ * Refreshes the cached token requestors and their logos from every network, as MDES asks issuers to do
  * about every two weeks. Run by a Temporal Schedule (deploy/token-requestor-schedule.ts), and on demand.
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { RefreshSummary } from '../activities/token-requestors/token-requestor-cache.js';
 import type { TokenRequestorActivities } from '../activities/token-requestors/token-requestor-activities.js';
+import { cardNetworks } from '../domain/enrollment.js';
 import { nonRetryableErrorTypes } from '../domain/errors.js';
 
 const { refreshTokenRequestors } = proxyActivities<TokenRequestorActivities>({
@@ -13,11 +14,8 @@ const { refreshTokenRequestors } = proxyActivities<TokenRequestorActivities>({
 });
 
 export async function refreshTokenRequestorsWorkflow(): Promise<{ refreshed: RefreshSummary[] }> {
-  // One network failing does not keep the other's list from being refreshed.
-  const outcomes = await Promise.allSettled([
-    refreshTokenRequestors({ network: 'MASTERCARD' }),
-    refreshTokenRequestors({ network: 'VISA' }),
-  ]);
+  // One network failing does not keep the others' lists from being refreshed.
+  const outcomes = await Promise.allSettled(cardNetworks.map((network) => refreshTokenRequestors({ network })));
   const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failed) throw failed.reason;
   return { refreshed: outcomes.map((outcome) => (outcome as PromiseFulfilledResult<RefreshSummary>).value) };
