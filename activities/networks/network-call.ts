@@ -5,6 +5,7 @@
  * never the payload.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import type { z } from 'zod';
 import { ErrorType } from '../../domain/errors.js';
 import { recordNetworkCall } from './network-metrics.js';
 
@@ -32,6 +33,29 @@ export function networkFailure(
     details: [details],
     ...(nextRetryDelayMs !== undefined && { nextRetryDelay: nextRetryDelayMs }),
   });
+}
+
+/**
+ * A network's answer read with its schema. One that does not match is a malformed upstream answer,
+ * retryable like a body that is not JSON; the message names the fields and what is wrong with them,
+ * never their values.
+ */
+export function networkAnswer<Schema extends z.ZodType>(
+  schema: Schema,
+  body: unknown,
+  where: { network: NetworkName; operation: string; status: number },
+): z.infer<Schema> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const fields = parsed.error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.map(String).join('.') || '(body)'}: ${issue.code}`)
+    .join('; ');
+  throw networkFailure(
+    ErrorType.NetworkUnavailable,
+    `${where.network} answered ${where.operation} with a body that does not match its schema (${fields})`,
+    where,
+  );
 }
 
 export interface NetworkRequest {

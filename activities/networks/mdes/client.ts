@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { mdesPayloadProfiles } from '../../crypto/encryption/profile-registry.js';
 import type { NetworkCredentials } from '../../keys/network-credentials.js';
 import { ErrorType } from '../../../domain/errors.js';
-import { callNetwork, networkFailure, type NetworkResponse } from '../network-call.js';
+import { callNetwork, networkAnswer, networkFailure, type NetworkResponse } from '../network-call.js';
 import { mdesAuthorizationHeader } from './oauth1.js';
 import {
   MdesAssetResponse,
@@ -252,25 +252,12 @@ export class MdesClient {
   }
 }
 
-/**
- * MDES's answer read with its schema. One that does not match is a malformed upstream answer, retryable
- * like a body that is not JSON; the message names the fields and what is wrong with them, never their values.
- */
+/** MDES's answer read with its schema (`networkAnswer`). */
 function answerOf<Schema extends z.ZodType>(
   schema: Schema,
   body: unknown,
   operation: string,
   status = 200,
 ): z.infer<Schema> {
-  const parsed = schema.safeParse(body);
-  if (parsed.success) return parsed.data;
-  const fields = parsed.error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.map(String).join('.') || '(body)'}: ${issue.code}`)
-    .join('; ');
-  throw networkFailure(
-    ErrorType.NetworkUnavailable,
-    `MDES answered ${operation} with a body that does not match its schema (${fields})`,
-    { network: 'MDES', operation, status },
-  );
+  return networkAnswer(schema, body, { network: 'MDES', operation, status });
 }

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { vtsPayloadProfiles } from '../../crypto/encryption/profile-registry.js';
 import type { NetworkCredentials } from '../../keys/network-credentials.js';
 import { ErrorType } from '../../../domain/errors.js';
-import { callNetwork, networkFailure, type NetworkResponse } from '../network-call.js';
+import { callNetwork, networkAnswer, networkFailure, type NetworkResponse } from '../network-call.js';
 import {
   VtsPushProvisionedCardsResponse,
   VtsTokenRequestorsResponse,
@@ -148,20 +148,12 @@ function readBody(operation: string, response: NetworkResponse): unknown {
   return response.body;
 }
 
-/**
- * Visa's answer read with its schema. One that does not match is a malformed upstream answer, retryable
- * like a body that is not JSON; the message names the fields and what is wrong with them, never their values.
- */
-function answerOf<Schema extends z.ZodType>(schema: Schema, body: unknown, operation: string): z.infer<Schema> {
-  const parsed = schema.safeParse(body);
-  if (parsed.success) return parsed.data;
-  const fields = parsed.error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.map(String).join('.') || '(body)'}: ${issue.code}`)
-    .join('; ');
-  throw networkFailure(
-    ErrorType.NetworkUnavailable,
-    `VTS answered ${operation} with a body that does not match its schema (${fields})`,
-    { network: 'VTS', operation, status: 200 },
-  );
+/** VTS's answer read with its schema (`networkAnswer`). */
+function answerOf<Schema extends z.ZodType>(
+  schema: Schema,
+  body: unknown,
+  operation: string,
+  status = 200,
+): z.infer<Schema> {
+  return networkAnswer(schema, body, { network: 'VTS', operation, status });
 }
