@@ -3,7 +3,7 @@
  * message): how a card number hiding in it is found and masked, and which shapes of it may be echoed or
  * used as an identifier. One rule for the API, the worker, the sandbox and their logs.
  */
-import { luhnValid } from './card-number.js';
+import { luhnValid, maskPan } from './card-number.js';
 
 /**
  * What may stand between the digits of one card number as people and programs write it: one or two
@@ -113,11 +113,7 @@ function masked(text: string, spans: Candidate[]): string {
   let result = '';
   let from = 0;
   for (const { start, end, digits } of spans) {
-    result +=
-      text.slice(from, start) +
-      (digits.length > 19
-        ? '*'.repeat(digits.length)
-        : `${digits.slice(0, 6)}${'*'.repeat(digits.length - 10)}${digits.slice(-4)}`);
+    result += text.slice(from, start) + (digits.length > 19 ? '*'.repeat(digits.length) : maskPan(digits));
     from = end;
   }
   return result + text.slice(from);

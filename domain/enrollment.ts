@@ -187,11 +187,14 @@ export function enrollmentWorkflowId(requestId: string): string {
 }
 
 /** Why an enrollment's input is refused, or undefined. */
+/** A token requestor id, as both networks spell it: 11 digits. */
+export const tokenRequestorIdPattern = /^\d{11}$/;
+
 export function enrollmentInputProblem(input: EnrollmentInput): string | undefined {
   if (!Array.isArray(input.cards) || input.cards.length < 1 || input.cards.length > maxCardsPerEnrollment) {
     return `an enrollment pushes 1 to ${maxCardsPerEnrollment} cards`;
   }
-  if (!/^\d{11}$/.test(input.tokenRequestorId)) return 'tokenRequestorId must be 11 digits';
+  if (!tokenRequestorIdPattern.test(input.tokenRequestorId)) return 'tokenRequestorId must be 11 digits';
   if (!pushMethods.includes(input.pushMethod)) return `pushMethod must be one of ${pushMethods.join(', ')}`;
   const timer = input.receiptTimerSecondsForDemo;
   if (timer !== undefined && !(Number.isInteger(timer) && timer >= 1 && timer <= 900)) {

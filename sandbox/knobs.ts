@@ -3,6 +3,7 @@
  * through `PUT` / `PATCH /sandbox/knobs`. Each sandbox (MDES, VTS, token requestors) has its own set.
  */
 import { z } from 'zod';
+import { tokenRequestorId } from '../activities/networks/message-fields.js';
 import { invalidEnvironment } from '../config/env.js';
 
 const regex = z.string().refine(
@@ -73,7 +74,7 @@ export const KnobsSchema = z.strictObject({
   tokenRequestors: z
     .strictObject({
       /** These token requestors receive the consumer but never tokenise. */
-      neverComplete: z.array(z.string().regex(/^\d{11}$/, 'a token requestor id is 11 digits')).default([]),
+      neverComplete: z.array(tokenRequestorId).default([]),
     })
     .prefault({}),
 });

@@ -8,13 +8,13 @@ import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } fr
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { publicKeyFingerprint } from '../crypto/encryption/fingerprints.js';
+import { tokenRequestorId } from '../networks/message-fields.js';
 
 /** The encryption profiles a deployment can choose (activities/crypto/encryption/profile-registry.ts). */
 export const mdesProfileNames = ['mdes-jwe', 'mdes-field-level'] as const;
 export const vtsProfileNames = ['vts-shared-secret-jwe', 'vts-rsa-jwe'] as const;
 export type MdesProfileName = (typeof mdesProfileNames)[number];
 export type VtsProfileName = (typeof vtsProfileNames)[number];
-const tokenRequestorId = z.string().regex(/^\d{11}$/, 'a token requestor id is 11 digits');
 
 const pem = z.string().includes('-----BEGIN ', { message: 'expected a PEM document' });
 const jwks = z.object({ keys: z.array(z.looseObject({ kid: z.string(), kty: z.string() })).min(1) });

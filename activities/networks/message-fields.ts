@@ -4,6 +4,7 @@
  * answer, and a field outside its shape refuses the message (4xx) instead of failing further in (5xx).
  */
 import { z } from 'zod';
+import { tokenRequestorIdPattern } from '../../domain/enrollment.js';
 
 /** A network's identifier (a receipt, a token reference, a request id): 1 to 64 of [A-Za-z0-9._:-]. */
 export const networkIdentifier = z
@@ -13,7 +14,7 @@ export const networkIdentifier = z
 /** A reason or event code, as the networks spell them: upper case and underscores. */
 export const networkCode = z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be an upper-case code');
 
-export const tokenRequestorId = z.string().regex(/^\d{11}$/, 'a token requestor id is 11 digits');
+export const tokenRequestorId = z.string().regex(tokenRequestorIdPattern, 'a token requestor id is 11 digits');
 
 export const tokenStatus = z.enum(['INACTIVE', 'ACTIVE', 'SUSPENDED', 'DEACTIVATED']);
 

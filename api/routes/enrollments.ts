@@ -11,6 +11,7 @@ import {
   enrollmentWorkflowId,
   maxCardsPerEnrollment,
   receiptValidityMinutes,
+  tokenRequestorIdPattern,
   type EnrollmentInput,
 } from '../../domain/enrollment.js';
 import { enrollmentViewQuery } from '../../domain/messages.js';
@@ -45,7 +46,7 @@ const StartEnrollment = z.strictObject({
     )
     .min(1)
     .max(maxCardsPerEnrollment),
-  tokenRequestorId: z.string().regex(/^\d{11}$/, 'must be 11 digits'),
+  tokenRequestorId: z.string().regex(tokenRequestorIdPattern, 'must be 11 digits'),
   pushMethod,
   authentication: z
     .union([

@@ -257,7 +257,7 @@ export type MdesReceiptSignatureData = z.infer<typeof MdesReceiptSignatureData>;
 /** A token requestor's tokenisation with a push account receipt. */
 export const MdesTokenizeRequest = z.object({
   requestId,
-  tokenRequestorId: z.string().regex(/^\d{11}$/),
+  tokenRequestorId,
   tokenType: z.enum(['CLOUD', 'EMBEDDED_SE', 'STATIC']).default('CLOUD'),
   fundingAccountInfo: z.object({ pushAccountReceipt: z.string().min(1).max(64) }),
 });

@@ -134,7 +134,7 @@ export const VtsPushProvisionedCardsResponse = z.object({
 /** A token requestor's tokenisation with a push receipt. */
 export const VtsProvisionedTokensRequest = z.object({
   clientReferenceID: z.string().min(1).max(64),
-  tokenRequestorID: z.string().regex(/^\d{11}$/),
+  tokenRequestorID: tokenRequestorId,
   pushReceipt: z.string().min(1).max(64),
 });
 
