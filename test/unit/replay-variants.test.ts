@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CompactSign, compactVerify, importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createEnrollmentActivities, sessionAssertionAudience } from '../../activities/enrollment/create-enrollment-activities.js';
+import {
+  createEnrollmentActivities,
+  sessionAssertionAudience,
+} from '../../activities/enrollment/create-enrollment-activities.js';
 import {
   signAuthenticationProof,
   verifyAuthenticationProof,
