@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createLocalJWKSet } from 'jose';
 import { parseEnv } from '../config/env.js';
 import { latestDevInboxMessages } from '../db/dev-inbox.js';
+import { pingDatabase } from '../db/pool.js';
 import { drainAndClose } from '../lifecycle/http-draining.js';
 import { drainDeadlineMs, reportReady, stopOnSignalOrOrphaned } from '../lifecycle/supervisor-link.js';
 import { checkTemporalServing } from '../lifecycle/temporal-health.js';
@@ -57,7 +58,7 @@ const uiUrl = env.TEMPORAL_UI_URL ?? `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`;
 const app = await buildApp(
   {
     readinessChecks: {
-      postgres: () => pool.query('SELECT 1'),
+      postgres: () => pingDatabase(pool),
       temporal: () => checkTemporalServing(connection),
     },
     issuerJwks: () => keys.jwks(),

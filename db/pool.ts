@@ -8,3 +8,8 @@ export function createPool(databaseUrl: string, applicationName: string): pg.Poo
   pool.on('error', (error) => console.warn(`PostgreSQL connection lost: ${error.message}`));
   return pool;
 }
+
+/** Resolves when PostgreSQL answers a query: the API's readiness check. */
+export async function pingDatabase(pool: pg.Pool): Promise<void> {
+  await pool.query('SELECT 1');
+}
