@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import type { NetworkCredentials } from '../activities/keys/network-credentials.js';
 import type { ClaimSingleUse } from '../activities/networks/issuer-callbacks.js';
-import { cardNetworks, type NetworkRegistry } from '../activities/networks/registry.js';
+import { engineNetworks, type NetworkRegistry } from '../activities/networks/registry.js';
 import type { CardNetwork } from '../domain/enrollment.js';
 import { enrollmentViewQuery, tokenUpdatedSignal } from '../domain/messages.js';
 import { findPushReceipt, type PushReceipt } from '../db/push-receipts.js';
@@ -90,7 +90,7 @@ export async function registerNetworkCallbacks(
     },
   };
 
-  for (const network of (deps.networks ?? cardNetworks(deps.credentials)).all) {
+  for (const network of (deps.networks ?? engineNetworks(deps.credentials)).all) {
     await registerCallbackRoutes(app, network.id, network.callbacks, handlers, failedAuthentication, metrics);
   }
 }

@@ -7,7 +7,7 @@ import type { Pool } from 'pg';
 import { temporalDataConverter } from '../activities/crypto/payload-codec.js';
 import { IssuerKeyStore } from '../activities/keys/key-store.js';
 import { MdesClient } from '../activities/networks/mdes/client.js';
-import { cardNetworks, type NetworkRegistry } from '../activities/networks/registry.js';
+import { engineNetworks, type NetworkRegistry } from '../activities/networks/registry.js';
 import { TokenRequestorCache } from '../activities/token-requestors/token-requestor-cache.js';
 import { CardVault } from '../activities/vault/card-vault.js';
 import type { Env } from '../config/env.js';
@@ -28,7 +28,7 @@ export interface EngineServices {
 
 /** The services over a pool and keys already open (a process's own, or a test's). */
 export function engineServices(pool: Pool, keys: IssuerKeyStore): EngineServices {
-  const networks = cardNetworks(keys.networks);
+  const networks = engineNetworks(keys.networks);
   return {
     pool,
     keys,

@@ -10,7 +10,7 @@ import { mdesNetwork } from './mdes/mdes-network.js';
 import { VtsClient } from './vts/client.js';
 import { vtsNetwork } from './vts/vts-network.js';
 
-export function cardNetworks(credentials: NetworkCredentials): NetworkRegistry {
+export function engineNetworks(credentials: NetworkCredentials): NetworkRegistry {
   return networkRegistry([mdesNetwork(new MdesClient(credentials)), vtsNetwork(new VtsClient(credentials))]);
 }
 

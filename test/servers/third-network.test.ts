@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { EnrollmentActivities } from '../../activities/enrollment/activity-types.js';
 import { createEnrollmentActivities } from '../../activities/enrollment/create-enrollment-activities.js';
 import { type IssuerKeyStore } from '../../activities/keys/key-store.js';
-import { cardNetworks, networkRegistry, type NetworkRegistry } from '../../activities/networks/registry.js';
+import { engineNetworks, networkRegistry, type NetworkRegistry } from '../../activities/networks/registry.js';
 import { TokenRequestorCache } from '../../activities/token-requestors/token-requestor-cache.js';
 import { CardVault } from '../../activities/vault/card-vault.js';
 import { buildApp } from '../../api/app.js';
@@ -55,7 +55,7 @@ beforeAll(async () => {
   vault = new CardVault(pool, keys.vault);
   third = thirdNetwork([takenBin]);
   // The one registry line.
-  networks = networkRegistry([...cardNetworks(keys.networks).all, third]);
+  networks = networkRegistry([...engineNetworks(keys.networks).all, third]);
   const logos = { getAsset: () => Promise.resolve([{ type: 'image/svg+xml', data: 'PHN2Zy8+' }]) };
   activities = createEnrollmentActivities({
     pool,
