@@ -83,9 +83,8 @@ async function complete(tokenRequestorId: string, receipts: string[]): Promise<T
 /** The verified callbacks the issuer received about one receipt. */
 function callbacksAbout(receipt: string, name: 'authorizeService' | 'notifyTokenUpdated'): Record<string, unknown>[] {
   return harness.received
-    .filter((callback) => callback.network === 'vts' && callback.name === name)
-    .map((callback) => callback.payload)
-    .filter((payload) => payload.pushReceipt === receipt);
+    .filter((callback) => callback.name === name && callback.payload.pushReceipt === receipt)
+    .map((callback) => callback.payload);
 }
 
 function minutesAhead(expiresAt: string | undefined, minutes: number, before: number, after: number): void {

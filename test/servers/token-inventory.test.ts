@@ -33,6 +33,7 @@ import {
   vtsTokenNotification,
   wallet,
 } from '../support/network-callbacks.js';
+import { randomCustomerId } from '../support/api-caller.js';
 
 let pool: pg.Pool;
 let dir: string;
@@ -85,11 +86,17 @@ afterAll(async () => {
 });
 
 /** A vaulted card of a new customer, pushed to a token requestor: its receipt kept as the push keeps it. */
+/** What a card, a receipt and a token of each network look like here. */
+const shapes: Record<CardNetwork, { bin: string; receiptPrefix: string; tokenReference: () => string }> = {
+  MASTERCARD: { bin: '520473', receiptPrefix: 'MCC', tokenReference: () => `DWSPMC${randomBytes(16).toString('hex')}` },
+  VISA: { bin: '411111', receiptPrefix: 'VTS', tokenReference: () => randomBytes(16).toString('hex') },
+};
+
 async function pushedCard(
   network: CardNetwork,
   tokenRequestorId = wallet,
 ): Promise<{ receipt: string; token: Omit<TokenStatusRecord, 'status' | 'statusTimestamp'> }> {
-  const customerId = `customer-${randomUUID()}`;
+  const customerId = randomCustomerId();
   const card = await storeVaultCard(pool, {
     cardRef: randomUUID(),
     customerId,
@@ -97,14 +104,14 @@ async function pushedCard(
     encryptionKeyId: 'test-key',
     panFingerprint: randomBytes(32),
     fingerprintKeyId: 'test-fingerprint-key',
-    bin: network === 'MASTERCARD' ? '520473' : '411111',
+    bin: shapes[network].bin,
     last4: '4792',
     expiryMonth: 9,
     expiryYear: 2031,
     network,
     source: 'manual',
   });
-  const receipt = `${network === 'MASTERCARD' ? 'MCC' : 'VTS'}-${randomUUID()}`;
+  const receipt = `${shapes[network].receiptPrefix}-${randomUUID()}`;
   const enrollmentId = `enrollment-${randomBytes(16).toString('hex')}`;
   await recordPushReceipt(pool, {
     receipt,
@@ -115,23 +122,18 @@ async function pushedCard(
     pushAccountId: 'pa-1',
     expiresAt: new Date(Date.now() + 10 * 60_000),
   });
-  const tokenUniqueReference =
-    network === 'MASTERCARD' ? `DWSPMC${randomBytes(16).toString('hex')}` : randomBytes(16).toString('hex');
+  const tokenUniqueReference = shapes[network].tokenReference();
   return {
     receipt,
     token: { network, tokenUniqueReference, customerId, cardRef: card.cardRef, tokenRequestorId, enrollmentId },
   };
 }
 
-/** A network tells the issuer the token's status, signed as it signs it. */
-async function networkSays(
-  network: CardNetwork,
-  receipt: string,
-  tokenUniqueReference: string,
-  status: TokenStatus,
-  statusTimestamp: string,
-): Promise<void> {
-  if (network === 'MASTERCARD') {
+type StatusNotice = (receipt: string, tokenUniqueReference: string, status: TokenStatus, at: string) => Promise<void>;
+
+/** Each network tells the issuer the token's status, signed as it signs it. */
+const statusNotices: Record<CardNetwork, StatusNotice> = {
+  async MASTERCARD(receipt, tokenUniqueReference, status, statusTimestamp) {
     const notification = mdesNotification(randomUUID(), receipt) as { tokens: Record<string, unknown>[] };
     const body = JSON.stringify({
       ...notification,
@@ -145,20 +147,31 @@ async function networkSays(
       payload: body,
     });
     expect(response.statusCode).toBe(200);
-    return;
-  }
-  const response = await app.inject({
-    method: 'POST',
-    url: `${vtsPath}/notifyTokenUpdated`,
-    headers: { 'content-type': 'application/jose' },
-    payload: await vtsNotification(keys, {
-      ...vtsTokenNotification(receipt),
-      vProvisionedTokenID: tokenUniqueReference,
-      tokenStatus: status,
-      statusTimestamp,
-    }),
-  });
-  expect(response.statusCode).toBe(200);
+  },
+  async VISA(receipt, tokenUniqueReference, status, statusTimestamp) {
+    const response = await app.inject({
+      method: 'POST',
+      url: `${vtsPath}/notifyTokenUpdated`,
+      headers: { 'content-type': 'application/jose' },
+      payload: await vtsNotification(keys, {
+        ...vtsTokenNotification(receipt),
+        vProvisionedTokenID: tokenUniqueReference,
+        tokenStatus: status,
+        statusTimestamp,
+      }),
+    });
+    expect(response.statusCode).toBe(200);
+  },
+};
+
+function networkSays(
+  network: CardNetwork,
+  receipt: string,
+  tokenUniqueReference: string,
+  status: TokenStatus,
+  statusTimestamp: string,
+): Promise<void> {
+  return statusNotices[network](receipt, tokenUniqueReference, status, statusTimestamp);
 }
 
 /** An 11-digit token requestor id that no network lists. */

@@ -61,27 +61,54 @@ async function callbackApp(
   return closing(await buildApp({ readinessChecks: {}, callbacks, ...deps }, options));
 }
 
-/** A call as the network makes it: MDES signs the JSON text (OAuth 1.0a), Visa encrypts then signs it. */
-async function call(network: Network, operation: Operation, message: unknown): Promise<Injected> {
-  if (network === 'mdes') {
-    const url = `${mdesPath}/${operation}`;
-    const body = JSON.stringify(message);
-    return world.app.inject({
-      method: 'POST',
-      url,
-      headers: {
-        'content-type': 'application/json',
-        authorization: mdesSigned(world.keys, injectedOrigin + url, body),
-      },
-      payload: body,
-    });
+/** How each network calls the issuer, and how it refuses: one entry per network. */
+const wire: Record<
+  Network,
+  {
+    contentType: string;
+    /** A call as the network makes it: MDES signs the JSON text (OAuth 1.0a), Visa encrypts then signs it. */
+    call(operation: Operation, message: unknown): Promise<Injected>;
+    /** Whether a body is the network's refusal envelope (MDES's gateway or errors[], Visa's errorResponse). */
+    expectRefusalEnvelope(body: unknown, status: number): void;
   }
-  return world.app.inject({
-    method: 'POST',
-    url: `${vtsPath}/${operation}`,
-    headers: { 'content-type': 'application/jose' },
-    payload: await vtsNotification(world.keys, message),
-  });
+> = {
+  mdes: {
+    contentType: 'application/json',
+    call(operation, message) {
+      const url = `${mdesPath}/${operation}`;
+      const body = JSON.stringify(message);
+      return world.app.inject({
+        method: 'POST',
+        url,
+        headers: {
+          'content-type': 'application/json',
+          authorization: mdesSigned(world.keys, injectedOrigin + url, body),
+        },
+        payload: body,
+      });
+    },
+    expectRefusalEnvelope(body) {
+      expect(MdesGatewayErrorResponse.safeParse(body).success || MdesErrorResponse.safeParse(body).success).toBe(true);
+    },
+  },
+  vts: {
+    contentType: 'application/jose',
+    async call(operation, message) {
+      return world.app.inject({
+        method: 'POST',
+        url: `${vtsPath}/${operation}`,
+        headers: { 'content-type': 'application/jose' },
+        payload: await vtsNotification(world.keys, message),
+      });
+    },
+    expectRefusalEnvelope(body, status) {
+      expect(VisaErrorResponse.parse(body).errorResponse.status).toBe(status);
+    },
+  },
+};
+
+function call(network: Network, operation: Operation, message: unknown): Promise<Injected> {
+  return wire[network].call(operation, message);
 }
 
 /** A 4xx in the network's envelope: MDES's gateway or errors[] envelope, Visa's errorResponse. */
@@ -90,12 +117,7 @@ function expectNetworkRefusal(network: Network, response: Injected, status?: num
   expect(response.statusCode).toBeLessThan(500);
   if (status !== undefined) expect(response.statusCode).toBe(status);
   expect(response.headers['content-type']).toMatch(/^application\/json/);
-  const body = response.json<unknown>();
-  if (network === 'mdes') {
-    expect(MdesGatewayErrorResponse.safeParse(body).success || MdesErrorResponse.safeParse(body).success).toBe(true);
-  } else {
-    expect(VisaErrorResponse.parse(body).errorResponse.status).toBe(response.statusCode);
-  }
+  wire[network].expectRefusalEnvelope(response.json<unknown>(), response.statusCode);
 }
 
 const responses = {
@@ -249,7 +271,7 @@ describe('calls refused before their message is read', () => {
       const response = await world.app.inject({
         method: 'POST',
         url,
-        headers: { 'content-type': network === 'mdes' ? 'application/json' : 'application/jose' },
+        headers: { 'content-type': wire[network].contentType },
         payload: '{}',
       });
       expectNetworkRefusal(network, response, 404);
