@@ -248,7 +248,10 @@ describe('the Temporal Web UI in Chromium, for an operator', () => {
     const encryptedEncoding = Buffer.from('binary/encrypted').toString('base64');
     await page.goto(workflowPage);
     await expect.poll(() => page.locator('body').innerText(), { timeout: 30_000 }).toContain(encryptedEncoding);
-    expect(await page.locator('body').innerText()).toContain('Codec Server could not connect');
+    // The UI shows the stored payloads first, then its banner once the codec server has refused.
+    await expect
+      .poll(() => page.locator('body').innerText(), { timeout: 10_000 })
+      .toContain('Codec Server could not connect');
     expect(await page.locator('body').innerText()).not.toContain('50110030273');
     await step(page, '13-temporal-ui-encrypted');
 
