@@ -58,6 +58,12 @@ export function networkAnswer<Schema extends z.ZodType>(
   );
 }
 
+/** A client's reader of its network's answers: `networkAnswer` with the network named once. */
+export function networkAnswerReader(network: NetworkName) {
+  return <Schema extends z.ZodType>(schema: Schema, body: unknown, operation: string, status = 200): z.infer<Schema> =>
+    networkAnswer(schema, body, { network, operation, status });
+}
+
 export interface NetworkRequest {
   network: NetworkName;
   operation: string;

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { mdesPayloadProfiles } from '../../crypto/encryption/profile-registry.js';
 import type { NetworkCredentials } from '../../keys/network-credentials.js';
 import { ErrorType } from '../../../domain/errors.js';
-import { callNetwork, networkAnswer, networkFailure, type NetworkResponse } from '../network-call.js';
+import { callNetwork, networkAnswerReader, networkFailure, type NetworkResponse } from '../network-call.js';
 import { mdesAuthorizationHeader } from './oauth1.js';
 import {
   MdesAssetResponse,
@@ -34,6 +34,9 @@ export type {
   MdesTokenRequestor,
   PushMethodType,
 } from './schemas.js';
+
+/** MDES's answers read with their schemas. */
+const answerOf = networkAnswerReader('MDES');
 
 export interface MdesPushAccount {
   /** The issuer's reference for this card in this push (<= 36 characters), never card data. */
@@ -250,14 +253,4 @@ export class MdesClient {
     }
     return response.body;
   }
-}
-
-/** MDES's answer read with its schema (`networkAnswer`). */
-function answerOf<Schema extends z.ZodType>(
-  schema: Schema,
-  body: unknown,
-  operation: string,
-  status = 200,
-): z.infer<Schema> {
-  return networkAnswer(schema, body, { network: 'MDES', operation, status });
 }

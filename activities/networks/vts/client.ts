@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { vtsPayloadProfiles } from '../../crypto/encryption/profile-registry.js';
 import type { NetworkCredentials } from '../../keys/network-credentials.js';
 import { ErrorType } from '../../../domain/errors.js';
-import { callNetwork, networkAnswer, networkFailure, type NetworkResponse } from '../network-call.js';
+import { callNetwork, networkAnswerReader, networkFailure, type NetworkResponse } from '../network-call.js';
 import {
   VtsPushProvisionedCardsResponse,
   VtsTokenRequestorsResponse,
@@ -19,6 +19,9 @@ import {
   type VtsTokenRequestor,
 } from './schemas.js';
 import { xPayToken } from './x-pay-token.js';
+
+/** VTS's answers read with their schemas. */
+const answerOf = networkAnswerReader('VTS');
 
 /** Visa's error, as it comes inside its envelope (and beside a card it refuses). */
 export type VisaErrorResponse = VisaErrorEnvelope['errorResponse'];
@@ -146,14 +149,4 @@ function readBody(operation: string, response: NetworkResponse): unknown {
     throw networkFailure(ErrorType.NetworkUnavailable, `VTS answered ${operation} with an empty body`, where);
   }
   return response.body;
-}
-
-/** VTS's answer read with its schema (`networkAnswer`). */
-function answerOf<Schema extends z.ZodType>(
-  schema: Schema,
-  body: unknown,
-  operation: string,
-  status = 200,
-): z.infer<Schema> {
-  return networkAnswer(schema, body, { network: 'VTS', operation, status });
 }
