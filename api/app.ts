@@ -4,7 +4,6 @@
  * errors, card security codes refused), OpenAPI and its docs page, and the routes: operations' (health,
  * readiness, the issuer's JWKS), the consumer API, the networks' callbacks, the web pages, development's.
  */
-import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -16,6 +15,7 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import { isSafeCallerId, maskCardNumbersIn } from '../domain/caller-text.js';
+import { newIdentifier } from '../domain/identifiers.js';
 import { registerDraining } from '../lifecycle/http-draining.js';
 import { registerConsumerRoutes, type ConsumerApiDeps } from './consumer-routes.js';
 import { isCardNumberRefusal } from './free-text.js';
@@ -67,7 +67,7 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
     // A caller's own request id is kept (for correlation) when it has a safe shape; otherwise ours.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
-      return isSafeCallerId(given) ? given : randomUUID();
+      return isSafeCallerId(given) ? given : newIdentifier();
     },
     ...options,
   });

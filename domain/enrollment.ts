@@ -186,10 +186,10 @@ export function enrollmentWorkflowId(requestId: string): string {
   return `enrollment-${requestId}`;
 }
 
-/** Why an enrollment's input is refused, or undefined. */
 /** A token requestor id, as both networks spell it: 11 digits. */
 export const tokenRequestorIdPattern = /^\d{11}$/;
 
+/** Why an enrollment's input is refused, or undefined. */
 export function enrollmentInputProblem(input: EnrollmentInput): string | undefined {
   if (!Array.isArray(input.cards) || input.cards.length < 1 || input.cards.length > maxCardsPerEnrollment) {
     return `an enrollment pushes 1 to ${maxCardsPerEnrollment} cards`;

@@ -2,7 +2,6 @@
  * The issuer's proof that it strongly authenticated the cardholder: a signed JWT (Thales' public format)
  * that the network or token requestor verifies by `kid` against the issuer's published JWKS.
  */
-import { randomUUID } from 'node:crypto';
 import {
   decodeProtectedHeader,
   errors,
@@ -14,6 +13,7 @@ import {
   type ProtectedHeaderParameters,
 } from 'jose';
 import { CryptoFailure, CryptoFailureCode } from '../../domain/crypto-failure.js';
+import { newIdentifier } from '../../domain/identifiers.js';
 import { signingAlgorithms, type IssuerSigningKeys } from '../keys/issuer-signing-keys.js';
 import { compactSegments } from './canonical-encoding.js';
 import { sentValue } from './sent-value.js';
@@ -53,7 +53,7 @@ export async function signAuthenticationProof(
     throw new RangeError(`An authentication proof lives 1..${maxProofLifetimeSeconds} s, not ${lifetime}`);
   }
   const key = keys.current;
-  const jti = randomUUID();
+  const jti = newIdentifier();
   const issuedAt = Math.floor(now.getTime() / 1000);
   const token = await new SignJWT({ amr: request.methods })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: proofType })

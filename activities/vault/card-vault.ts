@@ -4,9 +4,10 @@
  * copied to another row does not decrypt); a keyed fingerprint finds the same card again. What the rest
  * of the engine sees is a card reference and BIN + last four.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import type { CaptureMethod } from '../../domain/enrollment.js';
 import { routeCard, type CardDetails } from '../../domain/card-number.js';
+import { newIdentifier } from '../../domain/identifiers.js';
 import {
   markCardCaptured,
   purgeExpiredCardCaptures,
@@ -42,7 +43,7 @@ export class CardVault {
     if (!route) throw new RangeError('The card does not route to a network');
     const fingerprintKey = this.keys.fingerprint;
     const fingerprint = createHmac('sha256', fingerprintKey.key).update(card.pan).digest();
-    const cardRef = randomUUID();
+    const cardRef = newIdentifier();
     const encryption = this.keys.currentEncryption;
     const ciphertext = seal(encryption.key, `card:${cardRef}:${encryption.kid}`, JSON.stringify(card));
     // A card already vaulted for this customer keeps its reference: the stored one comes back.
@@ -84,7 +85,7 @@ export class CardVault {
 
   /** Stages what a consumer entered or photographed; returns the capture id an enrollment names. */
   async stageCapture(customerId: string, capture: StagedCapture, now: Date = new Date()): Promise<string> {
-    const captureId = randomUUID();
+    const captureId = newIdentifier();
     const key = this.keys.currentEncryption;
     await stageCardCapture(this.db, {
       captureId,

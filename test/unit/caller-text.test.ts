@@ -7,6 +7,7 @@ import {
   maskCardNumbersIn,
   maskedUrl,
 } from '../../domain/caller-text.js';
+import { newIdentifier } from '../../domain/identifiers.js';
 
 const pan = '4111111111111111';
 
@@ -118,9 +119,21 @@ describe('card-number-like runs in text a caller controls', () => {
   });
 });
 
+describe('an identifier the engine mints', () => {
+  it('is a random UUID, drawn again when it would read as a card number', () => {
+    const cardLike = '41111111-1111-1111-a111-111111111111'; // 8-4-4 digits: 4111 1111 1111 1111
+    const draws = [cardLike, cardLike, 'cef04104-9823-4295-8626-679691b4f067'];
+    expect(holdsCardNumber(cardLike)).toBe(true);
+    expect(newIdentifier(() => draws.shift()!)).toBe('cef04104-9823-4295-8626-679691b4f067');
+    const minted = Array.from({ length: 20_000 }, () => newIdentifier());
+    expect(minted.filter(holdsCardNumber)).toEqual([]);
+    expect(minted.every((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id))).toBe(true);
+  });
+});
+
 describe('a caller-chosen id', () => {
   it('is kept when it has a safe shape', () => {
-    for (const id of ['trace-42', 'a.b_c-D', '0123456789a', 'x'.repeat(64), randomUUID()]) {
+    for (const id of ['trace-42', 'a.b_c-D', '0123456789a', 'x'.repeat(64), newIdentifier()]) {
       expect(isSafeCallerId(id)).toBe(true);
     }
   });
