@@ -127,7 +127,9 @@ describe('an identifier the engine mints', () => {
     expect(newIdentifier(() => draws.shift()!)).toBe('cef04104-9823-4295-8626-679691b4f067');
     const minted = Array.from({ length: 20_000 }, () => newIdentifier());
     expect(minted.filter(holdsCardNumber)).toEqual([]);
-    expect(minted.every((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id))).toBe(true);
+    expect(minted.every((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id))).toBe(
+      true,
+    );
   });
 });
 
