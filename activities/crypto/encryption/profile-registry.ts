@@ -3,7 +3,10 @@
  * network credentials. A new scheme (say a wallet's own) is a module in this folder, its name in
  * network-credentials.ts, a line here, and a line of configuration (`encryptionProfileByTokenRequestor`).
  */
+import type { KeyObject } from 'node:crypto';
+import type { PassKitScheme } from '../../../domain/wallets.js';
 import type { MdesProfileName, NetworkCredentials, VtsProfileName } from '../../keys/network-credentials.js';
+import { passKitEccV2, passKitRsaV2, type PassKitPayload } from './passkit-profiles.js';
 import { mdesFieldLevel, mdesJwe, vtsRsaJwe, vtsSharedSecretJwe, type FieldLevelPayload } from './profiles.js';
 
 export type MdesEncryptedPayload = { encryptedValue: string } | FieldLevelPayload;
@@ -26,4 +29,13 @@ export const vtsPayloadProfiles: Record<VtsProfileName, Encrypt<string>> = {
     const { kid, publicKey } = credentials.currentEncryptionKey('vts');
     return vtsRsaJwe.encrypt(plaintext, { kid, publicKey });
   },
+};
+
+/** Apple Pay in-app: the scheme PassKit asked for, encrypting for the leaf key of the device's certificate. */
+export const walletPayloadProfiles: Record<
+  PassKitScheme,
+  (plaintext: unknown, leafPublicKey: KeyObject) => Promise<PassKitPayload>
+> = {
+  ECC_V2: (plaintext, leafPublicKey) => passKitEccV2.encrypt(plaintext, leafPublicKey),
+  RSA_V2: (plaintext, leafPublicKey) => passKitRsaV2.encrypt(plaintext, leafPublicKey),
 };
