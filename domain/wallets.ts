@@ -1,0 +1,93 @@
+/**
+ * Wallet provisioning ("Add to Apple Wallet" from the issuer's app): the wallets the engine serves, what
+ * their device SDKs hand the issuer's app, and why such a request is refused. Card data never appears
+ * here: a request names a card by its vault id, and the wallet's device material (certificates, nonces)
+ * is no card data.
+ */
+
+export const wallets = ['APPLE_PAY', 'GOOGLE_PAY', 'SAMSUNG_PAY'] as const;
+export type Wallet = (typeof wallets)[number];
+
+export const walletDeviceTypes = ['MOBILE_PHONE', 'WATCH', 'TABLET'] as const;
+export type WalletDeviceType = (typeof walletDeviceTypes)[number];
+
+/** PassKit's `PKEncryptionScheme`: the payload for the leaf certificate's EC key, or for its RSA key. */
+export const passKitSchemes = ['ECC_V2', 'RSA_V2'] as const;
+export type PassKitScheme = (typeof passKitSchemes)[number];
+
+/**
+ * Why a wallet's device material is refused: each a 4xx naming what is wrong (never a value sent), before
+ * anything is written.
+ */
+export const WalletRefusalReason = {
+  /** Not DER certificates, not two of them (leaf then sub-CA), or not what they say they are. */
+  CertificateChainMalformed: 'CERTIFICATE_CHAIN_MALFORMED',
+  /** The leaf is not signed by the sub-CA, or the sub-CA by a wallet root the engine trusts. */
+  CertificateNotTrusted: 'CERTIFICATE_NOT_TRUSTED',
+  /** A certificate of the chain is past its validity, or not yet valid. */
+  CertificateNotValidNow: 'CERTIFICATE_NOT_VALID_NOW',
+  /** A certificate may not be used so: a sub-CA that is no CA, a leaf key that may not agree or wrap keys, or sign. */
+  CertificateKeyUsage: 'CERTIFICATE_KEY_USAGE',
+  /** The leaf's key is not the kind the scheme needs (EC P-256 for ECC_V2, RSA for RSA_V2). */
+  SchemeKeyMismatch: 'SCHEME_KEY_MISMATCH',
+  /** The nonce signature does not verify with the leaf's key over this nonce. */
+  NonceSignatureInvalid: 'NONCE_SIGNATURE_INVALID',
+  /** This nonce was already answered: a wallet's nonce is good for one payload. */
+  NonceReplayed: 'NONCE_REPLAYED',
+} as const;
+export type WalletRefusalReason = (typeof WalletRefusalReason)[keyof typeof WalletRefusalReason];
+
+/** A wallet's device material refused; the message names what is wrong and quotes nothing sent. */
+export class WalletRequestRefused extends Error {
+  override name = 'WalletRequestRefused';
+  constructor(
+    readonly reason: WalletRefusalReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What PassKit handed the issuer's app (`PKAddPaymentPassViewControllerDelegate`), as the app sends it: base64. */
+export interface ApplePayDeviceMaterial {
+  /** DER X.509 certificates, leaf first, then the sub-CA. */
+  certificates: string[];
+  nonce: string;
+  nonceSignature: string;
+  encryptionScheme: PassKitScheme;
+}
+
+/** The wallet's device material one provisioning answers; one kind per wallet. */
+export type WalletDeviceMaterial = { wallet: 'APPLE_PAY'; applePay: ApplePayDeviceMaterial };
+
+/** PassKit's `PKAddPaymentPassRequest`, as the issuer's app hands it to PassKit: base64. */
+export interface ApplePayPayload {
+  encryptedPassData: string;
+  activationData: string;
+  /** ECC_V2 */
+  ephemeralPublicKey?: string;
+  /** RSA_V2 */
+  wrappedKey?: string;
+}
+
+/** What the issuer's app hands the wallet: the card encrypted for it, and the issuer's activation data. */
+export type WalletPayload = { wallet: 'APPLE_PAY'; applePay: ApplePayPayload };
+
+/** A wallet enrollment: the card goes to the issuer's app for the wallet, not through a redirect. */
+export interface WalletDelivery {
+  wallet: Wallet;
+  deviceType: WalletDeviceType;
+}
+
+/** The app's one request of a wallet enrollment: its session's assertion and the wallet's device material. */
+export interface ProvisionToWalletRequest {
+  assertion: string;
+  device: WalletDeviceMaterial;
+}
+
+export type WalletProvisioningOutcome =
+  | { outcome: 'PAYLOAD'; payload: WalletPayload }
+  /** The app session's assertion was refused: the enrollment ends, and the app starts again. */
+  | { outcome: 'AUTHENTICATION_REFUSED'; reason: string }
+  /** The enrollment ended instead (declined, authentication refused, failed): its status and why. */
+  | { outcome: 'ENDED'; status: string; reason: string };
