@@ -4,11 +4,9 @@
  * (leaf first, then the sub-CA), with the ways a real device's material goes wrong. Node makes the keys;
  * @peculiar/x509 (Node cannot) builds the certificates.
  */
-import 'reflect-metadata';
 import {
   AuthorityKeyIdentifierExtension,
   BasicConstraintsExtension,
-  cryptoProvider,
   KeyUsageFlags,
   KeyUsagesExtension,
   SubjectKeyIdentifierExtension,
@@ -16,7 +14,7 @@ import {
   type Extension,
   type X509Certificate as PeculiarCertificate,
   type JsonName,
-} from '@peculiar/x509';
+} from '../../activities/crypto/x509.js';
 import {
   createPrivateKey,
   createPublicKey,
@@ -27,9 +25,6 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import type { PassKitScheme } from '../../domain/wallets.js';
-
-// @peculiar/x509 signs and hashes through a WebCrypto provider: Node's.
-cryptoProvider.set(webcrypto);
 
 export interface DeviceCertificateOptions {
   expired?: boolean;

@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import {
   AuthorityKeyIdentifierExtension,
   KeyUsageFlags,
@@ -6,7 +5,7 @@ import {
   SubjectKeyIdentifierExtension,
   X509Certificate as PeculiarCertificate,
   X509CertificateGenerator,
-} from '@peculiar/x509';
+} from '../../activities/crypto/x509.js';
 import {
   constants,
   createDecipheriv,

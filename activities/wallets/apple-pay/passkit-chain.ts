@@ -8,8 +8,7 @@
  * SHA-256 for an RSA leaf, over the nonce bytes; a certified implementation replaces
  * `nonceSignatureVerifies` and `signPassKitNonce`.
  */
-import 'reflect-metadata';
-import { KeyUsageFlags, KeyUsagesExtension, X509Certificate as ParsedCertificate } from '@peculiar/x509';
+import { KeyUsageFlags, KeyUsagesExtension, X509Certificate as ParsedCertificate } from '../../crypto/x509.js';
 import { constants, sign, verify, X509Certificate, type KeyObject, type SignKeyObjectInput } from 'node:crypto';
 import { WalletRefusalReason, WalletRequestRefused, type PassKitScheme } from '../../../domain/wallets.js';
 
