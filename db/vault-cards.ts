@@ -83,6 +83,26 @@ export async function vaultCardsOf(db: Queryable, customerId: string): Promise<V
   return rows.map(fromRow);
 }
 
+/**
+ * Every vaulted card of this network, whichever customer holds it, whose fingerprint is one of these (each
+ * under the key that made it): the cards of one number. Oldest first.
+ */
+export async function vaultCardsByFingerprint(
+  db: Queryable,
+  network: CardNetwork,
+  fingerprints: readonly { fingerprintKeyId: string; panFingerprint: Buffer }[],
+): Promise<VaultCard[]> {
+  if (fingerprints.length === 0) return [];
+  const { rows } = await db.query<Row>(
+    `SELECT ${columns} FROM vault_cards
+     WHERE network = $1
+       AND (fingerprint_key_id, pan_fingerprint) IN (SELECT * FROM unnest($2::text[], $3::bytea[]))
+     ORDER BY created_at, card_ref`,
+    [network, fingerprints.map((each) => each.fingerprintKeyId), fingerprints.map((each) => each.panFingerprint)],
+  );
+  return rows.map(fromRow);
+}
+
 /** The card's sealed details; undefined when no card has this reference. */
 export async function sealedCardOf(db: Queryable, cardRef: string): Promise<SealedCard | undefined> {
   const { rows } = await db.query<{ card_ciphertext: Buffer; encryption_key_id: string }>(

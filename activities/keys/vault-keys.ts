@@ -3,6 +3,8 @@
  * decrypts, each named by a key id stored beside its ciphertexts), the PAN fingerprint key and the
  * one-time code key (both HMAC-SHA-256). One JSON file, mode 0600, in a folder of its own; generated in
  * development, provisioned in production; rotation adds an encryption key without losing the old ones.
+ * Fingerprint keys a deployment has rotated out are listed under `retiredFingerprints`: the cards they
+ * fingerprinted are still found by their number.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -18,9 +20,11 @@ const storedKey = z.object({
 const VaultKeysFile = z.object({
   encryption: z.array(storedKey).min(1),
   fingerprint: storedKey,
+  retiredFingerprints: z.array(storedKey).default([]),
   oneTimeCode: storedKey,
 });
-type VaultKeysFile = z.infer<typeof VaultKeysFile>;
+type VaultKeysFile = z.input<typeof VaultKeysFile>;
+type ParsedVaultKeys = z.output<typeof VaultKeysFile>;
 
 export interface SymmetricKey {
   kid: string;
@@ -34,7 +38,7 @@ export class MissingVaultKeysError extends Error {
 const fileName = 'vault-keys.json';
 
 export class VaultKeys {
-  private constructor(private readonly file: VaultKeysFile) {}
+  private constructor(private readonly file: ParsedVaultKeys) {}
 
   /** The key that encrypts now. */
   get currentEncryption(): SymmetricKey {
@@ -48,6 +52,11 @@ export class VaultKeys {
 
   get fingerprint(): SymmetricKey {
     return toKey(this.file.fingerprint);
+  }
+
+  /** Every fingerprint key the vault holds, the current one first: a card's number is fingerprinted with each. */
+  get fingerprintKeys(): SymmetricKey[] {
+    return [this.file.fingerprint, ...this.file.retiredFingerprints].map(toKey);
   }
 
   get oneTimeCode(): SymmetricKey {

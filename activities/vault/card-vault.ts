@@ -4,7 +4,7 @@
  * copied to another row does not decrypt); a keyed fingerprint finds the same card again. What the rest
  * of the engine sees is a card reference and BIN + last four.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { CaptureMethod } from '../../domain/enrollment.js';
 import { routeCard, type CardDetails } from '../../domain/card-number.js';
 import { newIdentifier } from '../../domain/identifiers.js';
@@ -17,6 +17,7 @@ import {
 import type { Queryable } from '../../db/queryable.js';
 import { sealedCardOf, storeVaultCard, vaultCardOf, vaultCardsOf, type VaultCard } from '../../db/vault-cards.js';
 import type { VaultKeys } from '../keys/vault-keys.js';
+import { panFingerprint } from './card-fingerprints.js';
 
 /** What a consumer typed (manual) or photographed (ocr), staged until an enrollment captures it. */
 export type StagedCapture =
@@ -42,7 +43,7 @@ export class CardVault {
     const route = routeCard(card.pan);
     if (!route) throw new RangeError('The card does not route to a network');
     const fingerprintKey = this.keys.fingerprint;
-    const fingerprint = createHmac('sha256', fingerprintKey.key).update(card.pan).digest();
+    const fingerprint = panFingerprint(fingerprintKey, card.pan);
     const cardRef = newIdentifier();
     const encryption = this.keys.currentEncryption;
     const ciphertext = seal(encryption.key, `card:${cardRef}:${encryption.kid}`, JSON.stringify(card));
