@@ -36,6 +36,13 @@ export const NetworkCredentialsSchema = z.object({
     networkJwks: jwks,
     /** The `aud` of authentication proofs sent to MDES. */
     proofAudience: z.string().min(1),
+    /**
+     * The issuer's own RSA keys (PKCS#8) whose public halves MDES encrypts card data to (a wallet's
+     * tokenisation names its card so); picked by the payload's `publicKeyFingerprint`; newest last.
+     */
+    issuerDecryptionKeys: z.array(pem).default([]),
+    /** The issuer's RSA key (PKCS#8) that signs Mastercard's Tokenization Authentication Values, when it has one. */
+    tavSigningKeyPem: pem.optional(),
   }),
   vts: z.object({
     baseUrl: z.url(),
@@ -59,6 +66,13 @@ export class InvalidNetworkCredentialsError extends Error {
   override name = 'InvalidNetworkCredentialsError';
 }
 
+/** One of the issuer's own decryption keys, as a network names it (MDES: the public key's fingerprint). */
+export interface IssuerDecryptionKey {
+  kid: string;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
 export interface NetworkEncryptionKey {
   kid: string;
   publicKey: KeyObject;
@@ -68,13 +82,25 @@ export interface NetworkEncryptionKey {
 /** The parsed document, with keys imported and indexed by kid. */
 export class NetworkCredentials {
   readonly issuerId: string;
-  readonly mdes: Parsed['mdes'] & { signingKey: KeyObject };
+  readonly mdes: Parsed['mdes'] & { signingKey: KeyObject; tavSigningKey?: KeyObject };
   readonly vts: Parsed['vts'];
   private readonly encryptionKeys: { mdes: NetworkEncryptionKey[]; vts: NetworkEncryptionKey[] };
+  private readonly issuerDecryptionKeys: { mdes: IssuerDecryptionKey[] };
 
   private constructor(document: Parsed) {
     this.issuerId = document.issuerId;
-    this.mdes = { ...document.mdes, signingKey: createPrivateKey(document.mdes.signingKeyPem) };
+    this.mdes = {
+      ...document.mdes,
+      signingKey: createPrivateKey(document.mdes.signingKeyPem),
+      ...(document.mdes.tavSigningKeyPem && { tavSigningKey: rsaPrivateKey(document.mdes.tavSigningKeyPem) }),
+    };
+    this.issuerDecryptionKeys = {
+      mdes: document.mdes.issuerDecryptionKeys.map((privateKeyPem) => {
+        const privateKey = rsaPrivateKey(privateKeyPem);
+        const publicKey = createPublicKey(privateKey);
+        return { kid: publicKeyFingerprint(publicKey), privateKey, publicKey };
+      }),
+    };
     this.vts = document.vts;
     this.encryptionKeys = {
       mdes: document.mdes.encryptionCertificates.map((certificatePem) => {
@@ -104,6 +130,16 @@ export class NetworkCredentials {
   /** A network encryption key by its kid, while it is listed. */
   encryptionKey(network: 'mdes' | 'vts', kid: string): NetworkEncryptionKey | undefined {
     return this.encryptionKeys[network].find((key) => key.kid === kid);
+  }
+
+  /** The issuer's decryption key a network's payload names (MDES: by `publicKeyFingerprint`), while it is listed. */
+  issuerDecryptionKey(network: 'mdes', kid: string): IssuerDecryptionKey | undefined {
+    return this.issuerDecryptionKeys[network].find((key) => key.kid === kid);
+  }
+
+  /** The newest of the issuer's decryption keys for a network (the one it should encrypt to), if it has any. */
+  currentIssuerDecryptionKey(network: 'mdes'): IssuerDecryptionKey | undefined {
+    return this.issuerDecryptionKeys[network].at(-1);
   }
 
   static parse(document: unknown, source = 'the network credentials'): NetworkCredentials {
@@ -140,6 +176,12 @@ export class NetworkCredentials {
     }
     return NetworkCredentials.parse(parseJson(text, from.file), from.file);
   }
+}
+
+function rsaPrivateKey(pem: string): KeyObject {
+  const key = createPrivateKey(pem);
+  if (key.asymmetricKeyType !== 'rsa') throw new TypeError(`expected an RSA key, found ${key.asymmetricKeyType}`);
+  return key;
 }
 
 function parseJson(text: string, source: string): unknown {

@@ -200,6 +200,14 @@ describe('MDES legacy field-level encryption', () => {
     expect((await refusal(mdesFieldLevel.decrypt(altered, network))).code).toBe(CryptoFailureCode.DecryptionFailed);
   });
 
+  it('decrypts with the recipient key alone, as an issuer holds its own (PKCS#8, no certificate)', async () => {
+    const payload = await mdesFieldLevel.encrypt(plaintext, network);
+    const keyOnly = { privateKey: network.privateKey, publicKey: network.publicKey };
+    expect(await mdesFieldLevel.decrypt(payload, keyOnly)).toEqual(plaintext);
+    const failure = await refusal(mdesFieldLevel.decrypt({ ...payload, oaepHashingAlgorithm: 'SHA512' }, keyOnly));
+    expect(failure.code).toBe(CryptoFailureCode.DecryptionFailed);
+  });
+
   it('refuses a payload whose key was wrapped for another key', async () => {
     const other = createRsaKeyWithCertificate('another network');
     const payload = await mdesFieldLevel.encrypt(plaintext, other);

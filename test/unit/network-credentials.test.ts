@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -96,5 +97,36 @@ describe('network credentials', () => {
         generateIfMissing: false,
       }),
     ).rejects.toThrow(/No issuer signing keys/);
+  });
+
+  it("picks the issuer's own MDES decryption key by its fingerprint, the newest being the current one", () => {
+    expect(NetworkCredentials.parse(document).currentIssuerDecryptionKey('mdes')).toBeUndefined();
+    const [older, newer] = [createRsaKeyWithCertificate('issuer 2025'), createRsaKeyWithCertificate('issuer 2026')];
+    const credentials = NetworkCredentials.parse({
+      ...document,
+      mdes: { ...document.mdes, issuerDecryptionKeys: [older.privateKeyPem, newer.privateKeyPem] },
+    });
+    const olderKey = credentials.issuerDecryptionKey('mdes', publicKeyFingerprint(older.publicKey));
+    expect(olderKey?.publicKey.equals(older.publicKey)).toBe(true);
+    expect(credentials.currentIssuerDecryptionKey('mdes')?.kid).toBe(publicKeyFingerprint(newer.publicKey));
+    expect(credentials.issuerDecryptionKey('mdes', publicKeyFingerprint(newMdesKey.publicKey))).toBeUndefined();
+  });
+
+  it("loads the issuer's TAV signing key when it has one, and refuses a key of those that is not RSA", () => {
+    expect(NetworkCredentials.parse(document).mdes.tavSigningKey).toBeUndefined();
+    const tav = createRsaKeyWithCertificate('issuer TAV');
+    const withTav = NetworkCredentials.parse({
+      ...document,
+      mdes: { ...document.mdes, tavSigningKeyPem: tav.privateKeyPem },
+    });
+    expect(withTav.mdes.tavSigningKey?.asymmetricKeyType).toBe('rsa');
+    const ecPem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    for (const mdes of [{ tavSigningKeyPem: ecPem }, { issuerDecryptionKeys: [ecPem] }]) {
+      expect(() => NetworkCredentials.parse({ ...document, mdes: { ...document.mdes, ...mdes } })).toThrow(
+        /hold a key that does not load \(expected an RSA key, found ec\)/,
+      );
+    }
   });
 });

@@ -97,19 +97,17 @@ export interface FieldLevelPayload {
 
 interface FieldLevelCryptoInstance {
   encryptData(options: { data: unknown }): FieldLevelPayload;
-  decryptData(encryptedData: string, iv: string, oaepHashingAlgorithm: string, encryptedKey: string): unknown;
 }
 
 const FieldLevelCrypto = createRequire(import.meta.url)(
   'mastercard-client-encryption/lib/mcapi/crypto/field-level-crypto.js',
 ) as new (config: object) => FieldLevelCryptoInstance;
 
-function fieldLevelCrypto(certificatePem: string, privateKeyPem?: string): FieldLevelCryptoInstance {
+function fieldLevelCrypto(certificatePem: string): FieldLevelCryptoInstance {
   return new FieldLevelCrypto({
     paths: [{ path: '/mdes/connect/1/0/pushMultipleAccounts', toEncrypt: [], toDecrypt: [] }],
     useCertificateContent: true,
     encryptionCertificate: certificatePem,
-    ...(privateKeyPem && { privateKey: privateKeyPem }),
     oaepPaddingDigestAlgorithm: 'SHA-256',
     dataEncoding: 'hex',
     encryptedValueFieldName: 'encryptedData',
@@ -124,28 +122,34 @@ function fieldLevelCrypto(certificatePem: string, privateKeyPem?: string): Field
 /**
  * MDES legacy field-level: AES-CBC under a one-time key wrapped with RSA-OAEP (SHA-256 or SHA-512),
  * fields encryptedData, encryptedKey, iv, oaepHashingAlgorithm, publicKeyFingerprint (hex). It carries
- * no integrity check: an altered ciphertext shows only as a plaintext that is not JSON.
+ * no integrity check: an altered ciphertext shows only as a plaintext that is not JSON. Encrypting takes
+ * the recipient's certificate, as Mastercard's library does; decrypting only the recipient's key (an issuer
+ * holds its decryption key as PKCS#8, with no certificate).
  */
 export const mdesFieldLevel = {
   name: 'mdes-field-level',
   encrypt(plaintext: unknown, recipient: { certificatePem: string }): Promise<FieldLevelPayload> {
     return Promise.resolve().then(() => fieldLevelCrypto(recipient.certificatePem).encryptData({ data: plaintext }));
   },
-  decrypt(payload: FieldLevelPayload, holder: FieldLevelHolder): Promise<unknown> {
+  decrypt(payload: FieldLevelPayload, holder: RsaHolder): Promise<unknown> {
     return Promise.resolve().then(() => decryptFieldLevel(payload, holder));
   },
 };
 
-type FieldLevelHolder = RsaHolder & { certificatePem: string; privateKeyPem: string };
+const oaepHashes = new Map([
+  ['SHA256', 'sha256'],
+  ['SHA512', 'sha512'],
+]);
 
-function decryptFieldLevel(payload: FieldLevelPayload, holder: FieldLevelHolder): unknown {
+function decryptFieldLevel(payload: FieldLevelPayload, holder: RsaHolder): unknown {
   const missing = (
     ['encryptedData', 'encryptedKey', 'iv', 'oaepHashingAlgorithm', 'publicKeyFingerprint'] as const
   ).filter((field) => typeof payload[field] !== 'string');
   if (missing.length > 0) {
     throw new CryptoFailure(CryptoFailureCode.Malformed, `The encrypted payload lacks ${missing.join(', ')}`);
   }
-  if (!['SHA256', 'SHA512'].includes(payload.oaepHashingAlgorithm)) {
+  const oaepHash = oaepHashes.get(payload.oaepHashingAlgorithm);
+  if (oaepHash === undefined) {
     throw new CryptoFailure(
       CryptoFailureCode.AlgorithmNotAllowed,
       `oaepHashingAlgorithm is ${payload.oaepHashingAlgorithm}; expected SHA256 or SHA512`,
@@ -159,16 +163,18 @@ function decryptFieldLevel(payload: FieldLevelPayload, holder: FieldLevelHolder)
   }
   let plaintext: unknown;
   try {
-    plaintext = fieldLevelCrypto(holder.certificatePem, holder.privateKeyPem).decryptData(
-      payload.encryptedData,
-      payload.iv,
-      payload.oaepHashingAlgorithm.replace('SHA', 'SHA-'),
-      payload.encryptedKey,
+    const hex = (field: string): Buffer => Buffer.from(field, 'hex');
+    const contentKey = privateDecrypt(
+      { key: holder.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash },
+      hex(payload.encryptedKey),
     );
+    const decipher = createDecipheriv(`aes-${contentKey.length * 8}-cbc`, contentKey, hex(payload.iv));
+    const text = Buffer.concat([decipher.update(hex(payload.encryptedData)), decipher.final()]).toString('utf8');
+    plaintext = JSON.parse(text) as unknown;
   } catch {
+    // With no integrity check, a plaintext that is not JSON is the sign of tampering (or of another key).
     throw decryptionFailed();
   }
-  // The library returns the raw text when it is not JSON: with no integrity check, that is the sign of tampering.
   if (typeof plaintext !== 'object' || plaintext === null) throw decryptionFailed();
   return plaintext;
 }
