@@ -1,8 +1,8 @@
 /**
  * The networks' calls to the issuer during tokenisation, for every network of the registry: `authorizeService`
- * (the issuer decides from the enrollment's state: an unexpired receipt of an open enrollment for that
- * token requestor is approved) and `notifyTokenUpdated` (the token's state goes to the waiting enrollment,
- * or straight to the inventory once the enrollment is over). Each network's paths, verification, schemas
+ * (the issuer decides from the enrollment's state, found by the receipt or by the card itself:
+ * callback-correlation.ts) and `notifyTokenUpdated` (the token's state goes to the waiting enrollment, or
+ * straight to the inventory once the enrollment is over). Each network's paths, verification, schemas
  * and envelopes are its descriptor's (activities/networks/<network>/callbacks.ts); the routes are
  * network-callback-routes.ts. Every call is verified over the exact bytes received; every refusal is a 4xx
  * in the network's own envelope and names nothing the caller sent.
@@ -12,13 +12,13 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import type { NetworkCredentials } from '../activities/keys/network-credentials.js';
+import type { SymmetricKey } from '../activities/keys/vault-keys.js';
 import type { ClaimSingleUse } from '../activities/networks/issuer-callbacks.js';
 import { engineNetworks, type NetworkRegistry } from '../activities/networks/registry.js';
-import type { CardNetwork } from '../domain/enrollment.js';
-import { enrollmentViewQuery, tokenUpdatedSignal } from '../domain/messages.js';
-import { findPushReceipt, type PushReceipt } from '../db/push-receipts.js';
+import { tokenUpdatedSignal } from '../domain/messages.js';
 import { singleUseClaimer } from '../db/replay-guard.js';
 import { recordTokenStatus } from '../db/token-inventory.js';
+import { decideTokenisation, receiptOfReportedToken } from './callback-correlation.js';
 import type { ApiMetrics } from './metrics.js';
 import { registerCallbackRoutes, type CallbackHandlers } from './network-callback-routes.js';
 import type { FailedAuthenticationGuard } from './rate-limits.js';
@@ -27,6 +27,8 @@ export interface NetworkCallbackDeps {
   credentials: NetworkCredentials;
   pool: Pool;
   temporal: Client;
+  /** The vault's fingerprint keys (VaultKeys.fingerprintKeys): a wallet's tokenisation names its card by number. */
+  fingerprintKeys: readonly SymmetricKey[];
   /** The networks whose calls are taken; by default the engine's (activities/networks/registry.ts). */
   networks?: NetworkRegistry;
 }
@@ -38,37 +40,22 @@ export async function registerNetworkCallbacks(
   metrics?: ApiMetrics,
 ): Promise<void> {
   const claim: ClaimSingleUse = singleUseClaimer(deps.pool, 'network-callback');
-
-  const receipt = async (network: CardNetwork, value: string | undefined): Promise<PushReceipt | undefined> =>
-    value === undefined ? undefined : findPushReceipt(deps.pool, network, value);
+  const registry = deps.networks ?? engineNetworks(deps.credentials);
+  const correlation = { ...deps, warn: (details: object, message: string) => app.log.warn(details, message) };
 
   const handlers: CallbackHandlers = {
     open: (callbacks, call) => callbacks.open(call, deps.credentials, claim),
 
-    async decide(network, { receipt: pushReceipt, tokenRequestorId }) {
-      const found = await receipt(network, pushReceipt);
-      if (!found) return { decision: 'DECLINED', reason: 'UNKNOWN_RECEIPT' };
-      if (found.tokenRequestorId !== tokenRequestorId) return { decision: 'DECLINED', reason: 'WRONG_TOKEN_REQUESTOR' };
-      if (found.expiresAt.getTime() <= Date.now()) return { decision: 'DECLINED', reason: 'RECEIPT_EXPIRED' };
-      try {
-        const view = await deps.temporal.workflow.getHandle(found.enrollmentId).query(enrollmentViewQuery);
-        const card = view.cards.find((candidate) => candidate.receipt === pushReceipt);
-        if (view.status !== 'AWAITING_TOKEN_REQUESTOR' || card?.state !== 'PUSHED') {
-          return { decision: 'DECLINED', reason: `ENROLLMENT_${view.status}` };
-        }
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return { decision: 'DECLINED', reason: 'ENROLLMENT_NOT_FOUND' };
-        throw error;
-      }
-      return { decision: 'APPROVED' };
-    },
+    decide: (network, asked) => decideTokenisation(correlation, network, registry.of(network).callbacks, asked),
 
     /** To the enrollment while it is open; straight to the inventory once it has ended. */
     async deliver(network, token) {
-      const found = await receipt(network, token.receipt);
+      const found = await receiptOfReportedToken(deps.pool, network, token);
       if (!found) return;
       try {
-        await deps.temporal.workflow.getHandle(found.enrollmentId).signal(tokenUpdatedSignal, { network, ...token });
+        await deps.temporal.workflow
+          .getHandle(found.enrollmentId)
+          .signal(tokenUpdatedSignal, { network, ...token, receipt: found.receipt });
         return;
       } catch (error) {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
@@ -90,7 +77,7 @@ export async function registerNetworkCallbacks(
     },
   };
 
-  for (const network of (deps.networks ?? engineNetworks(deps.credentials)).all) {
+  for (const network of registry.all) {
     await registerCallbackRoutes(app, network.id, network.callbacks, handlers, failedAuthentication, metrics);
   }
 }

@@ -74,7 +74,13 @@ const app = await buildApp(
       }),
       workflowUiBase: `${uiUrl}/namespaces/${encodeURIComponent(env.TEMPORAL_NAMESPACE)}/workflows`,
     },
-    callbacks: { credentials: keys.networks, networks: services.networks, pool, temporal },
+    callbacks: {
+      credentials: keys.networks,
+      networks: services.networks,
+      pool,
+      temporal,
+      fingerprintKeys: keys.vault.fingerprintKeys,
+    },
     ...(devIdentity && {
       devIdentity: { provider: devIdentity, audience: env.IDP_AUDIENCE },
       devInbox: async (customerId: string) =>

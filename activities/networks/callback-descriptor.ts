@@ -1,7 +1,8 @@
 /**
  * What the issuer's callback routes (api/network-callbacks.ts) need to know of one network: where it calls,
- * how its calls are verified and opened, its messages parsed into the engine's terms, and its envelopes.
- * The routes, the receipt lookup and the inventory write are the same for every network.
+ * how its calls are verified and opened, its messages parsed into the engine's terms, the cards it names
+ * encrypted for the issuer opened, and its envelopes. The routes, the lookups of receipts and cards and the
+ * inventory write are the same for every network.
  */
 import type { z } from 'zod';
 import type { TokenStatus, TokenUpdate } from '../../domain/enrollment.js';
@@ -21,10 +22,24 @@ export interface ReceivedCall {
   body: string;
 }
 
-/** authorizeService, in the engine's terms: may this token requestor tokenise the card of this receipt? */
+/**
+ * authorizeService, in the engine's terms: may this token requestor tokenise the card of this receipt, or,
+ * without a receipt (a wallet's tokenisation), this card, which the network names encrypted for the issuer?
+ */
 export interface AuthorizationAsked {
   receipt: string | undefined;
   tokenRequestorId: string;
+  /** The token the network is creating, when it names it: what its later notifications name. */
+  tokenUniqueReference?: string;
+  /** The card, as the network encrypted it for the issuer: only the network's `openAccount` reads it. */
+  encryptedAccount?: unknown;
+}
+
+/** A card as opened: its number (never logged, never stored) and its expiry (month 1-12, four-digit year). */
+export interface OpenedAccount {
+  accountNumber: string;
+  expiryMonth: number;
+  expiryYear: number;
 }
 
 export interface IssuerDecision {
@@ -32,8 +47,14 @@ export interface IssuerDecision {
   reason?: string;
 }
 
-/** notifyTokenUpdated, in the engine's terms: a token's new state, found by the receipt it came from. */
-export type ReportedToken = Omit<TokenUpdate, 'network' | 'status'> & { status: TokenStatus };
+/**
+ * notifyTokenUpdated, in the engine's terms: a token's new state, found by the receipt it came from, or (a
+ * wallet's token, named without its receipt) by its reference.
+ */
+export type ReportedToken = Omit<TokenUpdate, 'network' | 'status' | 'receipt'> & {
+  status: TokenStatus;
+  receipt?: string;
+};
 
 export interface NetworkCallbacks {
   /** How the network is named in the OpenAPI document. */
@@ -47,6 +68,8 @@ export interface NetworkCallbacks {
   errorSchema: z.ZodType;
   /** The verified message, as JSON (`notJson` if it is not); throws a CryptoFailure when the call is not the network's. */
   open(call: ReceivedCall, credentials: NetworkCredentials, claim: ClaimSingleUse): Promise<unknown>;
+  /** The card an authorisation names by itself; throws a CryptoFailure when it does not open to a card. */
+  openAccount(encrypted: unknown, credentials: NetworkCredentials): Promise<OpenedAccount>;
   authorizeService: {
     /** Parses the network's message into the question asked. */
     request: z.ZodType<AuthorizationAsked>;
@@ -54,7 +77,7 @@ export interface NetworkCallbacks {
     answer(decision: IssuerDecision): object;
   };
   notifyTokenUpdated: {
-    /** Parses the network's message into the tokens it reports (only those with a receipt). */
+    /** Parses the network's message into the tokens it reports (only those with a receipt or a reference). */
     request: z.ZodType<ReportedToken[]>;
     response: z.ZodType;
     answer(): object;

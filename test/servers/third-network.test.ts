@@ -67,7 +67,7 @@ beforeAll(async () => {
   app = await buildApp(
     {
       readinessChecks: {},
-      callbacks: { credentials: keys.networks, pool, temporal: endedEnrollments, networks },
+      callbacks: { credentials: keys.networks, pool, temporal: endedEnrollments, networks, fingerprintKeys: [] },
       rateLimitPerMinute: 1_000_000,
       failedAuthenticationsPerMinute: 1_000_000,
     },

@@ -63,7 +63,7 @@ beforeAll(async () => {
   app = await buildApp(
     {
       readinessChecks: {},
-      callbacks: { credentials, pool, temporal: endedEnrollments },
+      callbacks: { credentials, pool, temporal: endedEnrollments, fingerprintKeys: [] },
       rateLimitPerMinute: 1_000_000,
       failedAuthenticationsPerMinute: 1_000_000,
     },

@@ -110,7 +110,7 @@ export async function startEngineStack(
         tokenRequestors: cache,
         workflowUiBase: 'http://127.0.0.1:8233/namespaces/default/workflows',
       },
-      callbacks: { credentials: keys.networks, pool, temporal: client },
+      callbacks: { credentials: keys.networks, pool, temporal: client, fingerprintKeys: keys.vault.fingerprintKeys },
       devIdentity: { provider: identity, audience: apiAudience },
       ...(options.rateLimitPerMinute && { rateLimitPerMinute: options.rateLimitPerMinute }),
     },

@@ -43,6 +43,10 @@ export function inMemoryPool(effects: Effects, receipts: Record<string, { networ
       effects.claimed.set(key, expiresAt.getTime());
       return Promise.resolve({ rows: [{}], rowCount: 1 });
     }
+    if (sql.includes('FROM push_receipts') && sql.includes('token_unique_reference = $2')) {
+      // A token named without its receipt: none is bound here.
+      return Promise.resolve(none);
+    }
     if (sql.trimStart().startsWith('SELECT') && sql.includes('FROM push_receipts')) {
       const [receipt, network] = params as [string, string];
       const found = receipts[receipt];
@@ -55,6 +59,10 @@ export function inMemoryPool(effects: Effects, receipts: Record<string, { networ
         expires_at: new Date(Date.now() + 10 * 60_000),
       };
       return Promise.resolve({ rows: [row], rowCount: 1 });
+    }
+    if (sql.trimStart().startsWith('UPDATE push_receipts SET token_unique_reference')) {
+      // Binding a reported token to its receipt: the receipts here take any token.
+      return Promise.resolve({ rows: [], rowCount: 1 });
     }
     if (sql.includes('INTO token_inventory')) {
       effects.inventory.push(params);
@@ -110,7 +118,7 @@ export async function callbackWorld(): Promise<CallbackWorld> {
   const app = await buildApp(
     {
       readinessChecks: {},
-      callbacks: { credentials, pool, temporal },
+      callbacks: { credentials, pool, temporal, fingerprintKeys: [] },
       rateLimitPerMinute: 1_000_000,
       failedAuthenticationsPerMinute: 1_000_000,
     },

@@ -22,6 +22,7 @@ async function fullApp(): Promise<FastifyInstance> {
     credentials: untouchable('credentials'),
     pool: untouchable('pool'),
     temporal: untouchable('temporal'),
+    fingerprintKeys: [],
   };
   return closing(
     await buildApp({

@@ -57,7 +57,7 @@ async function callbackApp(
   deps: Partial<AppDependencies> = {},
   options: FastifyServerOptions = { logger: false },
 ): Promise<FastifyInstance> {
-  const callbacks = { credentials: world.credentials, pool: {} as never, temporal: {} as never };
+  const callbacks = { credentials: world.credentials, pool: {} as never, temporal: {} as never, fingerprintKeys: [] };
   return closing(await buildApp({ readinessChecks: {}, callbacks, ...deps }, options));
 }
 

@@ -1,13 +1,20 @@
 /**
  * MDES's calls to the issuer (issuerServices 1.0): JSON signed with OAuth 1.0a over the URL and body,
- * refusals in the gateway's envelope before the message is read and as INPUT errors after.
+ * refusals in the gateway's envelope before the message is read and as INPUT errors after. A card MDES
+ * names by itself (`cardInfo`) is field-level encrypted for one of the issuer's own keys.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { notJson, type NetworkCallbacks } from '../callback-descriptor.js';
+import { CryptoFailure, CryptoFailureCode } from '../../../domain/crypto-failure.js';
+import { explainFingerprintMismatch } from '../../crypto/encryption/fingerprints.js';
+import { mdesFieldLevel } from '../../crypto/encryption/profiles.js';
+import type { NetworkCredentials } from '../../keys/network-credentials.js';
+import { notJson, type NetworkCallbacks, type OpenedAccount } from '../callback-descriptor.js';
 import { verifyMdesCallback } from '../issuer-callbacks.js';
 import {
   MdesAuthorizeServiceRequest,
+  MdesCardAccountData,
+  MdesFieldLevelPayload,
   MdesAuthorizeServiceResponse,
   MdesErrorResponse,
   MdesGatewayErrorResponse,
@@ -44,10 +51,13 @@ export const mdesCallbacks: NetworkCallbacks = {
       return notJson;
     }
   },
+  openAccount: openCardInfo,
   authorizeService: {
     request: MdesAuthorizeServiceRequest.transform((message) => ({
       receipt: message.pushAccountReceipt,
       tokenRequestorId: message.tokenRequestorId,
+      ...(message.tokenUniqueReference && { tokenUniqueReference: message.tokenUniqueReference }),
+      ...(message.cardInfo && { encryptedAccount: message.cardInfo }),
     })),
     response: MdesAuthorizeServiceResponse,
     answer: ({ decision, reason }) => ({
@@ -57,21 +67,45 @@ export const mdesCallbacks: NetworkCallbacks = {
     }),
   },
   notifyTokenUpdated: {
+    // Every token MDES reports names its reference: one without its receipt is found by it.
     request: MdesNotifyTokenUpdatedRequest.transform((message) =>
-      message.tokens.flatMap((token) =>
-        token.pushAccountReceipt
-          ? [
-              {
-                receipt: token.pushAccountReceipt,
-                tokenUniqueReference: token.tokenUniqueReference,
-                status: token.status,
-                statusTimestamp: token.statusTimestamp,
-              },
-            ]
-          : [],
-      ),
+      message.tokens.map((token) => ({
+        ...(token.pushAccountReceipt && { receipt: token.pushAccountReceipt }),
+        tokenUniqueReference: token.tokenUniqueReference,
+        status: token.status,
+        statusTimestamp: token.statusTimestamp,
+      })),
     ),
     response: MdesNotifyTokenUpdatedResponse,
     answer: () => ({ responseId: randomUUID() }),
   },
 };
+
+/** `cardInfo` opened with the issuer's key its `publicKeyFingerprint` names; what fails says why, never the card. */
+async function openCardInfo(encrypted: unknown, credentials: NetworkCredentials): Promise<OpenedAccount> {
+  const payload = MdesFieldLevelPayload.safeParse(encrypted);
+  if (!payload.success) throw new CryptoFailure(CryptoFailureCode.Malformed, 'cardInfo is not a field-level payload');
+  const { publicKeyFingerprint } = payload.data;
+  const key = credentials.issuerDecryptionKey('mdes', publicKeyFingerprint);
+  if (!key) {
+    const newest = credentials.currentIssuerDecryptionKey('mdes');
+    throw new CryptoFailure(
+      CryptoFailureCode.UnknownKeyId,
+      newest
+        ? explainFingerprintMismatch(publicKeyFingerprint, newest).replace('The key id', 'publicKeyFingerprint')
+        : 'The issuer holds no MDES decryption key (mdes.issuerDecryptionKeys in its credentials)',
+    );
+  }
+  const card = MdesCardAccountData.safeParse(await mdesFieldLevel.decrypt(payload.data, key));
+  if (!card.success) {
+    throw new CryptoFailure(
+      CryptoFailureCode.Malformed,
+      'cardInfo does not hold accountNumber, expiryMonth, expiryYear',
+    );
+  }
+  return {
+    accountNumber: card.data.accountNumber,
+    expiryMonth: Number(card.data.expiryMonth),
+    expiryYear: 2000 + Number(card.data.expiryYear),
+  };
+}

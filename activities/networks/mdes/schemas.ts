@@ -16,13 +16,34 @@ import {
   tokenType,
 } from '../message-fields.js';
 
+/** Mastercard's field-level encryption, as its client library writes it (profiles.ts's `mdesFieldLevel`). */
+export const MdesFieldLevelPayload = z.object({
+  encryptedData: z.string(),
+  encryptedKey: z.string(),
+  iv: z.string(),
+  oaepHashingAlgorithm: z.string(),
+  publicKeyFingerprint: z.string(),
+});
+
+/** A card as MDES names it: its number and expiry (MM, YY). */
+export const MdesCardAccountData = z.object({
+  accountNumber: z.string().regex(/^\d{12,19}$/, 'an account number is 12-19 digits'),
+  expiryMonth: z.string().regex(/^(0[1-9]|1[0-2])$/, 'expiryMonth is MM'),
+  expiryYear: z.string().regex(/^\d{2}$/, 'expiryYear is YY'),
+});
+
 export const MdesAuthorizeServiceRequest = z.object({
   requestId: networkIdentifier,
   correlationId: networkIdentifier,
   tokenRequestorId,
   walletId: networkIdentifier.optional(),
-  /** Absent when the card was not pushed (the cardholder typed it into the wallet). */
+  /** Absent when the card was not pushed (the cardholder typed it into the wallet, or the issuer's app added it). */
   pushAccountReceipt: networkIdentifier.optional(),
+  /** The token MDES is creating, and its card's reference. */
+  tokenUniqueReference: networkIdentifier.optional(),
+  panUniqueReference: networkIdentifier.optional(),
+  /** Without a receipt, the card itself (MdesCardAccountData), encrypted for the issuer's own key. */
+  cardInfo: MdesFieldLevelPayload.optional(),
   tokenType: tokenType.optional(),
   activeTokenCount: z.int().min(0).max(1_000_000).optional(),
 });
@@ -182,11 +203,7 @@ export type MdesAccountHolderData = z.infer<typeof MdesAccountHolderData>;
 export const MdesPushedFundingAccount = z.object({
   pushAccountId: z.string().min(1).max(36),
   fundingAccountData: z.object({
-    cardAccountData: z.object({
-      accountNumber: z.string().regex(/^\d{12,19}$/, 'an account number is 12-19 digits'),
-      expiryMonth: z.string().regex(/^(0[1-9]|1[0-2])$/, 'expiryMonth is MM'),
-      expiryYear: z.string().regex(/^\d{2}$/, 'expiryYear is YY'),
-    }),
+    cardAccountData: MdesCardAccountData,
     accountHolderData: MdesAccountHolderData.optional(),
   }),
   /** The issuer's signed proof that it authenticated the cardholder (sub = pushAccountId). */
@@ -198,16 +215,7 @@ export const MdesPushMultipleAccountsRequest = z.object({
   requestId,
   tokenRequestorId,
   pushFundingAccounts: z.object({
-    encryptedPayload: z.union([
-      z.object({ encryptedValue: z.string().min(1) }),
-      z.object({
-        encryptedData: z.string(),
-        encryptedKey: z.string(),
-        iv: z.string(),
-        oaepHashingAlgorithm: z.string(),
-        publicKeyFingerprint: z.string(),
-      }),
-    ]),
+    encryptedPayload: z.union([z.object({ encryptedValue: z.string().min(1) }), MdesFieldLevelPayload]),
   }),
   signatureData: z
     .object({
@@ -261,6 +269,22 @@ export const MdesTokenizeRequest = z.object({
   tokenType: z.enum(['CLOUD', 'EMBEDDED_SE', 'STATIC']).default('CLOUD'),
   fundingAccountInfo: z.object({ pushAccountReceipt: z.string().min(1).max(64) }),
 });
+
+/**
+ * A token requestor's tokenisation of a card it was given (a wallet's, from the issuer's app): the card
+ * encrypted for MDES's key (field-level), `MdesFundingAccountData` inside, and no receipt.
+ */
+export const MdesTokenizeWithAccountRequest = MdesTokenizeRequest.extend({
+  fundingAccountInfo: z.object({ encryptedPayload: MdesFieldLevelPayload }),
+});
+export type MdesTokenizeWithAccountRequest = z.input<typeof MdesTokenizeWithAccountRequest>;
+
+/** What a tokenisation's `fundingAccountInfo.encryptedPayload` holds. */
+export const MdesFundingAccountData = z.object({
+  cardAccountData: MdesCardAccountData,
+  source: z.enum(['ACCOUNT_ON_FILE', 'CARD_ON_FILE', 'CARD_ADDED_MANUALLY', 'CARD_ADDED_VIA_APPLICATION']).optional(),
+});
+export type MdesFundingAccountData = z.infer<typeof MdesFundingAccountData>;
 
 /** Before it tokenises, what a token requestor may learn of the card behind a receipt. */
 export const MdesCheckEligibilityRequest = MdesTokenizeRequest.omit({ tokenType: true });

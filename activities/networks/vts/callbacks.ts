@@ -1,8 +1,12 @@
 /**
  * Visa's calls to the issuer: a JWS around a JWE around the JSON message (the message names its event),
- * refusals in Visa's errorResponse envelope.
+ * refusals in Visa's errorResponse envelope. A card Visa names by itself (`encPaymentInstrument`) is a JWE
+ * under the issuer's shared secret, as the issuer's own pushes encrypt it.
  */
-import type { NetworkCallbacks } from '../callback-descriptor.js';
+import { CryptoFailure, CryptoFailureCode } from '../../../domain/crypto-failure.js';
+import { vtsSharedSecretJwe } from '../../crypto/encryption/profiles.js';
+import type { NetworkCredentials } from '../../keys/network-credentials.js';
+import type { NetworkCallbacks, OpenedAccount } from '../callback-descriptor.js';
 import { openVtsNotification } from '../issuer-callbacks.js';
 import {
   VisaErrorResponse,
@@ -11,6 +15,7 @@ import {
   VtsAuthorizeServiceResponse,
   VtsNotifyTokenUpdatedRequest,
   VtsNotifyTokenUpdatedResponse,
+  VtsTokenisedInstrument,
 } from './schemas.js';
 
 const reasons: Record<number, string> = {
@@ -35,20 +40,24 @@ export const vtsCallbacks: NetworkCallbacks = {
   },
   errorSchema: VisaErrorResponse,
   open: (call, credentials, claim) => openVtsNotification(call.body, credentials, claim),
+  openAccount: openPaymentInstrument,
   authorizeService: {
     request: VtsAuthorizeServiceRequest.transform((message) => ({
       receipt: message.pushReceipt,
       tokenRequestorId: message.tokenRequestorID,
+      ...(message.vProvisionedTokenID && { tokenUniqueReference: message.vProvisionedTokenID }),
+      ...(message.encPaymentInstrument && { encryptedAccount: message.encPaymentInstrument }),
     })),
     response: VtsAuthorizeServiceResponse,
     answer: ({ decision, reason }) => ({ decision, ...(reason && { decisionReason: reason }) }),
   },
   notifyTokenUpdated: {
+    // Without its receipt, a token is found by its reference; with neither, it cannot be found.
     request: VtsNotifyTokenUpdatedRequest.transform((message) =>
-      message.pushReceipt
+      message.pushReceipt || message.vProvisionedTokenID
         ? [
             {
-              receipt: message.pushReceipt,
+              ...(message.pushReceipt && { receipt: message.pushReceipt }),
               ...(message.vProvisionedTokenID && { tokenUniqueReference: message.vProvisionedTokenID }),
               status: message.tokenStatus,
               statusTimestamp: message.statusTimestamp,
@@ -60,3 +69,43 @@ export const vtsCallbacks: NetworkCallbacks = {
     answer: () => ({}),
   },
 };
+
+/** `encPaymentInstrument` opened with the issuer's shared secrets, the newest first (one may be rotating out). */
+async function openPaymentInstrument(encrypted: unknown, credentials: NetworkCredentials): Promise<OpenedAccount> {
+  if (typeof encrypted !== 'string') {
+    throw new CryptoFailure(CryptoFailureCode.Malformed, 'encPaymentInstrument is not a compact JWE');
+  }
+  const plaintext = await openWithAnySecret(encrypted, credentials);
+  const instrument = VtsTokenisedInstrument.safeParse(plaintext);
+  if (!instrument.success) {
+    throw new CryptoFailure(
+      CryptoFailureCode.Malformed,
+      'encPaymentInstrument does not hold accountNumber and expirationDate {month, year}',
+    );
+  }
+  return {
+    accountNumber: instrument.data.accountNumber,
+    expiryMonth: Number(instrument.data.expirationDate.month),
+    expiryYear: Number(instrument.data.expirationDate.year),
+  };
+}
+
+/** The JWE opened with the newest of the issuer's shared secrets that opens it; else the newest one's failure. */
+async function openWithAnySecret(jwe: string, credentials: NetworkCredentials): Promise<unknown> {
+  // The credentials list at least one secret, newest last.
+  const [newest, ...older] = [...credentials.vts.sharedSecrets].reverse() as [string, ...string[]];
+  const open = (sharedSecret: string): Promise<unknown> =>
+    vtsSharedSecretJwe.decrypt(jwe, { apiKey: credentials.vts.apiKey, sharedSecret });
+  try {
+    return await open(newest);
+  } catch (newestFailure) {
+    for (const secret of older) {
+      try {
+        return await open(secret);
+      } catch {
+        // The newest secret's failure is the one that says why.
+      }
+    }
+    throw newestFailure;
+  }
+}

@@ -25,6 +25,10 @@ export const VtsAuthorizeServiceRequest = z.object({
   /** Absent when the card was not pushed. */
   pushReceipt: networkIdentifier.optional(),
   clientCardID: networkIdentifier.optional(),
+  /** The token Visa is creating. */
+  vProvisionedTokenID: networkIdentifier.optional(),
+  /** Without a receipt, the card itself (VtsTokenisedInstrument), a shared-secret JWE for the issuer. */
+  encPaymentInstrument: z.string().min(1).max(8_192).optional(),
   tokenType: tokenType.optional(),
 });
 export type VtsAuthorizeServiceRequest = z.infer<typeof VtsAuthorizeServiceRequest>;
@@ -97,6 +101,10 @@ export const VtsPaymentInstrument = z.object({
   }),
 });
 
+/** The card a tokenisation names by itself (no receipt): its number and expiry, as a push names them. */
+export const VtsTokenisedInstrument = VtsPaymentInstrument.pick({ accountNumber: true, expirationDate: true });
+export type VtsTokenisedInstrument = z.infer<typeof VtsTokenisedInstrument>;
+
 export const VtsPushProvisionedCardsRequest = z.object({
   clientReferenceID: z.string().min(1).max(64),
   tokenRequestorID: tokenRequestorId,
@@ -137,6 +145,15 @@ export const VtsProvisionedTokensRequest = z.object({
   tokenRequestorID: tokenRequestorId,
   pushReceipt: z.string().min(1).max(64),
 });
+
+/**
+ * A token requestor's provisioning of a card it was given (a wallet's, from the issuer's app): the card
+ * (`VtsTokenisedInstrument`) in `encPaymentInstrument`, a JWE with the token requestor's shared secret.
+ */
+export const VtsProvisionedTokensWithAccountRequest = VtsProvisionedTokensRequest.omit({ pushReceipt: true }).extend({
+  encPaymentInstrument: z.string().min(1).max(8_192),
+});
+export type VtsProvisionedTokensWithAccountRequest = z.input<typeof VtsProvisionedTokensWithAccountRequest>;
 
 /** Before it tokenises, what a token requestor may learn of the card behind a receipt. */
 export const VtsPushReceiptInquiryRequest = VtsProvisionedTokensRequest.omit({ clientReferenceID: true });

@@ -34,6 +34,8 @@ const callbacks: NetworkCallbacks = {
       return Promise.resolve(notJson);
     }
   },
+  // It names cards by receipt only: its messages carry no card of their own.
+  openAccount: () => Promise.reject(new CryptoFailure('MALFORMED', 'The third network names no card by its number')),
   authorizeService: {
     request: z
       .object({ receipt: z.string().optional(), requestor: z.string() })

@@ -1,0 +1,175 @@
+/**
+ * How a network's call during tokenisation finds its enrollment, and the issuer's decision from it. With a
+ * Token Connect receipt, by that receipt. Without one (a wallet's tokenisation: the card added from the
+ * issuer's app), by the card itself: opened, found in the vault by its fingerprint, matched to the open
+ * wallet provisioning of that card for that token requestor, which the new token is bound to; the network's
+ * later notifications name only that token. Either way the enrollment decides: it must be waiting for its
+ * token requestor, the card pushed. A decline says why in a code, never with anything of the card.
+ */
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import type {
+  AuthorizationAsked,
+  IssuerDecision,
+  NetworkCallbacks,
+  ReportedToken,
+} from '../activities/networks/callback-descriptor.js';
+import type { NetworkCredentials } from '../activities/keys/network-credentials.js';
+import type { SymmetricKey } from '../activities/keys/vault-keys.js';
+import { cardsWithNumber } from '../activities/vault/card-fingerprints.js';
+import { CryptoFailure } from '../domain/crypto-failure.js';
+import type { CardNetwork } from '../domain/enrollment.js';
+import { enrollmentViewQuery } from '../domain/messages.js';
+import {
+  bindTokenReference,
+  findPushReceipt,
+  findReceiptOfToken,
+  findWalletProvisioning,
+  recentWalletProvisionings,
+  type KeptReceipt,
+} from '../db/push-receipts.js';
+import type { Queryable } from '../db/queryable.js';
+
+/** Why the issuer declines a tokenisation (the network's `decisionReason`), besides `ENROLLMENT_<status>`. */
+export const DeclineReason = {
+  UnknownReceipt: 'UNKNOWN_RECEIPT',
+  WrongTokenRequestor: 'WRONG_TOKEN_REQUESTOR',
+  ReceiptExpired: 'RECEIPT_EXPIRED',
+  EnrollmentNotFound: 'ENROLLMENT_NOT_FOUND',
+  /** The card the network named does not decrypt with the issuer's keys, or is not a card once decrypted. */
+  AccountNotOpened: 'ACCOUNT_NOT_OPENED',
+  /** No card of the vault has this number (on this network). */
+  CardNotFound: 'CARD_NOT_FOUND',
+  /** The card has no wallet provisioning at all. */
+  NotProvisioned: 'NOT_PROVISIONED',
+  /** The card's provisionings for this token requestor have all expired. */
+  ProvisioningExpired: 'PROVISIONING_EXPIRED',
+  /** The card's open provisioning for this token requestor is bound to another token already. */
+  ProvisioningUsed: 'PROVISIONING_ALREADY_USED',
+  /** The expiry the network names is not the provisioned card's. */
+  ExpiryMismatch: 'EXPIRY_MISMATCH',
+  /** A tokenisation without a receipt must name its token: notifications will name only that. */
+  TokenReferenceMissing: 'TOKEN_REFERENCE_MISSING',
+} as const;
+
+export interface CorrelationDeps {
+  credentials: NetworkCredentials;
+  pool: Queryable;
+  temporal: Client;
+  /** The vault's fingerprint keys: a card named by its number is found by its fingerprints. */
+  fingerprintKeys: readonly SymmetricKey[];
+  /** Where a refusal to open a card is noted (its code only). */
+  warn?: (details: object, message: string) => void;
+}
+
+const declined = (reason: string): IssuerDecision => ({ decision: 'DECLINED', reason });
+
+/** The issuer's decision on a tokenisation, with a receipt or with the card itself. */
+export async function decideTokenisation(
+  deps: CorrelationDeps,
+  network: CardNetwork,
+  callbacks: NetworkCallbacks,
+  asked: AuthorizationAsked,
+  now: Date = new Date(),
+): Promise<IssuerDecision> {
+  if (asked.receipt === undefined && asked.encryptedAccount !== undefined) {
+    return decideByAccount(deps, network, callbacks, asked, now);
+  }
+  const found = asked.receipt === undefined ? undefined : await findPushReceipt(deps.pool, network, asked.receipt);
+  if (!found) return declined(DeclineReason.UnknownReceipt);
+  if (found.tokenRequestorId !== asked.tokenRequestorId) return declined(DeclineReason.WrongTokenRequestor);
+  if (found.expiresAt.getTime() <= now.getTime()) return declined(DeclineReason.ReceiptExpired);
+  return enrollmentDecision(deps.temporal, found.enrollmentId, asked.receipt!);
+}
+
+async function decideByAccount(
+  deps: CorrelationDeps,
+  network: CardNetwork,
+  callbacks: NetworkCallbacks,
+  asked: AuthorizationAsked,
+  now: Date,
+): Promise<IssuerDecision> {
+  const token = asked.tokenUniqueReference;
+  if (token === undefined) return declined(DeclineReason.TokenReferenceMissing);
+  let account;
+  try {
+    account = await callbacks.openAccount(asked.encryptedAccount, deps.credentials);
+  } catch (error) {
+    if (!(error instanceof CryptoFailure)) throw error;
+    deps.warn?.({ code: error.code, network }, 'a card named by a network does not open');
+    return declined(DeclineReason.AccountNotOpened);
+  }
+  const cards = await cardsWithNumber(deps.pool, deps.fingerprintKeys, network, account.accountNumber);
+  if (cards.length === 0) return declined(DeclineReason.CardNotFound);
+  const cardRefs = cards.map((card) => card.cardRef);
+  const { tokenRequestorId } = asked;
+  const provisioning = await findWalletProvisioning(deps.pool, {
+    network,
+    cardRefs,
+    tokenRequestorId,
+    now,
+    tokenUniqueReference: token,
+  });
+  if (!provisioning) return declined(await whyNotProvisioned(deps.pool, network, cardRefs, tokenRequestorId, now));
+  const card = cards.find((candidate) => candidate.cardRef === provisioning.cardRef);
+  if (card?.expiryMonth !== account.expiryMonth || card.expiryYear !== account.expiryYear) {
+    return declined(DeclineReason.ExpiryMismatch);
+  }
+  if (!(await bindTokenReference(deps.pool, network, provisioning.receipt, token))) {
+    return declined(DeclineReason.ProvisioningUsed);
+  }
+  return enrollmentDecision(deps.temporal, provisioning.enrollmentId, provisioning.receipt);
+}
+
+/** Why none of these cards has an open provisioning for this token requestor. */
+async function whyNotProvisioned(
+  db: Queryable,
+  network: CardNetwork,
+  cardRefs: string[],
+  tokenRequestorId: string,
+  now: Date,
+): Promise<string> {
+  const provisionings = await recentWalletProvisionings(db, { network, cardRefs });
+  if (provisionings.length === 0) return DeclineReason.NotProvisioned;
+  const forThisRequestor = provisionings.filter((each) => each.tokenRequestorId === tokenRequestorId);
+  if (forThisRequestor.length === 0) return DeclineReason.WrongTokenRequestor;
+  return forThisRequestor.some((each) => each.expiresAt.getTime() > now.getTime())
+    ? DeclineReason.ProvisioningUsed
+    : DeclineReason.ProvisioningExpired;
+}
+
+/** Approved when the enrollment waits for its token requestor and holds this receipt's card as pushed. */
+async function enrollmentDecision(temporal: Client, enrollmentId: string, receipt: string): Promise<IssuerDecision> {
+  try {
+    const view = await temporal.workflow.getHandle(enrollmentId).query(enrollmentViewQuery);
+    const card = view.cards.find((candidate) => candidate.receipt === receipt);
+    if (view.status !== 'AWAITING_TOKEN_REQUESTOR' || card?.state !== 'PUSHED') {
+      return declined(`ENROLLMENT_${view.status}`);
+    }
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return declined(DeclineReason.EnrollmentNotFound);
+    throw error;
+  }
+  return { decision: 'APPROVED' };
+}
+
+/**
+ * The receipt a reported token came from: the one it names (which its reference is then bound to, so that
+ * later reports naming only the reference find it), or the one its reference is bound to.
+ */
+export async function receiptOfReportedToken(
+  db: Queryable,
+  network: CardNetwork,
+  token: ReportedToken,
+): Promise<KeptReceipt | undefined> {
+  if (token.receipt !== undefined) {
+    const found = await findPushReceipt(db, network, token.receipt);
+    if (found && token.tokenUniqueReference !== undefined) {
+      await bindTokenReference(db, network, token.receipt, token.tokenUniqueReference);
+    }
+    return found && { ...found, receipt: token.receipt };
+  }
+  return token.tokenUniqueReference === undefined
+    ? undefined
+    : findReceiptOfToken(db, network, token.tokenUniqueReference);
+}
