@@ -1,7 +1,9 @@
 /**
  * The sandbox networks' own key material, generated at first start and kept (mode 0600) in the sandbox's
  * data folder, and the credentials document a developer portal would hand the issuer: its API keys, the
- * networks' encryption certificates and the public keys that verify the networks' signatures.
+ * networks' encryption certificates and the public keys that verify the networks' signatures, and the
+ * issuer's own MDES keys for wallets (the one MDES encrypts card data to, the one that signs TAVs), whose
+ * private halves only the issuer's document holds. A key file of an older sandbox gains the keys it lacks.
  */
 import {
   createPrivateKey,
@@ -13,8 +15,9 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
 import { createRsaKeyWithCertificate } from '../activities/keys/rsa-key-with-certificate.js';
 import type { NetworkCredentialsDocument } from '../activities/keys/network-credentials.js';
@@ -40,6 +43,13 @@ export interface SandboxKeys {
     issuerConsumerKey: string;
     issuerOAuthPublicKey: KeyObject;
     issuerOAuthPrivateKeyPem: string;
+    /** The issuer's key MDES encrypts card data to (a wallet's tokenisation): its certificate, the network's half. */
+    issuerDecryption: { certificatePem: string; publicKey: KeyObject };
+    /** The public half of the issuer's key that signs TAVs, which MDES verifies. */
+    issuerTavPublicKey: KeyObject;
+    /** The issuer's halves, handed over in its credentials document. */
+    issuerDecryptionPrivateKeyPem: string;
+    issuerTavPrivateKeyPem: string;
   };
   vts: {
     encryption: { kid: string; privateKey: KeyObject; publicKey: KeyObject };
@@ -61,7 +71,7 @@ interface StoredKeys {
     issuerOAuthPublicKeyPem: string;
     /** The issuer's half, handed over in its credentials document, as a developer portal's download. */
     issuerOAuthPrivateKeyPem: string;
-  };
+  } & IssuerWalletKeys;
   vts: {
     encryptionKid: string;
     encryptionKeyPem: string;
@@ -69,6 +79,13 @@ interface StoredKeys {
     issuerApiKey: string;
     issuerSharedSecret: string;
   };
+}
+
+/** The issuer's MDES keys for wallets: absent from the key files of sandboxes older than them. */
+interface IssuerWalletKeys {
+  issuerDecryptionKeyPem: string;
+  issuerDecryptionCertificatePem: string;
+  issuerTavKeyPem: string;
 }
 
 export const keysFileName = 'network-keys.json';
@@ -92,7 +109,53 @@ export async function openSandboxKeys(dataDir: string): Promise<SandboxKeys> {
       },
     );
   }
-  return loadKeys(JSON.parse(await readFile(file, 'utf8')) as StoredKeys);
+  const stored = JSON.parse(await readFile(file, 'utf8')) as StoredKeys;
+  return loadKeys(lacksWalletKeys(stored) ? await addWalletKeys(file) : stored);
+}
+
+const lacksWalletKeys = (stored: StoredKeys): boolean =>
+  !stored.mdes.issuerDecryptionKeyPem || !stored.mdes.issuerDecryptionCertificatePem || !stored.mdes.issuerTavKeyPem;
+
+/**
+ * Adds the issuer's wallet keys to a key file written before them, under a lock file so that two sandboxes
+ * opening one folder agree on the first one's keys (a lock left by a process that died goes after 10 s).
+ */
+async function addWalletKeys(file: string): Promise<StoredKeys> {
+  const lock = `${file}.lock`;
+  for (let waitedMs = 0; ; waitedMs += 50) {
+    try {
+      await writeFile(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (waitedMs >= 10_000) await rm(lock, { force: true });
+      await sleep(50);
+    }
+  }
+  try {
+    const stored = JSON.parse(await readFile(file, 'utf8')) as StoredKeys;
+    if (!lacksWalletKeys(stored)) return stored;
+    const upgraded: StoredKeys = { ...stored, mdes: { ...stored.mdes, ...generateWalletKeys() } };
+    await writeAtomically(file, upgraded);
+    return upgraded;
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+function generateWalletKeys(): IssuerWalletKeys {
+  const decryption = createRsaKeyWithCertificate('Issuer card data decryption key (MDES sandbox)');
+  return {
+    issuerDecryptionKeyPem: decryption.privateKeyPem,
+    issuerDecryptionCertificatePem: decryption.certificatePem,
+    issuerTavKeyPem: rsaPem(),
+  };
+}
+
+function rsaPem(): string {
+  return generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
 }
 
 /** (Re)writes the issuer's credentials document for the endpoints the sandbox listens on now; returns its path. */
@@ -107,8 +170,6 @@ export async function writeIssuerCredentials(
 }
 
 function generateKeys(): StoredKeys {
-  const rsaPem = (): string =>
-    generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const mdesEncryption = createRsaKeyWithCertificate('MDES sandbox encryption key');
   const issuerOAuthKeyPem = rsaPem();
   return {
@@ -121,6 +182,7 @@ function generateKeys(): StoredKeys {
       issuerConsumerKey: `${randomBytes(18).toString('base64url')}!${randomBytes(24).toString('hex')}`,
       issuerOAuthPublicKeyPem: createPublicKey(issuerOAuthKeyPem).export({ type: 'spki', format: 'pem' }).toString(),
       issuerOAuthPrivateKeyPem: issuerOAuthKeyPem,
+      ...generateWalletKeys(),
     },
     vts: {
       encryptionKid: randomUUID().toUpperCase().replaceAll('-', '').slice(0, 20),
@@ -156,6 +218,13 @@ async function loadKeys(stored: StoredKeys): Promise<SandboxKeys> {
       issuerConsumerKey: stored.mdes.issuerConsumerKey,
       issuerOAuthPublicKey: createPublicKey(stored.mdes.issuerOAuthPublicKeyPem),
       issuerOAuthPrivateKeyPem: stored.mdes.issuerOAuthPrivateKeyPem,
+      issuerDecryption: {
+        certificatePem: stored.mdes.issuerDecryptionCertificatePem,
+        publicKey: new X509Certificate(stored.mdes.issuerDecryptionCertificatePem).publicKey,
+      },
+      issuerTavPublicKey: createPublicKey(stored.mdes.issuerTavKeyPem),
+      issuerDecryptionPrivateKeyPem: stored.mdes.issuerDecryptionKeyPem,
+      issuerTavPrivateKeyPem: stored.mdes.issuerTavKeyPem,
     },
     vts: {
       encryption: {
@@ -183,6 +252,8 @@ function issuerCredentials(keys: SandboxKeys, endpoints: SandboxEndpoints): Netw
       encryptionProfile: 'mdes-jwe',
       networkJwks: { keys: [keys.mdes.signing.publicJwk as JWK & { kid: string; kty: string }] },
       proofAudience: proofAudiences.mdes,
+      issuerDecryptionKeys: [keys.mdes.issuerDecryptionPrivateKeyPem],
+      tavSigningKeyPem: keys.mdes.issuerTavPrivateKeyPem,
     },
     vts: {
       baseUrl: endpoints.vtsBaseUrl,

@@ -9,7 +9,9 @@ import { drainAndClose, registerDraining } from '../lifecycle/http-draining.js';
 import { createMdesSandbox } from './mdes/server.js';
 import { KnobsSchema, type Knobs, type KnobsInput } from './knobs.js';
 import { openSandboxKeys, writeIssuerCredentials, type SandboxKeys } from './keys.js';
+import { tokeniseWithAccount, type AccountTokenisationRequest } from './network/account-tokenization.js';
 import { Ledger } from './network/ledger.js';
+import type { TokenisationResult } from './network/tokenization.js';
 import { tokenRequestors as tokenRequestorCatalogue } from './token-requestors/catalogue.js';
 import { openTokenRequestorCredentials } from './token-requestors/credentials.js';
 import { createTokenRequestorSandbox } from './token-requestors/server.js';
@@ -39,6 +41,12 @@ export interface RunningSandbox {
   urls: Record<SandboxName, string>;
   credentialsFile: string;
   keys: SandboxKeys;
+  /**
+   * A token requestor's tokenisation of a card it names by itself (a wallet server's, in this process), at
+   * either network: as MDES's `tokenize` with `fundingAccountInfo.encryptedPayload` and Visa's
+   * `provisionedTokens` with `encPaymentInstrument` do over HTTP, without their transport.
+   */
+  tokeniseWithAccount: Record<'mdes' | 'vts', (request: AccountTokenisationRequest) => Promise<TokenisationResult>>;
   /**
    * Waits until the notifications under way to the issuer are delivered (or given up); with a deadline, at
    * most that long, abandoning those still under way then. Resolves with whether none was abandoned.
@@ -126,6 +134,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     urls,
     credentialsFile,
     keys,
+    tokeniseWithAccount: {
+      mdes: (request) => tokeniseWithAccount(mdes.tokenisation, request),
+      vts: (request) => tokeniseWithAccount(vts.tokenisation, request),
+    },
     settle,
     async close({ drainDeadlineMs } = {}) {
       if (drainDeadlineMs === undefined) {

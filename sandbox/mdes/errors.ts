@@ -1,4 +1,4 @@
-/** MDES's business errors (HTTP 200 with `errors[]`) and the reason codes of a receipt it refuses. */
+/** MDES's business errors (HTTP 200 with `errors[]`) and the reason codes of a tokenisation it refuses. */
 import { randomUUID } from 'node:crypto';
 import type { MdesError } from '../../activities/networks/mdes/schemas.js';
 import type { TokenisationRefusal } from '../network/tokenization.js';
@@ -8,6 +8,10 @@ export const refusalCodes: Record<TokenisationRefusal, string> = {
   RECEIPT_EXPIRED: 'PUSH_ACCOUNT_RECEIPT_EXPIRED',
   WRONG_TOKEN_REQUESTOR: 'INVALID_PUSH_ACCOUNT_RECEIPT',
   RECEIPT_ALREADY_USED: 'PUSH_ACCOUNT_RECEIPT_ALREADY_USED',
+  UNKNOWN_TOKEN_REQUESTOR: 'INVALID_TOKEN_REQUESTOR',
+  ACCOUNT_INVALID: 'INVALID_FIELD_VALUE',
+  ACCOUNT_INELIGIBLE: 'ACCOUNT_INELIGIBLE',
+  REQUEST_ID_REUSED: 'INVALID_FIELD_VALUE',
 };
 
 export const businessErrors = (errors: MdesError[]): object => ({ responseId: randomUUID(), errors });

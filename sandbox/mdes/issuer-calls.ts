@@ -1,10 +1,14 @@
 /**
  * MDES's calls to the issuer during tokenisation: signed like the issuer signs its own (OAuth 1.0a, MDES's
  * key named by kid), posted under `issuerServices/1/0/`, in MDES's shapes (authorizeService,
- * notifyTokenUpdated).
+ * notifyTokenUpdated). A card named by itself travels as `cardInfo`, field-level encrypted for the issuer's
+ * own key (its certificate is MDES's half).
  */
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { mdesFieldLevel } from '../../activities/crypto/encryption/profiles.js';
 import { mdesAuthorizationHeader } from '../../activities/networks/mdes/oauth1.js';
+import type { MdesCardAccountData } from '../../activities/networks/mdes/schemas.js';
 import { IssuerCallbacks, type CallbackTransport } from '../network/issuer-callbacks.js';
 import type { NetworkState, Token } from '../network/network-state.js';
 import type { NetworkSandboxOptions } from '../network/sandbox-app.js';
@@ -33,11 +37,30 @@ export function mdesTokenisation(options: NetworkSandboxOptions, state: NetworkS
       return { status: response.status, body: parseOrText(text) };
     },
   };
+  const decisioningInfo = { recommendedDecision: 'APPROVED', deviceScore: '5', accountScore: '5' };
   return {
     network: mdesSandboxNetwork,
     state,
     knobs,
     callbacks: new IssuerCallbacks(ledger, knobs, transport),
+    async accountAuthorizationRequest({ account, tokenRequestorId, token }, ids) {
+      const card: z.input<typeof MdesCardAccountData> = {
+        accountNumber: account.accountNumber,
+        expiryMonth: String(account.expiryMonth).padStart(2, '0'),
+        expiryYear: String(account.expiryYear % 100).padStart(2, '0'),
+      };
+      return {
+        ...ids,
+        tokenRequestorId,
+        tokenUniqueReference: token.tokenUniqueReference,
+        panUniqueReference: token.panUniqueReference,
+        cardInfo: await mdesFieldLevel.encrypt(card, { certificatePem: keys.mdes.issuerDecryption.certificatePem }),
+        tokenType: 'CLOUD',
+        accountPanSuffix: account.accountNumber.slice(-4),
+        activeTokenCount: 0,
+        walletProviderDecisioningInfo: decisioningInfo,
+      };
+    },
     authorizationRequest: (account, ids) => ({
       ...ids,
       tokenRequestorId: account.tokenRequestorId,
@@ -46,7 +69,7 @@ export function mdesTokenisation(options: NetworkSandboxOptions, state: NetworkS
       tokenType: 'CLOUD',
       accountPanSuffix: account.panSuffix,
       activeTokenCount: 0,
-      walletProviderDecisioningInfo: { recommendedDecision: 'APPROVED', deviceScore: '5', accountScore: '5' },
+      walletProviderDecisioningInfo: decisioningInfo,
     }),
     tokenNotification: (token: Token) => ({
       requestId: randomUUID(),
@@ -56,7 +79,7 @@ export function mdesTokenisation(options: NetworkSandboxOptions, state: NetworkS
           tokenUniqueReference: token.tokenUniqueReference,
           panUniqueReference: token.panUniqueReference,
           tokenRequestorId: token.tokenRequestorId,
-          pushAccountReceipt: token.receipt,
+          ...(token.receipt !== undefined && { pushAccountReceipt: token.receipt }),
           status: token.status,
           eventReasonCode: token.status === 'ACTIVE' ? 'TOKEN_ACTIVATED' : 'STATUS_CHANGED',
           suspendedBy: token.status === 'SUSPENDED' ? ['TOKEN_REQUESTOR'] : [],

@@ -1,9 +1,9 @@
 /**
  * The MDES Token Connect sandbox: getEligibleTokenRequestors, the asset endpoint, pushMultipleAccounts
  * (OAuth 1.0a, JWE or field-level payload, receipts with their validity, the JWS over them, requestId
- * idempotency), the tokenisation a token requestor asks for with a receipt, and MDES's calls back to the
- * issuer. Business errors are HTTP 200 with `errors[]`; gateway errors have their own envelope. Each
- * operation is a room of this folder; this file puts them together.
+ * idempotency), the tokenisation a token requestor asks for with a receipt or with the card itself (a
+ * wallet's), and MDES's calls back to the issuer. Business errors are HTTP 200 with `errors[]`; gateway
+ * errors have their own envelope. Each operation is a room of this folder; this file puts them together.
  */
 import { mdesGatewayError } from '../../activities/networks/mdes/schemas.js';
 import { proofAudiences } from '../keys.js';
@@ -37,9 +37,9 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
   registerConnectRoutes(app, auth, options);
   registerPushRoute(app, { options, auth, state, proofs, signer: mdesSigner(keys) });
   // Before it tokenises, the token requestor may show the consumer the card as the network knows it.
-  registerTokenizeRoutes(app, auth, tokenisation);
+  registerTokenizeRoutes(app, auth, tokenisation, keys);
   app.get('/sandbox/jwks.json', () => ({ keys: [keys.mdes.signing.publicJwk] }));
   registerScenarioRoutes(app, state, tokenisation);
 
-  return { app, state, callbacks: tokenisation.callbacks };
+  return { app, state, tokenisation, callbacks: tokenisation.callbacks };
 }

@@ -1,18 +1,31 @@
 /**
- * The token requestors' calls with a push account receipt: checkEligibility (the card as MDES shows it,
- * before tokenising) and tokenize (which asks the issuer and creates the token).
+ * The token requestors' calls: checkEligibility (the card behind a receipt as MDES shows it, before
+ * tokenising) and tokenize, which asks the issuer and creates the token, with a push account receipt or
+ * with the card itself (`fundingAccountInfo.encryptedPayload`, field-level encrypted for MDES's key: a
+ * wallet given the card by the issuer's app).
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
+import { mdesFieldLevel } from '../../activities/crypto/encryption/profiles.js';
 import {
   MdesCheckEligibilityRequest,
+  MdesFundingAccountData,
   MdesTokenizeRequest,
+  MdesTokenizeWithAccountRequest,
   mdesInputErrors,
   type MdesCheckEligibilityResponse,
   type MdesTokenizeResponse,
 } from '../../activities/networks/mdes/schemas.js';
-import { checkReceipt, tokeniseWithReceipt, type TokenisationDeps } from '../network/tokenization.js';
+import { CryptoFailure } from '../../domain/crypto-failure.js';
+import type { SandboxKeys } from '../keys.js';
+import { tokeniseWithAccount } from '../network/account-tokenization.js';
+import {
+  checkReceipt,
+  tokeniseWithReceipt,
+  type TokenisationDeps,
+  type TokenisationResult,
+} from '../network/tokenization.js';
 import type { MdesAuthentication } from './authentication.js';
 import { businessErrors, inputError, refusalCodes } from './errors.js';
 import { mdesPaths } from './paths.js';
@@ -21,6 +34,7 @@ export function registerTokenizeRoutes(
   app: FastifyInstance,
   { authenticateTokenRequestor }: MdesAuthentication,
   tokenisation: TokenisationDeps,
+  keys: SandboxKeys,
 ): void {
   app.post(mdesPaths.checkEligibility, async (request, reply) => {
     if (!(await authenticateTokenRequestor(request, reply))) return reply;
@@ -42,6 +56,8 @@ export function registerTokenizeRoutes(
 
   app.post(mdesPaths.tokenize, async (request, reply) => {
     if (!(await authenticateTokenRequestor(request, reply))) return reply;
+    const body = request.body as { fundingAccountInfo?: { encryptedPayload?: unknown } } | undefined;
+    if (body?.fundingAccountInfo?.encryptedPayload !== undefined) return tokenizeWithAccount(request.body);
     const parsed = MdesTokenizeRequest.safeParse(request.body);
     if (!parsed.success) return businessErrors(mdesInputErrors(parsed.error));
     const result = await tokeniseWithReceipt(tokenisation, {
@@ -49,22 +65,55 @@ export function registerTokenizeRoutes(
       tokenRequestorId: parsed.data.tokenRequestorId,
       receipt: parsed.data.fundingAccountInfo.pushAccountReceipt,
     });
-    if (result.outcome === 'refused') return inputError(result.description, refusalCodes[result.reason]);
-    return {
-      responseId: randomUUID(),
-      decision: result.decision,
-      ...(result.standIn && { decisionReason: result.standIn }),
-      ...(result.token && {
-        tokenUniqueReference: result.token.tokenUniqueReference,
-        panUniqueReference: result.token.panUniqueReference,
-        tokenDetail: { status: result.token.status, statusTimestamp: result.token.statusTimestamp },
-      }),
-      tokenInfo: {
-        accountPanSuffix: result.account.panSuffix,
-        accountExpiry: { month: result.account.expiryMonth, year: result.account.expiryYear },
-        ...(result.token && { tokenPanSuffix: result.token.tokenPanSuffix }),
-        productCategory: 'CREDIT',
-      },
-    } satisfies z.input<typeof MdesTokenizeResponse>;
+    return tokenizeAnswer(result);
   });
+
+  /** The card decrypted with MDES's key, then tokenised as the token requestor names it. */
+  async function tokenizeWithAccount(body: unknown): Promise<object> {
+    const parsed = MdesTokenizeWithAccountRequest.safeParse(body);
+    if (!parsed.success) return businessErrors(mdesInputErrors(parsed.error));
+    let plaintext: unknown;
+    try {
+      plaintext = await mdesFieldLevel.decrypt(parsed.data.fundingAccountInfo.encryptedPayload, keys.mdes.encryption);
+    } catch (error) {
+      if (!(error instanceof CryptoFailure)) throw error;
+      return inputError(`${error.code}: ${error.message}`, 'CRYPTOGRAPHY_ERROR');
+    }
+    const funding = MdesFundingAccountData.safeParse(plaintext);
+    if (!funding.success) {
+      return inputError('fundingAccountInfo.encryptedPayload (decrypted) is not {cardAccountData, source}');
+    }
+    const card = funding.data.cardAccountData;
+    const result = await tokeniseWithAccount(tokenisation, {
+      requestId: parsed.data.requestId,
+      tokenRequestorId: parsed.data.tokenRequestorId,
+      account: {
+        accountNumber: card.accountNumber,
+        expiryMonth: Number(card.expiryMonth),
+        expiryYear: 2000 + Number(card.expiryYear),
+      },
+    });
+    return tokenizeAnswer(result);
+  }
+}
+
+/** A tokenisation's answer in MDES's words: the refusal as an INPUT error, or the decision and the token. */
+function tokenizeAnswer(result: TokenisationResult): object {
+  if (result.outcome === 'refused') return inputError(result.description, refusalCodes[result.reason]);
+  return {
+    responseId: randomUUID(),
+    decision: result.decision,
+    ...(result.standIn && { decisionReason: result.standIn }),
+    ...(result.token && {
+      tokenUniqueReference: result.token.tokenUniqueReference,
+      panUniqueReference: result.token.panUniqueReference,
+      tokenDetail: { status: result.token.status, statusTimestamp: result.token.statusTimestamp },
+    }),
+    tokenInfo: {
+      accountPanSuffix: result.account.panSuffix,
+      accountExpiry: { month: result.account.expiryMonth, year: result.account.expiryYear },
+      ...(result.token && { tokenPanSuffix: result.token.tokenPanSuffix }),
+      productCategory: 'CREDIT',
+    },
+  } satisfies z.input<typeof MdesTokenizeResponse>;
 }

@@ -1,7 +1,8 @@
 /**
  * A sandbox network's memory, rebuilt from its ledger: the pushes already answered (for requestId
- * idempotency), the receipts they issued and the tokens created from them. Card data appears only
- * masked: the network keeps what it needs to show the card (last four digits, expiry), not the PAN.
+ * idempotency), the receipts they issued, the tokenisations of cards named by themselves (a wallet's, by
+ * requestId) and the tokens created from either. Card data appears only masked: the network keeps what it
+ * needs to show the card (last four digits, expiry), not the PAN.
  */
 import type { Ledger, LedgerEntry } from './ledger.js';
 
@@ -22,12 +23,19 @@ export interface PushedAccount {
   expiresAt: string;
 }
 
+/** A card as the network shows it (and as it keeps one a token requestor named by itself): never the PAN. */
+export type ShownAccount = Pick<
+  PushedAccount,
+  'tokenRequestorId' | 'maskedPan' | 'panSuffix' | 'expiryMonth' | 'expiryYear'
+>;
+
 export type TokenStatus = 'INACTIVE' | 'ACTIVE' | 'SUSPENDED' | 'DEACTIVATED';
 
 export interface Token {
   tokenUniqueReference: string;
   panUniqueReference: string;
-  receipt: string;
+  /** The receipt it was made from; none for a card the token requestor named by itself. */
+  receipt?: string;
   tokenRequestorId: string;
   status: TokenStatus;
   statusTimestamp: string;
@@ -47,6 +55,8 @@ export class NetworkState {
   private readonly tokens = new Map<string, Token>();
   /** Receipt -> the tokenisation it was used for (or the refusal it met). */
   private readonly tokenisations = new Map<string, { requestId: string; response: unknown }>();
+  /** requestId -> the tokenisation of a card named by itself, and that card as kept. */
+  private readonly accountTokenisations = new Map<string, { account: ShownAccount; response: unknown }>();
 
   private readonly underWay = new Map<string, Promise<unknown>>();
 
@@ -100,13 +110,16 @@ export class NetworkState {
     return this.tokenisations.get(receipt);
   }
 
-  recordTokenisation(details: {
-    requestId: string;
-    receipt: string;
-    response: unknown;
-    token?: Token;
-    decision: string;
-  }): void {
+  accountTokenisationOf(requestId: string): { account: ShownAccount; response: unknown } | undefined {
+    return this.accountTokenisations.get(requestId);
+  }
+
+  /** A tokenisation, of a receipt's card or (`account`, without a receipt) of a card named by itself. */
+  recordTokenisation(
+    details: { requestId: string; response: unknown; token?: Token; decision: string } & (
+      { receipt: string } | { account: ShownAccount }
+    ),
+  ): void {
     this.apply(this.ledger.append('tokenize', details));
   }
 
@@ -146,14 +159,16 @@ export class NetworkState {
       case 'tokenize': {
         const tokenisation = entry as unknown as {
           requestId: string;
-          receipt: string;
+          receipt?: string;
+          account?: ShownAccount;
           response: unknown;
           token?: Token;
         };
-        this.tokenisations.set(tokenisation.receipt, {
-          requestId: tokenisation.requestId,
-          response: tokenisation.response,
-        });
+        const { requestId, response } = tokenisation;
+        if (tokenisation.receipt !== undefined) this.tokenisations.set(tokenisation.receipt, { requestId, response });
+        else if (tokenisation.account) {
+          this.accountTokenisations.set(requestId, { account: tokenisation.account, response });
+        }
         if (tokenisation.token) this.tokens.set(tokenisation.token.tokenUniqueReference, tokenisation.token);
         break;
       }

@@ -1,33 +1,56 @@
 /**
  * What a network does when a token requestor tokenises with a push receipt: check the receipt (known,
  * for this token requestor, unexpired, unused), ask the issuer (`authorizeService`), create the token and
- * tell the issuer (`notifyTokenUpdated`). The same for MDES and VTS; only the wire formats differ.
+ * tell the issuer (`notifyTokenUpdated`). The same for MDES and VTS; only the wire formats differ. A card
+ * the token requestor names by itself (a wallet's) is account-tokenization.ts's.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Knobs } from '../knobs.js';
-import type { IssuerCallbacks, IssuerDecision } from './issuer-callbacks.js';
-import type { NetworkState, PushedAccount, Token, TokenStatus } from './network-state.js';
+import type { AuthorizationOutcome, IssuerCallbacks, IssuerDecision } from './issuer-callbacks.js';
+import type { NetworkState, PushedAccount, ShownAccount, Token, TokenStatus } from './network-state.js';
 import type { SandboxNetwork } from './sandbox-network.js';
 
 export type TokenisationRefusal =
-  'UNKNOWN_RECEIPT' | 'RECEIPT_EXPIRED' | 'WRONG_TOKEN_REQUESTOR' | 'RECEIPT_ALREADY_USED';
+  | 'UNKNOWN_RECEIPT'
+  | 'RECEIPT_EXPIRED'
+  | 'WRONG_TOKEN_REQUESTOR'
+  | 'RECEIPT_ALREADY_USED'
+  | 'UNKNOWN_TOKEN_REQUESTOR'
+  | 'ACCOUNT_INVALID'
+  | 'ACCOUNT_INELIGIBLE'
+  | 'REQUEST_ID_REUSED';
 
 export type TokenisationResult =
   | { outcome: 'refused'; reason: TokenisationRefusal; description: string }
-  | { outcome: 'decided'; decision: IssuerDecision; account: PushedAccount; token?: Token; standIn?: string };
+  | { outcome: 'decided'; decision: IssuerDecision; account: ShownAccount; token?: Token; standIn?: string };
+
+/** A card a token requestor names by itself: its number and expiry (month 1-12, four-digit year). */
+export interface CardAccount {
+  accountNumber: string;
+  expiryMonth: number;
+  expiryYear: number;
+}
+
+type TokenReferences = ReturnType<SandboxNetwork['newTokenReferences']>;
+type AuthorizationRequest = { correlationId: string; [field: string]: unknown };
 
 export interface TokenisationDeps {
-  network: Pick<SandboxNetwork, 'newTokenReferences'>;
+  network: Pick<SandboxNetwork, 'newTokenReferences' | 'brand' | 'accountRange'>;
   state: NetworkState;
   knobs: { current: Knobs };
   callbacks: IssuerCallbacks;
-  /** The issuer-facing shape of a token notification, per network. */
-  tokenNotification(token: Token, account: PushedAccount): object;
+  /** The issuer-facing shape of a token notification, per network (one without a receipt names none). */
+  tokenNotification(token: Token): object;
   /** The issuer-facing shape of an authorizeService call, per network. */
-  authorizationRequest(
-    account: PushedAccount,
+  authorizationRequest(account: PushedAccount, ids: { correlationId: string; requestId: string }): AuthorizationRequest;
+  /**
+   * The issuer-facing authorizeService for a card named by itself, per network: the card encrypted for the
+   * issuer, the token being created, no receipt.
+   */
+  accountAuthorizationRequest(
+    request: { account: CardAccount; tokenRequestorId: string; token: TokenReferences },
     ids: { correlationId: string; requestId: string },
-  ): { correlationId: string; [field: string]: unknown };
+  ): Promise<AuthorizationRequest>;
 }
 
 export async function tokeniseWithReceipt(
@@ -53,9 +76,32 @@ export async function tokeniseWithReceipt(
       requestId: request.requestId,
     }),
   );
+  return concludeTokenisation(
+    deps,
+    { requestId: request.requestId, authorization, references: deps.network.newTokenReferences(), account },
+    now,
+  );
+}
+
+/**
+ * The network's word once the issuer has answered: the token, ACTIVE, when the issuer approved (unless the
+ * tokenisation decline knob says no), the tokenisation recorded under its receipt (or, for a card named by
+ * itself, its requestId), and the issuer told of the new token.
+ */
+export function concludeTokenisation(
+  deps: TokenisationDeps,
+  tokenisation: {
+    requestId: string;
+    authorization: AuthorizationOutcome;
+    references: TokenReferences;
+    /** A receipt's card (PushedAccount), or a card named by itself. */
+    account: ShownAccount & { receipt?: string };
+  },
+  now: Date,
+): TokenisationResult {
+  const { requestId, authorization, references, account } = tokenisation;
   const decision = deps.knobs.current.declines.tokenisation ? 'DECLINED' : authorization.decision;
-  let token: Token | undefined;
-  if (decision === 'APPROVED') token = newToken(deps.network, account, 'ACTIVE', now);
+  const token = decision === 'APPROVED' ? newToken(references, account, now) : undefined;
   const result: TokenisationResult = {
     outcome: 'decided',
     decision,
@@ -63,27 +109,30 @@ export async function tokeniseWithReceipt(
     ...(token && { token }),
     ...(authorization.standIn && { standIn: authorization.standIn }),
   };
-  state.recordTokenisation({
-    requestId: request.requestId,
-    receipt: account.receipt,
+  deps.state.recordTokenisation({
+    requestId,
     response: result,
     decision,
     ...(token && { token }),
+    ...(account.receipt !== undefined ? { receipt: account.receipt } : { account }),
   });
-  if (token) {
-    const notifications = [deps.tokenNotification(token, account)];
-    if (deps.knobs.current.notifications.outOfOrder) {
-      // A stale event (the token's creation, before activation) arriving after the newer one.
-      const stale = {
-        ...token,
-        status: 'INACTIVE' as TokenStatus,
-        statusTimestamp: new Date(now.getTime() - 1_000).toISOString(),
-      };
-      notifications.push(deps.tokenNotification(stale, account));
-    }
-    deps.callbacks.notifyTokenUpdated(notifications);
-  }
+  if (token) announceToken(deps, token, now);
   return result;
+}
+
+/** Tells the issuer of a new token (and, when the knobs say so, of a stale state after it). */
+function announceToken(deps: TokenisationDeps, token: Token, now: Date): void {
+  const notifications = [deps.tokenNotification(token)];
+  if (deps.knobs.current.notifications.outOfOrder) {
+    // A stale event (the token's creation, before activation) arriving after the newer one.
+    const stale = {
+      ...token,
+      status: 'INACTIVE' as TokenStatus,
+      statusTimestamp: new Date(now.getTime() - 1_000).toISOString(),
+    };
+    notifications.push(deps.tokenNotification(stale));
+  }
+  deps.callbacks.notifyTokenUpdated(notifications);
 }
 
 /** Why this token requestor cannot use this receipt now (other than its having been used), or undefined. */
@@ -130,21 +179,21 @@ export function checkReceipt(
   return { outcome: 'eligible', account };
 }
 
-function refused(reason: TokenisationRefusal, description: string): TokenisationResult {
+export function refused(reason: TokenisationRefusal, description: string): TokenisationResult {
   return { outcome: 'refused', reason, description };
 }
 
+/** An ACTIVE token under these references for this card (of a receipt, or named by itself). */
 function newToken(
-  network: Pick<SandboxNetwork, 'newTokenReferences'>,
-  account: PushedAccount,
-  status: TokenStatus,
+  references: TokenReferences,
+  account: Pick<ShownAccount, 'tokenRequestorId' | 'panSuffix'> & { receipt?: string },
   now: Date,
 ): Token {
   return {
-    ...network.newTokenReferences(),
-    receipt: account.receipt,
+    ...references,
+    ...(account.receipt !== undefined && { receipt: account.receipt }),
     tokenRequestorId: account.tokenRequestorId,
-    status,
+    status: 'ACTIVE',
     statusTimestamp: now.toISOString(),
     tokenPanSuffix: String(randomInt(0, 10_000)).padStart(4, '0'),
     accountPanSuffix: account.panSuffix,
@@ -161,7 +210,6 @@ export function changeTokenStatus(
   const token = deps.state.token(tokenUniqueReference);
   if (!token) return undefined;
   const updated = deps.state.recordTokenStatus(tokenUniqueReference, status, reason);
-  const account = deps.state.receipt(updated.receipt)!;
-  deps.callbacks.notifyTokenUpdated([deps.tokenNotification(updated, account)]);
+  deps.callbacks.notifyTokenUpdated([deps.tokenNotification(updated)]);
   return updated;
 }

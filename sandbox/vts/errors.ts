@@ -1,4 +1,4 @@
-/** Visa's error envelope as the sandbox answers it: its gateway reasons and receipt refusals in Visa's words. */
+/** Visa's error envelope as the sandbox answers it: its gateway reasons and tokenisation refusals in Visa's words. */
 import type { z } from 'zod';
 import { visaError as visaErrorResponse } from '../../activities/networks/vts/schemas.js';
 import type { GatewayReason } from '../network/sandbox-app.js';
@@ -22,6 +22,10 @@ export const refusalReasons: Record<TokenisationRefusal, string> = {
   RECEIPT_EXPIRED: 'pushReceiptExpired',
   WRONG_TOKEN_REQUESTOR: 'invalidPushReceipt',
   RECEIPT_ALREADY_USED: 'pushReceiptAlreadyUsed',
+  UNKNOWN_TOKEN_REQUESTOR: 'invalidParameter',
+  ACCOUNT_INVALID: 'invalidParameter',
+  ACCOUNT_INELIGIBLE: 'cardNotEligible',
+  REQUEST_ID_REUSED: 'duplicateRequest',
 };
 
 /** A message that does not match its schema: its first issue, located. */

@@ -1,11 +1,13 @@
 /**
  * Visa's notifications to the issuer during tokenisation: the JSON encrypted for the issuer (shared-secret
  * JWE), then signed by Visa (a JWS, PS256, cty JWE), in Visa's shapes (PROVISIONING_DECISION,
- * TOKEN_STATUS_UPDATED).
+ * TOKEN_STATUS_UPDATED). A card named by itself travels inside as `encPaymentInstrument`, a JWE of its own
+ * under the issuer's shared secret, as the issuer's pushes encrypt it.
  */
 import { randomUUID } from 'node:crypto';
 import { CompactSign } from 'jose';
 import { vtsSharedSecretJwe } from '../../activities/crypto/encryption/profiles.js';
+import type { VtsTokenisedInstrument } from '../../activities/networks/vts/schemas.js';
 import { IssuerCallbacks, type CallbackTransport } from '../network/issuer-callbacks.js';
 import type { NetworkState, Token } from '../network/network-state.js';
 import type { NetworkSandboxOptions } from '../network/sandbox-app.js';
@@ -44,11 +46,29 @@ export function vtsTokenisation(options: NetworkSandboxOptions, state: NetworkSt
       return { status: response.status, body };
     },
   };
+  const riskInformation = { walletProviderRiskAssessment: 'LOW', deviceScore: '5', accountScore: '5' };
   return {
     network: vtsSandboxNetwork,
     state,
     knobs,
     callbacks: new IssuerCallbacks(ledger, knobs, transport),
+    async accountAuthorizationRequest({ account, tokenRequestorId, token }, { correlationId, requestId }) {
+      const instrument: VtsTokenisedInstrument = {
+        accountNumber: account.accountNumber,
+        expirationDate: { month: String(account.expiryMonth).padStart(2, '0'), year: String(account.expiryYear) },
+      };
+      return {
+        correlationId,
+        eventType: 'PROVISIONING_DECISION',
+        clientReferenceID: requestId,
+        tokenRequestorID: tokenRequestorId,
+        vProvisionedTokenID: token.tokenUniqueReference,
+        encPaymentInstrument: await vtsSharedSecretJwe.encrypt(instrument, issuerParty),
+        tokenType: 'CLOUD',
+        paymentInstrument: { last4: account.accountNumber.slice(-4) },
+        riskInformation,
+      };
+    },
     authorizationRequest: (account, { correlationId, requestId }) => ({
       correlationId,
       eventType: 'PROVISIONING_DECISION',
@@ -58,14 +78,14 @@ export function vtsTokenisation(options: NetworkSandboxOptions, state: NetworkSt
       clientCardID: account.pushAccountId,
       tokenType: 'CLOUD',
       paymentInstrument: { last4: account.panSuffix },
-      riskInformation: { walletProviderRiskAssessment: 'LOW', deviceScore: '5', accountScore: '5' },
+      riskInformation,
     }),
     tokenNotification: (token: Token) => ({
       eventType: 'TOKEN_STATUS_UPDATED',
       vProvisionedTokenID: token.tokenUniqueReference,
       paymentAccountReference: token.panUniqueReference,
       tokenRequestorID: token.tokenRequestorId,
-      pushReceipt: token.receipt,
+      ...(token.receipt !== undefined && { pushReceipt: token.receipt }),
       tokenStatus: token.status,
       statusTimestamp: token.statusTimestamp,
     }),

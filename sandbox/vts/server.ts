@@ -1,9 +1,9 @@
 /**
  * The VTS-style sandbox: issuer push provisioning with `x-pay-token` request authentication and an
  * `apikey`, `encPaymentInstrument` as a JWE (shared-secret A256GCMKW or RSA-OAEP-256), Visa's error
- * envelope, the tokenisation a token requestor asks for with a push receipt, and Visa's notifications
- * to the issuer: a JWS (PS256, cty JWE) around a JWE encrypted with the issuer's shared secret. Each
- * operation is a room of this folder; this file puts them together.
+ * envelope, the tokenisation a token requestor asks for with a push receipt or with the card itself (a
+ * wallet's), and Visa's notifications to the issuer: a JWS (PS256, cty JWE) around a JWE encrypted with the
+ * issuer's shared secret. Each operation is a room of this folder; this file puts them together.
  */
 import { proofAudiences } from '../keys.js';
 import { IssuerProofVerifier } from '../network/issuer-proofs.js';
@@ -41,9 +41,9 @@ export function createVtsSandbox(options: VtsSandboxOptions) {
   registerTokenRequestorsRoute(app, auth, options);
   registerPushRoute(app, { options, auth, state, proofs });
   // Before it tokenises, the token requestor may show the consumer the card as the network knows it.
-  registerTokenizeRoutes(app, auth, tokenisation);
+  registerTokenizeRoutes(app, auth, tokenisation, options);
   app.get('/sandbox/jwks.json', () => ({ keys: [keys.vts.signing.publicJwk] }));
   registerScenarioRoutes(app, state, tokenisation);
 
-  return { app, state, callbacks: tokenisation.callbacks };
+  return { app, state, tokenisation, callbacks: tokenisation.callbacks };
 }

@@ -1,16 +1,29 @@
 /**
- * The token requestors' calls with a push receipt: the inquiry (the card as Visa shows it, before
- * tokenising) and provisionedTokens (which asks the issuer and creates the token).
+ * The token requestors' calls: the inquiry (the card behind a push receipt as Visa shows it, before
+ * tokenising) and provisionedTokens, which asks the issuer and creates the token, with a push receipt or with
+ * the card itself (`encPaymentInstrument`, a JWE under the token requestor's shared secret: a wallet given the
+ * card by the issuer's app).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { z } from 'zod';
+import { vtsSharedSecretJwe } from '../../activities/crypto/encryption/profiles.js';
 import {
   VtsProvisionedTokensRequest,
+  VtsProvisionedTokensWithAccountRequest,
   VtsPushReceiptInquiryRequest,
+  VtsTokenisedInstrument,
   type VtsProvisionedTokensResponse,
   type VtsPushReceiptInquiryResponse,
 } from '../../activities/networks/vts/schemas.js';
-import { checkReceipt, tokeniseWithReceipt, type TokenisationDeps } from '../network/tokenization.js';
+import { CryptoFailure } from '../../domain/crypto-failure.js';
+import { tokeniseWithAccount } from '../network/account-tokenization.js';
+import type { NetworkSandboxOptions } from '../network/sandbox-app.js';
+import {
+  checkReceipt,
+  tokeniseWithReceipt,
+  type TokenisationDeps,
+  type TokenisationResult,
+} from '../network/tokenization.js';
 import type { VtsAuthentication } from './authentication.js';
 import { parameterError, refusalReasons, visaError } from './errors.js';
 import { vtsPaths } from './paths.js';
@@ -19,6 +32,7 @@ export function registerTokenizeRoutes(
   app: FastifyInstance,
   { authenticateTokenRequestor }: VtsAuthentication,
   tokenisation: TokenisationDeps,
+  options: Pick<NetworkSandboxOptions, 'tokenRequestorCredentials'>,
 ): void {
   app.post(vtsPaths.pushReceiptInquiry, async (request, reply) => {
     if (!(await authenticateTokenRequestor(request, reply))) return reply;
@@ -43,6 +57,8 @@ export function registerTokenizeRoutes(
 
   app.post(vtsPaths.provisionedTokens, async (request, reply) => {
     if (!(await authenticateTokenRequestor(request, reply))) return reply;
+    const body = request.body as { encPaymentInstrument?: unknown } | undefined;
+    if (body?.encPaymentInstrument !== undefined) return provisionWithAccount(request.body, reply);
     const parsed = VtsProvisionedTokensRequest.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send(parameterError(parsed.error));
     const result = await tokeniseWithReceipt(tokenisation, {
@@ -50,22 +66,50 @@ export function registerTokenizeRoutes(
       tokenRequestorId: parsed.data.tokenRequestorID,
       receipt: parsed.data.pushReceipt,
     });
-    if (result.outcome === 'refused') {
-      const reason = refusalReasons[result.reason];
-      return reply.code(400).send(visaError(400, reason, result.description, 'pushReceipt'));
-    }
-    return {
-      decision: result.decision,
-      ...(result.standIn && { decisionReason: result.standIn }),
-      ...(result.token && {
-        vProvisionedTokenID: result.token.tokenUniqueReference,
-        paymentAccountReference: result.token.panUniqueReference,
-        tokenInfo: { tokenStatus: result.token.status, last4: result.token.tokenPanSuffix },
-      }),
-      paymentInstrument: {
-        last4: result.account.panSuffix,
-        expirationDate: { month: result.account.expiryMonth, year: `20${result.account.expiryYear}` },
-      },
-    } satisfies z.input<typeof VtsProvisionedTokensResponse>;
+    return provisionedAnswer(result, reply, 'pushReceipt');
   });
+
+  /** The card decrypted with the (authenticated) token requestor's shared secret, then tokenised. */
+  async function provisionWithAccount(body: unknown, reply: FastifyReply): Promise<unknown> {
+    const parsed = VtsProvisionedTokensWithAccountRequest.safeParse(body);
+    if (!parsed.success) return reply.code(400).send(parameterError(parsed.error));
+    const credentials = options.tokenRequestorCredentials.get(parsed.data.tokenRequestorID)!.vts;
+    let plaintext: unknown;
+    try {
+      plaintext = await vtsSharedSecretJwe.decrypt(parsed.data.encPaymentInstrument, credentials);
+    } catch (error) {
+      if (!(error instanceof CryptoFailure)) throw error;
+      const message = `${error.code}: ${error.message}`;
+      return reply.code(400).send(visaError(400, 'cryptographyError', message, 'encPaymentInstrument'));
+    }
+    const instrument = VtsTokenisedInstrument.safeParse(plaintext);
+    if (!instrument.success) return reply.code(400).send(parameterError(instrument.error, 'encPaymentInstrument.'));
+    const { accountNumber, expirationDate } = instrument.data;
+    const result = await tokeniseWithAccount(tokenisation, {
+      requestId: parsed.data.clientReferenceID,
+      tokenRequestorId: parsed.data.tokenRequestorID,
+      account: { accountNumber, expiryMonth: Number(expirationDate.month), expiryYear: Number(expirationDate.year) },
+    });
+    return provisionedAnswer(result, reply, 'encPaymentInstrument');
+  }
+}
+
+/** A tokenisation's answer in Visa's words: the refusal (located), or the decision and the token. */
+function provisionedAnswer(result: TokenisationResult, reply: FastifyReply, location: string): unknown {
+  if (result.outcome === 'refused') {
+    return reply.code(400).send(visaError(400, refusalReasons[result.reason], result.description, location));
+  }
+  return {
+    decision: result.decision,
+    ...(result.standIn && { decisionReason: result.standIn }),
+    ...(result.token && {
+      vProvisionedTokenID: result.token.tokenUniqueReference,
+      paymentAccountReference: result.token.panUniqueReference,
+      tokenInfo: { tokenStatus: result.token.status, last4: result.token.tokenPanSuffix },
+    }),
+    paymentInstrument: {
+      last4: result.account.panSuffix,
+      expirationDate: { month: result.account.expiryMonth, year: `20${result.account.expiryYear}` },
+    },
+  } satisfies z.input<typeof VtsProvisionedTokensResponse>;
 }
