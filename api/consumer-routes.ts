@@ -14,6 +14,7 @@ import { registerEnrollmentStepRoutes } from './routes/enrollment-steps.js';
 import { registerEnrollmentRoutes } from './routes/enrollments.js';
 import { registerTokenRequestorRoutes } from './routes/token-requestors.js';
 import { registerTokenRoutes } from './routes/tokens.js';
+import { registerWalletProvisioningRoutes } from './routes/wallet-provisioning.js';
 
 export type { ConsumerApiDeps } from './routes/consumer-api.js';
 export { requestIdOf } from './routes/enrollments.js';
@@ -35,6 +36,7 @@ export async function registerConsumerRoutes(
         registerEnrollmentRoutes,
         registerEnrollmentStepRoutes,
         registerTokenRoutes,
+        registerWalletProvisioningRoutes,
       ]) {
         register(context);
       }

@@ -23,7 +23,7 @@ export const ProblemDetails = z
 
 export const problemMediaType = 'application/problem+json' as const;
 
-export type ProblemStatus = 400 | 401 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503;
+export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503;
 
 /** A problem's response schema: what the OpenAPI document shows, and what serializes the body. */
 export interface ProblemResponse {
@@ -35,6 +35,7 @@ export interface ProblemResponse {
 const problemDescriptions: Record<ProblemStatus, string> = {
   400: 'Malformed request (a field, a path parameter, a query, a header, or a card security code sent)',
   401: 'Not authenticated (WWW-Authenticate says why)',
+  403: 'Authenticated, but what vouches for this request was refused (an app session assertion)',
   404: 'No such resource of the caller (an id of another customer is one too)',
   409: 'Not now: the resource is not in a state that takes this request',
   410: 'Gone: the resource ended long ago and its record is no longer kept',

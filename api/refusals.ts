@@ -72,7 +72,7 @@ export interface RefusalAnswer {
   meaning: string;
 }
 
-export const problemTypeOf = (answer: RefusalAnswer): string => `/problems/${answer.name}`;
+export const problemTypeOf = (answer: Pick<RefusalAnswer, 'name'>): string => `/problems/${answer.name}`;
 
 /**
  * The failure types the Temporal server gives an update the workflow closed before taking: accepted but

@@ -8,6 +8,9 @@ import { drainAndClose } from '../lifecycle/http-draining.js';
 import { drainDeadlineMs, reportReady, stopOnSignalOrOrphaned } from '../lifecycle/supervisor-link.js';
 import { checkTemporalServing } from '../lifecycle/temporal-health.js';
 import { connectTemporalClient, openProcessServices } from '../services/engine-services.js';
+import { signAuthenticationProof } from '../activities/crypto/authentication-proof.js';
+import { sessionAssertionAudience } from '../activities/enrollment/session-assertion.js';
+import { walletRegistry } from '../activities/wallets/registry.js';
 import { buildApp } from './app.js';
 import { seedDemoCustomers } from './demo-customers.js';
 import {
@@ -69,6 +72,8 @@ const app = await buildApp(
       taskQueue: services.temporal.taskQueue,
       vault,
       tokenRequestors,
+      wallets: keys.wallets,
+      walletAdapters: walletRegistry(),
       ...(env.PUSHPROV_RECEIPT_TIMER_SECONDS_FOR_DEMO && {
         receiptTimerSecondsForDemo: env.PUSHPROV_RECEIPT_TIMER_SECONDS_FOR_DEMO,
       }),
@@ -83,6 +88,15 @@ const app = await buildApp(
     },
     ...(devIdentity && {
       devIdentity: { provider: devIdentity, audience: env.IDP_AUDIENCE },
+      devSessionAssertion: async (customerId: string) =>
+        (
+          await signAuthenticationProof(keys.signing, {
+            issuer: keys.networks.issuerId,
+            subject: customerId,
+            audience: sessionAssertionAudience,
+            methods: ['pin', 'mfa'],
+          })
+        ).token,
       devInbox: async (customerId: string) =>
         (await latestDevInboxMessages(pool, customerId)).map(({ message, sentAt }) => ({
           message,

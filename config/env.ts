@@ -80,6 +80,10 @@ const EnvSchema = z.object({
   /** What the networks handed the issuer (NetworkCredentials), as JSON; or else a file holding it. */
   PUSHPROV_NETWORK_CREDENTIALS: z.string().optional(),
   PUSHPROV_NETWORK_CREDENTIALS_FILE: z.string().optional(),
+  /** What the wallets handed the issuer (their roots of trust, token requestor ids), as JSON; or else a file. */
+  PUSHPROV_WALLET_CREDENTIALS: z.string().optional(),
+  /** By default `wallet-credentials.json` beside the network credentials file (where the sandbox writes it). */
+  PUSHPROV_WALLET_CREDENTIALS_FILE: z.string().optional(),
   /** The sandbox networks and token requestors (`npm start`, `npm run sandbox`). */
   SANDBOX_HOST: z.string().default('127.0.0.1'),
   /** The host name the engine and browsers reach the sandbox by, when not SANDBOX_HOST (containers). */

@@ -3,6 +3,7 @@
  * requestor, the states it goes through, and the rules it keeps. Card data never appears here: cards
  * are known by a vault reference and a masked PAN.
  */
+import { walletDeviceTypes, wallets, type WalletDelivery } from './wallets.js';
 
 export const enrollmentStatuses = [
   'CAPTURED',
@@ -89,6 +90,8 @@ export interface EnrollmentInput {
    * The network still gets a validity of 5 to 15 minutes.
    */
   receiptTimerSecondsForDemo?: number;
+  /** A wallet enrollment (one card, authenticated by the app's session): the payload goes to the app. */
+  wallet?: WalletDelivery;
 }
 
 export type CardState = 'CAPTURED' | 'PUSHED' | 'ACTIVE' | 'DECLINED' | 'EXPIRED' | 'CANCELLED' | 'FAILED';
@@ -135,6 +138,8 @@ export interface EnrollmentView {
     resendsLeft?: number;
     resendAvailableAt?: string;
   };
+  /** A wallet enrollment: the wallet and the device it provisions. */
+  wallet?: WalletDelivery;
   /** Set while the consumer must confirm card numbers read from a picture. */
   awaitingCaptureConfirmation?: boolean;
   receiptsExpireAt?: string;
@@ -200,5 +205,24 @@ export function enrollmentInputProblem(input: EnrollmentInput): string | undefin
   if (timer !== undefined && !(Number.isInteger(timer) && timer >= 1 && timer <= 900)) {
     return 'receiptTimerSecondsForDemo must be a whole number of seconds from 1 to 900';
   }
+  if (input.wallet)
+    return (
+      walletInputProblem(input, input.wallet) ??
+      receiptValidityProblem(input.receiptValidityMinutes ?? receiptValidityMinutes.default)
+    );
   return receiptValidityProblem(input.receiptValidityMinutes ?? receiptValidityMinutes.default);
+}
+
+/** A wallet enrollment's own rules: one card on file, for one wallet and device, vouched for by the app's session. */
+function walletInputProblem(input: EnrollmentInput, wallet: WalletDelivery): string | undefined {
+  if (!wallets.includes(wallet.wallet)) return `wallet must be one of ${wallets.join(', ')}`;
+  if (!walletDeviceTypes.includes(wallet.deviceType))
+    return `deviceType must be one of ${walletDeviceTypes.join(', ')}`;
+  if (input.cards.length !== 1 || input.cards[0]!.method !== 'card-on-file') {
+    return 'a wallet enrollment provisions one card on file';
+  }
+  if (input.authentication?.method !== 'session-assertion') {
+    return "a wallet enrollment is authenticated by the app session's assertion";
+  }
+  return undefined;
 }

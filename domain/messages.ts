@@ -8,6 +8,7 @@ import type {
   ResendOutcome,
   TokenUpdate,
 } from './enrollment.js';
+import type { ProvisionToWalletRequest, WalletProvisioningOutcome } from './wallets.js';
 
 export const enrollmentViewQuery = defineQuery<EnrollmentView>('enrollmentView');
 
@@ -35,3 +36,12 @@ export const cancelEnrollmentUpdate = defineUpdate<{ status: EnrollmentStatus },
 
 /** A network's word on a token made from one of this enrollment's receipts. */
 export const tokenUpdatedSignal = defineSignal<[TokenUpdate]>('tokenUpdated');
+
+/**
+ * A wallet enrollment's one request from the issuer's app (sent with its start): the app session's
+ * assertion and the wallet's device material; answers with the payload for the wallet once it is built,
+ * or how the enrollment ended instead.
+ */
+export const provisionToWalletUpdate = defineUpdate<WalletProvisioningOutcome, [ProvisionToWalletRequest]>(
+  'provisionToWallet',
+);

@@ -6,10 +6,15 @@ export const EnrollmentStatusKey = defineSearchAttributeKey('EnrollmentStatus', 
 export const CardNetworkKey = defineSearchAttributeKey('CardNetwork', SearchAttributeType.KEYWORD);
 export const TokenRequestorIdKey = defineSearchAttributeKey('TokenRequestorId', SearchAttributeType.KEYWORD);
 export const CaptureMethodKey = defineSearchAttributeKey('CaptureMethod', SearchAttributeType.KEYWORD);
+/** Wallet enrollments only: the wallet (APPLE_PAY...) and the device it provisions (MOBILE_PHONE, WATCH, TABLET). */
+export const WalletKey = defineSearchAttributeKey('Wallet', SearchAttributeType.KEYWORD);
+export const WalletDeviceTypeKey = defineSearchAttributeKey('WalletDeviceType', SearchAttributeType.KEYWORD);
 
 export const enrollmentSearchAttributes = [
   EnrollmentStatusKey,
   CardNetworkKey,
   TokenRequestorIdKey,
   CaptureMethodKey,
+  WalletKey,
+  WalletDeviceTypeKey,
 ] as const;

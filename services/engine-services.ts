@@ -53,6 +53,8 @@ export type ServicesEnv = TemporalEnv &
     | 'PUSHPROV_KEYS_DIR'
     | 'PUSHPROV_NETWORK_CREDENTIALS'
     | 'PUSHPROV_NETWORK_CREDENTIALS_FILE'
+    | 'PUSHPROV_WALLET_CREDENTIALS'
+    | 'PUSHPROV_WALLET_CREDENTIALS_FILE'
     | 'PUSHPROV_GENERATE_KEYS'
     | 'TEMPORAL_NAMESPACE'
     | 'TEMPORAL_TASK_QUEUE'
@@ -74,6 +76,8 @@ export async function openProcessServices(env: ServicesEnv, poolName: string): P
     keysDir: env.PUSHPROV_KEYS_DIR,
     ...(env.PUSHPROV_NETWORK_CREDENTIALS && { networkCredentialsJson: env.PUSHPROV_NETWORK_CREDENTIALS }),
     networkCredentialsFile: env.PUSHPROV_NETWORK_CREDENTIALS_FILE,
+    ...(env.PUSHPROV_WALLET_CREDENTIALS && { walletCredentialsJson: env.PUSHPROV_WALLET_CREDENTIALS }),
+    ...(env.PUSHPROV_WALLET_CREDENTIALS_FILE && { walletCredentialsFile: env.PUSHPROV_WALLET_CREDENTIALS_FILE }),
     generateIfMissing: env.PUSHPROV_GENERATE_KEYS,
   }).catch((error: unknown) => {
     throw new Error(`cannot open the issuer's keys: ${error instanceof Error ? error.message : String(error)}`);

@@ -12,6 +12,7 @@ import type {
   Redirect,
   TokenStatus,
 } from '../../domain/enrollment.js';
+import type { WalletDelivery, WalletDeviceMaterial, WalletPayload } from '../../domain/wallets.js';
 
 export interface CapturedCard {
   cardRef: string;
@@ -79,6 +80,21 @@ export interface EnrollmentActivities {
     callbackUrl?: string;
     locale?: string;
   }): Promise<PushOutcome>;
+  /**
+   * A wallet enrollment's payload: the wallet's device material verified, the card revealed and encrypted
+   * for the wallet, the network's activation data signed, and the provisioning recorded (its reference is
+   * how the network's calls find the enrollment). Idempotent per enrollment.
+   */
+  buildWalletPayload(input: {
+    enrollmentId: string;
+    customerId: string;
+    cardRef: string;
+    network: CardNetwork;
+    tokenRequestorId: string;
+    wallet: WalletDelivery;
+    device: WalletDeviceMaterial;
+    validityMinutes: number;
+  }): Promise<{ reference: string; payload: WalletPayload }>;
   /** Records a token in the issuer's inventory; an older status never overwrites a newer one. */
   recordToken(input: {
     enrollmentId: string;

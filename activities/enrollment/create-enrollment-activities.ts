@@ -8,6 +8,7 @@ import type { IssuerKeyStore } from '../keys/key-store.js';
 import type { NetworkRegistry } from '../networks/registry.js';
 import type { TokenRequestorCache } from '../token-requestors/token-requestor-cache.js';
 import type { CardVault } from '../vault/card-vault.js';
+import { walletRegistry, type WalletRegistry } from '../wallets/registry.js';
 import type { EnrollmentActivities } from './activity-types.js';
 import { createCaptureActivities, type CardReader } from './capture.js';
 import { createEligibilityActivities } from './eligibility.js';
@@ -15,6 +16,7 @@ import { createOneTimeCodeActivities } from './one-time-code.js';
 import { createPushActivities } from './push.js';
 import { createSessionAssertionActivities } from './session-assertion.js';
 import { createTokenInventoryActivities } from './token-inventory.js';
+import { createWalletPayloadActivities } from './wallet-payload.js';
 
 export type { CardReader } from './capture.js';
 export { sessionAssertionAudience } from './session-assertion.js';
@@ -26,6 +28,8 @@ export interface EnrollmentActivityDeps {
   networks: NetworkRegistry;
   tokenRequestors: TokenRequestorCache;
   cardReader?: CardReader;
+  /** The wallets provisioned (activities/wallets/registry.ts) by default. */
+  wallets?: WalletRegistry;
 }
 
 export function createEnrollmentActivities(deps: EnrollmentActivityDeps): EnrollmentActivities {
@@ -36,5 +40,6 @@ export function createEnrollmentActivities(deps: EnrollmentActivityDeps): Enroll
     ...createSessionAssertionActivities(deps),
     ...createPushActivities(deps),
     ...createTokenInventoryActivities(deps),
+    ...createWalletPayloadActivities({ ...deps, wallets: deps.wallets ?? walletRegistry() }),
   };
 }

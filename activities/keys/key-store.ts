@@ -11,6 +11,10 @@ import { IssuerSigningKeys } from './issuer-signing-keys.js';
 import { NetworkCredentials } from './network-credentials.js';
 import { SymmetricKeyRing } from './symmetric-key-ring.js';
 import { VaultKeys } from './vault-keys.js';
+import { WalletCredentials } from './wallet-credentials.js';
+
+/** Where the sandbox writes its wallets' credentials, beside the networks' (and where the engine looks by default). */
+export const walletCredentialsFileName = 'wallet-credentials.json';
 
 export interface KeyStoreSources {
   /** Holds `issuer-signing/` (manifest and PKCS#8 files). */
@@ -18,6 +22,9 @@ export interface KeyStoreSources {
   /** NetworkCredentials as JSON (an environment variable), preferred to the file. */
   networkCredentialsJson?: string;
   networkCredentialsFile: string;
+  /** WalletCredentials as JSON, preferred to the file; the file defaults to `wallet-credentials.json` beside the network credentials. */
+  walletCredentialsJson?: string;
+  walletCredentialsFile?: string;
   /** Create a first signing key when there is none (not in production). */
   generateIfMissing: boolean;
 }
@@ -29,10 +36,12 @@ export class IssuerKeyStore {
     readonly vault: VaultKeys,
     /** Encrypts Temporal payloads (activities/crypto/payload-codec.ts). */
     readonly payload: SymmetricKeyRing,
+    /** What the wallets handed the issuer: their roots of trust and token requestor ids. */
+    readonly wallets: WalletCredentials,
   ) {}
 
   static async open(sources: KeyStoreSources): Promise<IssuerKeyStore> {
-    const [signing, networks, vault, payload] = await Promise.all([
+    const [signing, networks, vault, payload, wallets] = await Promise.all([
       IssuerSigningKeys.open(path.join(sources.keysDir, 'issuer-signing'), {
         generateIfMissing: sources.generateIfMissing,
       }),
@@ -42,8 +51,14 @@ export class IssuerKeyStore {
       }),
       VaultKeys.open(path.join(sources.keysDir, 'vault'), { generateIfMissing: sources.generateIfMissing }),
       SymmetricKeyRing.open(path.join(sources.keysDir, 'payload'), { generateIfMissing: sources.generateIfMissing }),
+      WalletCredentials.load({
+        ...(sources.walletCredentialsJson && { json: sources.walletCredentialsJson }),
+        file:
+          sources.walletCredentialsFile ??
+          path.join(path.dirname(sources.networkCredentialsFile), walletCredentialsFileName),
+      }),
     ]);
-    return new IssuerKeyStore(signing, networks, vault, payload);
+    return new IssuerKeyStore(signing, networks, vault, payload, wallets);
   }
 
   /** The issuer's public signing keys still valid now, for `/.well-known/jwks.json`. */

@@ -8,7 +8,9 @@
 import type { CachedTokenRequestor } from '../../db/token-requestors.js';
 import type { CardDetails } from '../../domain/card-number.js';
 import type { CardNetwork, PushMethod } from '../../domain/enrollment.js';
+import type { AuthenticationMethod } from '../crypto/authentication-proof.js';
 import type { PushedCardOutcome } from '../enrollment/activity-types.js';
+import type { IssuerSigningKeys } from '../keys/issuer-signing-keys.js';
 import type { NetworkCredentials } from '../keys/network-credentials.js';
 import type { NetworkCallbacks } from './callback-descriptor.js';
 
@@ -27,6 +29,20 @@ export interface CardNetworkAdapter {
   push(request: NetworkPushRequest): Promise<NetworkPushAnswer>;
   /** The network's calls back to the issuer during tokenisation. */
   callbacks: NetworkCallbacks;
+  /**
+   * The activation data a wallet's payload carries for this network: the issuer's signed word that it
+   * authenticated the cardholder for this card, which the network checks when the wallet tokenises.
+   */
+  walletActivationData(request: WalletActivationRequest): Promise<string>;
+}
+
+export interface WalletActivationRequest {
+  card: CardDetails;
+  /** The wallet provisioning's reference: what the activation data is about, never card data. */
+  reference: string;
+  methods: AuthenticationMethod[];
+  credentials: NetworkCredentials;
+  signing: IssuerSigningKeys;
 }
 
 /** The account holder data the token requestor takes, from the customer's profile. */

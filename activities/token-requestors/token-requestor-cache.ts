@@ -15,6 +15,7 @@ import {
 } from '../../db/token-requestors.js';
 import type { CardNetwork } from '../../domain/enrollment.js';
 import type { NetworkRegistry } from '../networks/registry.js';
+import { eligibilityOf, type Eligibility, type EligibilityQuestion } from './eligibility.js';
 
 export type { CachedTokenRequestor } from '../../db/token-requestors.js';
 
@@ -64,6 +65,11 @@ export class TokenRequestorCache {
     if (known.length > 0) return known;
     await this.refresh(card.network, [card.bin]);
     return taking();
+  }
+
+  /** Whether this token requestor takes these cards from this platform (eligibility.ts). */
+  eligibility(ask: EligibilityQuestion): Promise<Eligibility> {
+    return eligibilityOf({ networks: this.networks, tokenRequestors: this }, ask);
   }
 
   find(network: CardNetwork, tokenRequestorId: string): Promise<CachedTokenRequestor | undefined> {

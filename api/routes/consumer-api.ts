@@ -17,6 +17,8 @@ import type { Pool } from 'pg';
 import { z } from 'zod';
 import type { TokenRequestorCache } from '../../activities/token-requestors/token-requestor-cache.js';
 import type { CardVault } from '../../activities/vault/card-vault.js';
+import type { WalletCredentials } from '../../activities/keys/wallet-credentials.js';
+import type { WalletRegistry } from '../../activities/wallets/registry.js';
 import { cardNetworks, pushMethods } from '../../domain/enrollment.js';
 import { CallerNotAuthenticated, type CallerAuthenticator } from '../caller-auth.js';
 import type { ApiMetrics } from '../metrics.js';
@@ -30,6 +32,10 @@ export interface ConsumerApiDeps {
   taskQueue: string;
   vault: CardVault;
   tokenRequestors: TokenRequestorCache;
+  /** What the wallets handed the issuer (roots of trust, token requestor ids); none offered when absent. */
+  wallets: WalletCredentials;
+  /** The wallets this engine provisions (activities/wallets/registry.ts). */
+  walletAdapters: WalletRegistry;
   /** Demos only: enrollments started here expire their receipts after this many seconds. */
   receiptTimerSecondsForDemo?: number;
   /** The Temporal Web UI's page for a workflow, for operators: `${base}/<workflow id>`. */

@@ -1,6 +1,6 @@
 /**
  * Development only, never registered in production: tokens of the local identity provider for demo
- * customers, and the demo inbox (the codes "sent" to a demo customer's phone).
+ * customers, the demo inbox (the codes "sent" to a demo customer's phone), and app session assertions.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -16,9 +16,17 @@ export interface DevRouteDeps {
   devIdentity?: { provider: DevIdentityProvider; audience: string };
   /** Development only: the demo inbox (the codes "sent" to a demo customer's phone). */
   devInbox?: (customerId: string) => Promise<{ message: string; sentAt: string }[]>;
+  /**
+   * Development only: what the issuer's app backend would sign for a customer strongly authenticated in
+   * its session (the demo page, the sandbox wallets and the bench act as that app).
+   */
+  devSessionAssertion?: (customerId: string) => Promise<string>;
 }
 
-export function registerDevRoutes(app: FastifyInstance, { devIdentity, devInbox }: DevRouteDeps): void {
+export function registerDevRoutes(
+  app: FastifyInstance,
+  { devIdentity, devInbox, devSessionAssertion }: DevRouteDeps,
+): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   if (devIdentity) {
     api.post(
@@ -39,6 +47,20 @@ export function registerDevRoutes(app: FastifyInstance, { devIdentity, devInbox 
         tokenType: 'Bearer' as const,
         expiresIn: 3_600,
       }),
+    );
+  }
+  if (devSessionAssertion) {
+    api.post(
+      '/dev/session-assertions',
+      {
+        schema: {
+          summary: "Development only: an app session's assertion that a demo customer was strongly authenticated",
+          tags: ['development'],
+          body: z.strictObject({ customerId: freeText(customerId) }),
+          response: { 200: z.object({ assertion: z.string() }), ...problemResponses(400, 413, 415, 422, 429, 500) },
+        },
+      },
+      async (request) => ({ assertion: await devSessionAssertion(request.body.customerId) }),
     );
   }
   if (devInbox) {

@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isEnrollmentOf } from '../../db/enrollments.js';
 import { captureMethods, enrollmentStatuses, type EnrollmentView } from '../../domain/enrollment.js';
+import { walletDeviceTypes, wallets } from '../../domain/wallets.js';
 import type { enrollmentWorkflow } from '../../workflows/enrollment/workflow.js';
 import { cardNetwork, notFound, pushMethod, type ConsumerApiDeps } from './consumer-api.js';
 
@@ -50,6 +51,10 @@ export const ConsumerEnrollmentView = z.object({
     resendsLeft: z.number().int().optional(),
     resendAvailableAt: z.string().optional(),
   }),
+  wallet: z
+    .object({ wallet: z.enum(wallets), deviceType: z.enum(walletDeviceTypes) })
+    .optional()
+    .meta({ description: 'A wallet enrollment: the wallet and the device it provisions' }),
   awaitingCaptureConfirmation: z.literal(true).optional(),
   receiptsExpireAt: z.string().optional(),
   redirect: Redirect.optional(),
@@ -90,6 +95,7 @@ export function customerFacingView(
       ...(card.reason && { reason: card.reason }),
     })),
     authentication: view.authentication,
+    ...(view.wallet && { wallet: view.wallet }),
     ...(view.awaitingCaptureConfirmation && { awaitingCaptureConfirmation: true as const }),
     ...(view.receiptsExpireAt && { receiptsExpireAt: view.receiptsExpireAt }),
     ...(view.redirect && { redirect: view.redirect }),

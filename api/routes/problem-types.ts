@@ -7,6 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { problemResponses, sendProblem } from '../problem.js';
 import { problemTypeOf, refusalAnswers } from '../refusals.js';
+import { walletProblemAnswers } from '../wallet-refusals.js';
 
 const ProblemType = z.object({
   type: z.string(),
@@ -16,7 +17,7 @@ const ProblemType = z.object({
 });
 
 const problemTypes = new Map(
-  Object.values(refusalAnswers).map((answer) => [
+  [...Object.values(refusalAnswers), ...walletProblemAnswers].map((answer) => [
     answer.name,
     { type: problemTypeOf(answer), title: answer.title, status: answer.status, description: answer.meaning },
   ]),

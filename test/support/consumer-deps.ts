@@ -48,6 +48,8 @@ export function consumerDepsFor(identity: DevIdentityProvider, behind: Partial<C
     taskQueue: 'unused',
     vault: untouchable('vault'),
     tokenRequestors: untouchable('tokenRequestors'),
+    wallets: untouchable('wallets'),
+    walletAdapters: untouchable('walletAdapters'),
     ...behind,
   };
 }

@@ -25,6 +25,7 @@ import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
 import { engineServices } from '../../services/engine-services.js';
 import { registerSearchAttributes } from '../../deploy/search-attributes.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../../stack/temporal-dev-server.js';
+import { walletRegistry } from '../../activities/wallets/registry.js';
 import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
 import { createWorkerActivities } from '../../workers/worker-activities.js';
 import { freePort } from './free-port.js';
@@ -108,6 +109,8 @@ export async function startEngineStack(
         taskQueue,
         vault,
         tokenRequestors: cache,
+        wallets: keys.wallets,
+        walletAdapters: walletRegistry(),
         workflowUiBase: 'http://127.0.0.1:8233/namespaces/default/workflows',
       },
       callbacks: { credentials: keys.networks, pool, temporal: client, fingerprintKeys: keys.vault.fingerprintKeys },

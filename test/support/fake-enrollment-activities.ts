@@ -25,6 +25,11 @@ export interface FakeActivities {
   /** While set, sendOneTimeCode has delivered the code but waits for it before answering. */
   codeGate?: Promise<void>;
   ineligibleCardIndexes: Set<number>;
+  /** Thrown by the next checkEligibility call (a local activity). */
+  eligibilityFailure?: ApplicationFailure;
+  walletPayloads: Parameters<EnrollmentActivities['buildWalletPayload']>[0][];
+  /** Failures thrown by the next buildWalletPayload calls, in order. */
+  walletFailures: ApplicationFailure[];
 }
 
 export function fakeEnrollmentActivities(): FakeActivities {
@@ -35,6 +40,8 @@ export function fakeEnrollmentActivities(): FakeActivities {
     declineCardIndexes: new Set(),
     pushFailures: [],
     ineligibleCardIndexes: new Set(),
+    walletPayloads: [],
+    walletFailures: [],
     activities: {
       captureCards({ cards }) {
         return Promise.resolve(
@@ -49,6 +56,9 @@ export function fakeEnrollmentActivities(): FakeActivities {
         );
       },
       checkEligibility({ cards }) {
+        const failure = fake.eligibilityFailure;
+        fake.eligibilityFailure = undefined;
+        if (failure) return Promise.reject(failure);
         return Promise.resolve({
           tokenRequestorName: 'Sandpay Wallet',
           ineligible: cards
@@ -93,6 +103,22 @@ export function fakeEnrollmentActivities(): FakeActivities {
           },
         };
         return outcome;
+      },
+      buildWalletPayload(input) {
+        fake.walletPayloads.push(input);
+        const failure = fake.walletFailures.shift();
+        if (failure) return Promise.reject(failure);
+        return Promise.resolve({
+          reference: `WP-${input.enrollmentId}`,
+          payload: {
+            wallet: 'APPLE_PAY',
+            applePay: {
+              encryptedPassData: 'ZW5jcnlwdGVk',
+              activationData: 'YWN0aXZhdGlvbg==',
+              ephemeralPublicKey: 'BA==',
+            },
+          },
+        });
       },
       recordToken(input) {
         fake.tokensRecorded.push(input);

@@ -30,10 +30,11 @@ export async function authenticateCardholder(state: EnrollmentState): Promise<vo
   }
   state.moveTo('AWAITING_AUTHENTICATION');
   const done = await condition(
-    () => state.authenticated || state.cancelRequested !== undefined,
+    () => state.authenticated || state.cancelRequested !== undefined || state.authenticationRefused !== undefined,
     oneTimeCodeRules.windowMs,
   );
   state.stopIfCancelled();
+  if (state.authenticationRefused !== undefined) throw new EarlyEnd('FAILED', state.authenticationRefused);
   if (!done) throw new EarlyEnd('FAILED', 'The cardholder was not authenticated in time');
 }
 

@@ -13,6 +13,7 @@ import {
   type EnrollmentView,
 } from '../../domain/enrollment.js';
 import { EnrollmentStatusKey } from '../../domain/search-attributes.js';
+import type { WalletDeviceMaterial, WalletPayload } from '../../domain/wallets.js';
 import { EarlyEnd } from './early-end.js';
 import { StageMetrics } from './stage-metrics.js';
 
@@ -43,6 +44,11 @@ export class EnrollmentState {
   /** The consumer's answer about card numbers read from a picture. */
   captureConfirmed: boolean | undefined;
   authenticated = false;
+  /** Why the cardholder's authentication was refused, when it cannot be tried again (a wallet's one request). */
+  authenticationRefused: string | undefined;
+  /** A wallet enrollment: the device material the app sent, then the payload built for it. */
+  walletDevice: WalletDeviceMaterial | undefined;
+  walletPayload: WalletPayload | undefined;
   freshPushRequested = false;
   /** Counts finished pushes, so that the handlers waiting for one know when theirs is done. */
   pushesSettled = 0;
@@ -64,6 +70,7 @@ export class EnrollmentState {
       authentication: { method: this.authentication.method },
       freshPushUsed: false,
       timeline: [],
+      ...(input.wallet && { wallet: input.wallet }),
     };
   }
 

@@ -27,7 +27,7 @@ import type { EnrollmentState } from './enrollment-state.js';
 import { checkOneTimeCode, shortSteps, verifySessionAssertion } from './steps.js';
 
 /** A refusal of a consumer's request: its type decides the API's answer, its message is for the consumer. */
-function refusal<T extends RefusalType>(
+export function refusal<T extends RefusalType>(
   type: T,
   message: string,
   ...details: T extends keyof RefusalDetails ? [RefusalDetails[T]] : []
@@ -145,7 +145,7 @@ export function registerMessageHandlers(state: EnrollmentState): void {
         if (typeof assertion !== 'string' || assertion.split('.').length !== 3) {
           throw refusal(ErrorType.InvalidRequest, 'The assertion must be a compact JWS');
         }
-        if (authentication.method !== 'session-assertion') {
+        if (authentication.method !== 'session-assertion' || state.input.wallet) {
           throw refusal(
             ErrorType.WrongAuthenticationMethod,
             'This enrollment does not authenticate with a session assertion',

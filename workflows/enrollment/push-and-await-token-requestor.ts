@@ -105,7 +105,7 @@ async function push(state: EnrollmentState, attempt: number): Promise<void> {
 }
 
 /** Every card has its answer: the enrollment ends by how many were added. */
-function finishWithTokens(state: EnrollmentState): void {
+export function finishWithTokens(state: EnrollmentState): void {
   const active = state.cardsIn('ACTIVE').length;
   if (active === state.view.cards.length) state.moveTo('COMPLETED');
   else if (active > 0) state.moveTo('PARTIALLY_COMPLETED', 'Some cards were not added');

@@ -55,3 +55,6 @@ export function shortSteps(): ShortSteps {
 export const { pushCards } = proxyActivities<EnrollmentActivities>(networkCall);
 
 export const { checkOneTimeCode, verifySessionAssertion } = proxyLocalActivities<EnrollmentActivities>(localCrypto);
+
+/** Keys held by the worker and one database write: a local activity, so that the waiting app gets its answer soon. */
+export const { buildWalletPayload } = proxyLocalActivities<EnrollmentActivities>(localDatabaseStep);

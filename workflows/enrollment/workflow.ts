@@ -13,28 +13,39 @@ import {
 } from '@temporalio/workflow';
 import { enrollmentInputProblem, type EnrollmentInput, type EnrollmentResult } from '../../domain/enrollment.js';
 import { ErrorType } from '../../domain/errors.js';
-import { TokenRequestorIdKey } from '../../domain/search-attributes.js';
+import { TokenRequestorIdKey, WalletDeviceTypeKey, WalletKey } from '../../domain/search-attributes.js';
 import { authenticateCardholder } from './authentication.js';
 import { captureCards } from './capture.js';
+import { deliverToWallet } from './deliver-to-wallet.js';
 import { EarlyEnd } from './early-end.js';
 import { ensureEligible } from './eligibility.js';
 import { EnrollmentState } from './enrollment-state.js';
 import { registerMessageHandlers } from './message-handlers.js';
 import { pushUntilTokenised } from './push-and-await-token-requestor.js';
+import { registerWalletHandler } from './wallet-handler.js';
 
 export async function enrollmentWorkflow(input: EnrollmentInput): Promise<EnrollmentResult> {
   const problem = enrollmentInputProblem(input);
   if (problem) throw ApplicationFailure.nonRetryable(problem, ErrorType.InvalidEnrollmentInput);
   const state = new EnrollmentState(input, workflowInfo().workflowId);
   registerMessageHandlers(state);
+  registerWalletHandler(state);
 
-  upsertSearchAttributes([{ key: TokenRequestorIdKey, value: input.tokenRequestorId }]);
+  upsertSearchAttributes([
+    { key: TokenRequestorIdKey, value: input.tokenRequestorId },
+    ...(input.wallet
+      ? [
+          { key: WalletKey, value: input.wallet.wallet },
+          { key: WalletDeviceTypeKey, value: input.wallet.deviceType },
+        ]
+      : []),
+  ]);
   state.moveTo('CAPTURED');
   try {
     await captureCards(state);
     await ensureEligible(state);
     await authenticateCardholder(state);
-    await pushUntilTokenised(state);
+    await (input.wallet ? deliverToWallet(state) : pushUntilTokenised(state));
   } catch (error) {
     if (!(error instanceof EarlyEnd)) throw error;
     state.endEarly(error);

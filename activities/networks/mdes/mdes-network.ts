@@ -6,8 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import type { CachedTokenRequestor } from '../../../db/token-requestors.js';
 import type { AccountHolder, CardNetworkAdapter } from '../card-network.js';
+import { ErrorType } from '../../../domain/errors.js';
+import { nonRetryable } from '../../enrollment/failures.js';
 import { mdesCallbacks } from './callbacks.js';
 import type { MdesAccountHolderData, MdesClient } from './client.js';
+import { createTav } from './tav.js';
 
 /** MDES takes account ranges of 9 to 19 digits: a BIN is asked as its first nine, zero-padded. */
 const asAccountRange = (bin: string): string => bin.padEnd(9, '0');
@@ -23,6 +26,27 @@ export function mdesNetwork(client: MdesClient): CardNetworkAdapter {
     takesCard: (requestor, bin) => requestor.enabledAccountRanges.includes(bin),
     proofAudience: (credentials) => credentials.mdes.proofAudience,
     callbacks: mdesCallbacks,
+
+    // Mastercard's Tokenization Authentication Value (v2, public; tav.ts), signed with the issuer's TAV key,
+    // over the card the wallet will tokenise: MDES checks it when the wallet asks.
+    walletActivationData({ card, credentials }) {
+      const signingKey = credentials.mdes.tavSigningKey;
+      if (!signingKey) {
+        return Promise.reject(
+          nonRetryable(
+            ErrorType.NotEligible,
+            'No TAV signing key is configured for Mastercard (mdes.tavSigningKeyPem)',
+          ),
+        );
+      }
+      const twoDigits = (value: number): string => String(value % 100).padStart(2, '0');
+      return Promise.resolve(
+        createTav(
+          { accountNumber: card.pan, expiryMonth: twoDigits(card.expiryMonth), expiryYear: twoDigits(card.expiryYear) },
+          signingKey,
+        ),
+      );
+    },
 
     // Asked by account range: no range, no question.
     async tokenRequestors(bins, refreshedAt) {

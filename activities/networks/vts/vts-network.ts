@@ -3,6 +3,7 @@
  * token requestor, not per range, so a Visa token requestor takes every card of the issuer; the push is
  * the push-provisioning request, whose redirect carries the receipts.
  */
+import { signAuthenticationProof } from '../../crypto/authentication-proof.js';
 import type { CardNetworkAdapter } from '../card-network.js';
 import { vtsCallbacks } from './callbacks.js';
 import type { VtsClient } from './client.js';
@@ -14,6 +15,18 @@ export function vtsNetwork(client: VtsClient): CardNetworkAdapter {
     takesCard: () => true,
     proofAudience: (credentials) => credentials.vts.proofAudience,
     callbacks: vtsCallbacks,
+
+    // Visa's own activation value is confidential to its programme: the public construction is the issuer's
+    // authentication proof (a JWS Visa verifies with the issuer's JWKS), about the provisioning's reference.
+    async walletActivationData({ reference, methods, credentials, signing }) {
+      const proof = await signAuthenticationProof(signing, {
+        issuer: credentials.issuerId,
+        subject: reference,
+        audience: credentials.vts.proofAudience,
+        methods,
+      });
+      return proof.token;
+    },
 
     async tokenRequestors(_bins, refreshedAt) {
       return (await client.getTokenRequestors()).map((requestor) => ({

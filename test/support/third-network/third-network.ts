@@ -94,6 +94,8 @@ export function thirdNetwork(takenBins: string[]): ThirdNetwork {
       };
       return Promise.resolve([requestor]);
     },
+    // The third network's activation data: the issuer's word about the provisioning, unsigned (a test double).
+    walletActivationData: ({ reference }) => Promise.resolve(Buffer.from(`third:${reference}`).toString('base64')),
     push(request) {
       pushes.push(request);
       const cards = request.cards.map((card) => ({

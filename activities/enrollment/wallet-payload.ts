@@ -1,0 +1,69 @@
+/**
+ * buildWalletPayload, where a wallet's payload is made: the device material checked again (the API
+ * checked it before starting; the roots may have been rotated since), the card revealed from the vault
+ * and encrypted for the wallet's device, the network's activation data signed, and the provisioning
+ * recorded under a reference of its own, by which the network's calls find the enrollment when the wallet
+ * tokenises. The PAN leaves this function only encrypted for the wallet.
+ */
+import { createHash } from 'node:crypto';
+import type { Pool } from 'pg';
+import { recordWalletProvisioning } from '../../db/push-receipts.js';
+import { ErrorType } from '../../domain/errors.js';
+import { WalletRequestRefused } from '../../domain/wallets.js';
+import type { IssuerKeyStore } from '../keys/key-store.js';
+import type { NetworkRegistry } from '../networks/registry.js';
+import type { CardVault } from '../vault/card-vault.js';
+import type { WalletRegistry } from '../wallets/registry.js';
+import type { EnrollmentActivities } from './activity-types.js';
+import { nonRetryable } from './failures.js';
+
+/** The reference of an enrollment's wallet provisioning: derived from it, so that a retried activity keeps it. */
+export function walletProvisioningReference(enrollmentId: string): string {
+  return `WP-${createHash('sha256').update(`${enrollmentId}:wallet`).digest('hex').slice(0, 40)}`;
+}
+
+export function createWalletPayloadActivities(deps: {
+  pool: Pool;
+  vault: CardVault;
+  keys: IssuerKeyStore;
+  networks: NetworkRegistry;
+  wallets: WalletRegistry;
+}): Pick<EnrollmentActivities, 'buildWalletPayload'> {
+  const { pool, vault, keys } = deps;
+  return {
+    async buildWalletPayload(input) {
+      const now = new Date();
+      const wallet = deps.wallets.of(input.wallet.wallet);
+      const onboarding = keys.wallets.of(input.wallet.wallet);
+      if (!wallet || !onboarding) {
+        throw nonRetryable(ErrorType.NotEligible, `${input.wallet.wallet} is not offered by this issuer`);
+      }
+      try {
+        wallet.verifyDevice(input.device, onboarding, now);
+      } catch (error) {
+        if (error instanceof WalletRequestRefused) throw nonRetryable(ErrorType.InvalidRequest, error.message);
+        throw error;
+      }
+      const reference = walletProvisioningReference(input.enrollmentId);
+      const card = await vault.reveal(input.cardRef);
+      const activationData = await deps.networks.of(input.network).walletActivationData({
+        card,
+        reference,
+        methods: ['swk', 'mfa'],
+        credentials: keys.networks,
+        signing: keys.signing,
+      });
+      const payload = await wallet.payload({ card, device: input.device, onboarding, activationData, now });
+      await recordWalletProvisioning(pool, {
+        receipt: reference,
+        network: input.network,
+        enrollmentId: input.enrollmentId,
+        cardRef: input.cardRef,
+        tokenRequestorId: input.tokenRequestorId,
+        wallet: input.wallet.wallet,
+        expiresAt: new Date(now.getTime() + input.validityMinutes * 60_000),
+      });
+      return { reference, payload };
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Apple Pay in-app (PassKit) behind the engine's wallet seam: the device material PassKit handed the app
+ * (certificate chain, nonce, nonce signature) checked against the roots Apple handed the issuer, and
+ * PKAddPaymentPassRequest's fields built: encryptedPassData over Apple's public plaintext, encrypted for
+ * the leaf certificate's key by the scheme PassKit asked for (activities/crypto/encryption/passkit-profiles.ts:
+ * the public construction; a certified ECC_V2 / RSA_V2 implementation drops in there), and the network's
+ * activation data beside it.
+ */
+import { WalletRefusalReason, WalletRequestRefused, type WalletDeviceMaterial } from '../../../domain/wallets.js';
+import { passKitPlaintext } from '../../crypto/encryption/passkit-profiles.js';
+import { walletPayloadProfiles } from '../../crypto/encryption/profile-registry.js';
+import type { WalletOnboardingKeys } from '../../keys/wallet-credentials.js';
+import type { WalletAdapter } from '../wallet-adapter.js';
+import { verifyPassKitDeviceMaterial, type PassKitDeviceMaterial } from './passkit-chain.js';
+
+export const applePayWallet: WalletAdapter = {
+  id: 'APPLE_PAY',
+  brand: 'Apple Pay',
+  pushMethod: 'IOS',
+
+  verifyDevice(device, onboarding, now) {
+    verified(device, onboarding, now);
+  },
+
+  async payload({ card, device, onboarding, activationData, now }) {
+    const { material, leafPublicKey } = verified(device, onboarding, now);
+    const plaintext = passKitPlaintext(card, material.nonce, material.nonceSignature);
+    const encrypted = await walletPayloadProfiles[material.scheme](plaintext, leafPublicKey);
+    return { wallet: 'APPLE_PAY', applePay: { ...encrypted, activationData } };
+  },
+};
+
+function verified(device: WalletDeviceMaterial, onboarding: WalletOnboardingKeys, now: Date) {
+  const material = decoded(device);
+  const { leafPublicKey } = verifyPassKitDeviceMaterial(material, { roots: onboarding.trustedRoots }, now);
+  return { material, leafPublicKey };
+}
+
+/** The app's base64 fields as bytes; the API's schema has already bounded their shapes. */
+function decoded(device: WalletDeviceMaterial): PassKitDeviceMaterial {
+  if (device.wallet !== 'APPLE_PAY') {
+    throw new WalletRequestRefused(
+      WalletRefusalReason.CertificateChainMalformed,
+      "The device material is not PassKit's",
+    );
+  }
+  const { certificates, nonce, nonceSignature, encryptionScheme } = device.applePay;
+  const bytes = (base64: string): Buffer => Buffer.from(base64, 'base64');
+  return {
+    certificates: certificates.map(bytes),
+    nonce: bytes(nonce),
+    nonceSignature: bytes(nonceSignature),
+    scheme: encryptionScheme,
+  };
+}

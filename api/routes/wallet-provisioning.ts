@@ -1,0 +1,210 @@
+/**
+ * Wallet provisioning from the issuer's app ("Add to Apple Wallet"): the app sends what the wallet's SDK
+ * gave it for one of the customer's cards, and gets back, while the wallet's sheet waits, the payload to
+ * hand the wallet. Everything the API can check is checked before anything is written (the card is the
+ * caller's, the wallet is offered for its network and takes it, the wallet's device material verifies);
+ * then one call starts the wallet enrollment and sends it the request (update-with-start), which answers
+ * once the payload is built. A nonce is good for one request.
+ */
+import { createHash } from 'node:crypto';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { WalletOnboardingKeys } from '../../activities/keys/wallet-credentials.js';
+import type { WalletAdapter } from '../../activities/wallets/wallet-adapter.js';
+import type { VaultCard } from '../../db/vault-cards.js';
+import { recordEnrollment } from '../../db/enrollments.js';
+import { enrollmentWorkflowId, type EnrollmentInput } from '../../domain/enrollment.js';
+import { provisionToWalletUpdate } from '../../domain/messages.js';
+import {
+  passKitSchemes,
+  walletDeviceTypes,
+  WalletRefusalReason,
+  WalletRequestRefused,
+  type WalletDeviceMaterial,
+  type WalletDeviceType,
+} from '../../domain/wallets.js';
+import type { enrollmentWorkflow } from '../../workflows/enrollment/workflow.js';
+import { problemResponses } from '../problem.js';
+import { answerRefusal, refusalOf } from '../refusals.js';
+import { answerWalletProblem, walletOutcomeAnswers, walletRefusalAnswers } from '../wallet-refusals.js';
+import { bodyProblems, consumerProblems, notFound, uuid, type ConsumerRouteContext } from './consumer-api.js';
+import { enrollmentLinks } from './enrollment-resource.js';
+import { requestIdOf } from './enrollments.js';
+
+/** Standard base64 as the wallets' SDKs give bytes, in its one canonical spelling (padded, no line breaks). */
+const base64 = (maxBytes: number) =>
+  z
+    .string()
+    .min(4)
+    .max(Math.ceil(maxBytes / 3) * 4)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64')
+    .refine((text) => Buffer.from(text, 'base64').toString('base64') === text, 'must be canonical base64')
+    .refine((text) => Buffer.from(text, 'base64').length <= maxBytes, `must be at most ${maxBytes} bytes`);
+
+const compactJws = z
+  .string()
+  .max(4096)
+  .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'must be a compact JWS');
+
+const ApplePayRequest = z.strictObject({
+  wallet: z.literal('APPLE_PAY'),
+  deviceType: z.enum(walletDeviceTypes),
+  /** The app session's signed assertion that the customer was strongly authenticated. */
+  sessionAssertion: compactJws,
+  applePay: z.strictObject({
+    certificates: z.array(base64(4096)).min(1).max(4).meta({ description: 'DER, leaf first, then the sub-CA' }),
+    nonce: base64(64),
+    nonceSignature: base64(1024),
+    encryptionScheme: z.enum(passKitSchemes),
+  }),
+});
+
+const WalletProvisioningRequest = z.discriminatedUnion('wallet', [ApplePayRequest]);
+
+const WalletProvisioned = z.object({
+  enrollmentId: z.string(),
+  wallet: z.literal('APPLE_PAY'),
+  applePay: z
+    .object({
+      encryptedPassData: z.string(),
+      activationData: z.string(),
+      ephemeralPublicKey: z.string().optional(),
+      wrappedKey: z.string().optional(),
+    })
+    .meta({ description: "PKAddPaymentPassRequest's fields, base64" }),
+  links: z.object({ self: z.string(), workflow: z.string().optional() }),
+});
+
+export function registerWalletProvisioningRoutes({ api, deps }: ConsumerRouteContext): void {
+  api.post(
+    '/cards/:id/wallet-provisioning',
+    {
+      schema: {
+        summary: "Provision this card to a wallet from the issuer's app: the payload the wallet takes",
+        tags: ['wallets'],
+        params: z.strictObject({ id: uuid }),
+        body: WalletProvisioningRequest,
+        response: {
+          201: WalletProvisioned,
+          ...consumerProblems,
+          ...bodyProblems,
+          ...problemResponses(403, 404, 409, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { body, customerId } = request;
+      const card = await deps.vault.cardOf(customerId, request.params.id);
+      if (!card) return notFound(reply, 'card', request.params.id);
+      const offered = await walletOffered(card, body.wallet);
+      if ('refused' in offered) return answerWalletProblem(reply, walletOutcomeAnswers.notOffered, offered.refused);
+      const device: WalletDeviceMaterial = { wallet: body.wallet, applePay: body.applePay };
+      try {
+        offered.adapter.verifyDevice(device, offered.onboarding, new Date());
+      } catch (error) {
+        if (!(error instanceof WalletRequestRefused)) throw error;
+        return answerWalletProblem(reply, walletRefusalAnswers[error.reason], error.message);
+      }
+      return provision(reply, {
+        customerId,
+        card,
+        tokenRequestorId: offered.tokenRequestorId,
+        pushMethod: offered.adapter.pushMethod,
+        deviceType: body.deviceType,
+        assertion: body.sessionAssertion,
+        device,
+        nonce: body.applePay.nonce,
+      });
+    },
+  );
+
+  /** The wallet's adapter, onboarding and token requestor for this card, or why it is not offered. */
+  async function walletOffered(
+    card: VaultCard,
+    wallet: WalletDeviceMaterial['wallet'],
+  ): Promise<
+    { refused: string } | { adapter: WalletAdapter; onboarding: WalletOnboardingKeys; tokenRequestorId: string }
+  > {
+    const adapter = deps.walletAdapters.of(wallet);
+    const onboarding = deps.wallets.of(wallet);
+    const tokenRequestorId = onboarding?.tokenRequestorIds[card.network];
+    if (!adapter || !onboarding || !tokenRequestorId) {
+      return { refused: `This issuer does not offer ${adapter?.brand ?? wallet} for ${card.network} cards` };
+    }
+    const verdict = await deps.tokenRequestors.eligibility({
+      network: card.network,
+      tokenRequestorId,
+      pushMethod: adapter.pushMethod,
+      bins: [card.bin],
+      cards: 1,
+    });
+    if (!verdict.eligible) return { refused: verdict.reason };
+    if (!verdict.takesBin(card.bin)) return { refused: `${verdict.requestor.name} does not take cards of this range` };
+    return { adapter, onboarding, tokenRequestorId };
+  }
+
+  async function provision(
+    reply: FastifyReply,
+    request: {
+      customerId: string;
+      card: VaultCard;
+      tokenRequestorId: string;
+      pushMethod: EnrollmentInput['pushMethod'];
+      deviceType: WalletDeviceType;
+      assertion: string;
+      device: WalletDeviceMaterial;
+      nonce: string;
+    },
+  ): Promise<FastifyReply> {
+    const { customerId, card, device } = request;
+    // One enrollment per wallet nonce: the same nonce again meets the same workflow, which refuses it.
+    const nonceDigest = createHash('sha256').update(Buffer.from(request.nonce, 'base64')).digest('hex');
+    const requestId = requestIdOf(customerId, `wallet:${device.wallet}:${nonceDigest}`);
+    const id = enrollmentWorkflowId(requestId);
+    const input: EnrollmentInput = {
+      requestId,
+      customerId,
+      cards: [{ method: 'card-on-file', cardId: card.cardRef }],
+      tokenRequestorId: request.tokenRequestorId,
+      pushMethod: request.pushMethod,
+      authentication: { method: 'session-assertion' },
+      wallet: { wallet: device.wallet, deviceType: request.deviceType },
+    };
+    const start = new WithStartWorkflowOperation<typeof enrollmentWorkflow>('enrollmentWorkflow', {
+      taskQueue: deps.taskQueue,
+      workflowId: id,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+    let outcome;
+    try {
+      outcome = await deps.temporal.workflow.executeUpdateWithStart(provisionToWalletUpdate, {
+        args: [{ assertion: request.assertion, device }],
+        startWorkflowOperation: start,
+      });
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return nonceReplayed(reply);
+      const refusal = refusalOf(error);
+      if (!refusal) throw error;
+      return refusal.status === 409 ? nonceReplayed(reply) : answerRefusal(reply, refusal);
+    }
+    await recordEnrollment(deps.pool, { enrollmentId: id, customerId, requestId });
+    if (outcome.outcome === 'AUTHENTICATION_REFUSED') {
+      return answerWalletProblem(reply, walletOutcomeAnswers.authenticationRefused, outcome.reason);
+    }
+    if (outcome.outcome === 'ENDED') return answerWalletProblem(reply, walletOutcomeAnswers.ended, outcome.reason);
+    return reply.code(201).send({
+      enrollmentId: id,
+      ...outcome.payload,
+      links: enrollmentLinks(id, deps.workflowUiBase),
+    });
+  }
+}
+
+function nonceReplayed(reply: FastifyReply): FastifyReply {
+  const answer = walletRefusalAnswers[WalletRefusalReason.NonceReplayed];
+  return answerWalletProblem(reply, answer, 'This wallet nonce was already answered; start again from the wallet');
+}
