@@ -512,6 +512,26 @@ describe('the enrollment workflow', () => {
     );
   });
 
+  it('a token requestor the network does not list declines with its reason (a local activity refusing)', async () => {
+    await enrollment(
+      async ({ handle, fake }) => {
+        expect(await handle.result()).toMatchObject({
+          status: 'DECLINED',
+          reason: 'Token requestor 50110030273 does not take Mastercard cards of this issuer',
+        });
+        expect(fake.codesSent).toBe(0);
+      },
+      {
+        prepare: (fake) => {
+          fake.eligibilityFailure = ApplicationFailure.nonRetryable(
+            'Token requestor 50110030273 does not take Mastercard cards of this issuer',
+            ErrorType.NotEligible,
+          );
+        },
+      },
+    );
+  });
+
   it('the receipts expire at exactly 15 minutes; without a fresh push the enrollment ends EXPIRED', async () => {
     await enrollment(
       async (run) => {

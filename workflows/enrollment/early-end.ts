@@ -19,8 +19,10 @@ export async function orEnd<T>(status: EnrollmentStatus, step: () => Promise<T>)
     return await step();
   } catch (error) {
     if (isCancellation(error)) throw error;
+    // An activity's failure comes as its cause; a local activity's, as itself.
     const cause = (error as { cause?: unknown }).cause;
-    const failure = cause instanceof ApplicationFailure ? cause : undefined;
+    const failure =
+      error instanceof ApplicationFailure ? error : cause instanceof ApplicationFailure ? cause : undefined;
     const declined = failure?.type === ErrorType.NetworkDeclined || failure?.type === ErrorType.NotEligible;
     throw new EarlyEnd(declined ? 'DECLINED' : status, failure?.message ?? 'An internal step failed');
   }
