@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- crypto | enrollments | api ...]`: the engine's measurements, printed as tables and
+ * `npm run bench [-- crypto | enrollments | wallets | api ...]`: the engine's measurements, printed as tables and
  * written as JSON to bench/results/<date>.json with the machine they ran on. Not part of `npm test`.
  * Enrollments and API load run against the local stack (npm start, on free ports and a data folder of
  * its own, the sandbox networks at zero added latency). BENCH_SECONDS sets each measurement's length.
@@ -12,8 +12,11 @@ import { prepareLocalStack } from '../test/support/local-stack.js';
 import { benchmarkApiReads, type EndpointLoad } from './api-load.js';
 import { benchmarkCrypto, type CryptoResult } from './crypto.js';
 import { benchmarkEnrollments, type EnrollmentBench, type Percentiles } from './enrollments.js';
+import { benchmarkWalletProvisioning, type WalletProvisioningLevel } from './wallet-provisioning.js';
 
-const parts = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['crypto', 'enrollments', 'api']);
+const parts = new Set(
+  process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['crypto', 'enrollments', 'wallets', 'api'],
+);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const resultsDir = fileURLToPath(new URL('results/', import.meta.url));
 
@@ -29,6 +32,7 @@ const results: {
   secondsPerMeasurement: number;
   crypto?: CryptoResult[];
   enrollments?: EnrollmentBench;
+  wallets?: WalletProvisioningLevel[];
   api?: EndpointLoad[];
 } = { measuredAt: new Date().toISOString(), machine, secondsPerMeasurement: seconds };
 
@@ -47,7 +51,7 @@ if (parts.has('crypto')) {
   );
 }
 
-if (parts.has('enrollments') || parts.has('api')) {
+if (parts.has('enrollments') || parts.has('wallets') || parts.has('api')) {
   console.log('\nstarting the local stack (npm start) ...');
   const stack = await prepareLocalStack({ env: { API_RATE_LIMIT_PER_MINUTE: '100000000' } });
   try {
@@ -76,6 +80,24 @@ if (parts.has('enrollments') || parts.has('api')) {
           'whole enrollment': ms(level.enrollments.latency.whole),
           'bare workflow': ms(level.bare.latency),
           failed: level.enrollments.failed,
+        })),
+      );
+    }
+    if (parts.has('wallets')) {
+      console.log(`\nin-app wallet provisioning (Apple Pay, ECC_V2), ${seconds} s per concurrency level`);
+      results.wallets = await benchmarkWalletProvisioning(
+        { apiUrl: stack.url('api'), tokenRequestorsUrl: stack.url('tokenRequestors') },
+        { secondsPerLevel: seconds, levels: [1, 2, 4, 8], log: (line) => console.log(`  ${line}`) },
+      );
+      console.log("\nthe app's provisioning call while PassKit waits (ms): p99 must stay under 1,000");
+      console.table(
+        results.wallets.map((level) => ({
+          concurrency: level.concurrency,
+          'calls/s': level.perSecond.toFixed(2),
+          'p50 ms': Math.round(level.latency.p50),
+          'p95 ms': Math.round(level.latency.p95),
+          'p99 ms': Math.round(level.latency.p99),
+          failed: level.failed,
         })),
       );
     }
