@@ -188,8 +188,15 @@ export function registerWalletProvisioningRoutes({ api, deps }: ConsumerRouteCon
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) return nonceReplayed(reply);
       const refusal = refusalOf(error);
+      if (refusal?.status === 409) return nonceReplayed(reply);
+      // The enrollment may have started though its answer did not come (a timeout): it stays the customer's.
+      const started = await start.workflowHandle().then(
+        () => true,
+        () => false,
+      );
+      if (started) await recordEnrollment(deps.pool, { enrollmentId: id, customerId, requestId });
       if (!refusal) throw error;
-      return refusal.status === 409 ? nonceReplayed(reply) : answerRefusal(reply, refusal);
+      return answerRefusal(reply, refusal);
     }
     await recordEnrollment(deps.pool, { enrollmentId: id, customerId, requestId });
     if (outcome.outcome === 'AUTHENTICATION_REFUSED') {
