@@ -1,6 +1,7 @@
 /**
- * The token requestors the sandbox networks know: two wallets and a merchant, with the fields MDES's
- * getEligibleTokenRequestors returns. Their push methods point at the sandbox's token requestor server.
+ * The token requestors the sandbox networks know: three wallets (one of them the simulated Apple Wallet of
+ * sandbox/wallets/apple-pay/) and a merchant, with the fields MDES's getEligibleTokenRequestors returns. Each
+ * id is the same at both networks. Their push methods point at the sandbox's token requestor server.
  */
 export type PushMethod = 'ANDROID' | 'IOS' | 'WEB';
 export type AccountHolderDataKind = 'NAME' | 'ADDRESS' | 'EMAIL_ADDRESS' | 'MOBILE_PHONE_NUMBER';
@@ -23,6 +24,9 @@ export interface TokenRequestorProfile {
   /** The artwork's name in assets/: an .svg and a .png, 192x192. */
   logo: string;
 }
+
+/** The simulated Apple Wallet's token requestor id, the same at MDES and at Visa. */
+export const applePayTokenRequestorId = '50140052916';
 
 export const tokenRequestors: readonly TokenRequestorProfile[] = [
   {
@@ -68,6 +72,22 @@ export const tokenRequestors: readonly TokenRequestorProfile[] = [
     supportIssuerInitiatedDigitizationData: false,
     imageAssetId: 'b7e0d1c2-5f44-4f0e-8a61-9c2d7e3f4a10',
     logo: 'market-street-shop',
+  },
+  {
+    tokenRequestorId: applePayTokenRequestorId,
+    name: 'Apple Pay (sandbox)',
+    consumerFacingEntityName: 'Apple Pay (sandbox)',
+    tokenRequestorType: 'WALLET',
+    // Made up, as the other wallets' are: not Apple's wallet id at the networks.
+    walletId: '327',
+    enabledAccountRanges: ['2', '4', '5'],
+    supportedPushMethods: ['IOS'],
+    supportsMultiplePushedCards: false,
+    supportedAccountHolderData: ['NAME'],
+    supportsCardHolderAuthentication: true,
+    supportIssuerInitiatedDigitizationData: true,
+    imageAssetId: 'e3f1a7c4-2b9d-4c61-8f05-6d2a9b7e41c8',
+    logo: 'apple-pay-sandbox',
   },
 ];
 

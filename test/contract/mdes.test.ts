@@ -63,7 +63,14 @@ describe('MDES Token Connect sandbox, through the issuer client', () => {
       'MERCHANT',
       'WALLET',
       'WALLET',
+      'WALLET',
     ]);
+    expect(requestors.find((requestor) => requestor.name === 'Apple Pay (sandbox)')).toMatchObject({
+      tokenRequestorType: 'WALLET',
+      enabledAccountRanges: ['5204731600000000000'],
+      supportedPushMethods: ['IOS'],
+      supportsMultiplePushedCards: false,
+    });
     const sandpay = requestors.find((requestor) => requestor.tokenRequestorId === wallet)!;
     expect(sandpay).toMatchObject({
       name: 'Sandpay Wallet',
@@ -357,7 +364,7 @@ describe('MDES Token Connect sandbox, through the issuer client', () => {
       '429',
       'timeout',
     ]);
-    expect(await client.getEligibleTokenRequestors(request)).toHaveLength(3);
+    expect(await client.getEligibleTokenRequestors(request)).toHaveLength(4);
   });
 
   it('adds the configured latency, and fails every call at a rate of 1', async () => {

@@ -21,6 +21,7 @@ const cards = {
 const wallet = '50110030273'; // Sandpay Wallet: ANDROID, IOS, WEB; several cards per push
 const singleCardWallet = '50120041835'; // Orchard Pay: IOS, WEB; one card per push
 const merchant = '50139059239'; // Market Street: WEB
+const applePay = '50140052916'; // Apple Pay (sandbox): IOS; one card at a time
 const receiptPattern = /^VTS-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type PushedCard = VtsPushRequest['cards'][number];
@@ -96,8 +97,13 @@ function minutesAhead(expiresAt: string | undefined, minutes: number, before: nu
 describe('VTS issuer push provisioning sandbox, through the issuer client', () => {
   it('lists the token requestors enabled for Visa cards, with their push methods', async () => {
     const requestors = await client.getTokenRequestors();
-    expect(requestors.map((requestor) => requestor.tokenRequestorID)).toEqual([wallet, singleCardWallet, merchant]);
-    const [sandpay, orchard, market] = requestors;
+    expect(requestors.map((requestor) => requestor.tokenRequestorID)).toEqual([
+      wallet,
+      singleCardWallet,
+      merchant,
+      applePay,
+    ]);
+    const [sandpay, orchard, market, apple] = requestors;
     expect(sandpay).toMatchObject({
       name: 'Sandpay Wallet',
       consumerFacingEntityName: 'Sandpay',
@@ -111,6 +117,12 @@ describe('VTS issuer push provisioning sandbox, through the issuer client', () =
       supportsMultiplePushedCards: false,
     });
     expect(market).toMatchObject({ tokenRequestorType: 'MERCHANT', supportedPushMethods: ['WEB'] });
+    expect(apple).toMatchObject({
+      name: 'Apple Pay (sandbox)',
+      tokenRequestorType: 'WALLET',
+      supportedPushMethods: ['IOS'],
+      supportsMultiplePushedCards: false,
+    });
     for (const requestor of requestors) {
       expect(requestor.availablePushMethods.map((method) => method.type)).toEqual(requestor.supportedPushMethods);
       for (const method of requestor.availablePushMethods) {
@@ -391,7 +403,7 @@ describe('VTS issuer push provisioning sandbox, through the issuer client', () =
       '429',
       'timeout',
     ]);
-    expect(await client.getTokenRequestors()).toHaveLength(3);
+    expect(await client.getTokenRequestors()).toHaveLength(4);
   });
 
   it('tokenises with a push receipt: the token requestor gets an active token, the issuer is asked and told', async () => {
