@@ -2,11 +2,11 @@
  * The token requestors' calls: checkEligibility (the card behind a receipt as MDES shows it, before
  * tokenising) and tokenize, which asks the issuer and creates the token, with a push account receipt or
  * with the card itself (`fundingAccountInfo.encryptedPayload`, field-level encrypted for MDES's key: a
- * wallet given the card by the issuer's app).
+ * wallet given the card by the issuer's app) and the issuer's TAV over it, which MDES checks first.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { mdesFieldLevel } from '../../activities/crypto/encryption/profiles.js';
 import {
   MdesCheckEligibilityRequest,
@@ -17,6 +17,7 @@ import {
   type MdesCheckEligibilityResponse,
   type MdesTokenizeResponse,
 } from '../../activities/networks/mdes/schemas.js';
+import { verifyTav } from '../../activities/networks/mdes/tav.js';
 import { CryptoFailure } from '../../domain/crypto-failure.js';
 import type { SandboxKeys } from '../keys.js';
 import { tokeniseWithAccount } from '../network/account-tokenization.js';
@@ -29,6 +30,16 @@ import {
 import type { MdesAuthentication } from './authentication.js';
 import { businessErrors, inputError, refusalCodes } from './errors.js';
 import { mdesPaths } from './paths.js';
+
+/**
+ * tokenize with the card itself, as a wallet sends it: with the issuer's Tokenization Authentication Value
+ * (TAV v2, Apple's activationData, the OPC's tokenizationAuthenticationValue), which MDES verifies with the
+ * issuer's TAV public key over the card it was given.
+ */
+export const MdesWalletTokenizeRequest = MdesTokenizeWithAccountRequest.extend({
+  tokenizationAuthenticationValue: z.string().min(1).max(4_096),
+});
+export type MdesWalletTokenizeRequest = z.input<typeof MdesWalletTokenizeRequest>;
 
 export function registerTokenizeRoutes(
   app: FastifyInstance,
@@ -68,9 +79,9 @@ export function registerTokenizeRoutes(
     return tokenizeAnswer(result);
   });
 
-  /** The card decrypted with MDES's key, then tokenised as the token requestor names it. */
+  /** The card decrypted with MDES's key, the issuer's TAV over it checked, then tokenised as the token requestor names it. */
   async function tokenizeWithAccount(body: unknown): Promise<object> {
-    const parsed = MdesTokenizeWithAccountRequest.safeParse(body);
+    const parsed = MdesWalletTokenizeRequest.safeParse(body);
     if (!parsed.success) return businessErrors(mdesInputErrors(parsed.error));
     let plaintext: unknown;
     try {
@@ -84,6 +95,8 @@ export function registerTokenizeRoutes(
       return inputError('fundingAccountInfo.encryptedPayload (decrypted) is not {cardAccountData, source}');
     }
     const card = funding.data.cardAccountData;
+    const tav = verifyTav(parsed.data.tokenizationAuthenticationValue, card, [keys.mdes.issuerTavPublicKey]);
+    if (!tav.valid) return inputError(`tokenizationAuthenticationValue: ${tav.reason}`);
     const result = await tokeniseWithAccount(tokenisation, {
       requestId: parsed.data.requestId,
       tokenRequestorId: parsed.data.tokenRequestorId,

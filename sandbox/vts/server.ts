@@ -41,7 +41,7 @@ export function createVtsSandbox(options: VtsSandboxOptions) {
   registerTokenRequestorsRoute(app, auth, options);
   registerPushRoute(app, { options, auth, state, proofs });
   // Before it tokenises, the token requestor may show the consumer the card as the network knows it.
-  registerTokenizeRoutes(app, auth, tokenisation, options);
+  registerTokenizeRoutes(app, auth, tokenisation, options, proofs);
   app.get('/sandbox/jwks.json', () => ({ keys: [keys.vts.signing.publicJwk] }));
   registerScenarioRoutes(app, state, tokenisation);
 

@@ -2,10 +2,10 @@
  * The token requestors' calls: the inquiry (the card behind a push receipt as Visa shows it, before
  * tokenising) and provisionedTokens, which asks the issuer and creates the token, with a push receipt or with
  * the card itself (`encPaymentInstrument`, a JWE under the token requestor's shared secret: a wallet given the
- * card by the issuer's app).
+ * card by the issuer's app) and the issuer's `activationData`, which Visa checks before it asks the issuer.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { vtsSharedSecretJwe } from '../../activities/crypto/encryption/profiles.js';
 import {
   VtsProvisionedTokensRequest,
@@ -17,6 +17,7 @@ import {
 } from '../../activities/networks/vts/schemas.js';
 import { CryptoFailure } from '../../domain/crypto-failure.js';
 import { tokeniseWithAccount } from '../network/account-tokenization.js';
+import type { IssuerProofVerifier } from '../network/issuer-proofs.js';
 import type { NetworkSandboxOptions } from '../network/sandbox-app.js';
 import {
   checkReceipt,
@@ -28,11 +29,23 @@ import type { VtsAuthentication } from './authentication.js';
 import { parameterError, refusalReasons, visaError } from './errors.js';
 import { vtsPaths } from './paths.js';
 
+/**
+ * provisionedTokens with the card itself, as a wallet sends it: with the issuer's activation data. Visa's
+ * own activation value is confidential; its public construction here is the issuer's authentication proof
+ * (a JWS, audience VTS, about the issuer's provisioning reference), which Visa verifies with the issuer's JWKS.
+ * The field's name is the sandbox's (Apple's PKAddPaymentPassRequest calls it activationData).
+ */
+export const VtsWalletProvisionedTokensRequest = VtsProvisionedTokensWithAccountRequest.extend({
+  activationData: z.string().min(1).max(4_096),
+});
+export type VtsWalletProvisionedTokensRequest = z.input<typeof VtsWalletProvisionedTokensRequest>;
+
 export function registerTokenizeRoutes(
   app: FastifyInstance,
   { authenticateTokenRequestor }: VtsAuthentication,
   tokenisation: TokenisationDeps,
   options: Pick<NetworkSandboxOptions, 'tokenRequestorCredentials'>,
+  proofs: IssuerProofVerifier,
 ): void {
   app.post(vtsPaths.pushReceiptInquiry, async (request, reply) => {
     if (!(await authenticateTokenRequestor(request, reply))) return reply;
@@ -69,9 +82,9 @@ export function registerTokenizeRoutes(
     return provisionedAnswer(result, reply, 'pushReceipt');
   });
 
-  /** The card decrypted with the (authenticated) token requestor's shared secret, then tokenised. */
+  /** The card decrypted with the (authenticated) token requestor's shared secret, its activation data checked, then tokenised. */
   async function provisionWithAccount(body: unknown, reply: FastifyReply): Promise<unknown> {
-    const parsed = VtsProvisionedTokensWithAccountRequest.safeParse(body);
+    const parsed = VtsWalletProvisionedTokensRequest.safeParse(body);
     if (!parsed.success) return reply.code(400).send(parameterError(parsed.error));
     const credentials = options.tokenRequestorCredentials.get(parsed.data.tokenRequestorID)!.vts;
     let plaintext: unknown;
@@ -84,6 +97,13 @@ export function registerTokenizeRoutes(
     }
     const instrument = VtsTokenisedInstrument.safeParse(plaintext);
     if (!instrument.success) return reply.code(400).send(parameterError(instrument.error, 'encPaymentInstrument.'));
+    try {
+      await proofs.verifyActivation(parsed.data.activationData, parsed.data.clientReferenceID);
+    } catch (error) {
+      if (!(error instanceof CryptoFailure)) throw error;
+      const message = `${error.code}: ${error.message}`;
+      return reply.code(400).send(visaError(400, 'invalidActivationData', message, 'activationData'));
+    }
     const { accountNumber, expirationDate } = instrument.data;
     const result = await tokeniseWithAccount(tokenisation, {
       requestId: parsed.data.clientReferenceID,

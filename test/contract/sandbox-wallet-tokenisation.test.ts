@@ -2,7 +2,9 @@
 // receipt. Each network asks the issuer with the card encrypted for the issuer (MDES: field-level to the
 // issuer's own key; Visa: a JWE under the issuer's shared secret), which the engine's own descriptors open,
 // creates the token when approved, and notifies the issuer by the token alone. Its ledger never holds the
-// card number. And the keys: a key file of an older sandbox gains the issuer's wallet keys on open.
+// card number. Over HTTP, the network first checks the issuer's activation data (MDES: the TAV over the
+// card; Visa: the issuer's proof). And the keys: a key file of an older sandbox gains the issuer's wallet
+// keys on open.
 import { createPublicKey, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,7 @@ import { NetworkCredentials } from '../../activities/keys/network-credentials.js
 import { createRsaKeyWithCertificate } from '../../activities/keys/rsa-key-with-certificate.js';
 import type { NetworkCallbacks } from '../../activities/networks/callback-descriptor.js';
 import { mdesCallbacks } from '../../activities/networks/mdes/callbacks.js';
+import { createTav } from '../../activities/networks/mdes/tav.js';
 import { vtsCallbacks } from '../../activities/networks/vts/callbacks.js';
 import { maskPan } from '../../domain/card-number.js';
 import { keysFileName, openSandboxKeys, writeIssuerCredentials } from '../../sandbox/keys.js';
@@ -30,6 +33,8 @@ const wallet = '50110030273';
 const expiry = { expiryMonth: 9, expiryYear: 2031 };
 
 let harness: Harness;
+/** The last activation data a Visa tokenisation over HTTP carried. */
+let usedVisaProof = '';
 
 beforeAll(async () => {
   harness = await startHarness();
@@ -54,10 +59,13 @@ const networks: Record<
     encryptedAccountOf(authorization: Payload): unknown;
     receiptOf(message: Payload): unknown;
     tokenOf(message: Payload): unknown;
-    /** A token requestor's HTTP call tokenising a card named by itself, the card encrypted for the network. */
+    /**
+     * A token requestor's HTTP call tokenising a card named by itself, the card encrypted for the network, with
+     * the issuer's activation data for it (or another card's, or none).
+     */
     httpTokenisation(
       request: AccountTokenisationRequest,
-      encryptFor?: 'a stranger',
+      options?: { encryptFor?: 'a stranger'; activation?: 'another card' | 'none' },
     ): Promise<{ path: string; body: object }>;
     httpToken(answer: Payload): unknown;
     tokenRequestorCalls: () => TokenRequestorNetworkCalls;
@@ -73,7 +81,7 @@ const networks: Record<
       message.pushAccountReceipt ?? (message.tokens as Payload[] | undefined)?.[0]?.pushAccountReceipt,
     tokenOf: (message) =>
       message.tokenUniqueReference ?? (message.tokens as Payload[] | undefined)?.[0]?.tokenUniqueReference,
-    async httpTokenisation({ requestId, tokenRequestorId, account }, encryptFor) {
+    async httpTokenisation({ requestId, tokenRequestorId, account }, { encryptFor, activation } = {}) {
       const certificatePem = encryptFor
         ? createRsaKeyWithCertificate('not MDES').certificatePem
         : harness.credentials.currentEncryptionKey('mdes').certificatePem!;
@@ -86,9 +94,17 @@ const networks: Record<
         { cardAccountData, source: 'CARD_ADDED_VIA_APPLICATION' },
         { certificatePem },
       );
+      const signed = activation === 'another card' ? { ...cardAccountData, expiryYear: '39' } : cardAccountData;
+      const tokenizationAuthenticationValue = createTav(signed, harness.credentials.mdes.tavSigningKey!);
       return {
         path: mdesPaths.tokenize,
-        body: { requestId, tokenRequestorId, tokenType: 'CLOUD', fundingAccountInfo: { encryptedPayload } },
+        body: {
+          requestId,
+          tokenRequestorId,
+          tokenType: 'CLOUD',
+          fundingAccountInfo: { encryptedPayload },
+          ...(activation !== 'none' && { tokenizationAuthenticationValue }),
+        },
       };
     },
     httpToken: (answer) => answer.tokenUniqueReference,
@@ -102,19 +118,22 @@ const networks: Record<
     encryptedAccountOf: (authorization) => authorization.encPaymentInstrument,
     receiptOf: (message) => message.pushReceipt,
     tokenOf: (message) => message.vProvisionedTokenID,
-    async httpTokenisation({ requestId, tokenRequestorId, account }, encryptFor) {
+    async httpTokenisation({ requestId, tokenRequestorId, account }, { encryptFor, activation } = {}) {
       const own = (await tokenRequestorCredentials()).get(tokenRequestorId)!.vts;
       const party = encryptFor ? { ...own, sharedSecret: 'not the shared secret of this one' } : own;
       const instrument = {
         accountNumber: account.accountNumber,
         expirationDate: { month: String(account.expiryMonth).padStart(2, '0'), year: String(account.expiryYear) },
       };
+      // Visa's proof is about the issuer's provisioning reference; another card's is one Visa already saw used.
+      const activationData = activation === 'another card' ? usedVisaProof : await harness.proof('WP-test', 'vts');
       return {
         path: vtsPaths.provisionedTokens,
         body: {
           clientReferenceID: requestId,
           tokenRequestorID: tokenRequestorId,
           encPaymentInstrument: await vtsSharedSecretJwe.encrypt(instrument, party),
+          ...(activation !== 'none' && { activationData }),
         },
       };
     },
@@ -285,22 +304,49 @@ describe('a tokenisation of a card named by itself', () => {
   });
 
   it.each(cases)(
-    '%s takes it over HTTP as its own API names it, the card encrypted for the network',
+    '%s takes it over HTTP as its own API names it, the card encrypted for the network, with the activation data',
     async (network) => {
       const request = tokenisation(network);
-      const { status, answer } = await asTokenRequestor(network, await networks[network].httpTokenisation(request));
+      const call = await networks[network].httpTokenisation(request);
+      const { status, answer } = await asTokenRequestor(network, call);
       expect([status, answer.decision]).toEqual([200, 'APPROVED']);
+      usedVisaProof = String((call.body as Payload).activationData);
       const token = networks[network].httpToken(answer);
       expect(typeof token).toBe('string');
+      // A retry of the same tokenisation, with the same activation data, gets the same token.
+      const retried = await asTokenRequestor(network, call);
+      expect([retried.status, networks[network].httpToken(retried.answer)]).toEqual([200, token]);
       expect(
         authorizationsOf(network, request.requestId).map(({ payload }) => networks[network].tokenOf(payload)),
       ).toEqual([token]);
       const refused = await asTokenRequestor(
         network,
-        await networks[network].httpTokenisation(tokenisation(network), 'a stranger'),
+        await networks[network].httpTokenisation(tokenisation(network), { encryptFor: 'a stranger' }),
       );
       expect(JSON.stringify(refused.answer)).toMatch(/CRYPTOGRAPHY_ERROR|cryptographyError/);
       expect(JSON.stringify(refused.answer)).not.toContain(request.account.accountNumber);
+    },
+  );
+
+  it.each(cases)(
+    "%s refuses it over HTTP without the issuer's activation data, or with another card's, before asking the issuer",
+    async (network) => {
+      for (const [activation, refusal] of [
+        ['none', /MISSING_REQUIRED_FIELD|invalidParameter/],
+        ['another card', /tokenizationAuthenticationValue: The TAV's signature does not verify|invalidActivationData/],
+      ] as const) {
+        const request = tokenisation(network);
+        const { status, answer } = await asTokenRequestor(
+          network,
+          await networks[network].httpTokenisation(request, { activation }),
+        );
+        expect([activation, answer.decision]).toEqual([activation, undefined]);
+        expect([200, 400]).toContain(status);
+        expect(JSON.stringify(answer)).toMatch(refusal);
+        expect(JSON.stringify(answer)).toMatch(/activationData|tokenizationAuthenticationValue/);
+        expect(JSON.stringify(answer)).not.toContain(request.account.accountNumber);
+        expect(authorizationsOf(network, request.requestId)).toEqual([]);
+      }
     },
   );
 });
