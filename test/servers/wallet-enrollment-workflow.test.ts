@@ -220,6 +220,28 @@ describe('a wallet enrollment', () => {
     );
   });
 
+  it('waits through the yellow path: a token created pending activation, then activated, completes', async () => {
+    await walletEnrollment(async ({ fake, handle }) => {
+      await handle.executeUpdate(provisionToWalletUpdate, { args: [appRequest()] });
+      const reference = `WP-${handle.workflowId}`;
+      await handle.signal(tokenUpdatedSignal, token(reference, 'INACTIVE', Date.now()));
+      await env.sleep(10 * 60_000); // the cardholder activates in the issuer's app 10 minutes later
+      const pending = await handle.query(enrollmentViewQuery);
+      expect([pending.status, pending.cards[0]?.state]).toEqual(['AWAITING_TOKEN_REQUESTOR', 'PUSHED']);
+      expect(fake.tokensRecorded).toEqual([]);
+      await handle.signal(tokenUpdatedSignal, token(reference, 'ACTIVE', Date.now()));
+      expect(await handle.result()).toMatchObject({ status: 'COMPLETED', cards: [{ state: 'ACTIVE' }] });
+    });
+  });
+
+  it('expires on the yellow path when the token is never activated within the payload validity', async () => {
+    await walletEnrollment(async ({ handle }) => {
+      await handle.executeUpdate(provisionToWalletUpdate, { args: [appRequest()] });
+      await handle.signal(tokenUpdatedSignal, token(`WP-${handle.workflowId}`, 'INACTIVE', Date.now()));
+      expect(await handle.result()).toMatchObject({ status: 'EXPIRED', cards: [{ state: 'EXPIRED' }] });
+    });
+  });
+
   it('ends DECLINED when the network declines the wallet tokenisation', async () => {
     await walletEnrollment(async ({ handle }) => {
       await handle.executeUpdate(provisionToWalletUpdate, { args: [appRequest()] });
