@@ -272,7 +272,8 @@ function issuerCredentials(keys: SandboxKeys, endpoints: SandboxEndpoints): Netw
   };
 }
 
-async function writeAtomically(file: string, content: unknown): Promise<void> {
+/** Writes a JSON document (mode 0600) under a scratch name, then renames it: a reader sees the old one or the new one. */
+export async function writeAtomically(file: string, content: unknown): Promise<void> {
   const scratch = `${file}.${randomUUID()}`;
   await writeFile(scratch, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
   await rename(scratch, file);

@@ -77,6 +77,19 @@ export const KnobsSchema = z.strictObject({
       neverComplete: z.array(tokenRequestorId).default([]),
     })
     .prefault({}),
+  /** The simulated wallets (sandbox/wallets/), on the token requestors' server. */
+  wallets: z
+    .strictObject({
+      applePay: z
+        .strictObject({
+          /** The wallet takes the payload (202 PENDING) but never tokenises. */
+          timesOut: z.boolean().default(false),
+          /** The wallet's own risk check declines before it tokenises. */
+          declines: z.boolean().default(false),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
 });
 export type Knobs = z.output<typeof KnobsSchema>;
 export type KnobsInput = z.input<typeof KnobsSchema>;

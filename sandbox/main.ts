@@ -31,6 +31,7 @@ try {
     console.log(`VTS sandbox               ${sandbox.urls.vts}`);
     console.log(`token requestors          ${sandbox.urls.tokenRequestors}`);
     console.log(`issuer credentials        ${sandbox.credentialsFile}`);
+    console.log(`wallet credentials        ${sandbox.walletCredentialsFile}`);
     console.log(`calls the issuer at       ${env.SANDBOX_ISSUER_URL}`);
     console.log('press Ctrl-C to stop');
   }

@@ -16,6 +16,7 @@ import { tokenRequestors as tokenRequestorCatalogue } from './token-requestors/c
 import { openTokenRequestorCredentials } from './token-requestors/credentials.js';
 import { createTokenRequestorSandbox } from './token-requestors/server.js';
 import { createVtsSandbox } from './vts/server.js';
+import { openApplePayPki, writeWalletCredentials } from './wallets/apple-pay/wallet-onboarding.js';
 
 export type SandboxName = 'mdes' | 'vts' | 'tokenRequestors';
 
@@ -40,6 +41,8 @@ export interface SandboxOptions {
 export interface RunningSandbox {
   urls: Record<SandboxName, string>;
   credentialsFile: string;
+  /** The simulated wallets' onboarding for the issuer (`wallet-credentials.json`), beside `credentialsFile`. */
+  walletCredentialsFile: string;
   keys: SandboxKeys;
   /**
    * A token requestor's tokenisation of a card it names by itself (a wallet server's, in this process), at
@@ -68,6 +71,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     options.dataDir,
     tokenRequestorCatalogue.map((profile) => profile.tokenRequestorId),
   );
+  const applePayPki = await openApplePayPki(options.dataDir);
   const urls: Record<SandboxName, string> = { mdes: '', vts: '', tokenRequestors: '' };
   const ledger = (name: SandboxName): Ledger =>
     Ledger.open(options.persistLedgers === false ? undefined : path.join(options.dataDir, `ledger-${name}.jsonl`));
@@ -100,6 +104,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     knobs: knobs('tokenRequestors'),
     mdesBaseUrl: () => urls.mdes,
     vtsBaseUrl: () => urls.vts,
+    applePay: { pki: applePayPki, networkKeys: keys },
   });
 
   const apps: [SandboxName, FastifyInstance][] = [
@@ -125,6 +130,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     mdesBaseUrl: urls.mdes,
     vtsBaseUrl: urls.vts,
   });
+  const walletCredentialsFile = await writeWalletCredentials(options.dataDir, applePayPki);
 
   const settle = async ({ deadlineMs }: { deadlineMs?: number } = {}): Promise<boolean> => {
     const settled = await Promise.all([mdes.callbacks.idle(deadlineMs), vts.callbacks.idle(deadlineMs)]);
@@ -133,6 +139,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   return {
     urls,
     credentialsFile,
+    walletCredentialsFile,
     keys,
     tokeniseWithAccount: {
       mdes: (request) => tokeniseWithAccount(mdes.tokenisation, request),

@@ -7,6 +7,7 @@ const reference = (prefix: string): string => `${prefix}${randomBytes(16).toStri
 
 export const mdesSandboxNetwork: SandboxNetwork = {
   id: 'mdes',
+  cardNetwork: 'MASTERCARD',
   brand: 'Mastercard',
   // Mastercard 2-series, 51-55, and Maestro.
   accountRange: /^(2(2[2-9][1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)|5[0-8]|6[37])/,

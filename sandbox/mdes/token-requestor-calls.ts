@@ -1,9 +1,11 @@
 /**
  * A token requestor's calls to MDES: signed with OAuth 1.0a under its own consumer key, checkEligibility
- * and tokenize with a receipt, their answers read with MDES's schemas, and MDES's JWS over the receipts
- * checked on the redirect (its keys fetched from the sandbox, kept a minute).
+ * and tokenize with a receipt (or, a wallet's, with the card field-level encrypted for MDES and the issuer's
+ * TAV), their answers read with MDES's schemas, and MDES's JWS over the receipts checked on the redirect (its
+ * keys fetched from the sandbox, kept a minute).
  */
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
+import { mdesFieldLevel } from '../../activities/crypto/encryption/profiles.js';
 import { mdesAuthorizationHeader } from '../../activities/networks/mdes/oauth1.js';
 import {
   MdesCheckEligibilityResponse,
@@ -13,6 +15,7 @@ import {
 } from '../../activities/networks/mdes/schemas.js';
 import type { TokenRequestorNetworkCalls } from '../token-requestors/network-calls.js';
 import { mdesPaths } from './paths.js';
+import type { MdesWalletTokenizeRequest } from './tokenize-routes.js';
 
 /** MDES's first business error, as "REASON: description". */
 function refusalOf(answer: unknown): { reasonCode: string; description: string } | undefined {
@@ -45,6 +48,27 @@ export function mdesTokenRequestorCalls(): TokenRequestorNetworkCalls {
       path: mdesPaths.tokenize,
       body: { requestId, tokenRequestorId, tokenType: 'CLOUD', fundingAccountInfo: { pushAccountReceipt: receipt } },
     }),
+
+    async tokenizeWithAccount({ tokenRequestorId, requestId, account, activationData }, { networkKeys }) {
+      const twoDigits = (value: number): string => String(value % 100).padStart(2, '0');
+      const cardAccountData = {
+        accountNumber: account.accountNumber,
+        expiryMonth: twoDigits(account.expiryMonth),
+        expiryYear: twoDigits(account.expiryYear),
+      };
+      const encryptedPayload = await mdesFieldLevel.encrypt(
+        { cardAccountData, source: 'CARD_ADDED_VIA_APPLICATION' },
+        { certificatePem: networkKeys.mdes.encryption.certificatePem },
+      );
+      const body: MdesWalletTokenizeRequest = {
+        requestId,
+        tokenRequestorId,
+        tokenType: 'CLOUD',
+        fundingAccountInfo: { encryptedPayload },
+        tokenizationAuthenticationValue: activationData,
+      };
+      return { path: mdesPaths.tokenize, body };
+    },
 
     readTokenisation(receipt, status, answer) {
       const error = refusalOf(answer);

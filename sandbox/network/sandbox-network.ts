@@ -3,11 +3,14 @@
  * tokenisation, the token requestors): its name and brand, its account ranges, its reference formats and
  * how a token requestor talks to it. Each network's folder (sandbox/mdes, sandbox/vts) holds its own.
  */
+import type { CardNetwork } from '../../domain/enrollment.js';
 import type { TokenRequestorNetworkCalls } from '../token-requestors/network-calls.js';
 
 export interface SandboxNetwork {
   /** The name the ledger and the knobs use. */
   id: 'mdes' | 'vts';
+  /** The engine's name of the network, as the wallets' credentials name it. */
+  cardNetwork: CardNetwork;
   /** What a consumer is shown: "Mastercard •••• 1234". */
   brand: string;
   /** The accounts the network provisions: a card outside them is ineligible. */

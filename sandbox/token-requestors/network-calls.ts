@@ -3,6 +3,8 @@
  * signs its calls, where it asks what card a receipt stands for and where it tokenises, how it reads the
  * answers, and what it checks of the redirect the issuer sent the consumer with.
  */
+import type { SandboxKeys } from '../keys.js';
+import type { CardAccount } from '../network/tokenization.js';
 import type { TokenRequestorCredentials } from './credentials.js';
 
 export interface TokenisationOutcome {
@@ -41,6 +43,17 @@ export interface TokenRequestorNetworkCalls {
     answer: unknown,
   ): { refusal: string } | { last4: string; expiry: { month: string; year: string } };
   tokenize(request: { tokenRequestorId: string; receipt: string; requestId: string }): NetworkCall;
+  /**
+   * A wallet's tokenisation of a card it names by itself, with the issuer's activation data: the card
+   * encrypted as this network takes it from a token requestor (for the network's key, or under the token
+   * requestor's own credentials). `networkKeys` stands for what the network handed the token requestor at
+   * onboarding: only its public encryption certificate is read.
+   */
+  tokenizeWithAccount(
+    request: { tokenRequestorId: string; requestId: string; account: CardAccount; activationData: string },
+    parties: { credentials: TokenRequestorCredentials; networkKeys: SandboxKeys },
+  ): Promise<NetworkCall>;
+  /** A tokenisation's answer; one without a receipt (a wallet's) is read under its requestId instead. */
   readTokenisation(receipt: string, status: number, answer: unknown): TokenisationOutcome;
   /** Undefined when the network vouches for these of the redirect's receipts (or vouches for none); else why not. */
   checkRedirect(redirect: RedirectClaims, receipts: string[], baseUrl: string): Promise<string | undefined>;

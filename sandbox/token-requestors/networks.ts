@@ -26,34 +26,55 @@ export interface NetworksOptions {
   vtsBaseUrl: () => string;
 }
 
-export function tokenRequestorNetworks(options: NetworksOptions) {
-  const baseUrls = { mdes: options.mdesBaseUrl, vts: options.vtsBaseUrl };
-  const reached = sandboxNetworks.map((network) => ({
+/** A network as a token requestor reaches it: how to call it, and where. */
+export interface NetworkReach {
+  network: SandboxNetwork;
+  calls: TokenRequestorNetworkCalls;
+  baseUrl: () => string;
+}
+
+/** Each network as one token requestor sandbox reaches it (its calls keep their own caches). */
+export function reachNetworks(baseUrls: { mdesBaseUrl: () => string; vtsBaseUrl: () => string }): NetworkReach[] {
+  const byId = { mdes: baseUrls.mdesBaseUrl, vts: baseUrls.vtsBaseUrl };
+  return sandboxNetworks.map((network) => ({
     network,
     calls: network.tokenRequestorCalls(),
-    baseUrl: baseUrls[network.id],
+    baseUrl: byId[network.id],
   }));
+}
+
+/** A JSON call from a token requestor to a network, signed with the token requestor's own credentials. */
+export async function postAsTokenRequestor(
+  credentials: TokenRequestorCredentials,
+  { calls, baseUrl }: Pick<NetworkReach, 'calls' | 'baseUrl'>,
+  call: NetworkCall,
+  timeoutMs: number,
+): Promise<{ status: number; answer: unknown }> {
+  const text = JSON.stringify(call.body);
+  const signed = calls.sign(credentials, `${baseUrl()}${call.path}`, text);
+  const response = await fetch(signed.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signed.headers },
+    body: text,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  return { status: response.status, answer: await response.json() };
+}
+
+export function tokenRequestorNetworks(options: NetworksOptions) {
+  const reached = reachNetworks(options);
   const networkOf = (receipt: string) => reached.find(({ network }) => issuedBy(network, receipt))!;
 
-  /** A JSON call from the token requestor to a network, signed with the token requestor's own credentials. */
-  async function post(
+  const post = (
     profile: TokenRequestorProfile,
-    { calls, baseUrl }: { calls: TokenRequestorNetworkCalls; baseUrl: () => string },
+    reach: NetworkReach,
     call: NetworkCall,
     timeoutMs: number,
-  ): Promise<{ status: number; answer: unknown }> {
+  ): Promise<{ status: number; answer: unknown }> => {
     const credentials = options.credentials.get(profile.tokenRequestorId);
     if (!credentials) throw new Error(`No network credentials for token requestor ${profile.tokenRequestorId}`);
-    const text = JSON.stringify(call.body);
-    const signed = calls.sign(credentials, `${baseUrl()}${call.path}`, text);
-    const response = await fetch(signed.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...signed.headers },
-      body: text,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    return { status: response.status, answer: await response.json() };
-  }
+    return postAsTokenRequestor(credentials, reach, call, timeoutMs);
+  };
 
   /** The card behind a receipt as its network describes it (MDES checkEligibility, VTS inquiry). */
   async function describeReceipt(

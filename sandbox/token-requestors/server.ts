@@ -2,18 +2,22 @@
  * The token requestors (wallets and a merchant): they receive the consumer's redirect from the issuer
  * with the push receipts (a real web page for WEB, and the same page stands in for the ANDROID / IOS
  * apps), check the network's signature over them, and tokenise with the network over HTTP when the
- * consumer confirms; then they send the consumer back to the issuer's callback URL.
+ * consumer confirms; then they send the consumer back to the issuer's callback URL. The simulated Apple
+ * Wallet (sandbox/wallets/apple-pay/) is served here too, under /wallets/apple-pay/.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { maskCardNumbersIn } from '../../domain/caller-text.js';
+import type { SandboxKeys } from '../keys.js';
 import type { Knobs } from '../knobs.js';
 import type { Ledger } from '../network/ledger.js';
 import { createSandboxApp } from '../network/sandbox-app.js';
-import { findTokenRequestor, type TokenRequestorProfile } from './catalogue.js';
+import { registerApplePayWallet } from '../wallets/apple-pay/routes.js';
+import type { WalletPki } from '../wallets/device-pki.js';
+import { applePayTokenRequestorId, findTokenRequestor, type TokenRequestorProfile } from './catalogue.js';
 import type { TokenRequestorCredentials } from './credentials.js';
 import { logoOf } from './logos.js';
 import type { TokenisationOutcome } from './network-calls.js';
-import { tokenRequestorNetworks } from './networks.js';
+import { reachNetworks, tokenRequestorNetworks } from './networks.js';
 import { escapeHtml, page } from './pages.js';
 import { Redirect, shownUrl, withStatus } from './redirect.js';
 
@@ -26,6 +30,8 @@ export interface TokenRequestorSandboxOptions {
   knobs: { current: Knobs };
   mdesBaseUrl: () => string;
   vtsBaseUrl: () => string;
+  /** The simulated Apple Wallet's PKI, and what the networks handed their token requestors (their certificates). */
+  applePay: { pki: WalletPki; networkKeys: SandboxKeys };
 }
 
 export function createTokenRequestorSandbox(options: TokenRequestorSandboxOptions) {
@@ -169,6 +175,18 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
             .join('')}</ul>${back ? `<p><a href="${escapeHtml(back)}">Back to your bank</a></p>` : ''}`,
         ),
       );
+  });
+
+  const applePayCredentials = options.credentials.get(applePayTokenRequestorId);
+  if (!applePayCredentials) throw new Error(`No network credentials for token requestor ${applePayTokenRequestorId}`);
+  registerApplePayWallet(app, {
+    pki: options.applePay.pki,
+    tokenRequestorId: applePayTokenRequestorId,
+    credentials: applePayCredentials,
+    networkKeys: options.applePay.networkKeys,
+    networks: reachNetworks(options),
+    ledger,
+    knobs,
   });
 
   return { app };

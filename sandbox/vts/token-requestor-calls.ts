@@ -1,16 +1,20 @@
 /**
  * A token requestor's calls to Visa: its own apikey and x-pay-token, the push receipt inquiry and
- * provisionedTokens, their answers read with Visa's schemas. Visa signs no redirect: there is nothing to
- * check on it.
+ * provisionedTokens (with a receipt, or, a wallet's, with the card under its own shared secret and the
+ * issuer's activation data), their answers read with Visa's schemas. Visa signs no redirect: there is nothing
+ * to check on it.
  */
+import { vtsSharedSecretJwe } from '../../activities/crypto/encryption/profiles.js';
 import { xPayToken } from '../../activities/networks/vts/x-pay-token.js';
 import {
   VisaErrorResponse,
   VtsProvisionedTokensResponse,
   VtsPushReceiptInquiryResponse,
+  type VtsTokenisedInstrument,
 } from '../../activities/networks/vts/schemas.js';
 import type { TokenRequestorNetworkCalls } from '../token-requestors/network-calls.js';
 import { vtsPaths } from './paths.js';
+import type { VtsWalletProvisionedTokensRequest } from './tokenize-routes.js';
 
 const refusalOf = (answer: unknown): { reason: string; message: string } | undefined => {
   const refused = VisaErrorResponse.safeParse(answer);
@@ -46,6 +50,20 @@ export function vtsTokenRequestorCalls(): TokenRequestorNetworkCalls {
       path: vtsPaths.provisionedTokens,
       body: { clientReferenceID: requestId, tokenRequestorID: tokenRequestorId, pushReceipt: receipt },
     }),
+
+    async tokenizeWithAccount({ tokenRequestorId, requestId, account, activationData }, { credentials }) {
+      const instrument: VtsTokenisedInstrument = {
+        accountNumber: account.accountNumber,
+        expirationDate: { month: String(account.expiryMonth).padStart(2, '0'), year: String(account.expiryYear) },
+      };
+      const body: VtsWalletProvisionedTokensRequest = {
+        clientReferenceID: requestId,
+        tokenRequestorID: tokenRequestorId,
+        encPaymentInstrument: await vtsSharedSecretJwe.encrypt(instrument, credentials.vts),
+        activationData,
+      };
+      return { path: vtsPaths.provisionedTokens, body };
+    },
 
     readTokenisation(receipt, status, answer) {
       const error = refusalOf(answer);

@@ -5,6 +5,7 @@ import { vtsTokenRequestorCalls } from './token-requestor-calls.js';
 
 export const vtsSandboxNetwork: SandboxNetwork = {
   id: 'vts',
+  cardNetwork: 'VISA',
   brand: 'Visa',
   accountRange: /^4/,
   receiptPrefixes: ['VTS'],
