@@ -1,7 +1,8 @@
-// Complete enrollments through the API on the dev server, then a search for card data everywhere an
-// operator or an attacker could look: every history (each payload must be encrypted), search
-// attributes, workflow ids, the API's logs, and every row of PostgreSQL. Nothing may hold a test PAN or
-// any 13-19 digit run that passes the Luhn check.
+// Complete enrollments through the API on the dev server (a wallet provisioning through the sandbox's Apple
+// Wallet among them), then a search for card data everywhere an operator or an attacker could look: every
+// history (each payload must be encrypted), search attributes, workflow ids, the API's logs, every row of
+// PostgreSQL, and the sandbox's ledgers. Nothing may hold a test PAN or any 13-19 digit run that passes the
+// Luhn check.
 import { randomUUID } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,8 +13,15 @@ import { Worker } from '@temporalio/worker';
 import { EncryptionCodec, temporalDataConverter } from '../../activities/crypto/payload-codec.js';
 import { SymmetricKeyRing } from '../../activities/keys/symmetric-key-ring.js';
 import { bundleEnrollmentWorkflows } from '../../workers/enrollment-worker.js';
-import { luhnValid } from '../../domain/card-number.js';
+import { luhnValid, maskPan } from '../../domain/card-number.js';
 import { apiCaller, completeAtTokenRequestor, enrollmentReaches, oneTimeCodeOf, start } from '../support/api-caller.js';
+import {
+  addPaymentPass,
+  cardIdOf,
+  openWalletSession,
+  provisionAtEngine,
+  type ApplePayPayload,
+} from '../support/apple-wallet.js';
 import { startEngineStack, type EngineStack } from '../support/engine-stack.js';
 import { logLines } from '../support/log-lines.js';
 import { decodedPayloadTexts, historyTexts, payloadsIn } from '../support/history.js';
@@ -21,7 +29,7 @@ import { decodedPayloadTexts, historyTexts, payloadsIn } from '../support/histor
 const wallet = '50110030273';
 /** The workflow's patch ids (patched()): what a patch marker may name. */
 const knownPatches = ['short-steps-as-local-activities', 'resent-code-awaited'];
-const pans = ['5204731600014792', '4111111111111111', '5555555555554444'];
+const pans = ['5204731600014792', '4111111111111111', '5555555555554444', '4012888888881881'];
 const callbackUrl = 'https://issuer.example/cards/added';
 
 let stack: EngineStack;
@@ -82,6 +90,22 @@ describe('card data', () => {
     }
     await enrollmentReaches(customer, refused.body.id, 'FAILED');
 
+    // Apple Pay from the issuer's app: the engine's payload holds the card only encrypted for the device.
+    await stack.vault.store(
+      customer.customerId,
+      { pan: pans[3]!, expiryMonth: 3, expiryYear: 2033, cardholderName: 'Ada Lovelace' },
+      'card-on-file',
+    );
+    const session = await openWalletSession(stack, 'ECC_V2');
+    const provisioned = await provisionAtEngine(stack, customer, await cardIdOf(customer, maskPan(pans[3]!)), session);
+    expect(provisioned.status).toBe(201);
+    const { enrollmentId, applePay } = provisioned.body as unknown as {
+      enrollmentId: string;
+      applePay: ApplePayPayload;
+    };
+    expect((await addPaymentPass(stack, session, applePay)).body.status).toBe('ACTIVE');
+    await enrollmentReaches(customer, enrollmentId, 'COMPLETED');
+
     // Every workflow of this run, as Temporal stores it.
     const codec = new EncryptionCodec(stack.keys.payload);
     const stored: string[] = [];
@@ -130,7 +154,7 @@ describe('card data', () => {
       stored.push(...historyTexts(history));
       decoded.push(...(await decodedPayloadTexts(history, codec)));
     }
-    expect(workflows).toBeGreaterThanOrEqual(3);
+    expect(workflows).toBeGreaterThanOrEqual(4);
     expect(patchMarkers).toBeGreaterThanOrEqual(3); // the check above ran
 
     // Every row of every table, bytes (ciphertexts) checked for the PANs themselves.
@@ -153,17 +177,24 @@ describe('card data', () => {
       expect.arrayContaining(['vault_cards', 'token_inventory', 'push_receipts']),
     );
 
+    const ledgers: string[] = [];
+    for (const url of Object.values(stack.sandbox.urls)) {
+      ledgers.push(await (await fetch(`${url}/sandbox/ledger`)).text());
+    }
+    expect(ledgers.join('\n')).toContain('wallet.tokenize.result');
+
     const places = {
       stored: stored.join('\n'),
       decoded: decoded.join('\n'),
       log: apiLog.text(),
       database: database.join('\n'),
+      ledgers: ledgers.join('\n'),
     };
     expect(places.log).toContain('request completed');
     for (const [place, text] of Object.entries(places)) {
       for (const pan of pans) expect([place, text.includes(pan)]).toEqual([place, false]);
     }
-    for (const place of ['stored', 'decoded', 'log'] as const)
+    for (const place of ['stored', 'decoded', 'log', 'ledgers'] as const)
       expect([place, luhnRuns(places[place])]).toEqual([place, []]);
     expect(luhnRuns(database.filter((text) => text.startsWith('{')).join('\n'))).toEqual([]);
   }, 120_000);
