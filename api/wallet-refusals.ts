@@ -53,6 +53,19 @@ export const walletRefusalAnswers: Record<WalletRefusalReason, WalletProblemAnsw
     title: 'Wallet request replayed',
     meaning: 'This wallet nonce was already answered: a nonce is good for one payload; the app starts again',
   },
+  [WalletRefusalReason.DeviceMaterialMalformed]: {
+    status: 400,
+    name: 'wallet-device-material-malformed',
+    title: 'Invalid body',
+    meaning: "The wallet's device material is not the wallet's kind, or its ids are not ids",
+  },
+  [WalletRefusalReason.ProvisioningInProgress]: {
+    status: 409,
+    name: 'wallet-provisioning-in-progress',
+    title: 'Wallet provisioning under way',
+    meaning:
+      'A provisioning of this card to this wallet account and device is under way and answers once; a new one may start when it has ended',
+  },
 };
 
 /** Why a well-formed wallet request was not served: the wallet is not offered, or the enrollment ended. */

@@ -1,9 +1,11 @@
 /**
- * Wallet provisioning ("Add to Apple Wallet" from the issuer's app): the wallets the engine serves, what
- * their device SDKs hand the issuer's app, and why such a request is refused. Card data never appears
- * here: a request names a card by its vault id, and the wallet's device material (certificates, nonces)
- * is no card data.
+ * Wallet provisioning ("Add to Apple Wallet", "Add to Google Wallet" from the issuer's app): the wallets the
+ * engine serves, what their device SDKs hand the issuer's app, and why such a request is refused. Card data
+ * never appears here: a request names a card by its vault id, and the wallet's device material
+ * (certificates, nonces, wallet account and device ids) is no card data.
  */
+import { luhnValid } from './card-number.js';
+import type { CardNetwork } from './enrollment.js';
 
 export const wallets = ['APPLE_PAY', 'GOOGLE_PAY', 'SAMSUNG_PAY'] as const;
 export type Wallet = (typeof wallets)[number];
@@ -34,6 +36,10 @@ export const WalletRefusalReason = {
   NonceSignatureInvalid: 'NONCE_SIGNATURE_INVALID',
   /** This nonce was already answered: a wallet's nonce is good for one payload. */
   NonceReplayed: 'NONCE_REPLAYED',
+  /** The device material is not the wallet's kind, or its ids are not ids. */
+  DeviceMaterialMalformed: 'DEVICE_MATERIAL_MALFORMED',
+  /** A provisioning of this card to this wallet account and device is under way: it answers once. */
+  ProvisioningInProgress: 'PROVISIONING_IN_PROGRESS',
 } as const;
 export type WalletRefusalReason = (typeof WalletRefusalReason)[keyof typeof WalletRefusalReason];
 
@@ -57,8 +63,30 @@ export interface ApplePayDeviceMaterial {
   encryptionScheme: PassKitScheme;
 }
 
+/**
+ * What TapAndPay told the issuer's app (`getActiveWalletId`, `getStableHardwareId`): the wallet account and
+ * the device the card goes to. Ids, bounded by the API's schema; never card data.
+ */
+export interface GooglePayDeviceMaterial {
+  walletAccountId: string;
+  deviceId: string;
+}
+
+/** TapAndPay's ids, as opaque as Google keeps them: up to 128 characters of a URL- and base64-safe alphabet. */
+export const googlePayIdPattern = /^[A-Za-z0-9._:=+/-]{1,128}$/;
+
+/**
+ * Whether an id holds what could be a card number (a run of 12 to 19 digits passing the check digit): such
+ * an id is refused, and neither logged nor echoed.
+ */
+export function holdsCardNumber(text: string): boolean {
+  return (text.match(/\d+/g) ?? []).some((run) => run.length >= 12 && run.length <= 19 && luhnValid(run));
+}
+
 /** The wallet's device material one provisioning answers; one kind per wallet. */
-export type WalletDeviceMaterial = { wallet: 'APPLE_PAY'; applePay: ApplePayDeviceMaterial };
+export type WalletDeviceMaterial =
+  | { wallet: 'APPLE_PAY'; applePay: ApplePayDeviceMaterial }
+  | { wallet: 'GOOGLE_PAY'; googlePay: GooglePayDeviceMaterial };
 
 /** PassKit's `PKAddPaymentPassRequest`, as the issuer's app hands it to PassKit: base64. */
 export interface ApplePayPayload {
@@ -70,8 +98,39 @@ export interface ApplePayPayload {
   wrappedKey?: string;
 }
 
+/** The token service providers as Google's SDKs name them; the app maps them to TapAndPay's constants. */
+export const googleTokenServiceProviders = ['TOKEN_PROVIDER_MASTERCARD', 'TOKEN_PROVIDER_VISA'] as const;
+export type GoogleTokenServiceProvider = (typeof googleTokenServiceProviders)[number];
+
+/** TapAndPay's `UserAddress`, from the customer's profile; a part the issuer does not know is empty. */
+export interface GooglePayUserAddress {
+  name: string;
+  address1: string;
+  address2: string;
+  locality: string;
+  administrativeArea: string;
+  countryCode: string;
+  postalCode: string;
+  phoneNumber: string;
+}
+
+/** What `PushTokenizeRequest` takes, and the Unified Push Provisioning `googleOpc` beside the network's OPC. */
+export interface GooglePayPayload {
+  /** The network's opaque payment card (base64): the app hands its bytes to `setOpaquePaymentCard`. */
+  opaquePaymentCard: string;
+  /** The engine's id of the card's network; the app maps it to TapAndPay's `CARD_NETWORK_*`. */
+  network: CardNetwork;
+  tokenServiceProvider: GoogleTokenServiceProvider;
+  displayName: string;
+  lastDigits: string;
+  userAddress?: GooglePayUserAddress;
+  /** The card for Google itself: OpenPGP, signed by the issuer and encrypted to Google's key, base64. */
+  googleOpc: string;
+}
+
 /** What the issuer's app hands the wallet: the card encrypted for it, and the issuer's activation data. */
-export type WalletPayload = { wallet: 'APPLE_PAY'; applePay: ApplePayPayload };
+export type WalletPayload =
+  { wallet: 'APPLE_PAY'; applePay: ApplePayPayload } | { wallet: 'GOOGLE_PAY'; googlePay: GooglePayPayload };
 
 /** A wallet enrollment: the card goes to the issuer's app for the wallet, not through a redirect. */
 export interface WalletDelivery {

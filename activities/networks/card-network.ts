@@ -34,6 +34,23 @@ export interface CardNetworkAdapter {
    * authenticated the cardholder for this card, which the network checks when the wallet tokenises.
    */
   walletActivationData(request: WalletActivationRequest): Promise<string>;
+  /**
+   * Google Pay's opaque payment card (`PushTokenizeRequest.setOpaquePaymentCard`) for this network, base64:
+   * the card encrypted for the network's token service, which Google Wallet hands it when it tokenises.
+   */
+  pushTokenizeOpc(request: PushTokenizeOpcRequest): Promise<string>;
+}
+
+export interface PushTokenizeOpcRequest {
+  card: CardDetails;
+  /** This network's activation data for the provisioning (walletActivationData), carried inside the OPC. */
+  activationData: string;
+  /** The wallet account and device the app read from TapAndPay: ids, never card data. */
+  device: { walletAccountId: string; deviceId: string };
+  /** The wallet's token requestor on this network. */
+  tokenRequestorId: string;
+  credentials: NetworkCredentials;
+  now: Date;
 }
 
 export interface WalletActivationRequest {

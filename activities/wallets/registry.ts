@@ -1,9 +1,10 @@
 /** The wallets this engine provisions, one line each (each implemented in its own folder beside this file). */
 import type { Wallet } from '../../domain/wallets.js';
 import { applePayWallet } from './apple-pay/apple-pay-wallet.js';
+import { googlePayWallet } from './google-pay/google-pay-wallet.js';
 import type { WalletAdapter } from './wallet-adapter.js';
 
-const adapters: readonly WalletAdapter[] = [applePayWallet];
+const adapters: readonly WalletAdapter[] = [applePayWallet, googlePayWallet];
 
 export interface WalletRegistry {
   readonly all: readonly WalletAdapter[];

@@ -1,12 +1,16 @@
 /**
- * What the engine asks of one wallet, written once per wallet in its own folder (apple-pay/, ...) and
- * listed in registry.ts: how its token requestor is reached, how its device material is checked, and the
- * payload the issuer's app hands it. Nothing outside a wallet's folder asks which wallet it is.
+ * What the engine asks of one wallet, written once per wallet in its own folder (apple-pay/, google-pay/)
+ * and listed in registry.ts: how its token requestor is reached, how its device material is checked, how
+ * one provisioning is told apart from another, and the payload the issuer's app hands it. Nothing outside a
+ * wallet's folder asks which wallet it is.
  */
+import type { CustomerProfile } from '../../db/customer-profiles.js';
 import type { CardDetails } from '../../domain/card-number.js';
 import type { PushMethod } from '../../domain/enrollment.js';
-import type { Wallet, WalletDeviceMaterial, WalletPayload } from '../../domain/wallets.js';
+import type { Wallet, WalletDeviceMaterial, WalletPayload, WalletRefusalReason } from '../../domain/wallets.js';
+import type { NetworkCredentials } from '../keys/network-credentials.js';
 import type { WalletOnboardingKeys } from '../keys/wallet-credentials.js';
+import type { CardNetworkAdapter } from '../networks/card-network.js';
 
 export interface WalletAdapter {
   id: Wallet;
@@ -15,17 +19,41 @@ export interface WalletAdapter {
   /** The push method its token requestor is listed with (the app's platform): eligibility checks it. */
   pushMethod: PushMethod;
   /**
-   * Checks the device material against the roots the wallet handed the issuer; throws WalletRequestRefused
+   * Checks the device material against what the wallet handed the issuer; throws WalletRequestRefused
    * (domain/wallets.ts) saying what is wrong. Pure: the API checks before anything is written, the
    * activity again before the card is revealed.
    */
   verifyDevice(device: WalletDeviceMaterial, onboarding: WalletOnboardingKeys, now: Date): void;
-  /** The card encrypted for the wallet's device, with the network's activation data beside it. */
-  payload(request: {
-    card: CardDetails;
-    device: WalletDeviceMaterial;
-    onboarding: WalletOnboardingKeys;
-    activationData: string;
-    now: Date;
-  }): Promise<WalletPayload>;
+  /** What makes one provisioning this wallet's one: its enrollment's key, and whether the key may be used again. */
+  provisioningIdentity(request: { device: WalletDeviceMaterial; cardRef: string }): WalletProvisioningIdentity;
+  /** The card encrypted for the wallet (its device, or the wallet and the card's network), with the activation data. */
+  payload(request: WalletPayloadRequest): Promise<WalletPayload>;
+}
+
+export interface WalletProvisioningIdentity {
+  /** Never card data: derived from the wallet's material (a digest, or ids). */
+  key: string;
+  /**
+   * REJECT_DUPLICATE: the key is good once (a wallet's nonce). ALLOW_DUPLICATE: a new enrollment may take
+   * the key once the last one ended; while one runs, it answers a second request with `alreadyAnswered`.
+   */
+  reusePolicy: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE';
+  alreadyAnswered: WalletRefusalReason;
+}
+
+export interface WalletPayloadRequest {
+  card: CardDetails;
+  device: WalletDeviceMaterial;
+  onboarding: WalletOnboardingKeys;
+  /** The card's network, whose activation data is below; a wallet may ask it for its own encryption of the card. */
+  network: CardNetworkAdapter;
+  credentials: NetworkCredentials;
+  /** The wallet's token requestor on the card's network. */
+  tokenRequestorId: string;
+  activationData: string;
+  /** The wallet provisioning's reference (never card data): how the network's calls find it. */
+  reference: string;
+  /** The customer's profile, when the issuer keeps one: a wallet may prefill the cardholder's address. */
+  holder: CustomerProfile | undefined;
+  now: Date;
 }

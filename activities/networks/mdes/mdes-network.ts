@@ -1,12 +1,15 @@
 /**
  * Mastercard MDES behind the engine's seam: token requestors are asked for by account range (in batches
  * of 25) and take only the ranges they list; the push is pushMultipleAccounts, whose redirect carries
- * what MDES signed over the receipts.
+ * what MDES signed over the receipts; Google Pay's opaque payment card is the card field-level encrypted
+ * for MDES, with the issuer's TAV.
  */
 import { randomUUID } from 'node:crypto';
 import type { CachedTokenRequestor } from '../../../db/token-requestors.js';
+import type { CardDetails } from '../../../domain/card-number.js';
 import type { AccountHolder, CardNetworkAdapter } from '../card-network.js';
 import { ErrorType } from '../../../domain/errors.js';
+import { mdesFieldLevel } from '../../crypto/encryption/profiles.js';
 import { nonRetryable } from '../../enrollment/failures.js';
 import { mdesCallbacks } from './callbacks.js';
 import type { MdesAccountHolderData, MdesClient } from './client.js';
@@ -46,6 +49,18 @@ export function mdesNetwork(client: MdesClient): CardNetworkAdapter {
           signingKey,
         ),
       );
+    },
+
+    // Google Pay's OPC for Mastercard. Public: the envelope, base64 of JSON {cardInfo, tokenizationAuthenticationValue},
+    // cardInfo in Mastercard's field-level encryption (mastercard-client-encryption's fields) to MDES's current
+    // encryption certificate, and the TAV beside it. Our reading of public descriptions: the plaintext's fields
+    // (pushMultipleAccounts' card, with source ACCOUNT_ON_FILE); MDES's certified cardInfo layout replaces
+    // `opcCardInfo` here and nothing else.
+    async pushTokenizeOpc({ card, activationData, credentials }) {
+      const { certificatePem } = credentials.currentEncryptionKey('mdes');
+      const cardInfo = await mdesFieldLevel.encrypt(opcCardInfo(card), { certificatePem: certificatePem! });
+      const opc = { cardInfo, tokenizationAuthenticationValue: activationData };
+      return Buffer.from(JSON.stringify(opc), 'utf8').toString('base64');
     },
 
     // Asked by account range: no range, no question.
@@ -130,6 +145,17 @@ export function mdesNetwork(client: MdesClient): CardNetworkAdapter {
           : {},
       };
     },
+  };
+}
+
+/** The card as the OPC's cardInfo carries it: expiry as MM and YY, as MDES carries it everywhere. */
+function opcCardInfo(card: CardDetails): Record<string, string> {
+  return {
+    accountNumber: card.pan,
+    expiryMonth: String(card.expiryMonth).padStart(2, '0'),
+    expiryYear: String(card.expiryYear % 100).padStart(2, '0'),
+    source: 'ACCOUNT_ON_FILE',
+    ...(card.cardholderName && { cardholderName: card.cardholderName }),
   };
 }
 

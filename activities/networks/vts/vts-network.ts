@@ -1,9 +1,11 @@
 /**
  * Visa VTS behind the engine's seam: Visa lists all its token requestors for the issuer and answers per
  * token requestor, not per range, so a Visa token requestor takes every card of the issuer; the push is
- * the push-provisioning request, whose redirect carries the receipts.
+ * the push-provisioning request, whose redirect carries the receipts; Google Pay's opaque payment card is
+ * a shared-secret JWE for VTS.
  */
 import { signAuthenticationProof } from '../../crypto/authentication-proof.js';
+import { vtsSharedSecretJwe } from '../../crypto/encryption/profiles.js';
 import type { CardNetworkAdapter } from '../card-network.js';
 import { vtsCallbacks } from './callbacks.js';
 import type { VtsClient } from './client.js';
@@ -26,6 +28,30 @@ export function vtsNetwork(client: VtsClient): CardNetworkAdapter {
         methods,
       });
       return proof.token;
+    },
+
+    // Google Pay's OPC for Visa. Public: a compact JWE (A256GCMKW, A256GCM, typ JOSE, channelSecurityContext
+    // SHARED_SECRET, iat) under the issuer's current shared secret, whose payload names the client app, device,
+    // wallet provider and wallet account, intent PUSH_PROV_MOBILE, and the card as the push names its instrument.
+    // activationData is the sandbox's name for the issuer's activation value (Visa's own is confidential); Visa's
+    // certified payload layout replaces `payload` here and nothing else.
+    pushTokenizeOpc({ card, activationData, device, tokenRequestorId, credentials, now }) {
+      const payload = {
+        clientAppID: 'pushprov',
+        clientDeviceID: device.deviceId,
+        clientWalletProvider: tokenRequestorId,
+        clientWalletAccountID: device.walletAccountId,
+        intent: 'PUSH_PROV_MOBILE',
+        accountNumber: card.pan,
+        ...(card.cardholderName && { name: card.cardholderName }),
+        expirationDate: {
+          month: String(card.expiryMonth).padStart(2, '0'),
+          year: String(card.expiryYear),
+        },
+        activationData,
+      };
+      const party = { apiKey: credentials.vts.apiKey, sharedSecret: credentials.vts.sharedSecrets.at(-1)! };
+      return vtsSharedSecretJwe.encrypt(payload, party, now);
     },
 
     async tokenRequestors(_bins, refreshedAt) {

@@ -6,6 +6,7 @@
  * the public construction; a certified ECC_V2 / RSA_V2 implementation drops in there), and the network's
  * activation data beside it.
  */
+import { createHash } from 'node:crypto';
 import { WalletRefusalReason, WalletRequestRefused, type WalletDeviceMaterial } from '../../../domain/wallets.js';
 import { passKitPlaintext } from '../../crypto/encryption/passkit-profiles.js';
 import { walletPayloadProfiles } from '../../crypto/encryption/profile-registry.js';
@@ -22,6 +23,16 @@ export const applePayWallet: WalletAdapter = {
     verified(device, onboarding, now);
   },
 
+  // One enrollment per wallet nonce: the same nonce again meets the same workflow, which refuses it.
+  provisioningIdentity({ device }) {
+    const { nonce } = decoded(device);
+    return {
+      key: createHash('sha256').update(nonce).digest('hex'),
+      reusePolicy: 'REJECT_DUPLICATE',
+      alreadyAnswered: WalletRefusalReason.NonceReplayed,
+    };
+  },
+
   async payload({ card, device, onboarding, activationData, now }) {
     const { material, leafPublicKey } = verified(device, onboarding, now);
     const plaintext = passKitPlaintext(card, material.nonce, material.nonceSignature);
@@ -32,6 +43,8 @@ export const applePayWallet: WalletAdapter = {
 
 function verified(device: WalletDeviceMaterial, onboarding: WalletOnboardingKeys, now: Date) {
   const material = decoded(device);
+  if (onboarding.wallet !== 'APPLE_PAY')
+    throw new TypeError("Apple Pay's device material is checked with Apple's onboarding");
   const { leafPublicKey } = verifyPassKitDeviceMaterial(material, { roots: onboarding.trustedRoots }, now);
   return { material, leafPublicKey };
 }

@@ -96,6 +96,13 @@ export function thirdNetwork(takenBins: string[]): ThirdNetwork {
     },
     // The third network's activation data: the issuer's word about the provisioning, unsigned (a test double).
     walletActivationData: ({ reference }) => Promise.resolve(Buffer.from(`third:${reference}`).toString('base64')),
+    // Its OPC: base64 of JSON naming the card by its last digits and the provisioning's activation data (a test double).
+    pushTokenizeOpc: ({ card, activationData, device }) =>
+      Promise.resolve(
+        Buffer.from(JSON.stringify({ last4: card.pan.slice(-4), activationData, deviceId: device.deviceId })).toString(
+          'base64',
+        ),
+      ),
     push(request) {
       pushes.push(request);
       const cards = request.cards.map((card) => ({

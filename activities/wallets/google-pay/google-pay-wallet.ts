@@ -1,0 +1,141 @@
+/**
+ * Google Pay in-app (TapAndPay's pushTokenize) behind the engine's wallet seam: the app sends the wallet
+ * account and device ids it read; the engine answers what `PushTokenizeRequest` takes, the card's network's
+ * opaque payment card (the network builds it, in its own folder) with the cardholder's display data, and
+ * Unified Push Provisioning's `googleOpc` beside it (google-opc.ts). There is no device certificate to
+ * check: Google vouches for the device when it tokenises.
+ */
+import { createHash } from 'node:crypto';
+import type { CustomerProfile } from '../../../db/customer-profiles.js';
+import type { CardDetails } from '../../../domain/card-number.js';
+import type { CardNetwork } from '../../../domain/enrollment.js';
+import { ErrorType } from '../../../domain/errors.js';
+import {
+  googlePayIdPattern,
+  holdsCardNumber,
+  WalletRefusalReason,
+  WalletRequestRefused,
+  type GooglePayDeviceMaterial,
+  type GooglePayUserAddress,
+  type GoogleTokenServiceProvider,
+  type WalletDeviceMaterial,
+} from '../../../domain/wallets.js';
+import { nonRetryable } from '../../enrollment/failures.js';
+import type { WalletAdapter } from '../wallet-adapter.js';
+import { sealGoogleOpc } from './google-opc.js';
+
+/** The token service providers as Google names them, for the networks Google Pay takes. */
+const tokenServiceProviders: Partial<Record<CardNetwork, GoogleTokenServiceProvider>> = {
+  MASTERCARD: 'TOKEN_PROVIDER_MASTERCARD',
+  VISA: 'TOKEN_PROVIDER_VISA',
+};
+
+export const googlePayWallet: WalletAdapter = {
+  id: 'GOOGLE_PAY',
+  brand: 'Google Pay',
+  pushMethod: 'ANDROID',
+
+  verifyDevice(device) {
+    googleDevice(device);
+  },
+
+  // No nonce: one provisioning at a time per wallet account, device and card; a new one once it has ended.
+  provisioningIdentity({ device, cardRef }) {
+    const { walletAccountId, deviceId } = googleDevice(device);
+    return {
+      key: createHash('sha256')
+        .update(JSON.stringify([walletAccountId, deviceId, cardRef]))
+        .digest('hex'),
+      reusePolicy: 'ALLOW_DUPLICATE',
+      alreadyAnswered: WalletRefusalReason.ProvisioningInProgress,
+    };
+  },
+
+  async payload({
+    card,
+    device,
+    onboarding,
+    network,
+    credentials,
+    tokenRequestorId,
+    activationData,
+    reference,
+    holder,
+    now,
+  }) {
+    const material = googleDevice(device);
+    if (onboarding.wallet !== 'GOOGLE_PAY')
+      throw new TypeError("Google Pay's payload is sealed with Google's onboarding");
+    const tokenServiceProvider = tokenServiceProviders[network.id];
+    if (!tokenServiceProvider) {
+      throw nonRetryable(ErrorType.NotEligible, `Google Pay takes no ${network.brand} cards from this issuer`);
+    }
+    const [opaquePaymentCard, googleOpc] = await Promise.all([
+      network.pushTokenizeOpc({ card, activationData, device: material, tokenRequestorId, credentials, now }),
+      onboarding.opcKeys().then((keys) =>
+        sealGoogleOpc(
+          {
+            protocolHeader: { version: 1 },
+            validationContext: { serverSessionId: reference },
+            paymentCard: { accountNumber: card.pan, expiryMonth: card.expiryMonth, expiryYear: card.expiryYear },
+          },
+          keys,
+        ),
+      ),
+    ]);
+    const userAddress = userAddressOf(card, holder);
+    return {
+      wallet: 'GOOGLE_PAY',
+      googlePay: {
+        opaquePaymentCard,
+        network: network.id,
+        tokenServiceProvider,
+        displayName: `${network.brand} •••• ${card.pan.slice(-4)}`,
+        lastDigits: card.pan.slice(-4),
+        ...(userAddress && { userAddress }),
+        googleOpc,
+      },
+    };
+  },
+};
+
+/** The material as Google's, its ids ids; the API's schema has bounded them already, this checks again. */
+function googleDevice(device: WalletDeviceMaterial): GooglePayDeviceMaterial {
+  if (device.wallet !== 'GOOGLE_PAY') {
+    throw new WalletRequestRefused(
+      WalletRefusalReason.DeviceMaterialMalformed,
+      "The device material is not TapAndPay's",
+    );
+  }
+  const { walletAccountId, deviceId } = device.googlePay;
+  for (const [name, id] of [
+    ['walletAccountId', walletAccountId],
+    ['deviceId', deviceId],
+  ] as const) {
+    if (typeof id !== 'string' || !googlePayIdPattern.test(id) || holdsCardNumber(id)) {
+      throw new WalletRequestRefused(WalletRefusalReason.DeviceMaterialMalformed, `The ${name} is not a TapAndPay id`);
+    }
+  }
+  return { walletAccountId, deviceId };
+}
+
+/**
+ * TapAndPay's UserAddress from the customer's billing address (kept in MDES's field names: line1, line2,
+ * city, countrySubdivision, postalCode, country) and mobile number; none when the issuer keeps no address.
+ * The country is carried as the profile keeps it (Google takes ISO 3166 alpha-2).
+ */
+function userAddressOf(card: CardDetails, holder: CustomerProfile | undefined): GooglePayUserAddress | undefined {
+  const address = holder?.billingAddress;
+  if (!address) return undefined;
+  const phone = holder.mobilePhoneNumber;
+  return {
+    name: card.cardholderName ?? '',
+    address1: address.line1 ?? '',
+    address2: address.line2 ?? '',
+    locality: address.city ?? '',
+    administrativeArea: address.countrySubdivision ?? '',
+    countryCode: address.country ?? '',
+    postalCode: address.postalCode ?? '',
+    phoneNumber: phone ? `+${phone.countryDialInCode}${phone.phoneNumber}` : '',
+  };
+}
