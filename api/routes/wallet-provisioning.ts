@@ -1,30 +1,23 @@
 /**
- * Wallet provisioning from the issuer's app ("Add to Apple Wallet"): the app sends what the wallet's SDK
- * gave it for one of the customer's cards, and gets back, while the wallet's sheet waits, the payload to
- * hand the wallet. Everything the API can check is checked before anything is written (the card is the
- * caller's, the wallet is offered for its network and takes it, the wallet's device material verifies);
- * then one call starts the wallet enrollment and sends it the request (update-with-start), which answers
- * once the payload is built. A nonce is good for one request.
+ * Wallet provisioning from the issuer's app ("Add to Apple Wallet", "Add to Google Wallet"): the app sends
+ * what the wallet's SDK gave it for one of the customer's cards, and gets back, while the wallet's sheet
+ * waits, the payload to hand the wallet. Everything the API can check is checked before anything is written
+ * (the card is the caller's, the wallet is offered for its network and takes it, the wallet's device
+ * material verifies); then one call starts the wallet enrollment and sends it the request
+ * (update-with-start), which answers once the payload is built. The wallet says what one provisioning is
+ * (Apple: its nonce, good once; Google: the wallet account, device and card, one at a time).
  */
-import { createHash } from 'node:crypto';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { WalletOnboardingKeys } from '../../activities/keys/wallet-credentials.js';
-import type { WalletAdapter } from '../../activities/wallets/wallet-adapter.js';
+import type { WalletAdapter, WalletProvisioningIdentity } from '../../activities/wallets/wallet-adapter.js';
 import type { VaultCard } from '../../db/vault-cards.js';
 import { recordEnrollment } from '../../db/enrollments.js';
 import { enrollmentWorkflowId, type EnrollmentInput } from '../../domain/enrollment.js';
 import { provisionToWalletUpdate } from '../../domain/messages.js';
-import {
-  passKitSchemes,
-  walletDeviceTypes,
-  WalletRefusalReason,
-  WalletRequestRefused,
-  type WalletDeviceMaterial,
-  type WalletDeviceType,
-} from '../../domain/wallets.js';
+import { WalletRequestRefused, type WalletDeviceMaterial, type WalletDeviceType } from '../../domain/wallets.js';
 import type { enrollmentWorkflow } from '../../workflows/enrollment/workflow.js';
 import { problemResponses } from '../problem.js';
 import { answerRefusal, refusalOf } from '../refusals.js';
@@ -32,50 +25,7 @@ import { answerWalletProblem, walletOutcomeAnswers, walletRefusalAnswers } from 
 import { bodyProblems, consumerProblems, notFound, uuid, type ConsumerRouteContext } from './consumer-api.js';
 import { enrollmentLinks } from './enrollment-resource.js';
 import { requestIdOf } from './enrollments.js';
-
-/** Standard base64 as the wallets' SDKs give bytes, in its one canonical spelling (padded, no line breaks). */
-const base64 = (maxBytes: number) =>
-  z
-    .string()
-    .min(4)
-    .max(Math.ceil(maxBytes / 3) * 4)
-    .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64')
-    .refine((text) => Buffer.from(text, 'base64').toString('base64') === text, 'must be canonical base64')
-    .refine((text) => Buffer.from(text, 'base64').length <= maxBytes, `must be at most ${maxBytes} bytes`);
-
-const compactJws = z
-  .string()
-  .max(4096)
-  .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'must be a compact JWS');
-
-const ApplePayRequest = z.strictObject({
-  wallet: z.literal('APPLE_PAY'),
-  deviceType: z.enum(walletDeviceTypes),
-  /** The app session's signed assertion that the customer was strongly authenticated. */
-  sessionAssertion: compactJws,
-  applePay: z.strictObject({
-    certificates: z.array(base64(4096)).min(1).max(4).meta({ description: 'DER, leaf first, then the sub-CA' }),
-    nonce: base64(64),
-    nonceSignature: base64(1024),
-    encryptionScheme: z.enum(passKitSchemes),
-  }),
-});
-
-const WalletProvisioningRequest = z.discriminatedUnion('wallet', [ApplePayRequest]);
-
-const WalletProvisioned = z.object({
-  enrollmentId: z.string(),
-  wallet: z.literal('APPLE_PAY'),
-  applePay: z
-    .object({
-      encryptedPassData: z.string(),
-      activationData: z.string(),
-      ephemeralPublicKey: z.string().optional(),
-      wrappedKey: z.string().optional(),
-    })
-    .meta({ description: "PKAddPaymentPassRequest's fields, base64" }),
-  links: z.object({ self: z.string(), workflow: z.string().optional() }),
-});
+import { WalletProvisioned, WalletProvisioningRequest } from './wallet-provisioning-schemas.js';
 
 export function registerWalletProvisioningRoutes({ api, deps }: ConsumerRouteContext): void {
   api.post(
@@ -100,9 +50,14 @@ export function registerWalletProvisioningRoutes({ api, deps }: ConsumerRouteCon
       if (!card) return notFound(reply, 'card', request.params.id);
       const offered = await walletOffered(card, body.wallet);
       if ('refused' in offered) return answerWalletProblem(reply, walletOutcomeAnswers.notOffered, offered.refused);
-      const device: WalletDeviceMaterial = { wallet: body.wallet, applePay: body.applePay };
+      const device: WalletDeviceMaterial =
+        body.wallet === 'APPLE_PAY'
+          ? { wallet: body.wallet, applePay: body.applePay }
+          : { wallet: body.wallet, googlePay: body.googlePay };
+      let identity: WalletProvisioningIdentity;
       try {
         offered.adapter.verifyDevice(device, offered.onboarding, new Date());
+        identity = offered.adapter.provisioningIdentity({ device, cardRef: card.cardRef });
       } catch (error) {
         if (!(error instanceof WalletRequestRefused)) throw error;
         return answerWalletProblem(reply, walletRefusalAnswers[error.reason], error.message);
@@ -115,7 +70,7 @@ export function registerWalletProvisioningRoutes({ api, deps }: ConsumerRouteCon
         deviceType: body.deviceType,
         assertion: body.sessionAssertion,
         device,
-        nonce: body.applePay.nonce,
+        identity,
       });
     },
   );
@@ -155,13 +110,12 @@ export function registerWalletProvisioningRoutes({ api, deps }: ConsumerRouteCon
       deviceType: WalletDeviceType;
       assertion: string;
       device: WalletDeviceMaterial;
-      nonce: string;
+      identity: WalletProvisioningIdentity;
     },
   ): Promise<FastifyReply> {
-    const { customerId, card, device } = request;
-    // One enrollment per wallet nonce: the same nonce again meets the same workflow, which refuses it.
-    const nonceDigest = createHash('sha256').update(Buffer.from(request.nonce, 'base64')).digest('hex');
-    const requestId = requestIdOf(customerId, `wallet:${device.wallet}:${nonceDigest}`);
+    const { customerId, card, device, identity } = request;
+    // The wallet says what one provisioning is: the same again meets the same workflow, which refuses it.
+    const requestId = requestIdOf(customerId, `wallet:${device.wallet}:${identity.key}`);
     const id = enrollmentWorkflowId(requestId);
     const input: EnrollmentInput = {
       requestId,
@@ -177,7 +131,7 @@ export function registerWalletProvisioningRoutes({ api, deps }: ConsumerRouteCon
       workflowId: id,
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowIdReusePolicy: identity.reusePolicy,
     });
     let outcome;
     try {
@@ -186,9 +140,9 @@ export function registerWalletProvisioningRoutes({ api, deps }: ConsumerRouteCon
         startWorkflowOperation: start,
       });
     } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return nonceReplayed(reply);
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return alreadyAnswered(reply, identity);
       const refusal = refusalOf(error);
-      if (refusal?.status === 409) return nonceReplayed(reply);
+      if (refusal?.status === 409) return alreadyAnswered(reply, identity);
       // The enrollment may have started though its answer did not come (a timeout): it stays the customer's.
       const started = await start.workflowHandle().then(
         () => true,
@@ -211,7 +165,7 @@ export function registerWalletProvisioningRoutes({ api, deps }: ConsumerRouteCon
   }
 }
 
-function nonceReplayed(reply: FastifyReply): FastifyReply {
-  const answer = walletRefusalAnswers[WalletRefusalReason.NonceReplayed];
-  return answerWalletProblem(reply, answer, 'This wallet nonce was already answered; start again from the wallet');
+function alreadyAnswered(reply: FastifyReply, identity: WalletProvisioningIdentity): FastifyReply {
+  const answer = walletRefusalAnswers[identity.alreadyAnswered];
+  return answerWalletProblem(reply, answer, answer.meaning);
 }

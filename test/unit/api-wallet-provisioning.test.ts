@@ -3,6 +3,7 @@
 // are untouchable here), and no card number anywhere in what it answers or logs.
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { generateKey } from 'openpgp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import type { ConsumerApiDeps } from '../../api/consumer-routes.js';
@@ -35,11 +36,22 @@ const card: VaultCard = {
 };
 const applePayOnMastercard = '50110030299';
 
+const googlePayOnMastercard = '50110030273';
+
 let pki: WalletPki;
 let strangerPki: WalletPki;
+let googlePay: { opcEncryptionKeys: string[]; issuerOpcSigningKey: string; tokenRequestorIds: object };
 
 beforeAll(async () => {
   [pki, strangerPki] = await Promise.all([createWalletPki('Sandbox Apple'), createWalletPki('Sandbox Apple')]);
+  const [google, issuer] = await Promise.all(
+    ['Google', 'Issuer'].map((name) => generateKey({ userIDs: [{ name }], format: 'armored' })),
+  );
+  googlePay = {
+    opcEncryptionKeys: [google!.publicKey],
+    issuerOpcSigningKey: issuer!.privateKey,
+    tokenRequestorIds: { MASTERCARD: googlePayOnMastercard },
+  };
 });
 
 /** The API with the wallet route over fakes: a vault holding `card` for ada, an eligible wallet, no Temporal. */
@@ -68,6 +80,7 @@ async function walletApi(behind: Partial<ConsumerApiDeps> = {}): Promise<{ app: 
             trustedRoots: [pki.rootCertificatePem],
             tokenRequestorIds: { MASTERCARD: applePayOnMastercard },
           },
+          GOOGLE_PAY: googlePay,
         }),
         walletAdapters: walletRegistry(),
         ...behind,
@@ -195,5 +208,96 @@ describe('a wallet provisioning request', () => {
     const described = await app.inject({ method: 'GET', url: '/problems/wallet-nonce-replayed' });
     expect(described.statusCode).toBe(200);
     expect(described.json()).toMatchObject({ type: '/problems/wallet-nonce-replayed', status: 409 });
+  });
+});
+
+const tapAndPay = { walletAccountId: 'Vk4xZXZ5d2FsbGV0', deviceId: 'c0ffee-device-01' };
+
+async function provisionToGoogle(app: FastifyInstance, body: object, cardId = card.cardRef, customer = 'ada') {
+  const token = await identityProvider().tokenFor(customer, testAudience);
+  return app.inject({
+    method: 'POST',
+    url: `/v1/cards/${cardId}/wallet-provisioning`,
+    headers: { authorization: `Bearer ${token}` },
+    payload: { wallet: 'GOOGLE_PAY', deviceType: 'MOBILE_PHONE', sessionAssertion: 'aaa.bbb.ccc', ...body },
+  });
+}
+
+describe('a Google Pay provisioning request', () => {
+  it("is malformed (400) with ids that are not ids, unknown fields, or the other wallet's material", async () => {
+    const { app, log } = await walletApi();
+    for (const body of [
+      { googlePay: { ...tapAndPay, deviceId: 'has spaces' } },
+      { googlePay: { ...tapAndPay, walletAccountId: 'x'.repeat(129) } },
+      { googlePay: { ...tapAndPay, walletAccountId: '' } },
+      { googlePay: { walletAccountId: tapAndPay.walletAccountId } },
+      { googlePay: { ...tapAndPay, extra: 'x' } },
+      { googlePay: tapAndPay, applePay: {} },
+      { applePay: tapAndPay },
+      { googlePay: tapAndPay, deviceType: 'FRIDGE' },
+    ]) {
+      const response = await provisionToGoogle(app, body);
+      expect([JSON.stringify(body), response.statusCode]).toEqual([JSON.stringify(body), 400]);
+    }
+    // A card number where an id goes is refused, and quoted nowhere in clear.
+    for (const googlePay of [
+      { ...tapAndPay, deviceId: pan },
+      { ...tapAndPay, walletAccountId: `acct-${pan}` },
+    ]) {
+      const response = await provisionToGoogle(app, { googlePay });
+      expect(response.statusCode).toBe(400);
+      expect(response.body).not.toContain(pan);
+    }
+    expect(log()).not.toContain(pan);
+  });
+
+  it("is a 404 for a card that is not the caller's", async () => {
+    const { app } = await walletApi();
+    const response = await provisionToGoogle(app, { googlePay: tapAndPay }, card.cardRef, 'grace');
+    expect(response.statusCode).toBe(404);
+  });
+
+  it('is refused (422) where the issuer has no Google Pay onboarding, or none on the card network', async () => {
+    const appleOnly = await walletApi({
+      wallets: WalletCredentials.parse({
+        APPLE_PAY: { trustedRoots: [pki.rootCertificatePem], tokenRequestorIds: { MASTERCARD: applePayOnMastercard } },
+      }),
+    });
+    const notOnMastercard = await walletApi({
+      wallets: WalletCredentials.parse({ GOOGLE_PAY: { ...googlePay, tokenRequestorIds: { VISA: '40010075001' } } }),
+    });
+    for (const { app } of [appleOnly, notOnMastercard]) {
+      const response = await provisionToGoogle(app, { googlePay: tapAndPay });
+      expect([response.statusCode, problemOf(response).type]).toEqual([422, '/problems/wallet-not-offered']);
+      expect(problemOf(response).detail).toContain('Google Pay');
+    }
+  });
+
+  it("asks eligibility of Google Pay's token requestor for ANDROID, and refuses when it does not take the card", async () => {
+    const asked: object[] = [];
+    const { app } = await walletApi({
+      tokenRequestors: {
+        eligibility: (question: object) => {
+          asked.push(question);
+          return Promise.resolve({ eligible: false, reason: 'Google Pay cannot be reached from ANDROID' });
+        },
+      } as unknown as TokenRequestorCache,
+    });
+    const response = await provisionToGoogle(app, { googlePay: tapAndPay });
+    expect([response.statusCode, problemOf(response).type]).toEqual([422, '/problems/wallet-not-offered']);
+    expect(asked).toEqual([
+      expect.objectContaining({
+        network: 'MASTERCARD',
+        tokenRequestorId: googlePayOnMastercard,
+        pushMethod: 'ANDROID',
+      }),
+    ]);
+  });
+
+  it('names the problem type of a provisioning under way', async () => {
+    const { app } = await walletApi();
+    const described = await app.inject({ method: 'GET', url: '/problems/wallet-provisioning-in-progress' });
+    expect(described.statusCode).toBe(200);
+    expect(described.json()).toMatchObject({ type: '/problems/wallet-provisioning-in-progress', status: 409 });
   });
 });

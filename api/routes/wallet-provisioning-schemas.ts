@@ -1,0 +1,106 @@
+/**
+ * The wallet provisioning route's bodies, one member per wallet: what the app sends (its session's assertion
+ * and what the wallet's SDK gave it, strict and bounded; never card data) and what it gets back to hand
+ * the wallet.
+ */
+import { z } from 'zod';
+import {
+  googlePayIdPattern,
+  googleTokenServiceProviders,
+  holdsCardNumber,
+  passKitSchemes,
+  walletDeviceTypes,
+} from '../../domain/wallets.js';
+import { cardNetworks } from '../../domain/enrollment.js';
+
+/** Standard base64 as the wallets' SDKs give bytes, in its one canonical spelling (padded, no line breaks). */
+const base64 = (maxBytes: number) =>
+  z
+    .string()
+    .min(4)
+    .max(Math.ceil(maxBytes / 3) * 4)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64')
+    .refine((text) => Buffer.from(text, 'base64').toString('base64') === text, 'must be canonical base64')
+    .refine((text) => Buffer.from(text, 'base64').length <= maxBytes, `must be at most ${maxBytes} bytes`);
+
+const compactJws = z
+  .string()
+  .max(4096)
+  .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'must be a compact JWS');
+
+const ApplePayRequest = z.strictObject({
+  wallet: z.literal('APPLE_PAY'),
+  deviceType: z.enum(walletDeviceTypes),
+  /** The app session's signed assertion that the customer was strongly authenticated. */
+  sessionAssertion: compactJws,
+  applePay: z.strictObject({
+    certificates: z.array(base64(4096)).min(1).max(4).meta({ description: 'DER, leaf first, then the sub-CA' }),
+    nonce: base64(64),
+    nonceSignature: base64(1024),
+    encryptionScheme: z.enum(passKitSchemes),
+  }),
+});
+
+/** TapAndPay's ids: opaque, bounded, and never a card number (refused without repeating it). */
+const googlePayId = z
+  .string()
+  .max(128)
+  .regex(googlePayIdPattern, 'must be a TapAndPay id')
+  .refine((id) => !holdsCardNumber(id), 'must not hold a card number');
+
+const GooglePayRequest = z.strictObject({
+  wallet: z.literal('GOOGLE_PAY'),
+  deviceType: z.enum(walletDeviceTypes),
+  sessionAssertion: compactJws,
+  googlePay: z.strictObject({
+    walletAccountId: googlePayId.meta({ description: "TapAndPay's getActiveWalletId" }),
+    deviceId: googlePayId.meta({ description: "TapAndPay's getStableHardwareId" }),
+  }),
+});
+
+export const WalletProvisioningRequest = z.discriminatedUnion('wallet', [ApplePayRequest, GooglePayRequest]);
+
+const links = z.object({ self: z.string(), workflow: z.string().optional() });
+
+export const WalletProvisioned = z.discriminatedUnion('wallet', [
+  z.object({
+    enrollmentId: z.string(),
+    wallet: z.literal('APPLE_PAY'),
+    applePay: z
+      .object({
+        encryptedPassData: z.string(),
+        activationData: z.string(),
+        ephemeralPublicKey: z.string().optional(),
+        wrappedKey: z.string().optional(),
+      })
+      .meta({ description: "PKAddPaymentPassRequest's fields, base64" }),
+    links,
+  }),
+  z.object({
+    enrollmentId: z.string(),
+    wallet: z.literal('GOOGLE_PAY'),
+    googlePay: z
+      .object({
+        opaquePaymentCard: z.string(),
+        network: z.enum(cardNetworks),
+        tokenServiceProvider: z.enum(googleTokenServiceProviders),
+        displayName: z.string(),
+        lastDigits: z.string(),
+        userAddress: z
+          .object({
+            name: z.string(),
+            address1: z.string(),
+            address2: z.string(),
+            locality: z.string(),
+            administrativeArea: z.string(),
+            countryCode: z.string(),
+            postalCode: z.string(),
+            phoneNumber: z.string(),
+          })
+          .optional(),
+        googleOpc: z.string(),
+      })
+      .meta({ description: "PushTokenizeRequest's fields (opaquePaymentCard base64), and the googleOpc" }),
+    links,
+  }),
+]);
