@@ -189,19 +189,19 @@ describe('the token requestor refresh', () => {
     const [first] = await eventually(scheduledRuns, (runs) => runs.length === 1, 'the first scheduled run');
     const result = await client.workflow.getHandle<typeof refreshTokenRequestorsWorkflow>(first!).result();
     expect(result.refreshed.map((summary) => summary.network)).toEqual(['MASTERCARD', 'VISA']);
-    expect(result.refreshed[0]!.tokenRequestors).toBe(3);
+    expect(result.refreshed[0]!.tokenRequestors).toBe(4);
 
     const { rows } = await pool.query<{ network: string; count: string }>(
       'SELECT network, count(*) FROM token_requestors GROUP BY network ORDER BY network',
     );
     expect(rows).toEqual([
-      { network: 'MASTERCARD', count: '3' },
-      { network: 'VISA', count: '3' },
+      { network: 'MASTERCARD', count: '4' },
+      { network: 'VISA', count: '4' },
     ]);
     const logos = await pool.query<{ media_contents: { type: string }[] }>(
       'SELECT media_contents FROM token_requestor_assets',
     );
-    expect(logos.rows).toHaveLength(3);
+    expect(logos.rows).toHaveLength(4);
     expect(logos.rows[0]!.media_contents.map((media) => media.type)).toEqual(['image/svg+xml', 'image/png']);
 
     await triggerTokenRequestorRefresh(client);

@@ -140,22 +140,30 @@ describe('npm start', () => {
     const pool = new pg.Pool({
       connectionString: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${postgresPort}/pushprov`,
     });
-    const vaultKeys = await VaultKeys.open(path.join(dataDir, 'keys', 'vault'));
-    const card = await new CardVault(pool, vaultKeys).store(
-      'customer-1',
-      { pan: '5204731600014792', expiryMonth: 9, expiryYear: 2031 },
-      'card-on-file',
-    );
-    // The schedule npm start created has refreshed the token requestors once already (Visa lists them
-    // without account ranges; Mastercard waits for the issuer's first cards).
-    const visaRequestors = async (): Promise<number> => {
-      const { rows } = await pool.query<{ count: string }>(
-        "SELECT count(*) FROM token_requestors WHERE network = 'VISA'",
-      );
-      return Number(rows[0]!.count);
-    };
-    expect(await eventually(visaRequestors, (cached) => cached > 0, "Visa's token requestors cached")).toBe(3);
-    await pool.end();
+    // Ended whatever happens: a pool left open when an assertion fails meets the stack's shutdown as an
+    // uncaught error in the next test.
+    const card = await (async () => {
+      try {
+        const vaultKeys = await VaultKeys.open(path.join(dataDir, 'keys', 'vault'));
+        const stored = await new CardVault(pool, vaultKeys).store(
+          'customer-1',
+          { pan: '5204731600014792', expiryMonth: 9, expiryYear: 2031 },
+          'card-on-file',
+        );
+        // The schedule npm start created has refreshed the token requestors once already (Visa lists them
+        // without account ranges; Mastercard waits for the issuer's first cards).
+        const visaRequestors = async (): Promise<number> => {
+          const { rows } = await pool.query<{ count: string }>(
+            "SELECT count(*) FROM token_requestors WHERE network = 'VISA'",
+          );
+          return Number(rows[0]!.count);
+        };
+        expect(await eventually(visaRequestors, (cached) => cached > 0, "Visa's token requestors cached")).toBe(4);
+        return stored;
+      } finally {
+        await pool.end();
+      }
+    })();
 
     const input = enrollmentInput({ cards: [{ method: 'card-on-file', cardId: card.cardRef }] });
     const workflowId = enrollmentWorkflowId(input.requestId);
