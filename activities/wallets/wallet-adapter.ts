@@ -26,7 +26,10 @@ export interface WalletAdapter {
   verifyDevice(device: WalletDeviceMaterial, onboarding: WalletOnboardingKeys, now: Date): void;
   /** What makes one provisioning this wallet's one: its enrollment's key, and whether the key may be used again. */
   provisioningIdentity(request: { device: WalletDeviceMaterial; cardRef: string }): WalletProvisioningIdentity;
-  /** The card encrypted for the wallet (its device, or the wallet and the card's network), with the activation data. */
+  /**
+   * The card encrypted for the wallet (its device, or the wallet and the card's network), with the activation
+   * data; for device material `verifyDevice` has accepted (not checked again here).
+   */
   payload(request: WalletPayloadRequest): Promise<WalletPayload>;
 }
 

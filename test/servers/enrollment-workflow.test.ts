@@ -8,10 +8,6 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
@@ -48,6 +44,7 @@ import {
   validAssertion,
   type FakeActivities,
 } from '../support/fake-enrollment-activities.js';
+import { recordHistory } from '../support/recorded-histories.js';
 import { enrollmentInput, uniqueTaskQueue } from '../support/temporal.js';
 import { eventually } from '../support/eventually.js';
 
@@ -126,17 +123,6 @@ async function enrollment<T>(
   });
 }
 
-const historiesDir = fileURLToPath(new URL('../histories', import.meta.url));
-
-/** Writes a finished enrollment's history once; delete the file to record it again after a workflow change. */
-async function recordHistory(handle: Handle, name: string): Promise<void> {
-  const file = path.join(historiesDir, `enrollment-${name}.json`);
-  if (existsSync(file)) return;
-  await handle.result().catch(() => undefined);
-  await mkdir(historiesDir, { recursive: true });
-  const history = proto.temporal.api.history.v1.History.fromObject(await handle.fetchHistory());
-  await writeFile(file, `${JSON.stringify(history.toJSON(), null, 1)}\n`);
-}
 
 async function reach(handle: Handle, status: EnrollmentStatus): Promise<EnrollmentView> {
   return eventually(

@@ -3,11 +3,6 @@
 // and waits for the payload; the network's calls then tell whether the wallet added the card.
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -26,9 +21,11 @@ import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers
 import { enrollmentWorkflow } from '../../workflows/enrollment/workflow.js';
 import {
   fakeEnrollmentActivities,
+  fakeWalletPayload,
   validAssertion,
   type FakeActivities,
 } from '../support/fake-enrollment-activities.js';
+import { recordHistory } from '../support/recorded-histories.js';
 import { enrollmentInput, uniqueTaskQueue } from '../support/temporal.js';
 
 const namespace = 'default';
@@ -104,18 +101,6 @@ async function walletEnrollment<T>(
   });
 }
 
-const historiesDir = fileURLToPath(new URL('../histories', import.meta.url));
-
-/** Keeps a finished wallet enrollment's history for the replay test, once. */
-async function recordHistory(handle: Handle, name: string): Promise<void> {
-  const file = path.join(historiesDir, `enrollment-${name}.json`);
-  if (existsSync(file)) return;
-  await handle.result().catch(() => undefined);
-  await mkdir(historiesDir, { recursive: true });
-  const history = proto.temporal.api.history.v1.History.fromObject(await handle.fetchHistory());
-  await writeFile(file, `${JSON.stringify(history.toJSON(), null, 1)}\n`);
-}
-
 const token = (receipt: string, status: TokenStatus | 'DECLINED', at: number, reason?: string) => ({
   network: 'MASTERCARD' as const,
   receipt,
@@ -130,17 +115,7 @@ describe('a wallet enrollment', () => {
     await walletEnrollment(
       async ({ fake, handle }) => {
         const outcome = await handle.executeUpdate(provisionToWalletUpdate, { args: [appRequest()] });
-        expect(outcome).toEqual({
-          outcome: 'PAYLOAD',
-          payload: {
-            wallet: 'APPLE_PAY',
-            applePay: {
-              encryptedPassData: 'ZW5jcnlwdGVk',
-              activationData: 'YWN0aXZhdGlvbg==',
-              ephemeralPublicKey: 'BA==',
-            },
-          },
-        });
+        expect(outcome).toEqual({ outcome: 'PAYLOAD', payload: fakeWalletPayload });
         expect(fake.walletPayloads).toEqual([
           expect.objectContaining({
             cardRef: 'card-1',

@@ -6,10 +6,17 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { CapturedCard, EnrollmentActivities, PushOutcome } from '../../activities/enrollment/activity-types.js';
 import { ErrorType } from '../../domain/errors.js';
+import type { WalletPayload } from '../../domain/wallets.js';
 
 /** The code the fake sends with each resend: the first is 111111, the second 222222, ... */
 export const codeNumber = (sequence: number): string => String(sequence).repeat(6);
 export const validAssertion = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJjdXN0b21lciJ9.c2lnbmF0dXJl';
+
+/** The payload the fake builds for every wallet enrollment. */
+export const fakeWalletPayload: WalletPayload = {
+  wallet: 'APPLE_PAY',
+  applePay: { encryptedPassData: 'ZW5jcnlwdGVk', activationData: 'YWN0aXZhdGlvbg==', ephemeralPublicKey: 'BA==' },
+};
 
 export interface FakeActivities {
   activities: EnrollmentActivities;
@@ -110,14 +117,7 @@ export function fakeEnrollmentActivities(): FakeActivities {
         if (failure) return Promise.reject(failure);
         return Promise.resolve({
           reference: `WP-${input.enrollmentId}`,
-          payload: {
-            wallet: 'APPLE_PAY',
-            applePay: {
-              encryptedPassData: 'ZW5jcnlwdGVk',
-              activationData: 'YWN0aXZhdGlvbg==',
-              ephemeralPublicKey: 'BA==',
-            },
-          },
+          payload: fakeWalletPayload,
         });
       },
       recordToken(input) {

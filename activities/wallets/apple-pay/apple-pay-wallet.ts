@@ -6,7 +6,7 @@
  * the public construction; a certified ECC_V2 / RSA_V2 implementation drops in there), and the network's
  * activation data beside it.
  */
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { WalletRefusalReason, WalletRequestRefused, type WalletDeviceMaterial } from '../../../domain/wallets.js';
 import { passKitPlaintext } from '../../crypto/encryption/passkit-profiles.js';
 import { walletPayloadProfiles } from '../../crypto/encryption/profile-registry.js';
@@ -33,20 +33,20 @@ export const applePayWallet: WalletAdapter = {
     };
   },
 
-  async payload({ card, device, onboarding, activationData, now }) {
-    const { material, leafPublicKey } = verified(device, onboarding, now);
+  // The chain was verified by verifyDevice: the leaf's key is read, not verified a second time.
+  async payload({ card, device, activationData }) {
+    const material = decoded(device);
+    const leafPublicKey = new X509Certificate(material.certificates[0]!).publicKey;
     const plaintext = passKitPlaintext(card, material.nonce, material.nonceSignature);
     const encrypted = await walletPayloadProfiles[material.scheme](plaintext, leafPublicKey);
     return { wallet: 'APPLE_PAY', applePay: { ...encrypted, activationData } };
   },
 };
 
-function verified(device: WalletDeviceMaterial, onboarding: WalletOnboardingKeys, now: Date) {
-  const material = decoded(device);
+function verified(device: WalletDeviceMaterial, onboarding: WalletOnboardingKeys, now: Date): void {
   if (onboarding.wallet !== 'APPLE_PAY')
     throw new TypeError("Apple Pay's device material is checked with Apple's onboarding");
-  const { leafPublicKey } = verifyPassKitDeviceMaterial(material, { roots: onboarding.trustedRoots }, now);
-  return { material, leafPublicKey };
+  verifyPassKitDeviceMaterial(decoded(device), { roots: onboarding.trustedRoots }, now);
 }
 
 /** The app's base64 fields as bytes; the API's schema has already bounded their shapes. */
