@@ -123,7 +123,6 @@ async function enrollment<T>(
   });
 }
 
-
 async function reach(handle: Handle, status: EnrollmentStatus): Promise<EnrollmentView> {
   return eventually(
     () => handle.query(enrollmentViewQuery),
