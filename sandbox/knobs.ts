@@ -23,6 +23,22 @@ export type FaultKind = z.infer<typeof FaultKind>;
 
 const rate = z.number().min(0).max(1);
 
+/** What a simulated wallet does with the issuer's payload, whichever wallet it is. */
+const walletKnobs = z
+  .strictObject({
+    /** The wallet takes the payload (202 PENDING) but never tokenises. */
+    timesOut: z.boolean().default(false),
+    /** The wallet's own risk check declines before it tokenises. */
+    declines: z.boolean().default(false),
+    /**
+     * The wallet's own risk asks for a step-up: the network creates the token INACTIVE (the yellow path),
+     * and it becomes ACTIVE once the cardholder activates it in the wallet.
+     */
+    requiresActivation: z.boolean().default(false),
+  })
+  .prefault({});
+export type WalletKnobs = z.output<typeof walletKnobs>;
+
 export const KnobsSchema = z.strictObject({
   /**
    * Added to every network API call's answer. The call itself is handled on arrival, as a real network
@@ -77,17 +93,12 @@ export const KnobsSchema = z.strictObject({
       neverComplete: z.array(tokenRequestorId).default([]),
     })
     .prefault({}),
-  /** The simulated wallets (sandbox/wallets/), on the token requestors' server. */
+  /** The simulated wallets (sandbox/wallets/), on the token requestors' server: each its own. */
   wallets: z
     .strictObject({
-      applePay: z
-        .strictObject({
-          /** The wallet takes the payload (202 PENDING) but never tokenises. */
-          timesOut: z.boolean().default(false),
-          /** The wallet's own risk check declines before it tokenises. */
-          declines: z.boolean().default(false),
-        })
-        .prefault({}),
+      applePay: walletKnobs,
+      googlePay: walletKnobs,
+      samsungPay: walletKnobs,
     })
     .prefault({}),
 });

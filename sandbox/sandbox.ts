@@ -16,7 +16,9 @@ import { tokenRequestors as tokenRequestorCatalogue } from './token-requestors/c
 import { openTokenRequestorCredentials } from './token-requestors/credentials.js';
 import { createTokenRequestorSandbox } from './token-requestors/server.js';
 import { createVtsSandbox } from './vts/server.js';
-import { openApplePayPki, writeWalletCredentials } from './wallets/apple-pay/wallet-onboarding.js';
+import { openApplePayPki } from './wallets/apple-pay/wallet-onboarding.js';
+import { openGoogleWalletKeys } from './wallets/google-pay/google-wallet-keys.js';
+import { writeWalletCredentials } from './wallets/wallet-credentials.js';
 
 export type SandboxName = 'mdes' | 'vts' | 'tokenRequestors';
 
@@ -71,7 +73,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     options.dataDir,
     tokenRequestorCatalogue.map((profile) => profile.tokenRequestorId),
   );
-  const applePayPki = await openApplePayPki(options.dataDir);
+  const [applePayPki, googleWalletKeys] = await Promise.all([
+    openApplePayPki(options.dataDir),
+    openGoogleWalletKeys(options.dataDir),
+  ]);
   const urls: Record<SandboxName, string> = { mdes: '', vts: '', tokenRequestors: '' };
   const ledger = (name: SandboxName): Ledger =>
     Ledger.open(options.persistLedgers === false ? undefined : path.join(options.dataDir, `ledger-${name}.jsonl`));
@@ -105,6 +110,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     mdesBaseUrl: () => urls.mdes,
     vtsBaseUrl: () => urls.vts,
     applePay: { pki: applePayPki, networkKeys: keys },
+    googlePay: { keys: googleWalletKeys },
   });
 
   const apps: [SandboxName, FastifyInstance][] = [
@@ -130,7 +136,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     mdesBaseUrl: urls.mdes,
     vtsBaseUrl: urls.vts,
   });
-  const walletCredentialsFile = await writeWalletCredentials(options.dataDir, applePayPki);
+  const walletCredentialsFile = await writeWalletCredentials(options.dataDir, {
+    applePay: applePayPki,
+    googlePay: googleWalletKeys,
+  });
 
   const settle = async ({ deadlineMs }: { deadlineMs?: number } = {}): Promise<boolean> => {
     const settled = await Promise.all([mdes.callbacks.idle(deadlineMs), vts.callbacks.idle(deadlineMs)]);

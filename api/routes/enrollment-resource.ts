@@ -41,6 +41,11 @@ export const ConsumerEnrollmentView = z.object({
       captureMethod: z.enum(captureMethods),
       state: z.enum(['CAPTURED', 'PUSHED', 'ACTIVE', 'DECLINED', 'EXPIRED', 'CANCELLED', 'FAILED']),
       tokenUniqueReference: z.string().optional(),
+      /**
+       * The token's status as its network last told it: INACTIVE while it waits for the cardholder's
+       * activation (the yellow path, which the app resumes by `tokenUniqueReference`).
+       */
+      tokenStatus: z.enum(['INACTIVE', 'ACTIVE', 'SUSPENDED', 'DEACTIVATED']).optional(),
       reason: z.string().optional(),
     }),
   ),
@@ -92,6 +97,7 @@ export function customerFacingView(
       captureMethod: card.captureMethod,
       state: card.state,
       ...(card.tokenUniqueReference && { tokenUniqueReference: card.tokenUniqueReference }),
+      ...(card.tokenStatus && { tokenStatus: card.tokenStatus }),
       ...(card.reason && { reason: card.reason }),
     })),
     authentication: view.authentication,

@@ -7,15 +7,35 @@
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { mdesFieldLevel } from '../../activities/crypto/encryption/profiles.js';
 import { mdesAuthorizationHeader } from '../../activities/networks/mdes/oauth1.js';
+import { z } from 'zod';
 import {
   MdesCheckEligibilityResponse,
+  MdesFieldLevelPayload,
   MdesErrorResponse,
   MdesReceiptSignatureData,
   MdesTokenizeResponse,
 } from '../../activities/networks/mdes/schemas.js';
-import type { TokenRequestorNetworkCalls } from '../token-requestors/network-calls.js';
+import { tokenStatusOf, type TokenRequestorNetworkCalls } from '../token-requestors/network-calls.js';
 import { mdesPaths } from './paths.js';
 import type { MdesWalletTokenizeRequest } from './tokenize-routes.js';
+
+/** The OPC's envelope, as much of it as a wallet reads (the card in it stays encrypted). */
+const MdesOpcEnvelope = z.object({
+  cardInfo: MdesFieldLevelPayload,
+  tokenizationAuthenticationValue: z.string().min(1).max(4_096),
+});
+
+function decodedJson(base64: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(base64, 'base64').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The wallet's recommendation, as MDES's tokenize carries it (decisioningData). */
+const stepUpOf = (stepUp: boolean | undefined) =>
+  stepUp ? { decisioningData: { recommendation: 'REQUIRE_ADDITIONAL_AUTHENTICATION' as const } } : {};
 
 /** MDES's first business error, as "REASON: description". */
 function refusalOf(answer: unknown): { reasonCode: string; description: string } | undefined {
@@ -49,7 +69,7 @@ export function mdesTokenRequestorCalls(): TokenRequestorNetworkCalls {
       body: { requestId, tokenRequestorId, tokenType: 'CLOUD', fundingAccountInfo: { pushAccountReceipt: receipt } },
     }),
 
-    async tokenizeWithAccount({ tokenRequestorId, requestId, account, activationData }, { networkKeys }) {
+    async tokenizeWithAccount({ tokenRequestorId, requestId, account, activationData, stepUp }, { networkKeys }) {
       const twoDigits = (value: number): string => String(value % 100).padStart(2, '0');
       const cardAccountData = {
         accountNumber: account.accountNumber,
@@ -66,6 +86,24 @@ export function mdesTokenRequestorCalls(): TokenRequestorNetworkCalls {
         tokenType: 'CLOUD',
         fundingAccountInfo: { encryptedPayload },
         tokenizationAuthenticationValue: activationData,
+        ...stepUpOf(stepUp),
+      };
+      return { path: mdesPaths.tokenize, body };
+    },
+
+    // Mastercard's OPC is base64 of JSON {cardInfo, tokenizationAuthenticationValue}: cardInfo goes on as the
+    // tokenize call's encryptedPayload (encrypted for MDES by the issuer), the TAV beside it.
+    tokenizeWithOpc({ tokenRequestorId, requestId, opc, stepUp }) {
+      const envelope = MdesOpcEnvelope.safeParse(decodedJson(opc));
+      if (!envelope.success)
+        throw new Error("The opaque payment card is not Mastercard's {cardInfo, tokenizationAuthenticationValue}");
+      const body: MdesWalletTokenizeRequest = {
+        requestId,
+        tokenRequestorId,
+        tokenType: 'CLOUD',
+        fundingAccountInfo: { encryptedPayload: envelope.data.cardInfo },
+        tokenizationAuthenticationValue: envelope.data.tokenizationAuthenticationValue,
+        ...stepUpOf(stepUp),
       };
       return { path: mdesPaths.tokenize, body };
     },
@@ -83,7 +121,7 @@ export function mdesTokenRequestorCalls(): TokenRequestorNetworkCalls {
       const body = tokenised.data;
       return {
         pushAccountReceipt: receipt,
-        status: body.decision === 'APPROVED' ? 'ACTIVE' : 'DECLINED',
+        status: tokenStatusOf[body.decision],
         maskedCard: `Mastercard •••• ${body.tokenInfo.accountPanSuffix}`,
         ...(body.tokenUniqueReference !== undefined && { tokenUniqueReference: body.tokenUniqueReference }),
         ...(body.decisionReason !== undefined && { reason: body.decisionReason }),

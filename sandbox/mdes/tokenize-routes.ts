@@ -38,6 +38,10 @@ import { mdesPaths } from './paths.js';
  */
 export const MdesWalletTokenizeRequest = MdesTokenizeWithAccountRequest.extend({
   tokenizationAuthenticationValue: z.string().min(1).max(4_096),
+  /** The wallet's own risk recommendation: REQUIRE_ADDITIONAL_AUTHENTICATION makes the token wait for activation. */
+  decisioningData: z
+    .object({ recommendation: z.enum(['APPROVED', 'REQUIRE_ADDITIONAL_AUTHENTICATION']).optional() })
+    .optional(),
 });
 export type MdesWalletTokenizeRequest = z.input<typeof MdesWalletTokenizeRequest>;
 
@@ -105,6 +109,7 @@ export function registerTokenizeRoutes(
         expiryMonth: Number(card.expiryMonth),
         expiryYear: 2000 + Number(card.expiryYear),
       },
+      ...(parsed.data.decisioningData?.recommendation === 'REQUIRE_ADDITIONAL_AUTHENTICATION' && { stepUp: true }),
     });
     return tokenizeAnswer(result);
   }

@@ -2,7 +2,8 @@
  * What a network does when a token requestor tokenises a card it names by itself, with no receipt (a
  * wallet's, given the card by the issuer's app): check the card (Luhn, expiry, the network's ranges, the
  * token requestor's, the decline knobs), ask the issuer (`authorizeService` with the card encrypted for the
- * issuer and the token being created), create the token ACTIVE when approved (unless the tokenisation
+ * issuer and the token being created), create the token ACTIVE when approved (INACTIVE, to be activated,
+ * when the token requestor's risk asks for a step-up) (unless the tokenisation
  * decline knob says no) and tell the issuer (`notifyTokenUpdated` naming the token, no receipt). A requestId
  * is answered once: asked again for the same card, the same answer; for another card, a refusal. The
  * network keeps the card masked only.
@@ -30,6 +31,8 @@ export const AccountTokenisationRequest = z.object({
     expiryMonth: z.int().min(1).max(12),
     expiryYear: z.int().min(2000).max(2099),
   }),
+  /** The token requestor's own risk asks the cardholder to activate the token (the yellow path). */
+  stepUp: z.boolean().optional(),
 });
 export type AccountTokenisationRequest = z.infer<typeof AccountTokenisationRequest>;
 
@@ -69,7 +72,11 @@ async function tokeniseOnce(
       { correlationId: randomBytes(16).toString('hex'), requestId: request.requestId },
     ),
   );
-  return concludeTokenisation(deps, { requestId: request.requestId, authorization, references, account }, now);
+  return concludeTokenisation(
+    deps,
+    { requestId: request.requestId, authorization, references, account, ...(request.stepUp && { stepUp: true }) },
+    now,
+  );
 }
 
 /** Why the network will not tokenise this card for this token requestor, before asking the issuer. */

@@ -84,8 +84,10 @@ export async function tokeniseWithReceipt(
 }
 
 /**
- * The network's word once the issuer has answered: the token, ACTIVE, when the issuer approved (unless the
- * tokenisation decline knob says no), the tokenisation recorded under its receipt (or, for a card named by
+ * The network's word once the issuer has answered: the token when the issuer approved (unless the
+ * tokenisation decline knob says no), ACTIVE, or INACTIVE until the cardholder activates it when the
+ * issuer or the token requestor's own risk asked for more (the yellow path, answered
+ * REQUIRE_ADDITIONAL_AUTHENTICATION); the tokenisation recorded under its receipt (or, for a card named by
  * itself, its requestId), and the issuer told of the new token.
  */
 export function concludeTokenisation(
@@ -96,12 +98,18 @@ export function concludeTokenisation(
     references: TokenReferences;
     /** A receipt's card (PushedAccount), or a card named by itself. */
     account: ShownAccount & { receipt?: string };
+    /** The token requestor's risk asks the cardholder to activate the token (a wallet's recommendation). */
+    stepUp?: boolean;
   },
   now: Date,
 ): TokenisationResult {
   const { requestId, authorization, references, account } = tokenisation;
-  const decision = deps.knobs.current.declines.tokenisation ? 'DECLINED' : authorization.decision;
-  const token = decision === 'APPROVED' ? newToken(references, account, now) : undefined;
+  let decision: IssuerDecision = deps.knobs.current.declines.tokenisation ? 'DECLINED' : authorization.decision;
+  if (decision === 'APPROVED' && tokenisation.stepUp) decision = 'REQUIRE_ADDITIONAL_AUTHENTICATION';
+  const token =
+    decision === 'DECLINED'
+      ? undefined
+      : newToken(references, account, decision === 'APPROVED' ? 'ACTIVE' : 'INACTIVE', now);
   const result: TokenisationResult = {
     outcome: 'decided',
     decision,
@@ -183,17 +191,18 @@ export function refused(reason: TokenisationRefusal, description: string): Token
   return { outcome: 'refused', reason, description };
 }
 
-/** An ACTIVE token under these references for this card (of a receipt, or named by itself). */
+/** A new token under these references for this card (of a receipt, or named by itself). */
 function newToken(
   references: TokenReferences,
   account: Pick<ShownAccount, 'tokenRequestorId' | 'panSuffix'> & { receipt?: string },
+  status: 'ACTIVE' | 'INACTIVE',
   now: Date,
 ): Token {
   return {
     ...references,
     ...(account.receipt !== undefined && { receipt: account.receipt }),
     tokenRequestorId: account.tokenRequestorId,
-    status: 'ACTIVE',
+    status,
     statusTimestamp: now.toISOString(),
     tokenPanSuffix: String(randomInt(0, 10_000)).padStart(4, '0'),
     accountPanSuffix: account.panSuffix,

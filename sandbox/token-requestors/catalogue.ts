@@ -1,6 +1,6 @@
 /**
- * The token requestors the sandbox networks know: three wallets (one of them the simulated Apple Wallet of
- * sandbox/wallets/apple-pay/) and a merchant, with the fields MDES's getEligibleTokenRequestors returns. Each
+ * The token requestors the sandbox networks know: five wallets (three of them the simulated Apple, Google
+ * and Samsung wallets of sandbox/wallets/) and a merchant, with the fields MDES's getEligibleTokenRequestors returns. Each
  * id is the same at both networks. Their push methods point at the sandbox's token requestor server.
  */
 export type PushMethod = 'ANDROID' | 'IOS' | 'WEB';
@@ -27,6 +27,10 @@ export interface TokenRequestorProfile {
 
 /** The simulated Apple Wallet's token requestor id, the same at MDES and at Visa. */
 export const applePayTokenRequestorId = '50140052916';
+/** The simulated Google Wallet's (sandbox/wallets/google-pay/). */
+export const googlePayTokenRequestorId = '50150067402';
+/** The simulated Samsung Wallet's (sandbox/wallets/samsung-pay/). */
+export const samsungPayTokenRequestorId = '50160071138';
 
 export const tokenRequestors: readonly TokenRequestorProfile[] = [
   {
@@ -88,6 +92,37 @@ export const tokenRequestors: readonly TokenRequestorProfile[] = [
     supportIssuerInitiatedDigitizationData: true,
     imageAssetId: 'e3f1a7c4-2b9d-4c61-8f05-6d2a9b7e41c8',
     logo: 'apple-pay-sandbox',
+  },
+  {
+    tokenRequestorId: googlePayTokenRequestorId,
+    name: 'Google Pay (sandbox)',
+    consumerFacingEntityName: 'Google Pay (sandbox)',
+    tokenRequestorType: 'WALLET',
+    // Made up, as the other wallets' are.
+    walletId: '328',
+    enabledAccountRanges: ['2', '4', '5'],
+    supportedPushMethods: ['ANDROID', 'WEB'],
+    supportsMultiplePushedCards: false,
+    supportedAccountHolderData: ['NAME', 'ADDRESS', 'MOBILE_PHONE_NUMBER'],
+    supportsCardHolderAuthentication: true,
+    supportIssuerInitiatedDigitizationData: true,
+    imageAssetId: '7d4e9a02-6c1b-4f3e-a8d5-2b60c9e1f743',
+    logo: 'google-pay-sandbox',
+  },
+  {
+    tokenRequestorId: samsungPayTokenRequestorId,
+    name: 'Samsung Pay (sandbox)',
+    consumerFacingEntityName: 'Samsung Pay (sandbox)',
+    tokenRequestorType: 'WALLET',
+    walletId: '329',
+    enabledAccountRanges: ['2', '4', '5'],
+    supportedPushMethods: ['ANDROID', 'WEB'],
+    supportsMultiplePushedCards: false,
+    supportedAccountHolderData: ['NAME'],
+    supportsCardHolderAuthentication: true,
+    supportIssuerInitiatedDigitizationData: true,
+    imageAssetId: 'c2a85f17-94d0-4b6a-b3e2-0f71d8c5a926',
+    logo: 'samsung-pay-sandbox',
   },
 ];
 

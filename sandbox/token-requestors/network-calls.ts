@@ -7,13 +7,27 @@ import type { SandboxKeys } from '../keys.js';
 import type { CardAccount } from '../network/tokenization.js';
 import type { TokenRequestorCredentials } from './credentials.js';
 
+/** The wallet account and device an OPC was made for (TapAndPay's active wallet id and stable hardware id). */
+export interface WalletDeviceIds {
+  walletAccountId: string;
+  deviceId: string;
+}
+
 export interface TokenisationOutcome {
   pushAccountReceipt: string;
-  status: 'ACTIVE' | 'DECLINED' | 'PENDING' | 'REFUSED' | 'NETWORK_ERROR';
+  /** PENDING_ACTIVATION: the token exists, INACTIVE until the cardholder activates it (the yellow path). */
+  status: 'ACTIVE' | 'PENDING_ACTIVATION' | 'DECLINED' | 'PENDING' | 'REFUSED' | 'NETWORK_ERROR';
   maskedCard?: string;
   tokenUniqueReference?: string;
   reason?: string;
 }
+
+/** What a token requestor makes of the network's decision on its tokenisation. */
+export const tokenStatusOf = {
+  APPROVED: 'ACTIVE',
+  REQUIRE_ADDITIONAL_AUTHENTICATION: 'PENDING_ACTIVATION',
+  DECLINED: 'DECLINED',
+} as const satisfies Record<string, TokenisationOutcome['status']>;
 
 /** The redirect's fields a network may sign. */
 export interface RedirectClaims {
@@ -50,9 +64,28 @@ export interface TokenRequestorNetworkCalls {
    * onboarding: only its public encryption certificate is read.
    */
   tokenizeWithAccount(
-    request: { tokenRequestorId: string; requestId: string; account: CardAccount; activationData: string },
+    request: {
+      tokenRequestorId: string;
+      requestId: string;
+      account: CardAccount;
+      activationData: string;
+      stepUp?: boolean;
+    },
     parties: { credentials: TokenRequestorCredentials; networkKeys: SandboxKeys },
   ): Promise<NetworkCall>;
+  /**
+   * A wallet's tokenisation with the issuer's own opaque payment card (Google Pay's or Samsung Pay's OPC for
+   * this network), passed on as the network takes it: the wallet holds no key that opens the card in it.
+   * Throws when the OPC is not in this network's envelope.
+   */
+  tokenizeWithOpc(request: {
+    tokenRequestorId: string;
+    requestId: string;
+    opc: string;
+    device: WalletDeviceIds;
+    /** The wallet's own risk asks the cardholder to activate the token (the yellow path). */
+    stepUp?: boolean;
+  }): NetworkCall;
   /** A tokenisation's answer; one without a receipt (a wallet's) is read under its requestId instead. */
   readTokenisation(receipt: string, status: number, answer: unknown): TokenisationOutcome;
   /** Undefined when the network vouches for these of the redirect's receipts (or vouches for none); else why not. */

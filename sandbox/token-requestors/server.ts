@@ -12,8 +12,15 @@ import type { Knobs } from '../knobs.js';
 import type { Ledger } from '../network/ledger.js';
 import { createSandboxApp } from '../network/sandbox-app.js';
 import { registerApplePayWallet } from '../wallets/apple-pay/routes.js';
+import type { GoogleWalletKeys } from '../wallets/google-pay/google-wallet-keys.js';
+import { registerGooglePayWallet } from '../wallets/google-pay/routes.js';
 import type { WalletPki } from '../wallets/device-pki.js';
-import { applePayTokenRequestorId, findTokenRequestor, type TokenRequestorProfile } from './catalogue.js';
+import {
+  applePayTokenRequestorId,
+  findTokenRequestor,
+  googlePayTokenRequestorId,
+  type TokenRequestorProfile,
+} from './catalogue.js';
 import type { TokenRequestorCredentials } from './credentials.js';
 import { logoOf } from './logos.js';
 import type { TokenisationOutcome } from './network-calls.js';
@@ -32,6 +39,7 @@ export interface TokenRequestorSandboxOptions {
   vtsBaseUrl: () => string;
   /** The simulated Apple Wallet's PKI, and what the networks handed their token requestors (their certificates). */
   applePay: { pki: WalletPki; networkKeys: SandboxKeys };
+  googlePay: { keys: GoogleWalletKeys };
 }
 
 export function createTokenRequestorSandbox(options: TokenRequestorSandboxOptions) {
@@ -177,16 +185,23 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
       );
   });
 
-  const applePayCredentials = options.credentials.get(applePayTokenRequestorId);
-  if (!applePayCredentials) throw new Error(`No network credentials for token requestor ${applePayTokenRequestorId}`);
+  const credentialsOf = (tokenRequestorId: string): TokenRequestorCredentials => {
+    const credentials = options.credentials.get(tokenRequestorId);
+    if (!credentials) throw new Error(`No network credentials for token requestor ${tokenRequestorId}`);
+    return credentials;
+  };
+  const walletOptions = { networkKeys: options.applePay.networkKeys, networks: reachNetworks(options), ledger, knobs };
   registerApplePayWallet(app, {
+    ...walletOptions,
     pki: options.applePay.pki,
     tokenRequestorId: applePayTokenRequestorId,
-    credentials: applePayCredentials,
-    networkKeys: options.applePay.networkKeys,
-    networks: reachNetworks(options),
-    ledger,
-    knobs,
+    credentials: credentialsOf(applePayTokenRequestorId),
+  });
+  registerGooglePayWallet(app, {
+    ...walletOptions,
+    keys: options.googlePay.keys.opening,
+    tokenRequestorId: googlePayTokenRequestorId,
+    credentials: credentialsOf(googlePayTokenRequestorId),
   });
 
   return { app };

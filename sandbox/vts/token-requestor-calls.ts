@@ -12,14 +12,18 @@ import {
   VtsPushReceiptInquiryResponse,
   type VtsTokenisedInstrument,
 } from '../../activities/networks/vts/schemas.js';
-import type { TokenRequestorNetworkCalls } from '../token-requestors/network-calls.js';
+import { tokenStatusOf, type TokenRequestorNetworkCalls } from '../token-requestors/network-calls.js';
 import { vtsPaths } from './paths.js';
-import type { VtsWalletProvisionedTokensRequest } from './tokenize-routes.js';
+import type { VtsOpcProvisionedTokensRequest, VtsWalletProvisionedTokensRequest } from './tokenize-routes.js';
 
 const refusalOf = (answer: unknown): { reason: string; message: string } | undefined => {
   const refused = VisaErrorResponse.safeParse(answer);
   return refused.success ? refused.data.errorResponse : undefined;
 };
+
+/** The wallet's risk decision, as the sandbox's VTS takes it (riskInformation, the sandbox's field). */
+const stepUpOf = (stepUp: boolean | undefined) =>
+  stepUp ? { riskInformation: { walletProviderDecision: 'REQUIRE_ADDITIONAL_AUTHENTICATION' as const } } : {};
 
 export function vtsTokenRequestorCalls(): TokenRequestorNetworkCalls {
   return {
@@ -51,7 +55,7 @@ export function vtsTokenRequestorCalls(): TokenRequestorNetworkCalls {
       body: { clientReferenceID: requestId, tokenRequestorID: tokenRequestorId, pushReceipt: receipt },
     }),
 
-    async tokenizeWithAccount({ tokenRequestorId, requestId, account, activationData }, { credentials }) {
+    async tokenizeWithAccount({ tokenRequestorId, requestId, account, activationData, stepUp }, { credentials }) {
       const instrument: VtsTokenisedInstrument = {
         accountNumber: account.accountNumber,
         expirationDate: { month: String(account.expiryMonth).padStart(2, '0'), year: String(account.expiryYear) },
@@ -61,6 +65,22 @@ export function vtsTokenRequestorCalls(): TokenRequestorNetworkCalls {
         tokenRequestorID: tokenRequestorId,
         encPaymentInstrument: await vtsSharedSecretJwe.encrypt(instrument, credentials.vts),
         activationData,
+        ...stepUpOf(stepUp),
+      };
+      return { path: vtsPaths.provisionedTokens, body };
+    },
+
+    // Visa's OPC is the issuer's JWE (under the issuer's shared secret): passed on whole, with the wallet
+    // account and device the wallet knows the request by, which Visa holds against those inside.
+    tokenizeWithOpc({ tokenRequestorId, requestId, opc, device, stepUp }) {
+      if (opc.split('.').length !== 5) throw new Error("The opaque payment card is not Visa's compact JWE");
+      const body: VtsOpcProvisionedTokensRequest = {
+        clientReferenceID: requestId,
+        tokenRequestorID: tokenRequestorId,
+        encIssuerPayload: opc,
+        clientWalletAccountID: device.walletAccountId,
+        clientDeviceID: device.deviceId,
+        ...stepUpOf(stepUp),
       };
       return { path: vtsPaths.provisionedTokens, body };
     },
@@ -78,7 +98,7 @@ export function vtsTokenRequestorCalls(): TokenRequestorNetworkCalls {
       const body = tokenised.data;
       return {
         pushAccountReceipt: receipt,
-        status: body.decision === 'APPROVED' ? 'ACTIVE' : 'DECLINED',
+        status: tokenStatusOf[body.decision],
         maskedCard: `Visa •••• ${body.paymentInstrument.last4}`,
         ...(body.vProvisionedTokenID !== undefined && { tokenUniqueReference: body.vProvisionedTokenID }),
         ...(body.decisionReason !== undefined && { reason: body.decisionReason }),

@@ -64,6 +64,8 @@ describe('MDES Token Connect sandbox, through the issuer client', () => {
       'WALLET',
       'WALLET',
       'WALLET',
+      'WALLET',
+      'WALLET',
     ]);
     expect(requestors.find((requestor) => requestor.name === 'Apple Pay (sandbox)')).toMatchObject({
       tokenRequestorType: 'WALLET',
@@ -364,7 +366,7 @@ describe('MDES Token Connect sandbox, through the issuer client', () => {
       '429',
       'timeout',
     ]);
-    expect(await client.getEligibleTokenRequestors(request)).toHaveLength(4);
+    expect(await client.getEligibleTokenRequestors(request)).toHaveLength(6);
   });
 
   it('adds the configured latency, and fails every call at a rate of 1', async () => {

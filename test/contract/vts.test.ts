@@ -22,6 +22,8 @@ const wallet = '50110030273'; // Sandpay Wallet: ANDROID, IOS, WEB; several card
 const singleCardWallet = '50120041835'; // Orchard Pay: IOS, WEB; one card per push
 const merchant = '50139059239'; // Market Street: WEB
 const applePay = '50140052916'; // Apple Pay (sandbox): IOS; one card at a time
+const googlePay = '50150067402'; // Google Pay (sandbox): ANDROID and WEB
+const samsungPay = '50160071138'; // Samsung Pay (sandbox): ANDROID and WEB
 const receiptPattern = /^VTS-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type PushedCard = VtsPushRequest['cards'][number];
@@ -102,8 +104,10 @@ describe('VTS issuer push provisioning sandbox, through the issuer client', () =
       singleCardWallet,
       merchant,
       applePay,
+      googlePay,
+      samsungPay,
     ]);
-    const [sandpay, orchard, market, apple] = requestors;
+    const [sandpay, orchard, market, apple, google, samsung] = requestors;
     expect(sandpay).toMatchObject({
       name: 'Sandpay Wallet',
       consumerFacingEntityName: 'Sandpay',
@@ -123,6 +127,12 @@ describe('VTS issuer push provisioning sandbox, through the issuer client', () =
       supportedPushMethods: ['IOS'],
       supportsMultiplePushedCards: false,
     });
+    for (const [requestor, name] of [
+      [google, 'Google Pay (sandbox)'],
+      [samsung, 'Samsung Pay (sandbox)'],
+    ] as const) {
+      expect(requestor).toMatchObject({ name, tokenRequestorType: 'WALLET', supportedPushMethods: ['ANDROID', 'WEB'] });
+    }
     for (const requestor of requestors) {
       expect(requestor.availablePushMethods.map((method) => method.type)).toEqual(requestor.supportedPushMethods);
       for (const method of requestor.availablePushMethods) {
@@ -403,7 +413,7 @@ describe('VTS issuer push provisioning sandbox, through the issuer client', () =
       '429',
       'timeout',
     ]);
-    expect(await client.getTokenRequestors()).toHaveLength(4);
+    expect(await client.getTokenRequestors()).toHaveLength(6);
   });
 
   it('tokenises with a push receipt: the token requestor gets an active token, the issuer is asked and told', async () => {

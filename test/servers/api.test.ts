@@ -7,6 +7,7 @@ import { CompactSign, exportPKCS8, generateKeyPair, SignJWT, type CryptoKey } fr
 import { vtsSharedSecretJwe } from '../../activities/crypto/encryption/profiles.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mdesAuthorizationHeader } from '../../activities/networks/mdes/oauth1.js';
+import { googlePayTokenRequestorId, samsungPayTokenRequestorId } from '../../sandbox/token-requestors/catalogue.js';
 import { cardImagePng } from '../support/card-image.js';
 import {
   apiCaller,
@@ -53,12 +54,16 @@ describe('the journey through the API alone', () => {
     const requestors = await customer.call('GET', `/v1/cards/${cardId}/token-requestors?pushMethod=WEB`);
     expect(requestors.status).toBe(200);
     expect(requestors.body.tokenRequestors.map((requestor) => requestor.name).sort()).toEqual([
+      'Google Pay (sandbox)',
       'Market Street Shop',
       'Orchard Pay',
+      'Samsung Pay (sandbox)',
       'Sandpay Wallet',
     ]);
-    const ios = await customer.call('GET', `/v1/cards/${cardId}/token-requestors?pushMethod=ANDROID`);
-    expect(ios.body.tokenRequestors.map((requestor) => requestor.id)).toEqual([wallet]);
+    const android = await customer.call('GET', `/v1/cards/${cardId}/token-requestors?pushMethod=ANDROID`);
+    expect(android.body.tokenRequestors.map((requestor) => requestor.id).sort()).toEqual(
+      [wallet, googlePayTokenRequestorId, samsungPayTokenRequestorId].sort(),
+    );
     const logo = await fetch(`${stack.apiUrl}${requestors.body.tokenRequestors[0]!.logo.png}`, {
       headers: { authorization: `Bearer ${customer.token}` },
     });

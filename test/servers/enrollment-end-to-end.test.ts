@@ -195,13 +195,13 @@ describe('the token requestor refresh', () => {
       'SELECT network, count(*) FROM token_requestors GROUP BY network ORDER BY network',
     );
     expect(rows).toEqual([
-      { network: 'MASTERCARD', count: '4' },
-      { network: 'VISA', count: '4' },
+      { network: 'MASTERCARD', count: '6' },
+      { network: 'VISA', count: '6' },
     ]);
     const logos = await pool.query<{ media_contents: { type: string }[] }>(
       'SELECT media_contents FROM token_requestor_assets',
     );
-    expect(logos.rows).toHaveLength(4);
+    expect(logos.rows).toHaveLength(6);
     expect(logos.rows[0]!.media_contents.map((media) => media.type)).toEqual(['image/svg+xml', 'image/png']);
 
     await triggerTokenRequestorRefresh(client);

@@ -5,20 +5,19 @@
 // COMPLETED and the token ACTIVE in the customer's inventory. Then what must not work: a device
 // certificate the engine does not trust or that has expired, a nonce sent again, a payload handed to the
 // wallet again, a wallet that never tokenises, and activation data tampered with on the way.
-import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { luhnValid, maskPan } from '../../domain/card-number.js';
+import { maskPan } from '../../domain/card-number.js';
 import { passKitSchemes, type PassKitScheme } from '../../domain/wallets.js';
-import { apiCaller, enrollmentReaches, type Caller } from '../support/api-caller.js';
+import { enrollmentReaches } from '../support/api-caller.js';
 import {
   addPaymentPass,
-  cardIdOf,
   openWalletSession,
   provisionAtEngine,
   walletKnobs,
   type ApplePayPayload,
 } from '../support/apple-wallet.js';
 import { startEngineStack, type EngineStack } from '../support/engine-stack.js';
+import { customerWithCard, sandboxLedger, tokensOf } from '../support/wallet-customers.js';
 import { eventually } from '../support/eventually.js';
 
 /** What differs between the networks here: their cards, and how the sandbox's ledger is named. */
@@ -40,24 +39,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** A fresh card of this network, so that no two tests' wallet provisionings share a card. */
-function newPan(row: NetworkRow): string {
-  const body = `${row.bin}${String(randomInt(0, 1e9)).padStart(9, '0')}`;
-  return Array.from({ length: 10 }, (_, digit) => `${body}${digit}`).find(luhnValid)!;
-}
-
-/** A new customer with one card on file of this network: its API id and number. */
-async function customerWithCard(row: NetworkRow): Promise<{ customer: Caller; cardId: string; pan: string }> {
-  const customer = await apiCaller(stack);
-  const pan = newPan(row);
-  await stack.vault.store(
-    customer.customerId,
-    { pan, expiryMonth: 9, expiryYear: 2031, cardholderName: 'Ada Lovelace' },
-    'card-on-file',
-  );
-  return { customer, cardId: await cardIdOf(customer, maskPan(pan)), pan };
-}
-
 interface Provisioned {
   enrollmentId: string;
   applePay: ApplePayPayload;
@@ -65,7 +46,7 @@ interface Provisioned {
 
 /** Up to the engine's payload, which the app would hand PassKit. */
 async function provisioned(row: NetworkRow, scheme: PassKitScheme) {
-  const { customer, cardId, pan } = await customerWithCard(row);
+  const { customer, cardId, pan } = await customerWithCard(stack, row.bin);
   const session = await openWalletSession(stack, scheme);
   const answer = await provisionAtEngine(stack, customer, cardId, session);
   expect([answer.status, JSON.stringify(answer.body)]).toEqual([201, expect.any(String)]);
@@ -73,12 +54,6 @@ async function provisioned(row: NetworkRow, scheme: PassKitScheme) {
   expect(body.wallet).toBe('APPLE_PAY');
   return { customer, cardId, pan, session, enrollmentId: body.enrollmentId, payload: body.applePay };
 }
-
-const tokensOf = async (customer: Caller) =>
-  (await customer.call('GET', '/v1/tokens')).body.tokens as unknown as {
-    tokenUniqueReference: string;
-    status: string;
-  }[];
 
 const enrollmentCount = async (customerId: string): Promise<number> => {
   const { rows } = await stack.pool.query<{ count: string }>(
@@ -118,13 +93,13 @@ describe('Apple Pay in-app provisioning through the sandbox wallet', () => {
       // The same payload handed to the wallet again: a replay, refused before any network hears of it.
       const again = await addPaymentPass(stack, session, payload);
       expect([again.status, again.body.code]).toEqual([409, 'PAYLOAD_REPLAYED']);
-      const tokenisations = await ledger('tokenRequestors', {
+      const tokenisations = await sandboxLedger(stack, 'tokenRequestors', {
         kind: 'wallet.tokenize.requested',
         sessionId: session.sessionId,
       });
       expect(tokenisations).toHaveLength(1);
-      expect(JSON.stringify(await ledger('tokenRequestors'))).not.toContain(pan);
-      expect(JSON.stringify(await ledger(row.sandbox))).not.toContain(pan);
+      expect(JSON.stringify(await sandboxLedger(stack, 'tokenRequestors'))).not.toContain(pan);
+      expect(JSON.stringify(await sandboxLedger(stack, row.sandbox))).not.toContain(pan);
     },
   );
 });
@@ -134,7 +109,7 @@ describe('what a wallet provisioning refuses, end to end', () => {
     ['untrusted', 'wallet-certificate-not-trusted'],
     ['expired', 'wallet-certificate-not-valid-now'],
   ] as const)('a device certificate that is %s: 422 from the engine, nothing started', async (certificate, problem) => {
-    const { customer, cardId } = await customerWithCard(networks[0]);
+    const { customer, cardId } = await customerWithCard(stack, networks[0].bin);
     const session = await openWalletSession(stack, 'ECC_V2', certificate);
     const answer = await provisionAtEngine(stack, customer, cardId, session);
     expect(answer.status).toBe(422);
@@ -169,7 +144,10 @@ describe('what a wallet provisioning refuses, end to end', () => {
         'AWAITING_TOKEN_REQUESTOR',
       );
       expect(
-        await ledger('tokenRequestors', { kind: 'wallet.tokenize.requested', sessionId: session.sessionId }),
+        await sandboxLedger(stack, 'tokenRequestors', {
+          kind: 'wallet.tokenize.requested',
+          sessionId: session.sessionId,
+        }),
       ).toEqual([]);
     },
   );
@@ -210,15 +188,4 @@ function tamper(value: string): string {
   const at = Math.floor(value.length / 2);
   const replacement = value[at] === 'A' ? 'B' : 'A';
   return `${value.slice(0, at)}${replacement}${value.slice(at + 1)}`;
-}
-
-async function ledger(
-  server: 'mdes' | 'vts' | 'tokenRequestors',
-  filter: Record<string, string> = {},
-): Promise<Record<string, unknown>[]> {
-  const response = await fetch(
-    `${stack.sandbox.urls[server]}/sandbox/ledger?${new URLSearchParams(filter).toString()}`,
-  );
-  const body = (await response.json()) as { entries?: Record<string, unknown>[] } | Record<string, unknown>[];
-  return Array.isArray(body) ? body : (body.entries ?? []);
 }

@@ -16,7 +16,7 @@ export interface ApiJson {
   awaitingCaptureConfirmation?: boolean;
   redirect: { url: string };
   links: { workflow: string };
-  cards: { id: string; maskedPan: string; state: string }[];
+  cards: { id: string; maskedPan: string; state: string; tokenStatus?: string; tokenUniqueReference?: string }[];
   tokenRequestors: { id: string; name: string; logo: { png: string } }[];
   tokens: { tokenUniqueReference: string }[];
 }

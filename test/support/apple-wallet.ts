@@ -41,7 +41,7 @@ export interface WalletAnswer {
 const walletUrl = (stack: EngineStack, path: string): string =>
   `${stack.sandbox.urls.tokenRequestors}/wallets/apple-pay${path}`;
 
-async function postJson(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
+export async function postJson(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -109,15 +109,16 @@ export async function addPaymentPass(
   )) as WalletAnswer;
 }
 
-/** The wallet's knobs on the token requestors' server (a partial change, as PATCH takes it). */
+/** A simulated wallet's knobs on the token requestors' server (a partial change, as PATCH takes it). */
 export async function walletKnobs(
   stack: EngineStack,
-  applePay: { timesOut?: boolean; declines?: boolean },
+  knobs: { timesOut?: boolean; declines?: boolean; requiresActivation?: boolean },
+  wallet: 'applePay' | 'googlePay' | 'samsungPay' = 'applePay',
 ): Promise<void> {
   const response = await fetch(`${stack.sandbox.urls.tokenRequestors}/sandbox/knobs`, {
     method: 'PATCH',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ wallets: { applePay } }),
+    body: JSON.stringify({ wallets: { [wallet]: knobs } }),
   });
   if (response.status !== 200) throw new Error(`the knobs answered ${response.status}: ${await response.text()}`);
 }

@@ -144,12 +144,11 @@ describe("Mastercard's OPC", () => {
       ['encryptedData', 'encryptedKey', 'iv', 'oaepHashingAlgorithm', 'publicKeyFingerprint'].sort(),
     );
     expect(encoded).not.toContain(card.pan);
+    // MDES's FundingAccountData, as the tokenize call's encryptedPayload holds it.
     expect(await mdesFieldLevel.decrypt(cardInfo, mdesEncryption)).toEqual({
-      accountNumber: card.pan,
-      expiryMonth: '09',
-      expiryYear: '29',
+      cardAccountData: { accountNumber: card.pan, expiryMonth: '09', expiryYear: '29' },
+      accountHolderData: { accountHolderName: 'Ada Lovelace' },
       source: 'ACCOUNT_ON_FILE',
-      cardholderName: 'Ada Lovelace',
     });
     const tav = envelope.tokenizationAuthenticationValue;
     const account = { accountNumber: card.pan, expiryMonth: '09', expiryYear: '29' };

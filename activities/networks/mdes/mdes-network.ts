@@ -54,7 +54,7 @@ export function mdesNetwork(client: MdesClient): CardNetworkAdapter {
     // Google Pay's OPC for Mastercard. Public: the envelope, base64 of JSON {cardInfo, tokenizationAuthenticationValue},
     // cardInfo in Mastercard's field-level encryption (mastercard-client-encryption's fields) to MDES's current
     // encryption certificate, and the TAV beside it. Our reading of public descriptions: the plaintext's fields
-    // (pushMultipleAccounts' card, with source ACCOUNT_ON_FILE); MDES's certified cardInfo layout replaces
+    // (tokenize's FundingAccountData, with source ACCOUNT_ON_FILE); MDES's certified cardInfo layout replaces
     // `opcCardInfo` here and nothing else.
     async pushTokenizeOpc({ card, activationData, credentials }) {
       const { certificatePem } = credentials.currentEncryptionKey('mdes');
@@ -148,14 +148,19 @@ export function mdesNetwork(client: MdesClient): CardNetworkAdapter {
   };
 }
 
-/** The card as the OPC's cardInfo carries it: expiry as MM and YY, as MDES carries it everywhere. */
-function opcCardInfo(card: CardDetails): Record<string, string> {
+/**
+ * The card as the OPC's cardInfo carries it: MDES's FundingAccountData (the tokenize call's encryptedPayload),
+ * so the network reads the wallet's OPC as it reads any token requestor's card; expiry as MM and YY.
+ */
+function opcCardInfo(card: CardDetails): object {
   return {
-    accountNumber: card.pan,
-    expiryMonth: String(card.expiryMonth).padStart(2, '0'),
-    expiryYear: String(card.expiryYear % 100).padStart(2, '0'),
+    cardAccountData: {
+      accountNumber: card.pan,
+      expiryMonth: String(card.expiryMonth).padStart(2, '0'),
+      expiryYear: String(card.expiryYear % 100).padStart(2, '0'),
+    },
+    ...(card.cardholderName && { accountHolderData: { accountHolderName: card.cardholderName } }),
     source: 'ACCOUNT_ON_FILE',
-    ...(card.cardholderName && { cardholderName: card.cardholderName }),
   };
 }
 

@@ -5,34 +5,24 @@
  * tokenises the card at its network with the issuer's activation data. Refusals are JSON
  * `{status, code, title, detail}`, never with a card number; each step is in the ledger, the card masked.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { maskPan } from '../../../domain/card-number.js';
 import { maskCardNumbersIn } from '../../../domain/caller-text.js';
 import { passKitSchemes } from '../../../domain/wallets.js';
-import type { SandboxKeys } from '../../keys.js';
-import type { Knobs } from '../../knobs.js';
-import type { Ledger } from '../../network/ledger.js';
-import type { TokenRequestorCredentials } from '../../token-requestors/credentials.js';
-import type { NetworkReach } from '../../token-requestors/networks.js';
 import type { WalletPki } from '../device-pki.js';
+import { deviceNamePattern, problemOf, refuse } from '../wallet-replies.js';
 import { AddPaymentPassRequest, openPassPayload } from './pass-payload.js';
 import { certificateKinds, ProvisioningSessions } from './provisioning-sessions.js';
-import { networkOfCard, tokeniseAtNetwork } from './wallet-tokenisation.js';
+import { networkOfCard, tokeniseAtNetwork, type SimulatedWalletOptions } from '../wallet-tokenisation.js';
 
 export const applePayWalletPaths = {
   provisioningSessions: '/wallets/apple-pay/devices/:deviceId/provisioning-sessions',
   addPaymentPass: '/wallets/apple-pay/provisioning-sessions/:sessionId/add-payment-pass',
 } as const;
 
-export interface ApplePayWalletOptions {
+export interface ApplePayWalletOptions extends SimulatedWalletOptions {
   pki: WalletPki;
-  tokenRequestorId: string;
-  credentials: TokenRequestorCredentials;
-  networkKeys: SandboxKeys;
-  networks: readonly NetworkReach[];
-  ledger: Ledger;
-  knobs: { current: Knobs };
 }
 
 const SessionRequest = z.strictObject({
@@ -40,26 +30,8 @@ const SessionRequest = z.strictObject({
   certificate: z.enum(certificateKinds).default('valid'),
 });
 
-const deviceId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a device id is 1-64 letters, digits, dots, dashes');
+const deviceId = z.string().regex(deviceNamePattern, 'a device id is 1-64 letters, digits, dots, dashes');
 const sessionId = z.uuid();
-
-const titles = {
-  INVALID_REQUEST: 'The request is not valid',
-  SESSION_NOT_FOUND: 'No such provisioning session',
-  SESSION_EXPIRED: 'The provisioning session has expired',
-  PAYLOAD_REPLAYED: 'This session took a payload already',
-  PAYLOAD_UNREADABLE: 'The payload does not open',
-  NONCE_MISMATCH: "The payload is not this session's",
-  CARD_NOT_SUPPORTED: 'No network of the sandbox takes this card',
-  TOO_MANY_SESSIONS: 'The wallet holds too many sessions',
-} as const;
-
-function refuse(reply: FastifyReply, status: number, code: keyof typeof titles, detail: string): FastifyReply {
-  return reply.code(status).send({ status, code, title: titles[code], detail: maskCardNumbersIn(detail) });
-}
-
-const problemOf = (error: z.ZodError): string =>
-  error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ');
 
 export function registerApplePayWallet(app: FastifyInstance, options: ApplePayWalletOptions): void {
   const { ledger, knobs } = options;
@@ -140,16 +112,22 @@ export function registerApplePayWallet(app: FastifyInstance, options: ApplePayWa
       });
       return reply.code(202).send({ status: 'PENDING', network: reach.network.cardNetwork, maskedPan });
     }
-    const outcome = await tokeniseAtNetwork(
-      {
-        tokenRequestorId: options.tokenRequestorId,
-        credentials: options.credentials,
-        networkKeys: options.networkKeys,
-        ledger,
-      },
-      reach,
-      { sessionId: session.sessionId, card, activationData: body.data.activationData },
-    );
+    const { tokenRequestorId, credentials, networkKeys } = options;
+    const outcome = await tokeniseAtNetwork({ wallet, tokenRequestorId, credentials, networkKeys, ledger }, reach, {
+      sessionId: session.sessionId,
+      maskedPan,
+      call: (requestId) =>
+        reach.calls.tokenizeWithAccount(
+          {
+            tokenRequestorId,
+            requestId,
+            account: card,
+            activationData: body.data.activationData,
+            stepUp: applePay.requiresActivation,
+          },
+          { credentials, networkKeys },
+        ),
+    });
     return { ...outcome, ...(outcome.reason !== undefined && { reason: maskCardNumbersIn(outcome.reason) }) };
   });
 }

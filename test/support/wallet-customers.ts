@@ -1,0 +1,46 @@
+/**
+ * What the end-to-end wallet tests share: a new customer with a fresh card of a network on file (so that no
+ * two tests' provisionings share a card), the customer's token inventory, and the sandbox's ledgers.
+ */
+import { randomInt } from 'node:crypto';
+import { luhnValid, maskPan } from '../../domain/card-number.js';
+import { apiCaller, type Caller } from './api-caller.js';
+import { cardIdOf } from './apple-wallet.js';
+import type { EngineStack } from './engine-stack.js';
+
+/** A fresh Luhn-valid card number under this BIN. */
+export function newPan(bin: string): string {
+  const body = `${bin}${String(randomInt(0, 1e9)).padStart(9, '0')}`;
+  return Array.from({ length: 10 }, (_, digit) => `${body}${digit}`).find(luhnValid)!;
+}
+
+/** A new customer with one card on file under this BIN: its API id and number. */
+export async function customerWithCard(
+  stack: EngineStack,
+  bin: string,
+  holder = { expiryMonth: 9, expiryYear: 2031, cardholderName: 'Ada Lovelace' },
+): Promise<{ customer: Caller; cardId: string; pan: string }> {
+  const customer = await apiCaller(stack);
+  const pan = newPan(bin);
+  await stack.vault.store(customer.customerId, { pan, ...holder }, 'card-on-file');
+  return { customer, cardId: await cardIdOf(customer, maskPan(pan)), pan };
+}
+
+export const tokensOf = async (customer: Caller) =>
+  (await customer.call('GET', '/v1/tokens')).body.tokens as unknown as {
+    tokenUniqueReference: string;
+    status: string;
+  }[];
+
+/** A sandbox's ledger, filtered as its route filters (each field equal). */
+export async function sandboxLedger(
+  stack: EngineStack,
+  server: 'mdes' | 'vts' | 'tokenRequestors',
+  filter: Record<string, string> = {},
+): Promise<Record<string, unknown>[]> {
+  const response = await fetch(
+    `${stack.sandbox.urls[server]}/sandbox/ledger?${new URLSearchParams(filter).toString()}`,
+  );
+  const body = (await response.json()) as { entries?: Record<string, unknown>[] } | Record<string, unknown>[];
+  return Array.isArray(body) ? body : (body.entries ?? []);
+}
