@@ -1,5 +1,5 @@
 /**
- * Wallet provisioning ("Add to Apple Wallet", "Add to Google Wallet" from the issuer's app): the wallets the
+ * Wallet provisioning ("Add to Apple Wallet", "Add to Google Pay", "Add to Samsung Pay" from the issuer's app): the wallets the
  * engine serves, what their device SDKs hand the issuer's app, and why such a request is refused. Card data
  * never appears here: a request names a card by its vault id, and the wallet's device material
  * (certificates, nonces, wallet account and device ids) is no card data.
@@ -83,10 +83,20 @@ export function holdsCardNumber(text: string): boolean {
   return (text.match(/\d+/g) ?? []).some((run) => run.length >= 12 && run.length <= 19 && luhnValid(run));
 }
 
+/**
+ * What Samsung Pay's SDK told the issuer's app (`SamsungPay.getWalletInfo`: WALLET_USER_ID, DEVICE_ID): the
+ * wallet user and the device the card goes to, as opaque as TapAndPay's ids and bounded alike.
+ */
+export interface SamsungPayDeviceMaterial {
+  walletUserId: string;
+  deviceId: string;
+}
+
 /** The wallet's device material one provisioning answers; one kind per wallet. */
 export type WalletDeviceMaterial =
   | { wallet: 'APPLE_PAY'; applePay: ApplePayDeviceMaterial }
-  | { wallet: 'GOOGLE_PAY'; googlePay: GooglePayDeviceMaterial };
+  | { wallet: 'GOOGLE_PAY'; googlePay: GooglePayDeviceMaterial }
+  | { wallet: 'SAMSUNG_PAY'; samsungPay: SamsungPayDeviceMaterial };
 
 /** PassKit's `PKAddPaymentPassRequest`, as the issuer's app hands it to PassKit: base64. */
 export interface ApplePayPayload {
@@ -128,9 +138,30 @@ export interface GooglePayPayload {
   googleOpc: string;
 }
 
+/** Samsung Pay's `AddCardInfo.PROVIDER_*` codes for the networks it takes. */
+export const samsungTokenizationProviders = ['MI', 'VI'] as const;
+export type SamsungTokenizationProvider = (typeof samsungTokenizationProviders)[number];
+
+/**
+ * What Samsung Pay's `addCard` takes: `AddCardInfo(cardType, tokenizationProvider, cardDetail)`, the card
+ * detail's EXTRA_PROVISION_PAYLOAD being the network's opaque payment card (the same public construction as
+ * Google Pay's, for this wallet user and device).
+ */
+export interface SamsungPayPayload {
+  cardType: 'CREDIT_DEBIT';
+  tokenizationProvider: SamsungTokenizationProvider;
+  /** EXTRA_PROVISION_PAYLOAD: the network's opaque payment card (base64 for Mastercard, a compact JWE for Visa). */
+  provisionPayload: string;
+  network: CardNetwork;
+  displayName: string;
+  lastDigits: string;
+}
+
 /** What the issuer's app hands the wallet: the card encrypted for it, and the issuer's activation data. */
 export type WalletPayload =
-  { wallet: 'APPLE_PAY'; applePay: ApplePayPayload } | { wallet: 'GOOGLE_PAY'; googlePay: GooglePayPayload };
+  | { wallet: 'APPLE_PAY'; applePay: ApplePayPayload }
+  | { wallet: 'GOOGLE_PAY'; googlePay: GooglePayPayload }
+  | { wallet: 'SAMSUNG_PAY'; samsungPay: SamsungPayPayload };
 
 /** A wallet enrollment: the card goes to the issuer's app for the wallet, not through a redirect. */
 export interface WalletDelivery {

@@ -1,7 +1,8 @@
 /**
  * What each wallet handed the issuer when it onboarded, each wallet saying what it needs: Apple the root
  * certificates PassKit's device certificates chain to; Google the OpenPGP keys its own OPC is encrypted to,
- * beside the issuer's key that signs it; each its token requestor id on each card network. One JSON document
+ * beside the issuer's key that signs it; Samsung nothing of its own; each its token requestor id on each
+ * card network. One JSON document
  * per deployment, from an environment variable or a file (the sandbox writes one for its simulated
  * wallets); a wallet absent from it is not offered.
  */
@@ -39,9 +40,13 @@ const GooglePayOnboarding = z.object({
   tokenRequestorIds,
 });
 
+/** Samsung Pay takes the networks' own payloads: what it hands the issuer is its token requestor at each. */
+const SamsungPayOnboarding = z.object({ tokenRequestorIds });
+
 export const WalletCredentialsSchema = z.strictObject({
   APPLE_PAY: ApplePayOnboarding.optional(),
   GOOGLE_PAY: GooglePayOnboarding.optional(),
+  SAMSUNG_PAY: SamsungPayOnboarding.optional(),
 });
 export type WalletCredentialsDocument = z.input<typeof WalletCredentialsSchema>;
 
@@ -62,7 +67,12 @@ export interface GooglePayOnboardingKeys {
   tokenRequestorIds: Partial<Record<CardNetwork, string>>;
 }
 
-export type WalletOnboardingKeys = ApplePayOnboardingKeys | GooglePayOnboardingKeys;
+export interface SamsungPayOnboardingKeys {
+  wallet: 'SAMSUNG_PAY';
+  tokenRequestorIds: Partial<Record<CardNetwork, string>>;
+}
+
+export type WalletOnboardingKeys = ApplePayOnboardingKeys | GooglePayOnboardingKeys | SamsungPayOnboardingKeys;
 /** One wallet's onboarding (never, for a wallet this document cannot hold yet). */
 export type OnboardingOf<W extends Wallet> = Extract<WalletOnboardingKeys, { wallet: W }>;
 
@@ -119,6 +129,8 @@ export class WalletCredentials {
         tokenRequestorIds: google.tokenRequestorIds,
       });
     }
+    const samsung = parsed.data.SAMSUNG_PAY;
+    if (samsung) byWallet.set('SAMSUNG_PAY', { wallet: 'SAMSUNG_PAY', tokenRequestorIds: samsung.tokenRequestorIds });
     return new WalletCredentials(byWallet);
   }
 

@@ -2,9 +2,10 @@
 import type { Wallet } from '../../domain/wallets.js';
 import { applePayWallet } from './apple-pay/apple-pay-wallet.js';
 import { googlePayWallet } from './google-pay/google-pay-wallet.js';
+import { samsungPayWallet } from './samsung-pay/samsung-pay-wallet.js';
 import type { WalletAdapter } from './wallet-adapter.js';
 
-const adapters: readonly WalletAdapter[] = [applePayWallet, googlePayWallet];
+const adapters: readonly WalletAdapter[] = [applePayWallet, googlePayWallet, samsungPayWallet];
 
 export interface WalletRegistry {
   readonly all: readonly WalletAdapter[];

@@ -9,6 +9,7 @@ import {
   googleTokenServiceProviders,
   holdsCardNumber,
   passKitSchemes,
+  samsungTokenizationProviders,
   walletDeviceTypes,
 } from '../../domain/wallets.js';
 import { cardNetworks } from '../../domain/enrollment.js';
@@ -41,7 +42,7 @@ const ApplePayRequest = z.strictObject({
   }),
 });
 
-/** TapAndPay's ids: opaque, bounded, and never a card number (refused without repeating it). */
+/** TapAndPay's ids (and Samsung Pay's alike): opaque, bounded, and never a card number (refused without repeating it). */
 const googlePayId = z
   .string()
   .max(128)
@@ -58,7 +59,21 @@ const GooglePayRequest = z.strictObject({
   }),
 });
 
-export const WalletProvisioningRequest = z.discriminatedUnion('wallet', [ApplePayRequest, GooglePayRequest]);
+const SamsungPayRequest = z.strictObject({
+  wallet: z.literal('SAMSUNG_PAY'),
+  deviceType: z.enum(walletDeviceTypes),
+  sessionAssertion: compactJws,
+  samsungPay: z.strictObject({
+    walletUserId: googlePayId.meta({ description: "Samsung Pay's getWalletInfo WALLET_USER_ID" }),
+    deviceId: googlePayId.meta({ description: "Samsung Pay's getWalletInfo DEVICE_ID" }),
+  }),
+});
+
+export const WalletProvisioningRequest = z.discriminatedUnion('wallet', [
+  ApplePayRequest,
+  GooglePayRequest,
+  SamsungPayRequest,
+]);
 
 const links = z.object({ self: z.string(), workflow: z.string().optional() });
 
@@ -101,6 +116,21 @@ export const WalletProvisioned = z.discriminatedUnion('wallet', [
         googleOpc: z.string(),
       })
       .meta({ description: "PushTokenizeRequest's fields (opaquePaymentCard base64), and the googleOpc" }),
+    links,
+  }),
+  z.object({
+    enrollmentId: z.string(),
+    wallet: z.literal('SAMSUNG_PAY'),
+    samsungPay: z
+      .object({
+        cardType: z.literal('CREDIT_DEBIT'),
+        tokenizationProvider: z.enum(samsungTokenizationProviders),
+        provisionPayload: z.string(),
+        network: z.enum(cardNetworks),
+        displayName: z.string(),
+        lastDigits: z.string(),
+      })
+      .meta({ description: "AddCardInfo's card type and provider, and its EXTRA_PROVISION_PAYLOAD" }),
     links,
   }),
 ]);

@@ -50,10 +50,7 @@ export function registerWalletProvisioningRoutes({ api, deps }: ConsumerRouteCon
       if (!card) return notFound(reply, 'card', request.params.id);
       const offered = await walletOffered(card, body.wallet);
       if ('refused' in offered) return answerWalletProblem(reply, walletOutcomeAnswers.notOffered, offered.refused);
-      const device: WalletDeviceMaterial =
-        body.wallet === 'APPLE_PAY'
-          ? { wallet: body.wallet, applePay: body.applePay }
-          : { wallet: body.wallet, googlePay: body.googlePay };
+      const device: WalletDeviceMaterial = deviceMaterialOf(body);
       let identity: WalletProvisioningIdentity;
       try {
         offered.adapter.verifyDevice(device, offered.onboarding, new Date());
@@ -168,4 +165,16 @@ export function registerWalletProvisioningRoutes({ api, deps }: ConsumerRouteCon
 function alreadyAnswered(reply: FastifyReply, identity: WalletProvisioningIdentity): FastifyReply {
   const answer = walletRefusalAnswers[identity.alreadyAnswered];
   return answerWalletProblem(reply, answer, answer.meaning);
+}
+
+/** The request's device material, as the wallet's member of the body holds it. */
+function deviceMaterialOf(body: z.infer<typeof WalletProvisioningRequest>): WalletDeviceMaterial {
+  switch (body.wallet) {
+    case 'APPLE_PAY':
+      return { wallet: body.wallet, applePay: body.applePay };
+    case 'GOOGLE_PAY':
+      return { wallet: body.wallet, googlePay: body.googlePay };
+    case 'SAMSUNG_PAY':
+      return { wallet: body.wallet, samsungPay: body.samsungPay };
+  }
 }

@@ -14,11 +14,13 @@ import { createSandboxApp } from '../network/sandbox-app.js';
 import { registerApplePayWallet } from '../wallets/apple-pay/routes.js';
 import type { GoogleWalletKeys } from '../wallets/google-pay/google-wallet-keys.js';
 import { registerGooglePayWallet } from '../wallets/google-pay/routes.js';
+import { registerSamsungPayWallet } from '../wallets/samsung-pay/routes.js';
 import type { WalletPki } from '../wallets/device-pki.js';
 import {
   applePayTokenRequestorId,
   findTokenRequestor,
   googlePayTokenRequestorId,
+  samsungPayTokenRequestorId,
   type TokenRequestorProfile,
 } from './catalogue.js';
 import type { TokenRequestorCredentials } from './credentials.js';
@@ -202,6 +204,11 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
     keys: options.googlePay.keys.opening,
     tokenRequestorId: googlePayTokenRequestorId,
     credentials: credentialsOf(googlePayTokenRequestorId),
+  });
+  registerSamsungPayWallet(app, {
+    ...walletOptions,
+    tokenRequestorId: samsungPayTokenRequestorId,
+    credentials: credentialsOf(samsungPayTokenRequestorId),
   });
 
   return { app };

@@ -1,14 +1,19 @@
 /**
  * What the simulated wallets hand the issuer at onboarding, written at every start beside the issuer's
  * network credentials as `wallet-credentials.json`, where the engine reads it: Apple's root its device
- * certificates chain to; Google's OpenPGP key and the issuer's signing key for the `googleOpc`; and each
+ * certificates chain to; Google's OpenPGP key and the issuer's signing key for the `googleOpc`; Samsung
+ * nothing of its own (it takes the networks' payloads); and each
  * wallet's token requestor id at each network (one id at every network, as the catalogue lists it).
  */
 import path from 'node:path';
 import { walletCredentialsFileName } from '../../activities/keys/key-store.js';
 import type { WalletCredentialsDocument } from '../../activities/keys/wallet-credentials.js';
 import { writeAtomically } from '../keys.js';
-import { applePayTokenRequestorId, googlePayTokenRequestorId } from '../token-requestors/catalogue.js';
+import {
+  applePayTokenRequestorId,
+  googlePayTokenRequestorId,
+  samsungPayTokenRequestorId,
+} from '../token-requestors/catalogue.js';
 import { sandboxNetworks } from '../token-requestors/networks.js';
 import type { WalletPki } from './device-pki.js';
 import type { GoogleWalletKeys } from './google-pay/google-wallet-keys.js';
@@ -30,6 +35,7 @@ export async function writeWalletCredentials(
       ...wallets.googlePay.onboarding,
       tokenRequestorIds: atEveryNetwork(googlePayTokenRequestorId),
     },
+    SAMSUNG_PAY: { tokenRequestorIds: atEveryNetwork(samsungPayTokenRequestorId) },
   };
   const file = path.join(dataDir, walletCredentialsFileName);
   await writeAtomically(file, document);

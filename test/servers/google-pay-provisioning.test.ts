@@ -8,10 +8,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskPan } from '../../domain/card-number.js';
 import type { GooglePayPayload } from '../../domain/wallets.js';
-import { enrollmentReaches, type Caller } from '../support/api-caller.js';
+import { enrollmentReaches } from '../support/api-caller.js';
 import { walletKnobs } from '../support/apple-wallet.js';
 import { startEngineStack, type EngineStack } from '../support/engine-stack.js';
-import { customerWithCard, sandboxLedger, tokensOf } from '../support/wallet-customers.js';
+import { customerWithCard, sandboxLedger, tokenReaches, tokensOf } from '../support/wallet-customers.js';
 import { eventually } from '../support/eventually.js';
 import { googleDevice, provisionForGoogle, pushTokenize, resumeTokenize } from '../support/google-wallet.js';
 
@@ -47,13 +47,6 @@ async function provisioned(row: NetworkRow) {
   return { customer, cardId, pan, device, enrollmentId: body.enrollmentId, payload: body.googlePay };
 }
 
-const tokenStatus = (customer: Caller, token: string, status: string) =>
-  eventually(
-    () => tokensOf(customer),
-    (tokens) => tokens.some((held) => held.tokenUniqueReference === token && held.status === status),
-    `the token ${status} in the inventory`,
-  );
-
 describe('Google Pay in-app provisioning through the sandbox wallet', () => {
   it.each(byNetwork)(
     '%s: device ids -> engine -> pushTokenize -> ACTIVE, enrollment COMPLETED, token in the inventory',
@@ -74,7 +67,7 @@ describe('Google Pay in-app provisioning through the sandbox wallet', () => {
       const token = added.body.tokenUniqueReference!;
       expect(typeof token).toBe('string');
       expect((await enrollmentReaches(customer, enrollmentId, 'COMPLETED')).status).toBe('COMPLETED');
-      await tokenStatus(customer, token, 'ACTIVE');
+      await tokenReaches(customer, token, 'ACTIVE');
 
       // The same answer handed to the wallet again: its serverSessionId is taken, refused before any network.
       const again = await pushTokenize(stack, device, payload);
@@ -123,7 +116,7 @@ describe('Google Pay in-app provisioning through the sandbox wallet', () => {
       const resumed = await resumeTokenize(stack, device, token);
       expect(resumed).toMatchObject({ status: 200, body: { status: 'ACTIVE', tokenUniqueReference: token } });
       expect((await enrollmentReaches(customer, enrollmentId, 'COMPLETED')).status).toBe('COMPLETED');
-      await tokenStatus(customer, token, 'ACTIVE');
+      await tokenReaches(customer, token, 'ACTIVE');
     },
   );
 });

@@ -7,6 +7,7 @@ import { luhnValid, maskPan } from '../../domain/card-number.js';
 import { apiCaller, type Caller } from './api-caller.js';
 import { cardIdOf } from './apple-wallet.js';
 import type { EngineStack } from './engine-stack.js';
+import { eventually } from './eventually.js';
 
 /** A fresh Luhn-valid card number under this BIN. */
 export function newPan(bin: string): string {
@@ -31,6 +32,14 @@ export const tokensOf = async (customer: Caller) =>
     tokenUniqueReference: string;
     status: string;
   }[];
+
+/** Waits until the customer's inventory holds this token in this status. */
+export const tokenReaches = (customer: Caller, token: string, status: string) =>
+  eventually(
+    () => tokensOf(customer),
+    (tokens) => tokens.some((held) => held.tokenUniqueReference === token && held.status === status),
+    `the token ${status} in the inventory`,
+  );
 
 /** A sandbox's ledger, filtered as its route filters (each field equal). */
 export async function sandboxLedger(

@@ -37,6 +37,7 @@ const card: VaultCard = {
 const applePayOnMastercard = '50110030299';
 
 const googlePayOnMastercard = '50110030273';
+const samsungPayOnMastercard = '50160071138';
 
 let pki: WalletPki;
 let strangerPki: WalletPki;
@@ -81,6 +82,7 @@ async function walletApi(behind: Partial<ConsumerApiDeps> = {}): Promise<{ app: 
             tokenRequestorIds: { MASTERCARD: applePayOnMastercard },
           },
           GOOGLE_PAY: googlePay,
+          SAMSUNG_PAY: { tokenRequestorIds: { MASTERCARD: samsungPayOnMastercard } },
         }),
         walletAdapters: walletRegistry(),
         ...behind,
@@ -299,5 +301,57 @@ describe('a Google Pay provisioning request', () => {
     const described = await app.inject({ method: 'GET', url: '/problems/wallet-provisioning-in-progress' });
     expect(described.statusCode).toBe(200);
     expect(described.json()).toMatchObject({ type: '/problems/wallet-provisioning-in-progress', status: 409 });
+  });
+});
+
+describe('a Samsung Pay provisioning request', () => {
+  const walletInfo = { walletUserId: 'wa-5f1c0e9b2d', deviceId: 'hw-0c4e2f7a9b' };
+  const provisionToSamsung = async (app: FastifyInstance, body: object) =>
+    app.inject({
+      method: 'POST',
+      url: `/v1/cards/${card.cardRef}/wallet-provisioning`,
+      headers: { authorization: `Bearer ${await identityProvider().tokenFor('ada', testAudience)}` },
+      payload: { wallet: 'SAMSUNG_PAY', deviceType: 'MOBILE_PHONE', sessionAssertion: 'aaa.bbb.ccc', ...body },
+    });
+
+  it("is malformed (400) with ids that are not ids, unknown fields, or another wallet's material", async () => {
+    const { app, log } = await walletApi();
+    for (const body of [
+      { samsungPay: { ...walletInfo, deviceId: 'has spaces' } },
+      { samsungPay: { walletUserId: walletInfo.walletUserId } },
+      { samsungPay: { ...walletInfo, extra: 'x' } },
+      { googlePay: { walletAccountId: 'wa-1', deviceId: 'hw-1' } },
+      { samsungPay: { ...walletInfo, walletUserId: pan } },
+      { samsungPay: { ...walletInfo, deviceId: `galaxy-${pan}` } },
+    ]) {
+      const response = await provisionToSamsung(app, body);
+      expect([JSON.stringify(body).replace(pan, 'PAN'), response.statusCode]).toEqual([
+        JSON.stringify(body).replace(pan, 'PAN'),
+        400,
+      ]);
+      expect(response.body).not.toContain(pan);
+    }
+    expect(log()).not.toContain(pan);
+  });
+
+  it("asks eligibility of Samsung Pay's token requestor for ANDROID, and refuses when it does not take the card", async () => {
+    const asked: object[] = [];
+    const { app } = await walletApi({
+      tokenRequestors: {
+        eligibility: (question: object) => {
+          asked.push(question);
+          return Promise.resolve({ eligible: false, reason: 'Samsung Pay does not take this card' });
+        },
+      } as unknown as TokenRequestorCache,
+    });
+    const response = await provisionToSamsung(app, { samsungPay: walletInfo });
+    expect([response.statusCode, problemOf(response).type]).toEqual([422, '/problems/wallet-not-offered']);
+    expect(asked).toEqual([
+      expect.objectContaining({
+        network: 'MASTERCARD',
+        tokenRequestorId: samsungPayOnMastercard,
+        pushMethod: 'ANDROID',
+      }),
+    ]);
   });
 });

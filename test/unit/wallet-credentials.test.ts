@@ -49,6 +49,16 @@ describe('wallet credentials', () => {
     expect(keys.issuerSigningKey.isPrivate()).toBe(true);
   });
 
+  it("holds Samsung Pay's token requestors, Samsung handing the issuer nothing else", async () => {
+    const credentials = await load({ SAMSUNG_PAY: { tokenRequestorIds: { VISA: '40010075002' } } });
+    expect(credentials.of('SAMSUNG_PAY')).toEqual({
+      wallet: 'SAMSUNG_PAY',
+      tokenRequestorIds: { VISA: '40010075002' },
+    });
+    expect(credentials.tokenRequestorId('SAMSUNG_PAY', 'MASTERCARD')).toBeUndefined();
+    expect(credentials.of('GOOGLE_PAY')).toBeUndefined();
+  });
+
   it("refuses a wallet's onboarding that lacks what the wallet needs, or holds another's", () => {
     for (const document of [
       { GOOGLE_PAY: { ...google(), opcEncryptionKeys: [] } },
@@ -56,6 +66,8 @@ describe('wallet credentials', () => {
       { GOOGLE_PAY: { ...google(), opcEncryptionKeys: [appleRoot.certificatePem] } },
       { GOOGLE_PAY: { trustedRoots: [appleRoot.certificatePem], tokenRequestorIds: {} } },
       { APPLE_PAY: { ...apple, trustedRoots: [] } },
+      { SAMSUNG_PAY: { tokenRequestorIds: { VISA: 'not an id' } } },
+      { SAMSUNG_PAY: {} },
       { PAYPAL: apple },
     ]) {
       expect(() => WalletCredentials.parse(document)).toThrow(InvalidWalletCredentialsError);

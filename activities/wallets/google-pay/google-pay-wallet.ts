@@ -5,14 +5,11 @@
  * Unified Push Provisioning's `googleOpc` beside it (google-opc.ts). There is no device certificate to
  * check: Google vouches for the device when it tokenises.
  */
-import { createHash } from 'node:crypto';
 import type { CustomerProfile } from '../../../db/customer-profiles.js';
 import type { CardDetails } from '../../../domain/card-number.js';
 import type { CardNetwork } from '../../../domain/enrollment.js';
 import { ErrorType } from '../../../domain/errors.js';
 import {
-  googlePayIdPattern,
-  holdsCardNumber,
   WalletRefusalReason,
   WalletRequestRefused,
   type GooglePayDeviceMaterial,
@@ -21,6 +18,7 @@ import {
   type WalletDeviceMaterial,
 } from '../../../domain/wallets.js';
 import { nonRetryable } from '../../enrollment/failures.js';
+import { checkedIds, deviceIdsIdentity } from '../device-ids.js';
 import type { WalletAdapter } from '../wallet-adapter.js';
 import { sealGoogleOpc } from './google-opc.js';
 
@@ -39,16 +37,9 @@ export const googlePayWallet: WalletAdapter = {
     googleDevice(device);
   },
 
-  // No nonce: one provisioning at a time per wallet account, device and card; a new one once it has ended.
   provisioningIdentity({ device, cardRef }) {
     const { walletAccountId, deviceId } = googleDevice(device);
-    return {
-      key: createHash('sha256')
-        .update(JSON.stringify([walletAccountId, deviceId, cardRef]))
-        .digest('hex'),
-      reusePolicy: 'ALLOW_DUPLICATE',
-      alreadyAnswered: WalletRefusalReason.ProvisioningInProgress,
-    };
+    return deviceIdsIdentity([walletAccountId, deviceId], cardRef);
   },
 
   async payload({
@@ -108,15 +99,7 @@ function googleDevice(device: WalletDeviceMaterial): GooglePayDeviceMaterial {
     );
   }
   const { walletAccountId, deviceId } = device.googlePay;
-  for (const [name, id] of [
-    ['walletAccountId', walletAccountId],
-    ['deviceId', deviceId],
-  ] as const) {
-    if (typeof id !== 'string' || !googlePayIdPattern.test(id) || holdsCardNumber(id)) {
-      throw new WalletRequestRefused(WalletRefusalReason.DeviceMaterialMalformed, `The ${name} is not a TapAndPay id`);
-    }
-  }
-  return { walletAccountId, deviceId };
+  return checkedIds({ walletAccountId, deviceId }, 'TapAndPay');
 }
 
 /**
