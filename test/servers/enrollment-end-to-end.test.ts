@@ -189,7 +189,7 @@ describe('the token requestor refresh', () => {
     const [first] = await eventually(scheduledRuns, (runs) => runs.length === 1, 'the first scheduled run');
     const result = await client.workflow.getHandle<typeof refreshTokenRequestorsWorkflow>(first!).result();
     expect(result.refreshed.map((summary) => summary.network)).toEqual(['MASTERCARD', 'VISA']);
-    expect(result.refreshed[0]!.tokenRequestors).toBe(4);
+    expect(result.refreshed[0]!.tokenRequestors).toBe(6);
 
     const { rows } = await pool.query<{ network: string; count: string }>(
       'SELECT network, count(*) FROM token_requestors GROUP BY network ORDER BY network',

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { temporalDataConverter } from '../../activities/crypto/payload-codec.js';
 import { SymmetricKeyRing } from '../../activities/keys/symmetric-key-ring.js';
 import { VaultKeys } from '../../activities/keys/vault-keys.js';
@@ -38,6 +38,11 @@ beforeAll(async () => {
   postgresPort = stack.ports.postgres;
   codecPort = stack.ports.codec;
   workerMetricsPort = stack.ports.workerMetrics;
+});
+
+// A test that fails midway must not leave its stack (its PostgreSQL's lock file) to the next one.
+afterEach(async () => {
+  await stack?.stopStarted();
 });
 
 afterAll(async () => {
@@ -158,7 +163,7 @@ describe('npm start', () => {
           );
           return Number(rows[0]!.count);
         };
-        expect(await eventually(visaRequestors, (cached) => cached > 0, "Visa's token requestors cached")).toBe(4);
+        expect(await eventually(visaRequestors, (cached) => cached > 0, "Visa's token requestors cached")).toBe(6);
         return stored;
       } finally {
         await pool.end();

@@ -27,6 +27,8 @@ export interface LocalStack {
   ctrlC(started: ChildProcess): Promise<void>;
   /** The processes on this machine that belong to the stack: its data folder is in their arguments or environment. */
   processes(): Promise<string[]>;
+  /** Ctrl-C to every stack started that still runs: a test that failed midway leaves none to the next. */
+  stopStarted(): Promise<void>;
   /** Stops what is still running, removes the data folder. */
   dispose(): Promise<void>;
 }
@@ -89,6 +91,10 @@ export async function prepareLocalStack(
     await eventually(processes, (left) => left.length === 0, "the stack's processes ending", 30_000);
   };
 
+  const stopStarted = async (): Promise<void> => {
+    for (const stack of started) await ctrlC(stack);
+  };
+
   return {
     dataDir,
     env,
@@ -117,9 +123,10 @@ export async function prepareLocalStack(
     },
     ctrlC,
     processes,
+    stopStarted,
     async dispose() {
       try {
-        for (const stack of started) await ctrlC(stack);
+        await stopStarted();
       } finally {
         await rm(dataDir, { recursive: true, force: true });
       }
