@@ -118,8 +118,9 @@ export default tseslint.config(
     rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    // The web pages' scripts run in the browser, as plain modules.
-    files: ['web/**/*.js'],
+    // The web pages' scripts run in the browser, as plain modules (the issuer's demo page, the sandbox
+    // wallets' web windows).
+    files: ['web/**/*.js', 'sandbox/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       sourceType: 'module',
@@ -135,6 +136,8 @@ export default tseslint.config(
         FileReader: 'readonly',
         setTimeout: 'readonly',
         setInterval: 'readonly',
+        atob: 'readonly',
+        TextDecoder: 'readonly',
       },
       parserOptions: { projectService: false },
     },

@@ -66,6 +66,19 @@ export const walletRefusalAnswers: Record<WalletRefusalReason, WalletProblemAnsw
     meaning:
       'A provisioning of this card to this wallet account and device is under way and answers once; a new one may start when it has ended',
   },
+  [WalletRefusalReason.WebSessionReplayed]: {
+    status: 409,
+    name: 'wallet-web-session-replayed',
+    title: 'Wallet web session replayed',
+    meaning:
+      "This wallet web session was already answered: a session is good for one card; the page opens the wallet's window again",
+  },
+  [WalletRefusalReason.WebPushNotOffered]: {
+    status: 422,
+    name: 'wallet-web-push-not-offered',
+    title: 'Web push not offered',
+    meaning: 'This issuer has no web push onboarding with the wallet (for Google Pay: its notification endpoint)',
+  },
 };
 
 /** Why a well-formed wallet request was not served: the wallet is not offered, or the enrollment ended. */

@@ -10,7 +10,10 @@ import type { CardNetwork } from './enrollment.js';
 export const wallets = ['APPLE_PAY', 'GOOGLE_PAY', 'SAMSUNG_PAY'] as const;
 export type Wallet = (typeof wallets)[number];
 
-export const walletDeviceTypes = ['MOBILE_PHONE', 'WATCH', 'TABLET'] as const;
+/** The devices an issuer's app provisions from (Marqeta's device_type). */
+export const inAppDeviceTypes = ['MOBILE_PHONE', 'WATCH', 'TABLET'] as const;
+/** Those, and the browser a web push provisioning runs in. */
+export const walletDeviceTypes = [...inAppDeviceTypes, 'BROWSER'] as const;
 export type WalletDeviceType = (typeof walletDeviceTypes)[number];
 
 /** PassKit's `PKEncryptionScheme`: the payload for the leaf certificate's EC key, or for its RSA key. */
@@ -40,6 +43,10 @@ export const WalletRefusalReason = {
   DeviceMaterialMalformed: 'DEVICE_MATERIAL_MALFORMED',
   /** A provisioning of this card to this wallet account and device is under way: it answers once. */
   ProvisioningInProgress: 'PROVISIONING_IN_PROGRESS',
+  /** This wallet's web session was already answered: a session is good for one card's payload. */
+  WebSessionReplayed: 'WEB_SESSION_REPLAYED',
+  /** The wallet takes no web push from this issuer (its onboarding holds nothing for it). */
+  WebPushNotOffered: 'WEB_PUSH_NOT_OFFERED',
 } as const;
 export type WalletRefusalReason = (typeof WalletRefusalReason)[keyof typeof WalletRefusalReason];
 
@@ -92,11 +99,24 @@ export interface SamsungPayDeviceMaterial {
   deviceId: string;
 }
 
-/** The wallet's device material one provisioning answers; one kind per wallet. */
+/**
+ * Web push provisioning: the session the wallet's web window opened for the cardholder (Google's
+ * `onSessionCreated`: serverSessionId, publicWalletId, publicDeviceId; the issuer's own clientSessionId), the
+ * same for each wallet. Ids, bounded by the API's schema; never card data.
+ */
+export interface WebWalletSession {
+  sessionId: string;
+  walletAccountId: string;
+  deviceId: string;
+  clientSessionId?: string;
+}
+
+/** The wallet's device material one provisioning answers; one kind per wallet, or its web window's session. */
 export type WalletDeviceMaterial =
   | { wallet: 'APPLE_PAY'; applePay: ApplePayDeviceMaterial }
   | { wallet: 'GOOGLE_PAY'; googlePay: GooglePayDeviceMaterial }
-  | { wallet: 'SAMSUNG_PAY'; samsungPay: SamsungPayDeviceMaterial };
+  | { wallet: 'SAMSUNG_PAY'; samsungPay: SamsungPayDeviceMaterial }
+  | { wallet: Wallet; web: WebWalletSession };
 
 /** PassKit's `PKAddPaymentPassRequest`, as the issuer's app hands it to PassKit: base64. */
 export interface ApplePayPayload {
@@ -157,11 +177,27 @@ export interface SamsungPayPayload {
   lastDigits: string;
 }
 
+/**
+ * The envelope the issuer's web page hands the wallet's web window (as processors hand Apple's:
+ * `{jws: {header: {kid}, payload, protected, signature}, state}`): a flattened JWS by the issuer's signing key
+ * over the card's network OPC for the session's wallet account and device, and the issuer's state, which the
+ * wallet gives back.
+ */
+export interface WebPushEnvelope {
+  jws: { header: { kid: string }; payload: string; protected: string; signature: string };
+  state: string;
+}
+
+/** What a web push provisioning answers the issuer's page: an envelope to hand on, or the wallet notified. */
+export type WebPushDelivery =
+  { method: 'ENVELOPE'; envelope: WebPushEnvelope } | { method: 'NOTIFIED'; sessionId: string; notification?: string };
+
 /** What the issuer's app hands the wallet: the card encrypted for it, and the issuer's activation data. */
 export type WalletPayload =
   | { wallet: 'APPLE_PAY'; applePay: ApplePayPayload }
   | { wallet: 'GOOGLE_PAY'; googlePay: GooglePayPayload }
-  | { wallet: 'SAMSUNG_PAY'; samsungPay: SamsungPayPayload };
+  | { wallet: 'SAMSUNG_PAY'; samsungPay: SamsungPayPayload }
+  | { wallet: Wallet; web: WebPushDelivery };
 
 /** A wallet enrollment: the card goes to the issuer's app for the wallet, not through a redirect. */
 export interface WalletDelivery {

@@ -111,6 +111,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     vtsBaseUrl: () => urls.vts,
     applePay: { pki: applePayPki, networkKeys: keys },
     googlePay: { keys: googleWalletKeys },
+    issuerJwksUrl: () => options.issuerJwksUrl ?? `${issuer}/.well-known/jwks.json`,
   });
 
   const apps: [SandboxName, FastifyInstance][] = [
@@ -139,6 +140,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const walletCredentialsFile = await writeWalletCredentials(options.dataDir, {
     applePay: applePayPki,
     googlePay: googleWalletKeys,
+    tokenRequestorsBaseUrl: urls.tokenRequestors,
   });
 
   const settle = async ({ deadlineMs }: { deadlineMs?: number } = {}): Promise<boolean> => {

@@ -83,6 +83,7 @@ export function createWalletPayloadActivities(deps: {
         activationData,
         reference,
         holder,
+        signing: keys.signing,
         now,
       });
       await recordWalletProvisioning(pool, {
@@ -94,7 +95,9 @@ export function createWalletPayloadActivities(deps: {
         wallet: input.wallet.wallet,
         expiresAt: new Date(now.getTime() + input.validityMinutes * 60_000),
       });
-      return { reference, payload };
+      // Recorded first, so that the network's calls find it once the wallet, told now, tokenises.
+      const delivered = wallet.deliver ? await wallet.deliver(payload, onboarding) : payload;
+      return { reference, payload: delivered };
     },
   };
 }

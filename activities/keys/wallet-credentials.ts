@@ -37,6 +37,13 @@ const GooglePayOnboarding = z.object({
   opcEncryptionKeys: z.array(armored('PUBLIC')).min(1).max(10),
   /** The issuer's OpenPGP signing key (armored, not passphrase-locked), whose public half Google holds. */
   issuerOpcSigningKey: armored('PRIVATE'),
+  /** Where the issuer's server notifies Google of a web push (`.../pushProvisioningNotification`), and as whom. */
+  webPushProvisioning: z
+    .strictObject({
+      notificationUrl: z.url({ protocol: /^https?$/ }),
+      integratorId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected letters, digits, _ and -'),
+    })
+    .optional(),
   tokenRequestorIds,
 });
 
@@ -64,6 +71,8 @@ export interface GooglePayOnboardingKeys {
   wallet: 'GOOGLE_PAY';
   /** Read once (OpenPGP keys are read asynchronously); `load` reads them at start, so a bad key fails there. */
   opcKeys(): Promise<GoogleOpcSealingKeys>;
+  /** Web push: where to notify, when this issuer is onboarded for it. */
+  webPush?: { notificationUrl: string; integratorId: string };
   tokenRequestorIds: Partial<Record<CardNetwork, string>>;
 }
 
@@ -126,6 +135,7 @@ export class WalletCredentials {
               `${source} hold an OpenPGP key of GOOGLE_PAY that does not load (${error instanceof Error ? error.message : 'unreadable'})`,
             );
           })),
+        ...(google.webPushProvisioning && { webPush: google.webPushProvisioning }),
         tokenRequestorIds: google.tokenRequestorIds,
       });
     }

@@ -4,8 +4,10 @@ import { applePayWallet } from './apple-pay/apple-pay-wallet.js';
 import { googlePayWallet } from './google-pay/google-pay-wallet.js';
 import { samsungPayWallet } from './samsung-pay/samsung-pay-wallet.js';
 import type { WalletAdapter } from './wallet-adapter.js';
+import { withWebPush } from './web-push.js';
 
-const adapters: readonly WalletAdapter[] = [applePayWallet, googlePayWallet, samsungPayWallet];
+/** Each taking web sessions too, as it says (web-push.ts). */
+const adapters: readonly WalletAdapter[] = [applePayWallet, googlePayWallet, samsungPayWallet].map(withWebPush);
 
 export interface WalletRegistry {
   readonly all: readonly WalletAdapter[];

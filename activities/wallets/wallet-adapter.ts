@@ -7,7 +7,14 @@
 import type { CustomerProfile } from '../../db/customer-profiles.js';
 import type { CardDetails } from '../../domain/card-number.js';
 import type { PushMethod } from '../../domain/enrollment.js';
-import type { Wallet, WalletDeviceMaterial, WalletPayload, WalletRefusalReason } from '../../domain/wallets.js';
+import type {
+  Wallet,
+  WalletDeviceMaterial,
+  WalletPayload,
+  WalletRefusalReason,
+  WebWalletSession,
+} from '../../domain/wallets.js';
+import type { IssuerSigningKeys } from '../keys/issuer-signing-keys.js';
 import type { NetworkCredentials } from '../keys/network-credentials.js';
 import type { WalletOnboardingKeys } from '../keys/wallet-credentials.js';
 import type { CardNetworkAdapter } from '../networks/card-network.js';
@@ -31,6 +38,44 @@ export interface WalletAdapter {
    * data; for device material `verifyDevice` has accepted (not checked again here).
    */
   payload(request: WalletPayloadRequest): Promise<WalletPayload>;
+  /**
+   * Once the provisioning is recorded (so that the network's calls find it): what the issuer's server itself
+   * must tell the wallet, and the payload the caller gets after it. None for a payload the caller hands on.
+   */
+  deliver?(payload: WalletPayload, onboarding: WalletOnboardingKeys): Promise<WalletPayload>;
+  /** How the wallet takes a card pushed from the issuer's web page (web-push.ts does the rest); none: it does not. */
+  webPush?: WebPushMethod;
+}
+
+/**
+ * ENVELOPE: the issuer's page hands the wallet's web window a JWS envelope (web-push.ts signs it).
+ * NOTIFIED: the issuer's server tells the wallet's server (Google's pushProvisioningNotification).
+ */
+export type WebPushMethod =
+  | { method: 'ENVELOPE' }
+  | {
+      method: 'NOTIFIED';
+      /** Whether this onboarding says where to notify; without it, web push is not offered. */
+      offered(onboarding: WalletOnboardingKeys): boolean;
+      /** The notification sealed for the wallet, built from the network's OPC made for the session. */
+      notification(request: WebNotificationRequest): Promise<string>;
+      /** Sends it; throws a retryable error when the wallet's server does not take it now. */
+      notify(notification: string, onboarding: WalletOnboardingKeys): Promise<void>;
+    };
+
+export interface WebNotificationRequest {
+  session: WebWalletSession;
+  onboarding: WalletOnboardingKeys;
+  /** The card's network's opaque payment card, for the session's wallet account and device. */
+  opaquePaymentCard: string;
+  network: CardNetworkAdapter;
+  /** The card as the wallet may show it: the network's brand and last digits. */
+  displayName: string;
+  lastDigits: string;
+  cardholderName: string | undefined;
+  holder: CustomerProfile | undefined;
+  reference: string;
+  now: Date;
 }
 
 export interface WalletProvisioningIdentity {
@@ -58,5 +103,7 @@ export interface WalletPayloadRequest {
   reference: string;
   /** The customer's profile, when the issuer keeps one: a wallet may prefill the cardholder's address. */
   holder: CustomerProfile | undefined;
+  /** The issuer's signing keys: a web push envelope is signed with the current one. */
+  signing: IssuerSigningKeys;
   now: Date;
 }

@@ -10,7 +10,8 @@ import {
   holdsCardNumber,
   passKitSchemes,
   samsungTokenizationProviders,
-  walletDeviceTypes,
+  wallets,
+  inAppDeviceTypes,
 } from '../../domain/wallets.js';
 import { cardNetworks } from '../../domain/enrollment.js';
 
@@ -31,7 +32,7 @@ const compactJws = z
 
 const ApplePayRequest = z.strictObject({
   wallet: z.literal('APPLE_PAY'),
-  deviceType: z.enum(walletDeviceTypes),
+  deviceType: z.enum(inAppDeviceTypes),
   /** The app session's signed assertion that the customer was strongly authenticated. */
   sessionAssertion: compactJws,
   applePay: z.strictObject({
@@ -51,7 +52,7 @@ const googlePayId = z
 
 const GooglePayRequest = z.strictObject({
   wallet: z.literal('GOOGLE_PAY'),
-  deviceType: z.enum(walletDeviceTypes),
+  deviceType: z.enum(inAppDeviceTypes),
   sessionAssertion: compactJws,
   googlePay: z.strictObject({
     walletAccountId: googlePayId.meta({ description: "TapAndPay's getActiveWalletId" }),
@@ -61,7 +62,7 @@ const GooglePayRequest = z.strictObject({
 
 const SamsungPayRequest = z.strictObject({
   wallet: z.literal('SAMSUNG_PAY'),
-  deviceType: z.enum(walletDeviceTypes),
+  deviceType: z.enum(inAppDeviceTypes),
   sessionAssertion: compactJws,
   samsungPay: z.strictObject({
     walletUserId: googlePayId.meta({ description: "Samsung Pay's getWalletInfo WALLET_USER_ID" }),
@@ -134,3 +135,40 @@ export const WalletProvisioned = z.discriminatedUnion('wallet', [
     links,
   }),
 ]);
+
+/** What the wallet's web window handed the issuer's page when it opened its session (Google's onSessionCreated). */
+export const WebPushProvisioningRequest = z.strictObject({
+  wallet: z.enum(wallets),
+  sessionAssertion: compactJws,
+  session: z.strictObject({
+    sessionId: googlePayId.meta({ description: "The wallet's session (Google's serverSessionId)" }),
+    walletAccountId: googlePayId.meta({ description: "The wallet account (Google's publicWalletId)" }),
+    deviceId: googlePayId.meta({ description: "The device (Google's publicDeviceId)" }),
+    clientSessionId: googlePayId.optional().meta({ description: "The issuer page's own session, handed back" }),
+  }),
+});
+
+export const WebPushProvisioned = z.object({
+  enrollmentId: z.string(),
+  wallet: z.enum(wallets),
+  web: z.discriminatedUnion('method', [
+    z
+      .object({
+        method: z.literal('ENVELOPE'),
+        envelope: z.object({
+          jws: z.object({
+            header: z.object({ kid: z.string() }),
+            payload: z.string(),
+            protected: z.string(),
+            signature: z.string(),
+          }),
+          state: z.string(),
+        }),
+      })
+      .meta({ description: "Hand the envelope to the wallet's web window: a flattened JWS by the issuer's key" }),
+    z
+      .object({ method: z.literal('NOTIFIED'), sessionId: z.string() })
+      .meta({ description: "The issuer's server notified the wallet; its window goes on" }),
+  ]),
+  links,
+});

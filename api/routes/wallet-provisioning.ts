@@ -25,57 +25,94 @@ import { answerWalletProblem, walletOutcomeAnswers, walletRefusalAnswers } from 
 import { bodyProblems, consumerProblems, notFound, uuid, type ConsumerRouteContext } from './consumer-api.js';
 import { enrollmentLinks } from './enrollment-resource.js';
 import { requestIdOf } from './enrollments.js';
-import { WalletProvisioned, WalletProvisioningRequest } from './wallet-provisioning-schemas.js';
+import {
+  WalletProvisioned,
+  WalletProvisioningRequest,
+  WebPushProvisioned,
+  WebPushProvisioningRequest,
+} from './wallet-provisioning-schemas.js';
 
 export function registerWalletProvisioningRoutes({ api, deps }: ConsumerRouteContext): void {
   api.post(
     '/cards/:id/wallet-provisioning',
-    {
-      schema: {
-        summary: "Provision this card to a wallet from the issuer's app: the payload the wallet takes",
-        tags: ['wallets'],
-        params: z.strictObject({ id: uuid }),
-        body: WalletProvisioningRequest,
-        response: {
-          201: WalletProvisioned,
-          ...consumerProblems,
-          ...bodyProblems,
-          ...problemResponses(403, 404, 409, 422),
-        },
-      },
-    },
+    routeSchema(
+      "Provision this card to a wallet from the issuer's app: the payload the wallet takes",
+      WalletProvisioningRequest,
+      WalletProvisioned,
+    ),
     async (request, reply) => {
-      const { body, customerId } = request;
-      const card = await deps.vault.cardOf(customerId, request.params.id);
-      if (!card) return notFound(reply, 'card', request.params.id);
-      const offered = await walletOffered(card, body.wallet);
-      if ('refused' in offered) return answerWalletProblem(reply, walletOutcomeAnswers.notOffered, offered.refused);
-      const device: WalletDeviceMaterial = deviceMaterialOf(body);
-      let identity: WalletProvisioningIdentity;
-      try {
-        offered.adapter.verifyDevice(device, offered.onboarding, new Date());
-        identity = offered.adapter.provisioningIdentity({ device, cardRef: card.cardRef });
-      } catch (error) {
-        if (!(error instanceof WalletRequestRefused)) throw error;
-        return answerWalletProblem(reply, walletRefusalAnswers[error.reason], error.message);
-      }
-      return provision(reply, {
-        customerId,
-        card,
-        tokenRequestorId: offered.tokenRequestorId,
-        pushMethod: offered.adapter.pushMethod,
+      const { body } = request;
+      return provisionCard({ customerId: request.customerId, cardId: request.params.id }, reply, {
+        device: deviceMaterialOf(body),
         deviceType: body.deviceType,
         assertion: body.sessionAssertion,
-        device,
-        identity,
       });
     },
   );
+
+  api.post(
+    '/cards/:id/web-push-provisioning',
+    routeSchema(
+      "Push this card to a wallet from the issuer's web page: for the session the wallet's window opened",
+      WebPushProvisioningRequest,
+      WebPushProvisioned,
+    ),
+    async (request, reply) => {
+      const { body } = request;
+      return provisionCard({ customerId: request.customerId, cardId: request.params.id }, reply, {
+        device: { wallet: body.wallet, web: body.session },
+        pushMethod: 'WEB',
+        deviceType: 'BROWSER',
+        assertion: body.sessionAssertion,
+      });
+    },
+  );
+
+  /**
+   * Everything the API can check, checked before anything is written (the card is the caller's, the wallet
+   * is offered for it, its material verifies); then the provisioning. The push method is the wallet's app's
+   * platform, or WEB from the issuer's page.
+   */
+  async function provisionCard(
+    { customerId, cardId }: { customerId: string; cardId: string },
+    reply: FastifyReply,
+    wanted: {
+      device: WalletDeviceMaterial;
+      pushMethod?: EnrollmentInput['pushMethod'];
+      deviceType: WalletDeviceType;
+      assertion: string;
+    },
+  ): Promise<FastifyReply> {
+    const { device } = wanted;
+    const card = await deps.vault.cardOf(customerId, cardId);
+    if (!card) return notFound(reply, 'card', cardId);
+    const offered = await walletOffered(card, device.wallet, wanted.pushMethod);
+    if ('refused' in offered) return answerWalletProblem(reply, walletOutcomeAnswers.notOffered, offered.refused);
+    let identity: WalletProvisioningIdentity;
+    try {
+      offered.adapter.verifyDevice(device, offered.onboarding, new Date());
+      identity = offered.adapter.provisioningIdentity({ device, cardRef: card.cardRef });
+    } catch (error) {
+      if (!(error instanceof WalletRequestRefused)) throw error;
+      return answerWalletProblem(reply, walletRefusalAnswers[error.reason], error.message);
+    }
+    return provision(reply, {
+      customerId,
+      card,
+      tokenRequestorId: offered.tokenRequestorId,
+      pushMethod: wanted.pushMethod ?? offered.adapter.pushMethod,
+      deviceType: wanted.deviceType,
+      assertion: wanted.assertion,
+      device,
+      identity,
+    });
+  }
 
   /** The wallet's adapter, onboarding and token requestor for this card, or why it is not offered. */
   async function walletOffered(
     card: VaultCard,
     wallet: WalletDeviceMaterial['wallet'],
+    pushMethod: EnrollmentInput['pushMethod'] | undefined,
   ): Promise<
     { refused: string } | { adapter: WalletAdapter; onboarding: WalletOnboardingKeys; tokenRequestorId: string }
   > {
@@ -88,7 +125,7 @@ export function registerWalletProvisioningRoutes({ api, deps }: ConsumerRouteCon
     const verdict = await deps.tokenRequestors.eligibility({
       network: card.network,
       tokenRequestorId,
-      pushMethod: adapter.pushMethod,
+      pushMethod: pushMethod ?? adapter.pushMethod,
       bins: [card.bin],
       cards: 1,
     });
@@ -160,6 +197,24 @@ export function registerWalletProvisioningRoutes({ api, deps }: ConsumerRouteCon
       links: enrollmentLinks(id, deps.workflowUiBase),
     });
   }
+}
+
+/** A wallet route's schema: the card in the path, the body, the payload answered, and the refusals. */
+function routeSchema<Body extends z.ZodType, Answer extends z.ZodType>(summary: string, body: Body, answer: Answer) {
+  return {
+    schema: {
+      summary,
+      tags: ['wallets'],
+      params: z.strictObject({ id: uuid }),
+      body,
+      response: {
+        201: answer,
+        ...consumerProblems,
+        ...bodyProblems,
+        ...problemResponses(403, 404, 409, 422),
+      },
+    },
+  };
 }
 
 function alreadyAnswered(reply: FastifyReply, identity: WalletProvisioningIdentity): FastifyReply {

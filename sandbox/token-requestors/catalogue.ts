@@ -85,7 +85,7 @@ export const tokenRequestors: readonly TokenRequestorProfile[] = [
     // Made up, as the other wallets' are: not Apple's wallet id at the networks.
     walletId: '327',
     enabledAccountRanges: ['2', '4', '5'],
-    supportedPushMethods: ['IOS'],
+    supportedPushMethods: ['IOS', 'WEB'],
     supportsMultiplePushedCards: false,
     supportedAccountHolderData: ['NAME'],
     supportsCardHolderAuthentication: true,

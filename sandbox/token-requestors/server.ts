@@ -15,6 +15,7 @@ import { registerApplePayWallet } from '../wallets/apple-pay/routes.js';
 import type { GoogleWalletKeys } from '../wallets/google-pay/google-wallet-keys.js';
 import { registerGooglePayWallet } from '../wallets/google-pay/routes.js';
 import { registerSamsungPayWallet } from '../wallets/samsung-pay/routes.js';
+import { registerWebWallets } from '../wallets/web/routes.js';
 import type { WalletPki } from '../wallets/device-pki.js';
 import {
   applePayTokenRequestorId,
@@ -42,6 +43,8 @@ export interface TokenRequestorSandboxOptions {
   /** The simulated Apple Wallet's PKI, and what the networks handed their token requestors (their certificates). */
   applePay: { pki: WalletPki; networkKeys: SandboxKeys };
   googlePay: { keys: GoogleWalletKeys };
+  /** The issuer's published keys, which verify the envelopes its web page hands the wallets' web windows. */
+  issuerJwksUrl: () => string;
 }
 
 export function createTokenRequestorSandbox(options: TokenRequestorSandboxOptions) {
@@ -209,6 +212,17 @@ export function createTokenRequestorSandbox(options: TokenRequestorSandboxOption
     ...walletOptions,
     tokenRequestorId: samsungPayTokenRequestorId,
     credentials: credentialsOf(samsungPayTokenRequestorId),
+  });
+  const walletAt = (tokenRequestorId: string) => ({ tokenRequestorId, credentials: credentialsOf(tokenRequestorId) });
+  registerWebWallets(app, {
+    ...walletOptions,
+    wallets: {
+      APPLE_PAY: walletAt(applePayTokenRequestorId),
+      GOOGLE_PAY: walletAt(googlePayTokenRequestorId),
+      SAMSUNG_PAY: walletAt(samsungPayTokenRequestorId),
+    },
+    googleKeys: options.googlePay.keys.opening,
+    issuerJwksUrl: options.issuerJwksUrl,
   });
 
   return { app };

@@ -51,7 +51,7 @@ export class OpcWallet {
 
   constructor(
     private readonly options: Omit<WalletTokenisationDeps, 'wallet'> & {
-      wallet: Exclude<Wallet, 'APPLE_PAY'>;
+      wallet: Wallet;
       networks: readonly NetworkReach[];
       ledger: Ledger;
       knobs: () => WalletKnobs;

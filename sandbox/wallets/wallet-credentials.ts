@@ -2,7 +2,8 @@
  * What the simulated wallets hand the issuer at onboarding, written at every start beside the issuer's
  * network credentials as `wallet-credentials.json`, where the engine reads it: Apple's root its device
  * certificates chain to; Google's OpenPGP key and the issuer's signing key for the `googleOpc`; Samsung
- * nothing of its own (it takes the networks' payloads); and each
+ * nothing of its own (it takes the networks' payloads); Google's web push notification endpoint on the token
+ * requestors' server; and each
  * wallet's token requestor id at each network (one id at every network, as the catalogue lists it).
  */
 import path from 'node:path';
@@ -17,6 +18,7 @@ import {
 import { sandboxNetworks } from '../token-requestors/networks.js';
 import type { WalletPki } from './device-pki.js';
 import type { GoogleWalletKeys } from './google-pay/google-wallet-keys.js';
+import { googleNotificationBase, sandboxIntegratorId } from './web/routes.js';
 
 const atEveryNetwork = (tokenRequestorId: string) =>
   Object.fromEntries(sandboxNetworks.map((network) => [network.cardNetwork, tokenRequestorId]));
@@ -24,7 +26,7 @@ const atEveryNetwork = (tokenRequestorId: string) =>
 /** (Re)writes `wallet-credentials.json` beside the issuer's credentials; returns its path. */
 export async function writeWalletCredentials(
   dataDir: string,
-  wallets: { applePay: WalletPki; googlePay: GoogleWalletKeys },
+  wallets: { applePay: WalletPki; googlePay: GoogleWalletKeys; tokenRequestorsBaseUrl: string },
 ): Promise<string> {
   const document: WalletCredentialsDocument = {
     APPLE_PAY: {
@@ -33,6 +35,10 @@ export async function writeWalletCredentials(
     },
     GOOGLE_PAY: {
       ...wallets.googlePay.onboarding,
+      webPushProvisioning: {
+        notificationUrl: `${wallets.tokenRequestorsBaseUrl}${googleNotificationBase}`,
+        integratorId: sandboxIntegratorId,
+      },
       tokenRequestorIds: atEveryNetwork(googlePayTokenRequestorId),
     },
     SAMSUNG_PAY: { tokenRequestorIds: atEveryNetwork(samsungPayTokenRequestorId) },

@@ -85,7 +85,7 @@ describe('the issuer web page in Chromium', () => {
     await page.getByRole('button', { name: 'Choose where to add them' }).click();
     await page.getByRole('heading', { name: 'Where should we add them?' }).waitFor();
     await page.getByLabel(/Sandpay Wallet/).check();
-    await expect.poll(() => page.locator('img[src^="blob:"]').count()).toBe(3);
+    await expect.poll(() => page.locator('img[src^="blob:"]').count()).toBe(6);
     await step(page, '02-wallets');
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('heading', { name: 'Enter the code we sent you' }).waitFor({ timeout: 30_000 });

@@ -70,7 +70,7 @@ describe('MDES Token Connect sandbox, through the issuer client', () => {
     expect(requestors.find((requestor) => requestor.name === 'Apple Pay (sandbox)')).toMatchObject({
       tokenRequestorType: 'WALLET',
       enabledAccountRanges: ['5204731600000000000'],
-      supportedPushMethods: ['IOS'],
+      supportedPushMethods: ['IOS', 'WEB'],
       supportsMultiplePushedCards: false,
     });
     const sandpay = requestors.find((requestor) => requestor.tokenRequestorId === wallet)!;

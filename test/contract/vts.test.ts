@@ -124,7 +124,7 @@ describe('VTS issuer push provisioning sandbox, through the issuer client', () =
     expect(apple).toMatchObject({
       name: 'Apple Pay (sandbox)',
       tokenRequestorType: 'WALLET',
-      supportedPushMethods: ['IOS'],
+      supportedPushMethods: ['IOS', 'WEB'],
       supportsMultiplePushedCards: false,
     });
     for (const [requestor, name] of [

@@ -9,6 +9,10 @@ import {
   vtsSharedSecretJwe,
   type FieldLevelPayload,
 } from '../../activities/crypto/encryption/profiles.js';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { IssuerSigningKeys } from '../../activities/keys/issuer-signing-keys.js';
 import { NetworkCredentials } from '../../activities/keys/network-credentials.js';
 import { createRsaKeyWithCertificate } from '../../activities/keys/rsa-key-with-certificate.js';
 import { WalletCredentials, type GooglePayOnboardingKeys } from '../../activities/keys/wallet-credentials.js';
@@ -86,7 +90,12 @@ let otherGoogle: OpenPgpPair;
 let issuer: OpenPgpPair;
 let impostor: OpenPgpPair;
 
+let signing: IssuerSigningKeys;
+
 beforeAll(async () => {
+  signing = await IssuerSigningKeys.open(await mkdtemp(path.join(tmpdir(), 'google-pay-signing-')), {
+    generateIfMissing: true,
+  });
   const names = ['Google OPC', 'Another Google', 'Issuer OPC signing', 'Impostor'] as const;
   [google, otherGoogle, issuer, impostor] = (await Promise.all(names.map(openPgpPair))) as [
     OpenPgpPair,
@@ -285,9 +294,10 @@ describe("Google Pay's payload", () => {
         billingAddress: { line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' },
         mobilePhoneNumber: { countryDialInCode: '44', phoneNumber: '7700900123' },
       },
+      signing,
       now,
     });
-    if (payload.wallet !== 'GOOGLE_PAY') throw new Error('expected a Google Pay payload');
+    if (!('googlePay' in payload)) throw new Error('expected a Google Pay payload');
     const { googlePay } = payload;
     expect(googlePay).toMatchObject({
       network: 'MASTERCARD',
@@ -321,11 +331,12 @@ describe("Google Pay's payload", () => {
       activationData: 'proof',
       reference: 'WP-def',
       holder: undefined,
+      signing,
       now,
     };
     const payload = await googlePayWallet.payload({ ...base, network: visa });
-    expect(payload.wallet === 'GOOGLE_PAY' && payload.googlePay.userAddress).toBeUndefined();
-    expect(payload.wallet === 'GOOGLE_PAY' && payload.googlePay.tokenServiceProvider).toBe('TOKEN_PROVIDER_VISA');
+    expect('googlePay' in payload && payload.googlePay.userAddress).toBeUndefined();
+    expect('googlePay' in payload && payload.googlePay.tokenServiceProvider).toBe('TOKEN_PROVIDER_VISA');
     await expect(googlePayWallet.payload({ ...base, network: thirdNetwork([]) })).rejects.toMatchObject({
       type: ErrorType.NotEligible,
     });

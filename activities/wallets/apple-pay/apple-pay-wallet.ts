@@ -18,6 +18,8 @@ export const applePayWallet: WalletAdapter = {
   id: 'APPLE_PAY',
   brand: 'Apple Pay',
   pushMethod: 'IOS',
+  // From the issuer's web page: the envelope web-push.ts signs, which the wallet's web window takes.
+  webPush: { method: 'ENVELOPE' },
 
   verifyDevice(device, onboarding, now) {
     verified(device, onboarding, now);
@@ -51,7 +53,7 @@ function verified(device: WalletDeviceMaterial, onboarding: WalletOnboardingKeys
 
 /** The app's base64 fields as bytes; the API's schema has already bounded their shapes. */
 function decoded(device: WalletDeviceMaterial): PassKitDeviceMaterial {
-  if (device.wallet !== 'APPLE_PAY') {
+  if (!('applePay' in device)) {
     throw new WalletRequestRefused(
       WalletRefusalReason.CertificateChainMalformed,
       "The device material is not PassKit's",

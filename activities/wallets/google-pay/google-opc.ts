@@ -4,17 +4,9 @@
  * (RFC 4880 / 9580) signed with the issuer's key and encrypted to Google's, then base64; the wallet's side
  * opens it with Google's private key and requires the issuer's signature (a sandbox Google Wallet, tests).
  */
-import {
-  createMessage,
-  decrypt,
-  encrypt,
-  readMessage,
-  readKey,
-  readPrivateKey,
-  type PrivateKey,
-  type PublicKey,
-} from 'openpgp';
+import { readKey, readPrivateKey, type PrivateKey, type PublicKey } from 'openpgp';
 import { CryptoFailure, CryptoFailureCode } from '../../../domain/crypto-failure.js';
+import { openOpenPgp, sealOpenPgp } from '../../crypto/openpgp-messages.js';
 
 export interface GoogleOpc {
   protocolHeader: { version: 1 };
@@ -38,14 +30,10 @@ export interface GoogleOpcOpeningKeys {
 }
 
 export async function sealGoogleOpc(opc: GoogleOpc, keys: GoogleOpcSealingKeys): Promise<string> {
-  // Not streamed in, so not streamed out: the message's bytes (openpgp types either).
-  const sealed: unknown = await encrypt({
-    message: await createMessage({ text: JSON.stringify(opc) }),
-    encryptionKeys: keys.googleEncryptionKey,
-    signingKeys: keys.issuerSigningKey,
-    format: 'binary',
+  const sealed = await sealOpenPgp(JSON.stringify(opc), {
+    encryptionKey: keys.googleEncryptionKey,
+    signingKey: keys.issuerSigningKey,
   });
-  if (!(sealed instanceof Uint8Array)) throw new TypeError('openpgp answered a stream for a message that is not one');
   return Buffer.from(sealed).toString('base64');
 }
 
@@ -57,40 +45,11 @@ export async function openGoogleOpc(opc: string, keys: GoogleOpcOpeningKeys): Pr
   if (opc.length === 0 || opc.length > maximumOpcLength || !/^[A-Za-z0-9+/]+={0,2}$/.test(opc)) {
     throw new CryptoFailure(CryptoFailureCode.Malformed, 'The OPC is not base64');
   }
-  let message;
-  try {
-    message = await readMessage({ binaryMessage: Buffer.from(opc, 'base64') });
-  } catch {
-    throw new CryptoFailure(CryptoFailureCode.Malformed, 'The OPC is not an OpenPGP message');
-  }
-  let opened;
-  try {
-    opened = await decrypt({
-      message,
-      decryptionKeys: keys.googleDecryptionKeys,
-      verificationKeys: keys.issuerVerificationKeys,
-      format: 'utf8',
-    });
-  } catch {
-    throw new CryptoFailure(
-      CryptoFailureCode.DecryptionFailed,
-      "The OPC does not decrypt with Google's keys: encrypted to another key, or altered",
-    );
-  }
-  if (opened.signatures.length === 0)
-    throw new CryptoFailure(CryptoFailureCode.SignatureInvalid, 'The OPC is not signed');
-  // Every signature must verify: one by a key that is not the issuer's, or over other data, refuses the OPC.
-  for (const signature of opened.signatures) {
-    const verified = await signature.verified.catch(() => false);
-    if (verified !== true) {
-      throw new CryptoFailure(
-        CryptoFailureCode.SignatureInvalid,
-        "The OPC's signature does not verify with the issuer's keys",
-      );
-    }
-  }
-  const text: unknown = opened.data;
-  if (typeof text !== 'string') throw new CryptoFailure(CryptoFailureCode.Malformed, 'The OPC does not hold text');
+  const text = await openOpenPgp(
+    Buffer.from(opc, 'base64'),
+    { decryptionKeys: keys.googleDecryptionKeys, verificationKeys: keys.issuerVerificationKeys },
+    'OPC',
+  );
   return parsedOpc(text);
 }
 

@@ -5,33 +5,25 @@
  * Unified Push Provisioning's `googleOpc` beside it (google-opc.ts). There is no device certificate to
  * check: Google vouches for the device when it tokenises.
  */
-import type { CustomerProfile } from '../../../db/customer-profiles.js';
-import type { CardDetails } from '../../../domain/card-number.js';
-import type { CardNetwork } from '../../../domain/enrollment.js';
 import { ErrorType } from '../../../domain/errors.js';
 import {
   WalletRefusalReason,
   WalletRequestRefused,
   type GooglePayDeviceMaterial,
-  type GooglePayUserAddress,
-  type GoogleTokenServiceProvider,
   type WalletDeviceMaterial,
 } from '../../../domain/wallets.js';
 import { nonRetryable } from '../../enrollment/failures.js';
 import { checkedIds, deviceIdsIdentity } from '../device-ids.js';
 import type { WalletAdapter } from '../wallet-adapter.js';
 import { sealGoogleOpc } from './google-opc.js';
-
-/** The token service providers as Google names them, for the networks Google Pay takes. */
-const tokenServiceProviders: Partial<Record<CardNetwork, GoogleTokenServiceProvider>> = {
-  MASTERCARD: 'TOKEN_PROVIDER_MASTERCARD',
-  VISA: 'TOKEN_PROVIDER_VISA',
-};
+import { tokenServiceProviders, userAddressOf } from './google-pay-fields.js';
+import { googleWebPush } from './google-web-push.js';
 
 export const googlePayWallet: WalletAdapter = {
   id: 'GOOGLE_PAY',
   brand: 'Google Pay',
   pushMethod: 'ANDROID',
+  webPush: googleWebPush,
 
   verifyDevice(device) {
     googleDevice(device);
@@ -74,7 +66,7 @@ export const googlePayWallet: WalletAdapter = {
         ),
       ),
     ]);
-    const userAddress = userAddressOf(card, holder);
+    const userAddress = userAddressOf(card.cardholderName, holder);
     return {
       wallet: 'GOOGLE_PAY',
       googlePay: {
@@ -92,7 +84,7 @@ export const googlePayWallet: WalletAdapter = {
 
 /** The material as Google's, its ids ids; the API's schema has bounded them already, this checks again. */
 function googleDevice(device: WalletDeviceMaterial): GooglePayDeviceMaterial {
-  if (device.wallet !== 'GOOGLE_PAY') {
+  if (!('googlePay' in device)) {
     throw new WalletRequestRefused(
       WalletRefusalReason.DeviceMaterialMalformed,
       "The device material is not TapAndPay's",
@@ -100,25 +92,4 @@ function googleDevice(device: WalletDeviceMaterial): GooglePayDeviceMaterial {
   }
   const { walletAccountId, deviceId } = device.googlePay;
   return checkedIds({ walletAccountId, deviceId }, 'TapAndPay');
-}
-
-/**
- * TapAndPay's UserAddress from the customer's billing address (kept in MDES's field names: line1, line2,
- * city, countrySubdivision, postalCode, country) and mobile number; none when the issuer keeps no address.
- * The country is carried as the profile keeps it (Google takes ISO 3166 alpha-2).
- */
-function userAddressOf(card: CardDetails, holder: CustomerProfile | undefined): GooglePayUserAddress | undefined {
-  const address = holder?.billingAddress;
-  if (!address) return undefined;
-  const phone = holder.mobilePhoneNumber;
-  return {
-    name: card.cardholderName ?? '',
-    address1: address.line1 ?? '',
-    address2: address.line2 ?? '',
-    locality: address.city ?? '',
-    administrativeArea: address.countrySubdivision ?? '',
-    countryCode: address.country ?? '',
-    postalCode: address.postalCode ?? '',
-    phoneNumber: phone ? `+${phone.countryDialInCode}${phone.phoneNumber}` : '',
-  };
 }

@@ -30,6 +30,8 @@ export const samsungPayWallet: WalletAdapter = {
   id: 'SAMSUNG_PAY',
   brand: 'Samsung Pay',
   pushMethod: 'ANDROID',
+  // From the issuer's web page: the envelope web-push.ts signs, which the wallet's web window takes.
+  webPush: { method: 'ENVELOPE' },
 
   verifyDevice(device) {
     samsungDevice(device);
@@ -72,7 +74,7 @@ export const samsungPayWallet: WalletAdapter = {
 
 /** The material as Samsung's, its ids ids; the API's schema has bounded them already, this checks again. */
 function samsungDevice(device: WalletDeviceMaterial): SamsungPayDeviceMaterial {
-  if (device.wallet !== 'SAMSUNG_PAY') {
+  if (!('samsungPay' in device)) {
     throw new WalletRequestRefused(
       WalletRefusalReason.DeviceMaterialMalformed,
       "The device material is not Samsung Pay's",
