@@ -143,6 +143,8 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
   });
 
   await app.register(helmet, {
+    // A wallet's web window (web push) talks back to the page that opened it: the page keeps its opener.
+    crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
     // The docs page's own assets only; everything else is JSON.
     contentSecurityPolicy: {
       directives: {

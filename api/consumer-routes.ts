@@ -15,6 +15,7 @@ import { registerEnrollmentRoutes } from './routes/enrollments.js';
 import { registerTokenRequestorRoutes } from './routes/token-requestors.js';
 import { registerTokenRoutes } from './routes/tokens.js';
 import { registerWalletProvisioningRoutes } from './routes/wallet-provisioning.js';
+import { registerWalletRoutes } from './routes/wallets.js';
 
 export type { ConsumerApiDeps } from './routes/consumer-api.js';
 export { requestIdOf } from './routes/enrollments.js';
@@ -37,6 +38,7 @@ export async function registerConsumerRoutes(
         registerEnrollmentStepRoutes,
         registerTokenRoutes,
         registerWalletProvisioningRoutes,
+        registerWalletRoutes,
       ]) {
         register(context);
       }

@@ -2,6 +2,8 @@
 // enter the one-time code, go to the token requestor, come back to the result. Plain JavaScript against
 // the issuer API; the session lives in sessionStorage for the round trip to the token requestor.
 
+import { showWalletButtons } from './wallet-buttons.js';
+
 const session = {
   get token() {
     return sessionStorage.getItem('token');
@@ -102,8 +104,20 @@ async function showCards() {
     }),
   );
   show('cards');
-  await showTokens();
+  await Promise.all([showTokens(), showWalletButtons(walletPage)]);
 }
+
+/** What the wallet buttons (wallet-buttons.js) borrow of this page. */
+const walletPage = {
+  api,
+  say,
+  chosenCards,
+  customer: () => session.customer,
+  settled(view, walletName) {
+    sessionStorage.setItem('requestorName', walletName);
+    return showResult(view);
+  },
+};
 
 function chosenCards() {
   return [...document.querySelectorAll('input[name="card"]:checked')];

@@ -25,10 +25,13 @@ const armored = (block: 'PUBLIC' | 'PRIVATE') =>
 
 /** The wallet's token requestor on each network that serves it. */
 const tokenRequestorIds = z.partialRecord(z.enum(cardNetworks), tokenRequestorId);
+/** Where the issuer's web page opens the wallet's web window (web push); none: the page does not offer it. */
+const webWindowUrl = z.url({ protocol: /^https?$/ }).optional();
 
 const ApplePayOnboarding = z.object({
   /** The roots a device certificate chain must end at; several while one is rotated. */
   trustedRoots: z.array(pem).min(1).max(10),
+  webWindowUrl,
   tokenRequestorIds,
 });
 
@@ -44,11 +47,12 @@ const GooglePayOnboarding = z.object({
       integratorId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected letters, digits, _ and -'),
     })
     .optional(),
+  webWindowUrl,
   tokenRequestorIds,
 });
 
 /** Samsung Pay takes the networks' own payloads: what it hands the issuer is its token requestor at each. */
-const SamsungPayOnboarding = z.object({ tokenRequestorIds });
+const SamsungPayOnboarding = z.object({ webWindowUrl, tokenRequestorIds });
 
 export const WalletCredentialsSchema = z.strictObject({
   APPLE_PAY: ApplePayOnboarding.optional(),
@@ -64,6 +68,7 @@ export class InvalidWalletCredentialsError extends Error {
 export interface ApplePayOnboardingKeys {
   wallet: 'APPLE_PAY';
   trustedRoots: X509Certificate[];
+  webWindowUrl?: string;
   tokenRequestorIds: Partial<Record<CardNetwork, string>>;
 }
 
@@ -73,11 +78,13 @@ export interface GooglePayOnboardingKeys {
   opcKeys(): Promise<GoogleOpcSealingKeys>;
   /** Web push: where to notify, when this issuer is onboarded for it. */
   webPush?: { notificationUrl: string; integratorId: string };
+  webWindowUrl?: string;
   tokenRequestorIds: Partial<Record<CardNetwork, string>>;
 }
 
 export interface SamsungPayOnboardingKeys {
   wallet: 'SAMSUNG_PAY';
+  webWindowUrl?: string;
   tokenRequestorIds: Partial<Record<CardNetwork, string>>;
 }
 
@@ -91,6 +98,11 @@ export class WalletCredentials {
   /** The wallet's onboarding, or undefined when this deployment does not offer it. */
   of<W extends Wallet>(wallet: W): OnboardingOf<W> | undefined {
     return this.byWallet.get(wallet) as OnboardingOf<W> | undefined;
+  }
+
+  /** The wallets onboarded. */
+  all(): WalletOnboardingKeys[] {
+    return [...this.byWallet.values()];
   }
 
   /** The wallet's token requestor on the card's network, when it has one. */
@@ -115,6 +127,7 @@ export class WalletCredentials {
         byWallet.set('APPLE_PAY', {
           wallet: 'APPLE_PAY',
           trustedRoots: apple.trustedRoots.map((certificate) => new X509Certificate(certificate)),
+          ...(apple.webWindowUrl && { webWindowUrl: apple.webWindowUrl }),
           tokenRequestorIds: apple.tokenRequestorIds,
         });
       } catch {
@@ -136,11 +149,18 @@ export class WalletCredentials {
             );
           })),
         ...(google.webPushProvisioning && { webPush: google.webPushProvisioning }),
+        ...(google.webWindowUrl && { webWindowUrl: google.webWindowUrl }),
         tokenRequestorIds: google.tokenRequestorIds,
       });
     }
     const samsung = parsed.data.SAMSUNG_PAY;
-    if (samsung) byWallet.set('SAMSUNG_PAY', { wallet: 'SAMSUNG_PAY', tokenRequestorIds: samsung.tokenRequestorIds });
+    if (samsung) {
+      byWallet.set('SAMSUNG_PAY', {
+        wallet: 'SAMSUNG_PAY',
+        ...(samsung.webWindowUrl && { webWindowUrl: samsung.webWindowUrl }),
+        tokenRequestorIds: samsung.tokenRequestorIds,
+      });
+    }
     return new WalletCredentials(byWallet);
   }
 

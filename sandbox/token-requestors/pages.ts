@@ -11,6 +11,7 @@ export function page(title: string, body: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
+<link rel="icon" href="data:,">
 <style>
   body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }
   button { font: inherit; padding: 0.6rem 1.2rem; border-radius: 0.4rem; border: 1px solid #333; background: #111; color: #fff; cursor: pointer; }

@@ -18,7 +18,7 @@ import {
 import { sandboxNetworks } from '../token-requestors/networks.js';
 import type { WalletPki } from './device-pki.js';
 import type { GoogleWalletKeys } from './google-pay/google-wallet-keys.js';
-import { googleNotificationBase, sandboxIntegratorId } from './web/routes.js';
+import { googleNotificationBase, sandboxIntegratorId, webWindowUrl } from './web/routes.js';
 
 const atEveryNetwork = (tokenRequestorId: string) =>
   Object.fromEntries(sandboxNetworks.map((network) => [network.cardNetwork, tokenRequestorId]));
@@ -31,6 +31,7 @@ export async function writeWalletCredentials(
   const document: WalletCredentialsDocument = {
     APPLE_PAY: {
       trustedRoots: [wallets.applePay.rootCertificatePem],
+      webWindowUrl: webWindowUrl(wallets.tokenRequestorsBaseUrl, 'apple-pay'),
       tokenRequestorIds: atEveryNetwork(applePayTokenRequestorId),
     },
     GOOGLE_PAY: {
@@ -39,9 +40,13 @@ export async function writeWalletCredentials(
         notificationUrl: `${wallets.tokenRequestorsBaseUrl}${googleNotificationBase}`,
         integratorId: sandboxIntegratorId,
       },
+      webWindowUrl: webWindowUrl(wallets.tokenRequestorsBaseUrl, 'google-pay'),
       tokenRequestorIds: atEveryNetwork(googlePayTokenRequestorId),
     },
-    SAMSUNG_PAY: { tokenRequestorIds: atEveryNetwork(samsungPayTokenRequestorId) },
+    SAMSUNG_PAY: {
+      webWindowUrl: webWindowUrl(wallets.tokenRequestorsBaseUrl, 'samsung-pay'),
+      tokenRequestorIds: atEveryNetwork(samsungPayTokenRequestorId),
+    },
   };
   const file = path.join(dataDir, walletCredentialsFileName);
   await writeAtomically(file, document);

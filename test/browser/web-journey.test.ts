@@ -1,6 +1,7 @@
 // The issuer's web page as a person uses it, in Debian's Chromium driven by Playwright, against npm
 // start's whole stack: sign in, pick a card and a wallet, a wrong code then the right one (read in the
-// demo inbox), the token requestor's page, back to the bank, the card ACTIVE. Then a card from a picture.
+// demo inbox), the token requestor's page, back to the bank, the card ACTIVE. Then a card from a picture, and a card on
+// file added to each wallet in its web window (web push).
 // Each step's screenshot goes to test-results/browser/.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -204,6 +205,37 @@ describe('the issuer web page in Chromium', () => {
     await step(page, '12-picture-code');
     await page.close();
   }, 120_000);
+
+  it('adds a card on file to Apple Wallet, Google Pay and Samsung Pay from the page, in their web windows', async () => {
+    const page = await browser.newPage();
+    await signIn(page, 'grace');
+    const wallets = [
+      { button: 'Add to Apple Wallet', brand: 'Apple Pay', requestor: 'Apple Pay \\(sandbox\\)' },
+      { button: 'Add to Google Pay', brand: 'Google Pay', requestor: 'Google Pay \\(sandbox\\)' },
+      { button: 'Add to Samsung Pay', brand: 'Samsung Pay', requestor: 'Samsung Pay \\(sandbox\\)' },
+    ];
+    for (const [index, wallet] of wallets.entries()) {
+      await page.getByLabel(/Mastercard •••• 4444/).check();
+      const opening = page.waitForEvent('popup');
+      await page.getByRole('button', { name: wallet.button }).click();
+      const window = await opening;
+      // The window opened a session, the bank pushed the card for it: the wallet offers to add it.
+      const add = window.getByRole('button', { name: /^Add card to / });
+      await add.waitFor({ timeout: 30_000 });
+      await step(window, `web-push-${index + 1}-${wallet.brand.replace(' ', '-').toLowerCase()}`);
+      await add.click();
+      await expect.poll(() => window.locator('#status').innerText(), { timeout: 30_000 }).toMatch(/^Your card is in /);
+      await page.getByRole('heading', { name: `Added to ${wallet.brand}` }).waitFor({ timeout: 30_000 });
+      await expect
+        .poll(() => page.locator('#tokens').innerText())
+        .toMatch(new RegExp(`•••• 4444\\s+${wallet.requestor}\\s+ACTIVE`));
+      await window.close();
+      await page.getByRole('button', { name: 'Add another card' }).click();
+      await page.getByRole('heading', { name: 'Add your cards to a wallet or a shop' }).waitFor();
+    }
+    await step(page, 'web-push-4-added');
+    await page.close();
+  }, 180_000);
 });
 
 describe('the Temporal Web UI in Chromium, for an operator', () => {

@@ -54,6 +54,7 @@ describe('the journey through the API alone', () => {
     const requestors = await customer.call('GET', `/v1/cards/${cardId}/token-requestors?pushMethod=WEB`);
     expect(requestors.status).toBe(200);
     expect(requestors.body.tokenRequestors.map((requestor) => requestor.name).sort()).toEqual([
+      'Apple Pay (sandbox)',
       'Google Pay (sandbox)',
       'Market Street Shop',
       'Orchard Pay',

@@ -1,5 +1,5 @@
-// Complete enrollments through the API on the dev server (a wallet provisioning through the sandbox's Apple
-// Wallet among them), then a search for card data everywhere an operator or an attacker could look: every
+// Complete enrollments through the API on the dev server (wallet provisionings through the sandbox's Apple
+// Wallet and Google Wallet among them, and web pushes to Google Pay and Samsung Pay), then a search for card data everywhere an operator or an attacker could look: every
 // history (each payload must be encrypted), search attributes, workflow ids, the API's logs, every row of
 // PostgreSQL, and the sandbox's ledgers. Nothing may hold a test PAN or any 13-19 digit run that passes the
 // Luhn check.
@@ -23,13 +23,23 @@ import {
   type ApplePayPayload,
 } from '../support/apple-wallet.js';
 import { startEngineStack, type EngineStack } from '../support/engine-stack.js';
+import { googleDevice, provisionForGoogle, pushTokenize } from '../support/google-wallet.js';
+import { addFromWeb, openWebSession, pushFromWeb } from '../support/web-wallet.js';
+import type { GooglePayPayload, WebPushDelivery } from '../../domain/wallets.js';
 import { logLines } from '../support/log-lines.js';
 import { decodedPayloadTexts, historyTexts, payloadsIn } from '../support/history.js';
 
 const wallet = '50110030273';
 /** The workflow's patch ids (patched()): what a patch marker may name. */
 const knownPatches = ['short-steps-as-local-activities', 'resent-code-awaited'];
-const pans = ['5204731600014792', '4111111111111111', '5555555555554444', '4012888888881881'];
+const pans = [
+  '5204731600014792',
+  '4111111111111111',
+  '5555555555554444',
+  '4012888888881881',
+  '5105105105105100',
+  '4000056655665556',
+];
 const callbackUrl = 'https://issuer.example/cards/added';
 
 let stack: EngineStack;
@@ -105,6 +115,30 @@ describe('card data', () => {
     };
     expect((await addPaymentPass(stack, session, applePay)).body.status).toBe('ACTIVE');
     await enrollmentReaches(customer, enrollmentId, 'COMPLETED');
+
+    // Google Pay in-app (the network's OPC and the googleOpc), then web push of the same card to Google Pay
+    // (the notification between the servers) and of another to Samsung Pay (the envelope via the page).
+    for (const pan of pans.slice(4)) {
+      await stack.vault.store(customer.customerId, { pan, expiryMonth: 5, expiryYear: 2032 }, 'card-on-file');
+    }
+    const googleCardId = await cardIdOf(customer, maskPan(pans[4]!));
+    const device = await googleDevice(stack);
+    const google = await provisionForGoogle(stack, customer, googleCardId, device);
+    const googlePay = (google.body as unknown as { googlePay: GooglePayPayload }).googlePay;
+    expect((await pushTokenize(stack, device, googlePay)).body.status).toBe('ACTIVE');
+    for (const [wallet, cardId] of [
+      ['GOOGLE_PAY', googleCardId],
+      ['SAMSUNG_PAY', await cardIdOf(customer, maskPan(pans[5]!))],
+    ] as const) {
+      const webSession = await openWebSession(stack, wallet);
+      const pushed = await pushFromWeb(stack, customer, cardId, wallet, webSession);
+      const { web, enrollmentId: webEnrollment } = pushed.body as unknown as {
+        web: WebPushDelivery;
+        enrollmentId: string;
+      };
+      expect((await addFromWeb(stack, wallet, webSession, web)).body.status).toBe('ACTIVE');
+      await enrollmentReaches(customer, webEnrollment, 'COMPLETED');
+    }
 
     // Every workflow of this run, as Temporal stores it.
     const codec = new EncryptionCodec(stack.keys.payload);

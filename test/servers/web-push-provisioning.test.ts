@@ -80,6 +80,25 @@ describe('web push provisioning through the sandbox wallets', () => {
 });
 
 describe('what web push provisioning refuses, end to end', () => {
+  it('lists the wallets offered and their web windows', async () => {
+    const { customer } = await customerWithCard(stack, '520473');
+    const { body } = await customer.call('GET', '/v1/wallets');
+    const listed = (body as unknown as { wallets: { wallet: string; webPush?: { windowUrl: string } }[] }).wallets;
+    expect(listed.map((each) => [each.wallet, each.webPush?.windowUrl])).toEqual(
+      wallets.map(({ wallet }) => [wallet, `${stack.sandbox.urls.tokenRequestors}/wallets/${webSlugs[wallet]}/web`]),
+    );
+  });
+
+  it("another customer's card is a 404; a session id holding a card number a 400 that does not repeat it", async () => {
+    const { cardId } = await customerWithCard(stack, '520473');
+    const { customer, pan, cardId: own } = await customerWithCard(stack, '411111');
+    const session = await openWebSession(stack, 'APPLE_PAY');
+    expect((await pushFromWeb(stack, customer, cardId, 'APPLE_PAY', session)).status).toBe(404);
+    const hostile = await pushFromWeb(stack, customer, own, 'APPLE_PAY', { ...session, sessionId: pan });
+    expect(hostile.status).toBe(400);
+    expect(JSON.stringify(hostile.body)).not.toContain(pan);
+  });
+
   it('the same session again: 409, nothing started', async () => {
     const { customer, cardId, session } = await pushed('SAMSUNG_PAY', '520473');
     const again = await pushFromWeb(stack, customer, cardId, 'SAMSUNG_PAY', session);

@@ -45,6 +45,10 @@ export const webWalletPaths = {
   notification: '/wallets/google-pay/secure-serving/gsp/v1/pushProvisioningNotification/:integratorId',
 } as const;
 
+/** Where the issuer's page opens this wallet's web window. */
+export const webWindowUrl = (tokenRequestorsBaseUrl: string, slug: WebWalletSlug): string =>
+  `${tokenRequestorsBaseUrl}${webWalletPaths.window.replace(':wallet', slug)}`;
+
 /** Where the issuer's server notifies, less the integrator id it appends. */
 export const googleNotificationBase = webWalletPaths.notification.replace('/:integratorId', '');
 
