@@ -1,6 +1,7 @@
 /**
- * The in-app wallet provisioning call as PassKit waits on it: the issuer's app sends the wallet's device
- * material (from the sandbox's Apple Wallet) and gets the payload back, one call that starts a wallet
+ * The in-app wallet provisioning call as the wallet's sheet waits on it (PassKit; TapAndPay's pushTokenize;
+ * Samsung's addCard): the issuer's app sends the wallet's device material (from the sandbox's wallet) and
+ * gets the payload back, one call that starts a wallet
  * enrollment and answers once the payload is built (update-with-start). Timed from the app's side, over
  * HTTP, at a few concurrency levels; the device material and the session assertion are fetched first and
  * not timed. The payloads are handed to the wallet afterwards (not timed), so that the enrollments end as
@@ -27,11 +28,13 @@ export interface WalletBenchStack {
 /** The demo customers' cards (api/demo-customers.ts), both networks: the wallet provisions cards on file. */
 const customers = ['ada', 'grace'];
 
+export type BenchedWallet = keyof typeof sheets;
+
 export async function benchmarkWalletProvisioning(
   stack: WalletBenchStack,
-  options: { secondsPerLevel: number; levels: number[]; log: (line: string) => void },
+  options: { wallet: BenchedWallet; secondsPerLevel: number; levels: number[]; log: (line: string) => void },
 ): Promise<WalletProvisioningLevel[]> {
-  const app = new IssuerApp(stack);
+  const app = new IssuerApp(stack, sheets[options.wallet]);
   const cards = (await Promise.all(customers.map((customer) => app.cardsOf(customer)))).flat();
   const levels: WalletProvisioningLevel[] = [];
   for (const concurrency of options.levels) {
@@ -75,9 +78,93 @@ interface CardOnFile {
   cardId: string;
 }
 
+type Call = <T>(method: string, url: string, options?: { token?: string; body?: unknown }) => Promise<T>;
+
+/**
+ * One wallet's side of a provisioning: the device material its SDK hands the app (a new device each time,
+ * so that no two calls are one provisioning), the body member that carries it, and the payload handed over.
+ */
+interface WalletSheet {
+  open(
+    call: Call,
+    tokenRequestorsUrl: string,
+  ): Promise<{ request: object; handOver(payload: object): Promise<unknown> }>;
+}
+
+const sheets = {
+  APPLE_PAY: {
+    async open(call, tokenRequestorsUrl) {
+      const session = await call<{
+        sessionId: string;
+        certificates: string[];
+        nonce: string;
+        nonceSignature: string;
+        encryptionScheme: string;
+      }>('POST', `${tokenRequestorsUrl}/wallets/apple-pay/devices/${randomUUID()}/provisioning-sessions`, {
+        body: { encryptionScheme: 'ECC_V2' },
+      });
+      const { certificates, nonce, nonceSignature, encryptionScheme } = session;
+      return {
+        request: { wallet: 'APPLE_PAY', applePay: { certificates, nonce, nonceSignature, encryptionScheme } },
+        handOver: (payload) =>
+          call(
+            'POST',
+            `${tokenRequestorsUrl}/wallets/apple-pay/provisioning-sessions/${session.sessionId}/add-payment-pass`,
+            {
+              body: (payload as { applePay: object }).applePay,
+            },
+          ),
+      };
+    },
+  },
+  GOOGLE_PAY: {
+    async open(call, tokenRequestorsUrl) {
+      const device = await call<object>(
+        'POST',
+        `${tokenRequestorsUrl}/wallets/google-pay/devices/${randomUUID()}/active-wallet`,
+        {
+          body: {},
+        },
+      );
+      return {
+        request: { wallet: 'GOOGLE_PAY', googlePay: device },
+        handOver: (payload) =>
+          call('POST', `${tokenRequestorsUrl}/wallets/google-pay/push-tokenize`, {
+            body: { ...device, ...(payload as { googlePay: object }).googlePay },
+          }),
+      };
+    },
+  },
+  SAMSUNG_PAY: {
+    async open(call, tokenRequestorsUrl) {
+      const device = await call<object>(
+        'POST',
+        `${tokenRequestorsUrl}/wallets/samsung-pay/devices/${randomUUID()}/wallet-info`,
+        {
+          body: {},
+        },
+      );
+      return {
+        request: { wallet: 'SAMSUNG_PAY', samsungPay: device },
+        handOver: (payload) => {
+          const { cardType, tokenizationProvider, provisionPayload } = (
+            payload as { samsungPay: { cardType: string; tokenizationProvider: string; provisionPayload: string } }
+          ).samsungPay;
+          return call('POST', `${tokenRequestorsUrl}/wallets/samsung-pay/add-card`, {
+            body: { ...device, cardType, tokenizationProvider, provisionPayload },
+          });
+        },
+      };
+    },
+  },
+} satisfies Record<string, WalletSheet>;
+
 /** What the issuer's app does: its customer's token, its backend's session assertion, the wallet's sheet. */
 class IssuerApp {
-  constructor(private readonly stack: WalletBenchStack) {}
+  constructor(
+    private readonly stack: WalletBenchStack,
+    private readonly sheet: WalletSheet,
+  ) {}
 
   async cardsOf(customerId: string): Promise<CardOnFile[]> {
     const { token } = await this.call<{ token: string }>('POST', `${this.stack.apiUrl}/dev/customer-tokens`, {
@@ -94,40 +181,21 @@ class IssuerApp {
       `${this.stack.apiUrl}/dev/session-assertions`,
       { body: { customerId: card.customerId } },
     );
-    const session = await this.call<{
-      sessionId: string;
-      certificates: string[];
-      nonce: string;
-      nonceSignature: string;
-      encryptionScheme: string;
-    }>('POST', `${this.stack.tokenRequestorsUrl}/wallets/apple-pay/devices/${randomUUID()}/provisioning-sessions`, {
-      body: { encryptionScheme: 'ECC_V2' },
-    });
+    const sheet = await this.sheet.open(
+      (method, url, options) => this.call(method, url, options),
+      this.stack.tokenRequestorsUrl,
+    );
     const started = performance.now();
-    const provisioned = await this.call<{ applePay: object }>(
+    const provisioned = await this.call<object>(
       'POST',
       `${this.stack.apiUrl}/v1/cards/${card.cardId}/wallet-provisioning`,
       {
         token: card.token,
-        body: {
-          wallet: 'APPLE_PAY',
-          deviceType: 'MOBILE_PHONE',
-          sessionAssertion: assertion,
-          applePay: {
-            certificates: session.certificates,
-            nonce: session.nonce,
-            nonceSignature: session.nonceSignature,
-            encryptionScheme: session.encryptionScheme,
-          },
-        },
+        body: { ...sheet.request, deviceType: 'MOBILE_PHONE', sessionAssertion: assertion },
       },
     );
     const elapsed = performance.now() - started;
-    await this.call(
-      'POST',
-      `${this.stack.tokenRequestorsUrl}/wallets/apple-pay/provisioning-sessions/${session.sessionId}/add-payment-pass`,
-      { body: provisioned.applePay },
-    );
+    await sheet.handOver(provisioned);
     return elapsed;
   }
 
