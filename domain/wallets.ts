@@ -4,7 +4,6 @@
  * never appears here: a request names a card by its vault id, and the wallet's device material
  * (certificates, nonces, wallet account and device ids) is no card data.
  */
-import { luhnValid } from './card-number.js';
 import type { CardNetwork } from './enrollment.js';
 
 export const wallets = ['APPLE_PAY', 'GOOGLE_PAY', 'SAMSUNG_PAY'] as const;
@@ -81,14 +80,6 @@ export interface GooglePayDeviceMaterial {
 
 /** TapAndPay's ids, as opaque as Google keeps them: up to 128 characters of a URL- and base64-safe alphabet. */
 export const googlePayIdPattern = /^[A-Za-z0-9._:=+/-]{1,128}$/;
-
-/**
- * Whether an id holds what could be a card number (a run of 12 to 19 digits passing the check digit): such
- * an id is refused, and neither logged nor echoed.
- */
-export function holdsCardNumber(text: string): boolean {
-  return (text.match(/\d+/g) ?? []).some((run) => run.length >= 12 && run.length <= 19 && luhnValid(run));
-}
 
 /**
  * What Samsung Pay's SDK told the issuer's app (`SamsungPay.getWalletInfo`: WALLET_USER_ID, DEVICE_ID): the

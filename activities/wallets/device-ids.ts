@@ -3,13 +3,9 @@
  * which the API's schema has bounded and the adapters check again; and what makes one provisioning of a
  * card to those ids this one. Google Pay's and Samsung Pay's adapters share it.
  */
+import { holdsCardNumber } from '../../domain/caller-text.js';
 import { createHash } from 'node:crypto';
-import {
-  googlePayIdPattern,
-  holdsCardNumber,
-  WalletRefusalReason,
-  WalletRequestRefused,
-} from '../../domain/wallets.js';
+import { googlePayIdPattern, WalletRefusalReason, WalletRequestRefused } from '../../domain/wallets.js';
 import type { WalletProvisioningIdentity } from './wallet-adapter.js';
 
 /** The ids, each an id of the wallet's SDK and no card number; refused naming the field, never its value. */

@@ -3,11 +3,11 @@
  * and what the wallet's SDK gave it, strict and bounded; never card data) and what it gets back to hand
  * the wallet.
  */
+import { holdsCardNumber } from '../../domain/caller-text.js';
 import { z } from 'zod';
 import {
   googlePayIdPattern,
   googleTokenServiceProviders,
-  holdsCardNumber,
   passKitSchemes,
   samsungTokenizationProviders,
   wallets,

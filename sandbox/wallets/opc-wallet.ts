@@ -6,13 +6,13 @@
  * activation), and the yellow path resumed by the token's reference once the cardholder activates it. A
  * payload is taken once. Each step is in the ledger, the card shown by its last digits at most.
  */
-import { randomBytes } from 'node:crypto';
 import type { CardNetwork } from '../../domain/enrollment.js';
 import type { Wallet } from '../../domain/wallets.js';
 import type { WalletKnobs } from '../knobs.js';
 import type { Ledger } from '../network/ledger.js';
 import type { WalletDeviceIds } from '../token-requestors/network-calls.js';
 import type { NetworkReach } from '../token-requestors/networks.js';
+import { walletId } from './wallet-ids.js';
 import type { WalletRefusalCode } from './wallet-replies.js';
 import { tokeniseAtNetwork, type WalletTokenisation, type WalletTokenisationDeps } from './wallet-tokenisation.js';
 
@@ -64,11 +64,7 @@ export class OpcWallet {
   activeWallet(deviceName: string): WalletDeviceIds {
     let account = this.accountsByDevice.get(deviceName);
     if (!account) {
-      // Hex ids, letter-led: never a run of digits that could read as a card number.
-      account = {
-        walletAccountId: `wa-${randomBytes(12).toString('hex')}`,
-        deviceId: `hw-${randomBytes(16).toString('hex')}`,
-      };
+      account = { walletAccountId: walletId('wa', 12), deviceId: walletId('hw', 16) };
       this.accountsByDevice.set(deviceName, account);
       this.accounts.set(account.walletAccountId, account);
       this.options.ledger.append('wallet.account.opened', { wallet: this.options.wallet, deviceName, ...account });

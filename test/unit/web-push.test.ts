@@ -1,7 +1,8 @@
 // Web push provisioning's two constructions, each opened by the side it is for: the envelope (a flattened
 // JWS by the issuer's key, verified with its published JWKS; altered, or signed by another key, refused) and
-// Google's notification (OpenPGP, opened with Google's key, the issuer's signature required); and what a web
-// session may be: the adapter's wallet's, ids that are ids, good once.
+// Google's notification (OpenPGP, opened with Google's key, the issuer's signature required); what a web
+// session may be: the adapter's wallet's, ids that are ids, good once; and the sandbox wallets' ids, which
+// must never read as card numbers.
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,8 +17,10 @@ import { openGoogleWebPushNotification } from '../../activities/wallets/google-p
 import { samsungPayWallet } from '../../activities/wallets/samsung-pay/samsung-pay-wallet.js';
 import type { WalletPayloadRequest } from '../../activities/wallets/wallet-adapter.js';
 import { openWebPushEnvelope, withWebPush } from '../../activities/wallets/web-push.js';
+import { holdsCardNumber } from '../../domain/caller-text.js';
 import { CryptoFailureCode } from '../../domain/crypto-failure.js';
-import type { WalletDeviceMaterial, WalletPayload } from '../../domain/wallets.js';
+import { googlePayIdPattern, type WalletDeviceMaterial, type WalletPayload } from '../../domain/wallets.js';
+import { walletId } from '../../sandbox/wallets/wallet-ids.js';
 import { thirdNetwork } from '../support/third-network/third-network.js';
 
 const pan = '5204731600014792';
@@ -159,5 +162,14 @@ describe("Google's notification", () => {
         issuerVerificationKeys: [await readKey({ armoredKey: armored.google.public })],
       }),
     ).rejects.toMatchObject({ code: CryptoFailureCode.SignatureInvalid });
+  });
+});
+
+describe("the sandbox wallets' ids", () => {
+  it('never read as a card number, and are ids the wallets take', () => {
+    for (let made = 0; made < 5_000; made += 1) {
+      const id = walletId('hw', 16);
+      expect([id, googlePayIdPattern.test(id) && !holdsCardNumber(id)]).toEqual([id, true]);
+    }
   });
 });

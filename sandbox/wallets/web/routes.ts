@@ -11,7 +11,6 @@
  *   with Google's key, the issuer's signature required); the window's confirmation tokenises it.
  * A session is good for one card, for 15 minutes. Every step in the ledger, the card by its last digits.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { createRemoteJWKSet } from 'jose';
@@ -25,6 +24,7 @@ import type { Wallet } from '../../../domain/wallets.js';
 import type { TokenRequestorCredentials } from '../../token-requestors/credentials.js';
 import { escapeHtml, page } from '../../token-requestors/pages.js';
 import { OpcWallet } from '../opc-wallet.js';
+import { walletId } from '../wallet-ids.js';
 import { answered, problemOf, refuse } from '../wallet-replies.js';
 import type { SimulatedWalletOptions } from '../wallet-tokenisation.js';
 
@@ -159,8 +159,7 @@ export function registerWebWallets(app: FastifyInstance, options: WebWalletOptio
       return refuse(reply, 429, 'TOO_MANY_SESSIONS', 'Finish or let expire the open sessions first');
     }
     const device = wallets[slug].activeWallet(`web-${body.data.browser ?? 'browser'}`);
-    // Letter-led hex: never a run of digits that could read as a card number.
-    const sessionId = `ws-${randomBytes(16).toString('hex')}`;
+    const sessionId = walletId('ws', 16);
     sessions.set(sessionId, { slug, device, expiresAt: now + sessionMs });
     ledger.append('wallet.web.session.opened', { wallet: webWallets[slug].wallet, sessionId, ...device });
     return reply.code(201).send({ sessionId, ...device });
