@@ -8,6 +8,7 @@
 import type { CachedTokenRequestor } from '../../db/token-requestors.js';
 import type { CardDetails } from '../../domain/card-number.js';
 import type { CardNetwork, PushMethod } from '../../domain/enrollment.js';
+import type { TokenLifecycleRequest, TokenLifecycleResult } from '../../domain/token-lifecycle.js';
 import type { AuthenticationMethod } from '../crypto/authentication-proof.js';
 import type { PushedCardOutcome } from '../enrollment/activity-types.js';
 import type { IssuerSigningKeys } from '../keys/issuer-signing-keys.js';
@@ -39,6 +40,12 @@ export interface CardNetworkAdapter {
    * the card encrypted for the network's token service, which Google Wallet hands it when it tokenises.
    */
   pushTokenizeOpc(request: PushTokenizeOpcRequest): Promise<string>;
+  /**
+   * Suspends, resumes or deletes one token at the network (its issuer lifecycle call); answers the token's
+   * status after it, or throws TokenLifecycleRefused (domain/token-lifecycle.ts) for a token the network does
+   * not hold or one in a status the operation does not start from.
+   */
+  tokenLifecycle(request: TokenLifecycleRequest): Promise<TokenLifecycleResult>;
 }
 
 export interface PushTokenizeOpcRequest {

@@ -5,6 +5,7 @@
  * wallet's), and MDES's calls back to the issuer. Business errors are HTTP 200 with `errors[]`; gateway
  * errors have their own envelope. Each operation is a room of this folder; this file puts them together.
  */
+import { registerLifecycleRoutes } from './lifecycle-routes.js';
 import { mdesGatewayError } from '../../activities/networks/mdes/schemas.js';
 import { proofAudiences } from '../keys.js';
 import { IssuerProofVerifier } from '../network/issuer-proofs.js';
@@ -40,6 +41,7 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
   registerTokenizeRoutes(app, auth, tokenisation, keys);
   app.get('/sandbox/jwks.json', () => ({ keys: [keys.mdes.signing.publicJwk] }));
   registerScenarioRoutes(app, state, tokenisation);
+  registerLifecycleRoutes(app, { auth, state, ledger });
 
   return { app, state, tokenisation, callbacks: tokenisation.callbacks };
 }

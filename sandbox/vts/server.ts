@@ -5,6 +5,7 @@
  * wallet's), and Visa's notifications to the issuer: a JWS (PS256, cty JWE) around a JWE encrypted with the
  * issuer's shared secret. Each operation is a room of this folder; this file puts them together.
  */
+import { registerLifecycleRoute } from './lifecycle-route.js';
 import { proofAudiences } from '../keys.js';
 import { IssuerProofVerifier } from '../network/issuer-proofs.js';
 import { NetworkState } from '../network/network-state.js';
@@ -44,6 +45,7 @@ export function createVtsSandbox(options: VtsSandboxOptions) {
   registerTokenizeRoutes(app, auth, tokenisation, options, proofs);
   app.get('/sandbox/jwks.json', () => ({ keys: [keys.vts.signing.publicJwk] }));
   registerScenarioRoutes(app, state, tokenisation);
+  registerLifecycleRoute(app, { auth, state, ledger });
 
   return { app, state, tokenisation, callbacks: tokenisation.callbacks };
 }

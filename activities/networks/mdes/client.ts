@@ -71,7 +71,13 @@ export const mdesOperations = {
   getEligibleTokenRequestors: '/mdes/connect/1/0/getEligibleTokenRequestors',
   pushMultipleAccounts: '/mdes/connect/1/0/pushMultipleAccounts',
   asset: '/mdes/issuer-assets/1/0/asset/tokenrequestor/',
+  suspend: '/mdes/csapi/v2/token/suspend',
+  unsuspend: '/mdes/csapi/v2/token/unsuspend',
+  delete: '/mdes/csapi/v2/token/delete',
 } as const;
+
+/** The token customer service calls (token-lifecycle.ts). */
+export type MdesCustomerServiceOperation = 'suspend' | 'unsuspend' | 'delete';
 
 export interface MdesClientOptions {
   timeoutMs?: number;
@@ -148,6 +154,11 @@ export class MdesClient {
     return { ...body, signedData: await this.verifyReceiptSignature(body.signature, receipts) };
   }
 
+  /** One token customer service call, signed like the others; its answer as MDES gave it (token-lifecycle.ts reads it). */
+  async customerService(operation: MdesCustomerServiceOperation, request: object): Promise<unknown> {
+    return this.post(operation, request);
+  }
+
   /** The JWS must be MDES's (RS256, a published kid) and cover exactly the receipts returned. */
   private async verifyReceiptSignature(
     signature: string | undefined,
@@ -190,8 +201,9 @@ export class MdesClient {
   }
 
   private async post(
-    operation: 'getEligibleTokenRequestors' | 'pushMultipleAccounts',
-    payload: z.input<typeof MdesEligibleTokenRequestorsRequest> | z.input<typeof MdesPushMultipleAccountsRequest>,
+    operation: 'getEligibleTokenRequestors' | 'pushMultipleAccounts' | MdesCustomerServiceOperation,
+    payload:
+      z.input<typeof MdesEligibleTokenRequestorsRequest> | z.input<typeof MdesPushMultipleAccountsRequest> | object,
   ): Promise<unknown> {
     const url = `${this.credentials.mdes.baseUrl}${mdesOperations[operation]}`;
     const body = JSON.stringify(payload);

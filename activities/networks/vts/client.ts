@@ -57,6 +57,13 @@ export const vtsOperations = {
   pushProvisionedCards: '/vts/v1/pushProvisionedCards',
 } as const;
 
+/** Where Visa's lifecycle call for one token goes: the route, and one token's path (its ids percent-encoded). */
+export const vtsLifecycleRoute = '/vtis/v1/tokenRequestors/:tokenRequestorId/tokens/:tokenReferenceId/lifecycle';
+export const vtsLifecyclePath = (tokenRequestorId: string, tokenReferenceId: string): string =>
+  vtsLifecycleRoute
+    .replace(':tokenRequestorId', encodeURIComponent(tokenRequestorId))
+    .replace(':tokenReferenceId', encodeURIComponent(tokenReferenceId));
+
 export class VtsClient {
   private readonly timeoutMs: number;
 
@@ -99,13 +106,20 @@ export class VtsClient {
     return answerOf(VtsPushProvisionedCardsResponse, body, 'pushProvisionedCards');
   }
 
+  /** Visa's lifecycle call for one token (token-lifecycle.ts builds and reads it). */
+  async tokenLifecycle(tokenRequestorId: string, tokenReferenceId: string, request: object): Promise<unknown> {
+    const path = vtsLifecyclePath(tokenRequestorId, tokenReferenceId);
+    return this.call('tokenLifecycle', 'POST', request, path);
+  }
+
   private async call(
-    operation: keyof typeof vtsOperations,
+    operation: keyof typeof vtsOperations | 'tokenLifecycle',
     method: 'GET' | 'POST',
-    payload?: z.input<typeof VtsPushProvisionedCardsRequest>,
+    payload?: z.input<typeof VtsPushProvisionedCardsRequest> | object,
+    path: string = vtsOperations[operation as keyof typeof vtsOperations],
   ): Promise<unknown> {
     const { vts } = this.credentials;
-    const resourcePath = vtsOperations[operation].slice(1);
+    const resourcePath = path.slice(1);
     const queryString = `apikey=${encodeURIComponent(vts.apiKey)}`;
     const body = payload === undefined ? '' : JSON.stringify(payload);
     const response = await callNetwork({

@@ -3,6 +3,12 @@
  * It takes the BINs it was told of, lists one token requestor, answers a push with one receipt per card,
  * and calls the issuer back with JSON under a shared secret. It keeps what it was asked, for the test.
  */
+import type { TokenStatus } from '../../../domain/enrollment.js';
+import {
+  lifecycleTransition,
+  TokenLifecycleRefused,
+  type TokenLifecycleRequest,
+} from '../../../domain/token-lifecycle.js';
 import { z } from 'zod';
 import type { CachedTokenRequestor } from '../../../db/token-requestors.js';
 import type { CardNetwork } from '../../../domain/enrollment.js';
@@ -67,10 +73,15 @@ const callbacks: NetworkCallbacks = {
 export interface ThirdNetwork extends CardNetworkAdapter {
   /** The pushes it was asked for (card data included: this is the network's side). */
   pushes: NetworkPushRequest[];
+  /** Its tokens' statuses (a token it is asked about starts ACTIVE), and the lifecycle calls it had. */
+  tokenStatuses: Map<string, TokenStatus>;
+  lifecycles: TokenLifecycleRequest[];
 }
 
 export function thirdNetwork(takenBins: string[]): ThirdNetwork {
   const pushes: NetworkPushRequest[] = [];
+  const tokenStatuses = new Map<string, TokenStatus>();
+  const lifecycles: TokenLifecycleRequest[] = [];
   return {
     id: thirdNetworkId,
     brand: 'Third',
@@ -78,6 +89,19 @@ export function thirdNetwork(takenBins: string[]): ThirdNetwork {
     proofAudience: () => 'THIRD-NETWORK',
     callbacks,
     pushes,
+    tokenStatuses,
+    lifecycles,
+    // Its lifecycle: the engine's own rules (domain/token-lifecycle.ts), in memory (a test double).
+    tokenLifecycle(request) {
+      lifecycles.push(request);
+      const current = tokenStatuses.get(request.tokenUniqueReference) ?? 'ACTIVE';
+      const transition = lifecycleTransition(request.operation, current);
+      if ('refused' in transition) {
+        return Promise.reject(new TokenLifecycleRefused('STATE_CONFLICT', transition.refused, current));
+      }
+      tokenStatuses.set(request.tokenUniqueReference, transition.to);
+      return Promise.resolve({ tokenUniqueReference: request.tokenUniqueReference, status: transition.to });
+    },
     tokenRequestors(bins, refreshedAt) {
       const requestor: CachedTokenRequestor = {
         network: thirdNetworkId,
