@@ -1,4 +1,4 @@
-/** The activities the worker registers (the enrollments', the token requestor refresh's), over the shared services. */
+/** The activities the worker registers (the enrollments', the token requestor refresh's, token lifecycle's), over the shared services. */
 import { TesseractCardReader } from '../activities/capture/tesseract-card-reader.js';
 import type { EnrollmentActivities } from '../activities/enrollment/activity-types.js';
 import { createEnrollmentActivities } from '../activities/enrollment/create-enrollment-activities.js';
@@ -6,10 +6,14 @@ import {
   createTokenRequestorActivities,
   type TokenRequestorActivities,
 } from '../activities/token-requestors/token-requestor-activities.js';
+import {
+  createTokenLifecycleActivities,
+  type TokenLifecycleActivities,
+} from '../activities/lifecycle/token-lifecycle-activities.js';
 import type { EngineServices } from '../services/engine-services.js';
 
 export interface WorkerActivities {
-  activities: EnrollmentActivities & TokenRequestorActivities;
+  activities: EnrollmentActivities & TokenRequestorActivities & TokenLifecycleActivities;
   /** Closes the OCR worker the card reader holds once used, when the process stops. */
   close(): Promise<void>;
 }
@@ -26,6 +30,7 @@ export function createWorkerActivities({
     activities: {
       ...createEnrollmentActivities({ pool, vault, keys, networks, tokenRequestors, cardReader }),
       ...createTokenRequestorActivities({ pool, cache: tokenRequestors }),
+      ...createTokenLifecycleActivities({ pool, networks }),
     },
     close: () => cardReader.close(),
   };

@@ -1,0 +1,81 @@
+/**
+ * One token lifecycle operation (suspend, resume or delete, with a reason): one token, or all tokens of
+ * some cards, thousands included. The tokens are read from the inventory a page at a time in a stable
+ * order; each token is one activity (its network's call, its new status, its outcome recorded in
+ * PostgreSQL), at most `callsPerSecond` started per second so as to stay within the network's request
+ * quota. The workflow id is the operation's: started again, it is the same operation (idempotent). It
+ * continues as new between pages, carrying its cursor and counts, so its history stays small whatever the
+ * number of tokens; a worker that crashes is replaced and the operation resumes where it was.
+ */
+import { continueAsNew, defineQuery, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import type { TokenLifecycleActivities } from '../activities/lifecycle/token-lifecycle-activities.js';
+import type { LifecycleCursor, LifecycleSelection } from '../db/token-lifecycle.js';
+import { nonRetryableErrorTypes } from '../domain/errors.js';
+import type { LifecycleOperation, LifecycleReason } from '../domain/token-lifecycle.js';
+
+export interface TokenLifecycleInput {
+  operationId: string;
+  operation: LifecycleOperation;
+  reason: LifecycleReason;
+  comment?: string;
+  /** Who asked (an operator's id): for the networks' audit and the issuer's. */
+  requestedBy: string;
+  selection: LifecycleSelection;
+  /** The network's request quota, as calls started per second (50 by default). */
+  callsPerSecond?: number;
+  /** Carried from one run to the next (continue-as-new): where the last page ended, and the counts. */
+  progress?: LifecycleProgress;
+}
+
+export interface LifecycleProgress {
+  after?: LifecycleCursor;
+  applied: number;
+  refused: number;
+}
+
+export interface LifecycleReport extends LifecycleProgress {
+  operationId: string;
+  operation: LifecycleOperation;
+  /** Tokens acted on: applied + refused; each one's outcome is in token_lifecycle_outcomes. */
+  tokens: number;
+}
+
+export const lifecycleProgressQuery = defineQuery<LifecycleProgress>('lifecycleProgress');
+
+const pageSize = 200;
+
+const { lifecycleTargets, applyTokenLifecycle } = proxyActivities<TokenLifecycleActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes },
+});
+
+export async function tokenLifecycleWorkflow(input: TokenLifecycleInput): Promise<LifecycleReport> {
+  const progress: LifecycleProgress = { ...(input.progress ?? { applied: 0, refused: 0 }) };
+  setHandler(lifecycleProgressQuery, () => progress);
+  const perSecond = Math.max(1, Math.min(input.callsPerSecond ?? 50, 1_000));
+  const { operationId, operation, reason, comment, requestedBy } = input;
+
+  const page = await lifecycleTargets({
+    selection: input.selection,
+    ...(progress.after && { after: progress.after }),
+    limit: pageSize,
+  });
+  for (let start = 0; start < page.length; start += perSecond) {
+    // The quota: the next calls (this page's, or the next page's) start a second after these, at the earliest.
+    const more = start + perSecond < page.length || page.length === pageSize;
+    const second = more ? sleep('1 second') : undefined;
+    const outcomes = await Promise.all(
+      page
+        .slice(start, start + perSecond)
+        .map((target) =>
+          applyTokenLifecycle({ operationId, target, operation, reason, ...(comment && { comment }), requestedBy }),
+        ),
+    );
+    for (const outcome of outcomes) progress[outcome.outcome === 'APPLIED' ? 'applied' : 'refused'] += 1;
+    const last = outcomes.at(-1)!;
+    progress.after = { network: last.network, tokenUniqueReference: last.tokenUniqueReference };
+    if (second) await second;
+  }
+  if (page.length === pageSize) return continueAsNew<typeof tokenLifecycleWorkflow>({ ...input, progress });
+  return { operationId, operation, tokens: progress.applied + progress.refused, ...progress };
+}
