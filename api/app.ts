@@ -22,6 +22,7 @@ import { isCardNumberRefusal } from './free-text.js';
 import { registerApiMetrics } from './metrics.js';
 import { registerWebPages } from './web-pages.js';
 import { registerNetworkCallbacks, type NetworkCallbackDeps } from './network-callbacks.js';
+import { registerOperatorRoutes, type OperatorApiDeps } from './operator-routes.js';
 import { answerNotFound, answerRouterRefusal, dependencyUnavailable, sendProblem } from './problem.js';
 import { registerRateLimits } from './rate-limits.js';
 import { registerDevRoutes, type DevRouteDeps } from './routes/dev.js';
@@ -33,6 +34,8 @@ export type { ReadinessCheck } from './routes/operations.js';
 export interface AppDependencies extends OperationsRouteDeps, DevRouteDeps {
   consumer?: ConsumerApiDeps;
   callbacks?: NetworkCallbackDeps;
+  /** The operator API (its own tokens and roles), apart from the consumer API. */
+  operator?: OperatorApiDeps;
   /** Serve the issuer's web pages (web/) at /web/. */
   webPages?: boolean;
   /** Requests per minute per caller (per authenticated customer, else per address). */
@@ -182,6 +185,7 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
 
   if (deps.consumer) await registerConsumerRoutes(app, deps.consumer, limits.failedAuthentication, metrics);
   if (deps.callbacks) await registerNetworkCallbacks(app, deps.callbacks, limits.failedAuthentication, metrics);
+  if (deps.operator) await registerOperatorRoutes(app, deps.operator);
   if (deps.webPages) await registerWebPages(app);
   registerDevRoutes(app, deps);
 

@@ -12,6 +12,7 @@ import {
   jwtVerify,
   SignJWT,
   type JSONWebKeySet,
+  type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
 import { IssuerSigningKeys } from '../activities/keys/issuer-signing-keys.js';
@@ -34,6 +35,14 @@ export class CallerAuthenticator {
 
   /** The customer id of a valid bearer token; throws CallerNotAuthenticated with the reason otherwise. */
   async customerOf(authorization: string | undefined): Promise<string> {
+    return (await this.claimsOf(authorization, 'customer')).sub;
+  }
+
+  /**
+   * A valid bearer token's claims, its `sub` an id (it goes into rows, logs and workflow inputs: it may not
+   * be, or hold, a card number); throws CallerNotAuthenticated with the reason otherwise.
+   */
+  async claimsOf(authorization: string | undefined, who: string): Promise<JWTPayload & { sub: string }> {
     const token = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(authorization ?? '')?.[1];
     if (!token) throw new CallerNotAuthenticated('A bearer token is required (Authorization: Bearer <JWT>)');
     try {
@@ -44,11 +53,10 @@ export class CallerAuthenticator {
         requiredClaims: ['sub', 'exp'],
         clockTolerance: 30,
       });
-      // The customer id goes into rows, logs and workflow inputs: it may not be (or hold) a card number.
       if (!payload.sub || payload.sub.length > 128 || holdsCardNumber(payload.sub)) {
-        throw new CallerNotAuthenticated('The token names no valid customer');
+        throw new CallerNotAuthenticated(`The token names no valid ${who}`);
       }
-      return payload.sub;
+      return payload as JWTPayload & { sub: string };
     } catch (error) {
       if (error instanceof CallerNotAuthenticated) throw error;
       throw new CallerNotAuthenticated(explain(error));
@@ -88,9 +96,14 @@ export class DevIdentityProvider {
     return this.keys.jwks();
   }
 
-  async tokenFor(customerId: string, audience: string, lifetimeSeconds = 3_600): Promise<string> {
+  async tokenFor(
+    customerId: string,
+    audience: string,
+    lifetimeSeconds = 3_600,
+    claims: Record<string, unknown> = {},
+  ): Promise<string> {
     const key = this.keys.current;
-    return new SignJWT({})
+    return new SignJWT(claims)
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
       .setIssuer(devIdentityProviderIssuer)
       .setSubject(customerId)

@@ -1,4 +1,5 @@
 /** Process entry: the API server, with its PostgreSQL pool and Temporal client, until SIGINT / SIGTERM. */
+import { OperatorAuthenticator } from './operator-auth.js';
 import path from 'node:path';
 import { createLocalJWKSet } from 'jose';
 import { parseEnv } from '../config/env.js';
@@ -44,16 +45,17 @@ const devIdentity =
   development && !env.IDP_ISSUER
     ? await DevIdentityProvider.open(path.join(env.PUSHPROV_KEYS_DIR, 'dev-idp'))
     : undefined;
-const auth = new CallerAuthenticator({
-  issuer: env.IDP_ISSUER ?? devIdentityProviderIssuer,
-  audience: env.IDP_AUDIENCE,
-  keys: devIdentity
-    ? createLocalJWKSet(devIdentity.jwks())
-    : await identityProviderKeys({
-        ...(env.IDP_JWKS_URL && { jwksUrl: env.IDP_JWKS_URL }),
-        ...(env.IDP_JWKS_FILE && { jwksFile: env.IDP_JWKS_FILE }),
-      }),
-});
+const identityKeys = devIdentity
+  ? createLocalJWKSet(devIdentity.jwks())
+  : await identityProviderKeys({
+      ...(env.IDP_JWKS_URL && { jwksUrl: env.IDP_JWKS_URL }),
+      ...(env.IDP_JWKS_FILE && { jwksFile: env.IDP_JWKS_FILE }),
+    });
+const identityIssuer = env.IDP_ISSUER ?? devIdentityProviderIssuer;
+const auth = new CallerAuthenticator({ issuer: identityIssuer, audience: env.IDP_AUDIENCE, keys: identityKeys });
+const operatorAuth = new OperatorAuthenticator(
+  new CallerAuthenticator({ issuer: identityIssuer, audience: env.IDP_OPERATOR_AUDIENCE, keys: identityKeys }),
+);
 
 const { connection, client: temporal } = await connectTemporalClient(services);
 if (devIdentity) await seedDemoCustomers(vault);
@@ -79,6 +81,7 @@ const app = await buildApp(
       }),
       workflowUiBase: `${uiUrl}/namespaces/${encodeURIComponent(env.TEMPORAL_NAMESPACE)}/workflows`,
     },
+    operator: { auth: operatorAuth, pool, temporal, taskQueue: services.temporal.taskQueue },
     callbacks: {
       credentials: keys.networks,
       networks: services.networks,
@@ -87,7 +90,11 @@ const app = await buildApp(
       fingerprintKeys: keys.vault.fingerprintKeys,
     },
     ...(devIdentity && {
-      devIdentity: { provider: devIdentity, audience: env.IDP_AUDIENCE },
+      devIdentity: {
+        provider: devIdentity,
+        audience: env.IDP_AUDIENCE,
+        operatorAudience: env.IDP_OPERATOR_AUDIENCE,
+      },
       devSessionAssertion: async (customerId: string) =>
         (
           await signAuthenticationProof(keys.signing, {

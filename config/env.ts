@@ -51,6 +51,8 @@ const EnvSchema = z.object({
   /** The issuer's identity provider, whose bearer tokens name the customer (a local one in development). */
   IDP_ISSUER: z.string().min(1).optional(),
   IDP_AUDIENCE: z.string().min(1).default('pushprov-api'),
+  /** The operator API's audience at the same identity provider: an operator's token, with its roles claim. */
+  IDP_OPERATOR_AUDIENCE: z.string().min(1).default('pushprov-operator-api'),
   IDP_JWKS_URL: z.url().optional(),
   IDP_JWKS_FILE: z.string().optional(),
   /** Where the worker serves its Prometheus metrics (the Temporal runtime's, and the engine's own). */

@@ -7,13 +7,14 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { DevIdentityProvider } from '../caller-auth.js';
 import { freeText } from '../free-text.js';
+import { operatorRoles } from '../operator-auth.js';
 import { problemResponses } from '../problem.js';
 
 const customerId = z.string().regex(/^[\w.@-]{1,64}$/, 'must be 1 to 64 letters, digits or ._@-');
 
 export interface DevRouteDeps {
   /** Development only: mints customer tokens for the demo (never set in production). */
-  devIdentity?: { provider: DevIdentityProvider; audience: string };
+  devIdentity?: { provider: DevIdentityProvider; audience: string; operatorAudience?: string };
   /** Development only: the demo inbox (the codes "sent" to a demo customer's phone). */
   devInbox?: (customerId: string) => Promise<{ message: string; sentAt: string }[]>;
   /**
@@ -44,6 +45,33 @@ export function registerDevRoutes(
       },
       async (request) => ({
         token: await devIdentity.provider.tokenFor(request.body.customerId, devIdentity.audience),
+        tokenType: 'Bearer' as const,
+        expiresIn: 3_600,
+      }),
+    );
+  }
+  const operatorAudience = devIdentity?.operatorAudience;
+  if (devIdentity && operatorAudience) {
+    api.post(
+      '/dev/operator-tokens',
+      {
+        schema: {
+          summary: 'Development only: a token for an operator with these roles',
+          tags: ['development'],
+          body: z.strictObject({
+            operatorId: freeText(customerId),
+            roles: z.array(z.enum(operatorRoles)).min(1).max(3),
+          }),
+          response: {
+            200: z.object({ token: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number().int() }),
+            ...problemResponses(400, 413, 415, 422, 429, 500),
+          },
+        },
+      },
+      async (request) => ({
+        token: await devIdentity.provider.tokenFor(request.body.operatorId, operatorAudience, 3_600, {
+          roles: request.body.roles,
+        }),
         tokenType: 'Bearer' as const,
         expiresIn: 3_600,
       }),

@@ -9,11 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lifecycleOutcomesOf } from '../../db/token-lifecycle.js';
 import type { LifecycleOperation } from '../../domain/token-lifecycle.js';
 import { tokenLifecycleWorkflow, type TokenLifecycleInput } from '../../workflows/token-lifecycle.js';
-import { enrollmentReaches } from '../support/api-caller.js';
 import { startEngineStack, type EngineStack } from '../support/engine-stack.js';
-import { addCard, provisionForSamsung, samsungDevice } from '../support/samsung-wallet.js';
-import { customerWithCard, sandboxLedger, tokensOf } from '../support/wallet-customers.js';
-import type { SamsungPayPayload } from '../../domain/wallets.js';
+import { cardWithToken, sandboxLedger, tokensOf } from '../support/wallet-customers.js';
 
 let stack: EngineStack;
 
@@ -24,22 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-/** A customer's card with an ACTIVE token in Samsung Pay: its vault ref, and the token. */
-async function cardWithToken(bin: string) {
-  const { customer, cardId } = await customerWithCard(stack, bin);
-  const device = await samsungDevice(stack);
-  const provisioned = await provisionForSamsung(stack, customer, cardId, device);
-  const body = provisioned.body as unknown as { enrollmentId: string; samsungPay: SamsungPayPayload };
-  const added = await addCard(stack, device, body.samsungPay);
-  expect(added.body.status).toBe('ACTIVE');
-  await enrollmentReaches(customer, body.enrollmentId, 'COMPLETED');
-  const { rows } = await stack.pool.query<{ card_ref: string }>(
-    'SELECT card_ref FROM token_inventory WHERE token_unique_reference = $1',
-    [added.body.tokenUniqueReference],
-  );
-  return { customer, cardRef: rows[0]!.card_ref, token: added.body.tokenUniqueReference! };
-}
 
 const run = (operation: LifecycleOperation, cardRefs: string[], more: Partial<TokenLifecycleInput> = {}) => {
   const operationId = more.operationId ?? randomUUID();
@@ -56,7 +37,7 @@ const run = (operation: LifecycleOperation, cardRefs: string[], more: Partial<To
 
 describe('token lifecycle operations, end to end', () => {
   it('suspends, deletes, and refuses to resume all tokens of two cards, one network call per token each time', async () => {
-    const cards = [await cardWithToken('520473'), await cardWithToken('411111')];
+    const cards = [await cardWithToken(stack, '520473'), await cardWithToken(stack, '411111')];
     const cardRefs = cards.map((card) => card.cardRef);
 
     const suspension = run('SUSPEND', cardRefs, { callsPerSecond: 1 });

@@ -20,6 +20,7 @@ import type { CardVault } from '../../activities/vault/card-vault.js';
 import { buildApp } from '../../api/app.js';
 import { apiLoggerOptions } from '../../api/logging.js';
 import { CallerAuthenticator, DevIdentityProvider, devIdentityProviderIssuer } from '../../api/caller-auth.js';
+import { OperatorAuthenticator } from '../../api/operator-auth.js';
 import { enrollmentSearchAttributes } from '../../domain/search-attributes.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
 import { engineServices } from '../../services/engine-services.js';
@@ -32,6 +33,7 @@ import { freePort } from './free-port.js';
 import { uniqueTaskQueue } from './temporal.js';
 
 export const apiAudience = 'pushprov-api';
+export const operatorAudience = 'pushprov-operator-api';
 
 export interface EngineStack {
   pool: pg.Pool;
@@ -114,7 +116,19 @@ export async function startEngineStack(
         workflowUiBase: 'http://127.0.0.1:8233/namespaces/default/workflows',
       },
       callbacks: { credentials: keys.networks, pool, temporal: client, fingerprintKeys: keys.vault.fingerprintKeys },
-      devIdentity: { provider: identity, audience: apiAudience },
+      operator: {
+        auth: new OperatorAuthenticator(
+          new CallerAuthenticator({
+            issuer: devIdentityProviderIssuer,
+            audience: operatorAudience,
+            keys: createLocalJWKSet(identity.jwks()),
+          }),
+        ),
+        pool,
+        temporal: client,
+        taskQueue,
+      },
+      devIdentity: { provider: identity, audience: apiAudience, operatorAudience },
       ...(options.rateLimitPerMinute && { rateLimitPerMinute: options.rateLimitPerMinute }),
     },
     options.apiLogStream ? { logger: { ...(apiLoggerOptions('info') as object), stream: options.apiLogStream } } : {},

@@ -1,13 +1,16 @@
 /**
  * What the end-to-end wallet tests share: a new customer with a fresh card of a network on file (so that no
- * two tests' provisionings share a card), the customer's token inventory, and the sandbox's ledgers.
+ * two tests' provisionings share a card), such a card with an ACTIVE token, the customer's token inventory,
+ * and the sandbox's ledgers.
  */
 import { randomInt } from 'node:crypto';
 import { luhnValid, maskPan } from '../../domain/card-number.js';
-import { apiCaller, type Caller } from './api-caller.js';
+import type { SamsungPayPayload } from '../../domain/wallets.js';
+import { apiCaller, enrollmentReaches, type Caller } from './api-caller.js';
 import { cardIdOf } from './apple-wallet.js';
 import type { EngineStack } from './engine-stack.js';
 import { eventually } from './eventually.js';
+import { addCard, provisionForSamsung, samsungDevice } from './samsung-wallet.js';
 
 /** A fresh Luhn-valid card number under this BIN. */
 export function newPan(bin: string): string {
@@ -52,4 +55,20 @@ export async function sandboxLedger(
   );
   const body = (await response.json()) as { entries?: Record<string, unknown>[] } | Record<string, unknown>[];
   return Array.isArray(body) ? body : (body.entries ?? []);
+}
+
+/** A customer's card with an ACTIVE token in Samsung Pay: its vault ref, and the token. */
+export async function cardWithToken(stack: EngineStack, bin: string) {
+  const { customer, cardId } = await customerWithCard(stack, bin);
+  const device = await samsungDevice(stack);
+  const provisioned = await provisionForSamsung(stack, customer, cardId, device);
+  const body = provisioned.body as unknown as { enrollmentId: string; samsungPay: SamsungPayPayload };
+  const added = await addCard(stack, device, body.samsungPay);
+  if (added.body.status !== 'ACTIVE') throw new Error(`Samsung Pay answered ${JSON.stringify(added.body)}`);
+  await enrollmentReaches(customer, body.enrollmentId, 'COMPLETED');
+  const { rows } = await stack.pool.query<{ card_ref: string }>(
+    'SELECT card_ref FROM token_inventory WHERE token_unique_reference = $1',
+    [added.body.tokenUniqueReference],
+  );
+  return { customer, cardRef: rows[0]!.card_ref, token: added.body.tokenUniqueReference! };
 }
