@@ -1,7 +1,19 @@
-/** The customer's tokens: where each of their cards lives, and the token's status as the network last said. */
+/**
+ * The customer's tokens: where each of their cards lives, and the token's status as the network last said;
+ * and the customer's own lifecycle requests on one of them (suspend it, resume it, delete it), run as the
+ * same durable lifecycle workflow the operators start, answered once the network has.
+ */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { tokensOf } from '../../db/token-inventory.js';
-import { cardNetwork, consumerProblems, type ConsumerRouteContext } from './consumer-api.js';
+import { lifecycleOutcomesOf } from '../../db/token-lifecycle.js';
+import { lifecycleOperations } from '../../domain/token-lifecycle.js';
+import { tokenLifecycleWorkflow } from '../../workflows/token-lifecycle.js';
+import { problemResponses, sendProblem } from '../problem.js';
+import { cardNetwork, consumerProblems, notFound, type ConsumerRouteContext } from './consumer-api.js';
+
+/** The reasons a cardholder gives for their own token (the others are the issuer's). */
+const customerReasons = ['CUSTOMER_REQUEST', 'LOST', 'STOLEN', 'FOUND'] as const;
 
 const TokenList = z.object({
   tokens: z.array(
@@ -38,5 +50,53 @@ export function registerTokenRoutes({ api, deps }: ConsumerRouteContext): void {
         card: { id: token.card.cardRef, maskedPan: token.card.maskedPan },
       })),
     }),
+  );
+
+  api.post(
+    '/tokens/:tokenUniqueReference/lifecycle',
+    {
+      schema: {
+        summary: 'Suspend, resume or delete one of my tokens; answered once the network has',
+        tags: ['tokens'],
+        params: z.strictObject({ tokenUniqueReference: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }),
+        body: z.strictObject({ operation: z.enum(lifecycleOperations), reason: z.enum(customerReasons) }),
+        response: {
+          200: z.object({ tokenUniqueReference: z.string(), status: z.string() }),
+          ...consumerProblems,
+          ...problemResponses(404, 409, 413, 415),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { tokenUniqueReference } = request.params;
+      const held = (await tokensOf(deps.pool, request.customerId)).find(
+        (token) => token.tokenUniqueReference === tokenUniqueReference,
+      );
+      if (!held) return notFound(reply, 'token', tokenUniqueReference);
+      const operationId = randomUUID();
+      await deps.temporal.workflow.execute(tokenLifecycleWorkflow, {
+        taskQueue: deps.taskQueue,
+        workflowId: `token-lifecycle-${operationId}`,
+        workflowRunTimeout: '1 minute',
+        args: [
+          {
+            operationId,
+            operation: request.body.operation,
+            reason: request.body.reason,
+            requestedBy: `customer:${request.customerId}`,
+            selection: { tokenUniqueReferences: [tokenUniqueReference] },
+          },
+        ],
+      });
+      // The operation's one selection is this token: its outcome is this token's.
+      const [outcome] = await lifecycleOutcomesOf(deps.pool, operationId);
+      if (!outcome) return notFound(reply, 'token', tokenUniqueReference);
+      if (outcome.outcome === 'REFUSED') {
+        return outcome.refusal === 'TOKEN_NOT_FOUND'
+          ? notFound(reply, 'token', tokenUniqueReference)
+          : sendProblem(reply, 409, 'Token state conflict', outcome.message);
+      }
+      return { tokenUniqueReference, status: outcome.status };
+    },
   );
 }

@@ -83,4 +83,23 @@ describe('token lifecycle operations, end to end', () => {
     const report = await (await run('SUSPEND', [randomUUID()]).handle).result();
     expect(report).toMatchObject({ tokens: 0, applied: 0, refused: 0 });
   });
+
+  it("lets a customer suspend, resume and delete their own token; another's is a 404; a deleted one a 409", async () => {
+    const { customer, token } = await cardWithToken(stack, '520473');
+    const other = await cardWithToken(stack, '411111');
+    const lifecycle = (caller: typeof customer, reference: string, operation: string, reason = 'CUSTOMER_REQUEST') =>
+      caller.call('POST', `/v1/tokens/${reference}/lifecycle`, { operation, reason });
+    expect(await lifecycle(customer, token, 'SUSPEND', 'LOST')).toMatchObject({
+      status: 200,
+      body: { tokenUniqueReference: token, status: 'SUSPENDED' },
+    });
+    expect((await lifecycle(customer, token, 'RESUME', 'FOUND')).body).toMatchObject({ status: 'ACTIVE' });
+    expect((await lifecycle(customer, other.token, 'DELETE')).status).toBe(404);
+    expect((await tokensOf(other.customer)).map((held) => held.status)).toEqual(['ACTIVE']);
+    expect((await lifecycle(customer, token, 'DELETE')).body).toMatchObject({ status: 'DEACTIVATED' });
+    const resumed = await lifecycle(customer, token, 'RESUME', 'FOUND');
+    expect(resumed.status).toBe(409);
+    expect((resumed.body as { detail?: string }).detail).toMatch(/DEACTIVATED/);
+    expect((await lifecycle(customer, token, 'SUSPEND', 'FRAUD_SUSPECTED')).status).toBe(400);
+  });
 });
