@@ -13,6 +13,7 @@ import type { Pool } from 'pg';
 import { z } from 'zod';
 import { auditTrail, recordAudit } from '../db/operator-audit.js';
 import { lifecycleOutcomesOf } from '../db/token-lifecycle.js';
+import { lifecycleSummary } from '../domain/operator-summaries.js';
 import { lifecycleOperations, lifecycleReasons } from '../domain/token-lifecycle.js';
 import {
   lifecycleProgressQuery,
@@ -134,6 +135,11 @@ export async function registerOperatorRoutes(app: FastifyInstance, deps: Operato
               workflowId: tokenOperationWorkflowId(operationId),
               workflowIdReusePolicy: 'REJECT_DUPLICATE',
               args: [input],
+              staticSummary: lifecycleSummary({
+                ...input,
+                tokens: body.tokens?.length ?? 0,
+                cards: body.cardRefs?.length ?? 0,
+              }),
             });
           } catch (error) {
             // The same operation again: it is the one already started, answered as it stands.

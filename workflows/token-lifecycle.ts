@@ -7,7 +7,15 @@
  * continues as new between pages, carrying its cursor and counts, so its history stays small whatever the
  * number of tokens; a worker that crashes is replaced and the operation resumes where it was.
  */
-import { continueAsNew, defineQuery, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import {
+  continueAsNew,
+  defineQuery,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+} from '@temporalio/workflow';
+import { lifecycleDetails } from '../domain/operator-summaries.js';
 import type { TokenLifecycleActivities } from '../activities/lifecycle/token-lifecycle-activities.js';
 import type { LifecycleCursor, LifecycleSelection } from '../db/token-lifecycle.js';
 import { nonRetryableErrorTypes } from '../domain/errors.js';
@@ -52,6 +60,7 @@ const { lifecycleTargets, applyTokenLifecycle } = proxyActivities<TokenLifecycle
 export async function tokenLifecycleWorkflow(input: TokenLifecycleInput): Promise<LifecycleReport> {
   const progress: LifecycleProgress = { ...(input.progress ?? { applied: 0, refused: 0 }) };
   setHandler(lifecycleProgressQuery, () => progress);
+  setCurrentDetails(lifecycleDetails({ ...progress, done: false }));
   const perSecond = Math.max(1, Math.min(input.callsPerSecond ?? 50, 1_000));
   const { operationId, operation, reason, comment, requestedBy } = input;
 
@@ -72,10 +81,12 @@ export async function tokenLifecycleWorkflow(input: TokenLifecycleInput): Promis
         ),
     );
     for (const outcome of outcomes) progress[outcome.outcome === 'APPLIED' ? 'applied' : 'refused'] += 1;
+    setCurrentDetails(lifecycleDetails({ ...progress, done: false }));
     const last = outcomes.at(-1)!;
     progress.after = { network: last.network, tokenUniqueReference: last.tokenUniqueReference };
     if (second) await second;
   }
   if (page.length === pageSize) return continueAsNew<typeof tokenLifecycleWorkflow>({ ...input, progress });
+  setCurrentDetails(lifecycleDetails({ ...progress, done: true }));
   return { operationId, operation, tokens: progress.applied + progress.refused, ...progress };
 }

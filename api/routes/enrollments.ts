@@ -2,6 +2,7 @@
  * Enrollments: start one (idempotently, by the caller's Idempotency-Key), and follow it. Cards that are
  * not the caller's are refused before anything is written or started.
  */
+import { enrollmentSummary } from '../../domain/operator-summaries.js';
 import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { z } from 'zod';
@@ -189,6 +190,7 @@ export function registerEnrollmentRoutes({ api, deps, metrics }: ConsumerRouteCo
       workflowId: id,
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: enrollmentSummary(input),
     });
     await recordEnrollment(deps.pool, { enrollmentId: id, customerId, requestId });
     // A label from a closed set: the token requestors the networks have listed, every other id one bucket.

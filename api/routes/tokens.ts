@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { tokensOf } from '../../db/token-inventory.js';
 import { lifecycleOutcomesOf } from '../../db/token-lifecycle.js';
 import { lifecycleOperations } from '../../domain/token-lifecycle.js';
-import { tokenLifecycleWorkflow } from '../../workflows/token-lifecycle.js';
+import { tokenLifecycleWorkflow, type TokenLifecycleInput } from '../../workflows/token-lifecycle.js';
+import { lifecycleSummary } from '../../domain/operator-summaries.js';
 import { problemResponses, sendProblem } from '../problem.js';
 import { cardNetwork, consumerProblems, notFound, type ConsumerRouteContext } from './consumer-api.js';
 
@@ -74,19 +75,19 @@ export function registerTokenRoutes({ api, deps }: ConsumerRouteContext): void {
       );
       if (!held) return notFound(reply, 'token', tokenUniqueReference);
       const operationId = randomUUID();
+      const input: TokenLifecycleInput = {
+        operationId,
+        operation: request.body.operation,
+        reason: request.body.reason,
+        requestedBy: `customer:${request.customerId}`,
+        selection: { tokenUniqueReferences: [tokenUniqueReference] },
+      };
       await deps.temporal.workflow.execute(tokenLifecycleWorkflow, {
         taskQueue: deps.taskQueue,
         workflowId: `token-lifecycle-${operationId}`,
         workflowRunTimeout: '1 minute',
-        args: [
-          {
-            operationId,
-            operation: request.body.operation,
-            reason: request.body.reason,
-            requestedBy: `customer:${request.customerId}`,
-            selection: { tokenUniqueReferences: [tokenUniqueReference] },
-          },
-        ],
+        args: [input],
+        staticSummary: lifecycleSummary({ ...input, tokens: 1, cards: 0 }),
       });
       // The operation's one selection is this token: its outcome is this token's.
       const [outcome] = await lifecycleOutcomesOf(deps.pool, operationId);

@@ -17,6 +17,7 @@ import type { VaultCard } from '../../db/vault-cards.js';
 import { recordEnrollment } from '../../db/enrollments.js';
 import { enrollmentWorkflowId, type EnrollmentInput } from '../../domain/enrollment.js';
 import { provisionToWalletUpdate } from '../../domain/messages.js';
+import { enrollmentSummary } from '../../domain/operator-summaries.js';
 import { WalletRequestRefused, type WalletDeviceMaterial, type WalletDeviceType } from '../../domain/wallets.js';
 import type { enrollmentWorkflow } from '../../workflows/enrollment/workflow.js';
 import { problemResponses } from '../problem.js';
@@ -166,6 +167,7 @@ export function registerWalletProvisioningRoutes({ api, deps }: ConsumerRouteCon
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: identity.reusePolicy,
+      staticSummary: enrollmentSummary(input),
     });
     let outcome;
     try {

@@ -91,6 +91,13 @@ describe('the operator API', () => {
       outcomes: [{ network: 'MASTERCARD', tokenUniqueReference: token, outcome: 'APPLIED', status: 'SUSPENDED' }],
     });
     expect((await tokensOf(customer)).map((held) => held.status)).toEqual(['SUSPENDED']);
+    // What operators read in the Temporal UI: its summary, and its current details.
+    const handle = stack.client.workflow.getHandle(`token-lifecycle-${operationId}`);
+    expect(await (await handle.describe()).staticSummary()).toBe(
+      'Token suspend (LOST): the tokens of 1 card, by agent-1',
+    );
+    const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toBe('**Status** done\n**Applied** 1\n**Refused** 0');
 
     const again = await as('agent', 'POST', '/token-operations', suspend([cardRef], { operationId }));
     expect(again).toMatchObject({ status: 200, body: { operationId, status: 'COMPLETED', applied: 1 } });

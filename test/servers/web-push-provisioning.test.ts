@@ -71,6 +71,15 @@ describe('web push provisioning through the sandbox wallets', () => {
       wallet?: { wallet: string; deviceType: string };
     };
     expect(view.wallet).toEqual({ wallet: row.wallet, deviceType: 'BROWSER' });
+    // Operators read the enrollment in the Temporal UI: its summary, and its current details, card masked.
+    const handle = stack.client.workflow.getHandle(enrollmentId);
+    expect(await (await handle.describe()).staticSummary()).toMatch(
+      new RegExp(`^Enrollment: 1 card to token requestor \\d{11}, ${row.wallet} \\(BROWSER\\)$`),
+    );
+    const { currentDetails } = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    expect(currentDetails).toContain('**Status** COMPLETED');
+    expect(currentDetails).toContain(`${pan.slice(0, 6)}******${pan.slice(-4)} (${row.network}): ACTIVE`);
+    expect(currentDetails).not.toContain(pan);
 
     const again = await addFromWeb(stack, row.wallet, session, web);
     expect([again.status, again.body.code]).toEqual([409, 'PAYLOAD_REPLAYED']);

@@ -1,5 +1,6 @@
 /** What one enrollment knows as it goes: its view for the consumer, and what its stages and handlers share. */
-import { log, upsertSearchAttributes } from '@temporalio/workflow';
+import { log, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { enrollmentDetails } from '../../domain/operator-summaries.js';
 import {
   oneTimeCodeRules,
   receiptValidityMinutes,
@@ -76,6 +77,8 @@ export class EnrollmentState {
 
   note(event: string, detail?: string): void {
     this.view.timeline.push({ at: new Date().toISOString(), event, ...(detail && { detail }) });
+    // What operators read in the Temporal UI, kept current at every step (no event of its own).
+    setCurrentDetails(enrollmentDetails(this.view));
   }
 
   moveTo(status: EnrollmentStatus, reason?: string): void {
