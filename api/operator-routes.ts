@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import { auditTrail, recordAudit } from '../db/operator-audit.js';
+import { auditTrail } from '../db/operator-audit.js';
 import { lifecycleOutcomesOf } from '../db/token-lifecycle.js';
 import { lifecycleSummary } from '../domain/operator-summaries.js';
 import { lifecycleOperations, lifecycleReasons } from '../domain/token-lifecycle.js';
@@ -50,7 +50,8 @@ const TokenOperationRequest = z
     reason: z.enum(lifecycleReasons),
     comment: freeText(z.string().max(256)).optional(),
     tokens: z.array(freeText(tokenReference)).max(1_000).optional(),
-    cardRefs: z.array(z.uuid()).max(100_000).optional(),
+    // Bounded so that the workflow's input stays well under Temporal's payload limit (2 MB).
+    cardRefs: z.array(z.uuid()).max(10_000).optional(),
     callsPerSecond: z.int().min(1).max(1_000).optional(),
   })
   .refine((body) => (body.tokens?.length ?? 0) + (body.cardRefs?.length ?? 0) > 0, {
@@ -126,6 +127,8 @@ export async function registerOperatorRoutes(app: FastifyInstance, deps: Operato
             reason: body.reason,
             ...(body.comment && { comment: body.comment }),
             requestedBy: operator.id,
+            // The workflow writes the audit entry itself, once: the operation and its record go together.
+            audit: { operatorId: operator.id, role: operator.role },
             selection: { tokenUniqueReferences: body.tokens ?? [], cardRefs: body.cardRefs ?? [] },
             ...(body.callsPerSecond && { callsPerSecond: body.callsPerSecond }),
           };
@@ -146,18 +149,6 @@ export async function registerOperatorRoutes(app: FastifyInstance, deps: Operato
             if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
             return reply.code(200).send(await operationView(deps, operationId));
           }
-          await recordAudit(deps.pool, {
-            operatorId: operator.id,
-            role: operator.role,
-            action: `token-operation.${body.operation.toLowerCase()}`,
-            target: operationId,
-            reason: body.reason,
-            details: {
-              tokens: body.tokens?.length ?? 0,
-              cards: body.cardRefs?.length ?? 0,
-              ...(body.comment && { comment: body.comment }),
-            },
-          });
           return reply.code(202).send({ operationId, status: 'RUNNING', applied: 0, refused: 0, outcomes: [] });
         },
       );

@@ -8,16 +8,19 @@ export interface AuditEntry {
   target: string;
   reason?: string;
   details?: Record<string, unknown>;
+  /** A writer that may retry (an activity) names the action once with this: a second write changes nothing. */
+  idempotencyKey?: string;
 }
 
-export interface RecordedAuditEntry extends AuditEntry {
+export interface RecordedAuditEntry extends Omit<AuditEntry, 'idempotencyKey'> {
   id: string;
   at: Date;
 }
 
 export async function recordAudit(db: Queryable, entry: AuditEntry): Promise<void> {
   await db.query(
-    `INSERT INTO operator_audit (operator_id, role, action, target, reason, details) VALUES ($1, $2, $3, $4, $5, $6)`,
+    `INSERT INTO operator_audit (operator_id, role, action, target, reason, details, idempotency_key)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING`,
     [
       entry.operatorId,
       entry.role,
@@ -25,6 +28,7 @@ export async function recordAudit(db: Queryable, entry: AuditEntry): Promise<voi
       entry.target,
       entry.reason ?? null,
       JSON.stringify(entry.details ?? {}),
+      entry.idempotencyKey ?? null,
     ],
   );
 }

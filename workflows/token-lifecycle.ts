@@ -29,6 +29,8 @@ export interface TokenLifecycleInput {
   /** Who asked (an operator's id): for the networks' audit and the issuer's. */
   requestedBy: string;
   selection: LifecycleSelection;
+  /** An operator's operation: written to the audit trail by the workflow itself, once. */
+  audit?: { operatorId: string; role: string };
   /** The network's request quota, as calls started per second (50 by default). */
   callsPerSecond?: number;
   /** Carried from one run to the next (continue-as-new): where the last page ended, and the counts. */
@@ -52,7 +54,7 @@ export const lifecycleProgressQuery = defineQuery<LifecycleProgress>('lifecycleP
 
 const pageSize = 200;
 
-const { lifecycleTargets, applyTokenLifecycle } = proxyActivities<TokenLifecycleActivities>({
+const { lifecycleTargets, applyTokenLifecycle, auditLifecycleOperation } = proxyActivities<TokenLifecycleActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes },
 });
@@ -63,6 +65,21 @@ export async function tokenLifecycleWorkflow(input: TokenLifecycleInput): Promis
   setCurrentDetails(lifecycleDetails({ ...progress, done: false }));
   const perSecond = Math.max(1, Math.min(input.callsPerSecond ?? 50, 1_000));
   const { operationId, operation, reason, comment, requestedBy } = input;
+  // The first run writes the operator's action, before anything is done (an audit entry per operation).
+  if (input.audit && !input.progress) {
+    await auditLifecycleOperation({
+      operatorId: input.audit.operatorId,
+      role: input.audit.role,
+      action: `token-operation.${operation.toLowerCase()}`,
+      target: operationId,
+      reason,
+      details: {
+        tokens: input.selection.tokenUniqueReferences?.length ?? 0,
+        cards: input.selection.cardRefs?.length ?? 0,
+        ...(comment && { comment }),
+      },
+    });
+  }
 
   const page = await lifecycleTargets({
     selection: input.selection,

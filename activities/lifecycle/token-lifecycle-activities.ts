@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
+import { recordAudit, type AuditEntry } from '../../db/operator-audit.js';
 import {
   lifecycleTargets,
   recordLifecycleOutcome,
@@ -36,6 +37,8 @@ export interface TokenLifecycleActivities {
     limit: number;
   }): Promise<LifecycleTarget[]>;
   applyTokenLifecycle(call: TokenLifecycleCall): Promise<LifecycleOutcome>;
+  /** The operator's action in the audit trail, once per operation however often the activity runs. */
+  auditLifecycleOperation(entry: Omit<AuditEntry, 'idempotencyKey'>): Promise<void>;
 }
 
 /** The network call's requestId: the same for every attempt at this operation on this token; 34 characters. */
@@ -47,6 +50,8 @@ export function createTokenLifecycleActivities(deps: {
   networks: NetworkRegistry;
 }): TokenLifecycleActivities {
   return {
+    auditLifecycleOperation: (entry) => recordAudit(deps.pool, { ...entry, idempotencyKey: `audit:${entry.target}` }),
+
     lifecycleTargets: ({ selection, after, limit }) =>
       lifecycleTargets(deps.pool, selection, { ...(after && { after }), limit }),
 

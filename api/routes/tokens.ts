@@ -4,6 +4,7 @@
  * same durable lifecycle workflow the operators start, answered once the network has.
  */
 import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError } from '@temporalio/client';
 import { z } from 'zod';
 import { tokensOf } from '../../db/token-inventory.js';
 import { lifecycleOutcomesOf } from '../../db/token-lifecycle.js';
@@ -64,7 +65,7 @@ export function registerTokenRoutes({ api, deps }: ConsumerRouteContext): void {
         response: {
           200: z.object({ tokenUniqueReference: z.string(), status: z.string() }),
           ...consumerProblems,
-          ...problemResponses(404, 409, 413, 415),
+          ...problemResponses(404, 409, 413, 415, 503),
         },
       },
     },
@@ -82,13 +83,21 @@ export function registerTokenRoutes({ api, deps }: ConsumerRouteContext): void {
         requestedBy: `customer:${request.customerId}`,
         selection: { tokenUniqueReferences: [tokenUniqueReference] },
       };
-      await deps.temporal.workflow.execute(tokenLifecycleWorkflow, {
-        taskQueue: deps.taskQueue,
-        workflowId: `token-lifecycle-${operationId}`,
-        workflowRunTimeout: '1 minute',
-        args: [input],
-        staticSummary: lifecycleSummary({ ...input, tokens: 1, cards: 0 }),
-      });
+      try {
+        await deps.temporal.workflow.execute(tokenLifecycleWorkflow, {
+          taskQueue: deps.taskQueue,
+          workflowId: `token-lifecycle-${operationId}`,
+          workflowRunTimeout: '1 minute',
+          args: [input],
+          staticSummary: lifecycleSummary({ ...input, tokens: 1, cards: 0 }),
+        });
+      } catch (error) {
+        // The network did not answer within the minute (the operation's calls kept being retried): try later.
+        if (!(error instanceof WorkflowFailedError)) throw error;
+        return sendProblem(reply, 503, 'Service Unavailable', "The token's network did not answer; try again", {
+          'retry-after': '30',
+        });
+      }
       // The operation's one selection is this token: its outcome is this token's.
       const [outcome] = await lifecycleOutcomesOf(deps.pool, operationId);
       if (!outcome) return notFound(reply, 'token', tokenUniqueReference);

@@ -10,7 +10,9 @@ CREATE TABLE operator_audit (
   action       text        NOT NULL,
   target       text        NOT NULL,
   reason       text,
-  details      jsonb       NOT NULL DEFAULT '{}'
+  details      jsonb       NOT NULL DEFAULT '{}',
+  -- Set by a writer that may write the same action again (a retried activity): written once.
+  idempotency_key text      UNIQUE
 );
 CREATE INDEX operator_audit_operator_idx ON operator_audit (operator_id, at);
 

@@ -1,10 +1,12 @@
 // The operator API on the local engine stack: its own tokens (the operator audience, with roles; a
 // customer's token is no operator's), the role matrix of its routes, a suspension of a card's tokens
 // started by an agent and followed to each token's outcome, the same operation id answered as it stands,
-// a card number in the comment refused with nothing written, and the audit trail: every action once, who
-// and why, no card data, and the database refusing to change it.
+// a card number in the comment refused with nothing written, and the audit trail: every action once (the
+// lifecycle workflow writes its operator's entry itself, once however often its activity runs), who and
+// why, and the database refusing to change it.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordAudit } from '../../db/operator-audit.js';
 import { startEngineStack, type EngineStack } from '../support/engine-stack.js';
 import { eventually } from '../support/eventually.js';
 import { cardWithToken, tokensOf } from '../support/wallet-customers.js';
@@ -125,6 +127,13 @@ describe('the operator API', () => {
     expect(refused.status).toBe(422);
     expect(JSON.stringify(refused.body)).not.toContain('4792');
     expect(((await as('admin', 'GET', '/audit')).body.entries as unknown[]).length).toBe(before);
+    // A writer that may retry (the lifecycle workflow's activity) writes its entry once.
+    const entry = { operatorId: 'agent-1', role: 'agent', action: 'token-operation.suspend', target: randomUUID() };
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      await recordAudit(stack.pool, { ...entry, idempotencyKey: `audit:${entry.target}` });
+    }
+    const written = await stack.pool.query('SELECT 1 FROM operator_audit WHERE target = $1', [entry.target]);
+    expect(written.rowCount).toBe(1);
     await expect(stack.pool.query("UPDATE operator_audit SET reason = 'OTHER'")).rejects.toThrow(/append-only/);
     await expect(stack.pool.query('DELETE FROM operator_audit')).rejects.toThrow(/append-only/);
   });
