@@ -17,6 +17,7 @@ import { lifecycleSummary } from '../domain/operator-summaries.js';
 import { lifecycleOperations, lifecycleReasons } from '../domain/token-lifecycle.js';
 import {
   lifecycleProgressQuery,
+  lifecycleWorkflowId,
   tokenLifecycleWorkflow,
   type LifecycleReport,
   type TokenLifecycleInput,
@@ -90,8 +91,6 @@ const AuditView = z.object({
   ),
 });
 
-export const tokenOperationWorkflowId = (operationId: string): string => `token-lifecycle-${operationId}`;
-
 export async function registerOperatorRoutes(app: FastifyInstance, deps: OperatorApiDeps): Promise<void> {
   await app.register(
     (scope, _options, done) => {
@@ -135,7 +134,7 @@ export async function registerOperatorRoutes(app: FastifyInstance, deps: Operato
           try {
             await deps.temporal.workflow.start(tokenLifecycleWorkflow, {
               taskQueue: deps.taskQueue,
-              workflowId: tokenOperationWorkflowId(operationId),
+              workflowId: lifecycleWorkflowId(operationId),
               workflowIdReusePolicy: 'REJECT_DUPLICATE',
               args: [input],
               staticSummary: lifecycleSummary({
@@ -212,7 +211,7 @@ function allowed(request: FastifyRequest, reply: FastifyReply, role: OperatorRol
 }
 
 async function operationView(deps: OperatorApiDeps, operationId: string): Promise<z.infer<typeof OperationView>> {
-  const handle = deps.temporal.workflow.getHandle(tokenOperationWorkflowId(operationId));
+  const handle = deps.temporal.workflow.getHandle(lifecycleWorkflowId(operationId));
   const { status } = await handle.describe();
   const counts =
     status.name === 'COMPLETED'

@@ -50,6 +50,9 @@ export interface LifecycleReport extends LifecycleProgress {
   tokens: number;
 }
 
+/** The workflow id of an operation: its own id, so that the same operation started twice is one. */
+export const lifecycleWorkflowId = (operationId: string): string => `token-lifecycle-${operationId}`;
+
 export const lifecycleProgressQuery = defineQuery<LifecycleProgress>('lifecycleProgress');
 
 const pageSize = 200;

@@ -25,7 +25,7 @@ import { checkedIds } from './device-ids.js';
 import type { WalletAdapter, WalletPayloadRequest, WebPushMethod } from './wallet-adapter.js';
 
 /** How long an envelope may be handed on: the networks' 15 minutes for issuer-initiated data. */
-export const webEnvelopeValidityMs = 15 * 60_000;
+const webEnvelopeValidityMs = 15 * 60_000;
 
 /** The claims of a web push envelope's JWS: ids and the card encrypted for its network; never card data in clear. */
 export interface WebPushClaims {

@@ -9,7 +9,11 @@ import { z } from 'zod';
 import { tokensOf } from '../../db/token-inventory.js';
 import { lifecycleOutcomesOf } from '../../db/token-lifecycle.js';
 import { lifecycleOperations } from '../../domain/token-lifecycle.js';
-import { tokenLifecycleWorkflow, type TokenLifecycleInput } from '../../workflows/token-lifecycle.js';
+import {
+  lifecycleWorkflowId,
+  tokenLifecycleWorkflow,
+  type TokenLifecycleInput,
+} from '../../workflows/token-lifecycle.js';
 import { lifecycleSummary } from '../../domain/operator-summaries.js';
 import { problemResponses, sendProblem } from '../problem.js';
 import { cardNetwork, consumerProblems, notFound, type ConsumerRouteContext } from './consumer-api.js';
@@ -86,7 +90,7 @@ export function registerTokenRoutes({ api, deps }: ConsumerRouteContext): void {
       try {
         await deps.temporal.workflow.execute(tokenLifecycleWorkflow, {
           taskQueue: deps.taskQueue,
-          workflowId: `token-lifecycle-${operationId}`,
+          workflowId: lifecycleWorkflowId(operationId),
           workflowRunTimeout: '1 minute',
           args: [input],
           staticSummary: lifecycleSummary({ ...input, tokens: 1, cards: 0 }),

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAudit } from '../../db/operator-audit.js';
+import { lifecycleWorkflowId } from '../../workflows/token-lifecycle.js';
 import { startEngineStack, type EngineStack } from '../support/engine-stack.js';
 import { eventually } from '../support/eventually.js';
 import { cardWithToken, tokensOf } from '../support/wallet-customers.js';
@@ -94,7 +95,7 @@ describe('the operator API', () => {
     });
     expect((await tokensOf(customer)).map((held) => held.status)).toEqual(['SUSPENDED']);
     // What operators read in the Temporal UI: its summary, and its current details.
-    const handle = stack.client.workflow.getHandle(`token-lifecycle-${operationId}`);
+    const handle = stack.client.workflow.getHandle(lifecycleWorkflowId(operationId));
     expect(await (await handle.describe()).staticSummary()).toBe(
       'Token suspend (LOST): the tokens of 1 card, by agent-1',
     );

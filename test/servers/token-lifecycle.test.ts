@@ -8,7 +8,11 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lifecycleOutcomesOf } from '../../db/token-lifecycle.js';
 import type { LifecycleOperation } from '../../domain/token-lifecycle.js';
-import { tokenLifecycleWorkflow, type TokenLifecycleInput } from '../../workflows/token-lifecycle.js';
+import {
+  lifecycleWorkflowId,
+  tokenLifecycleWorkflow,
+  type TokenLifecycleInput,
+} from '../../workflows/token-lifecycle.js';
 import { startEngineStack, type EngineStack } from '../support/engine-stack.js';
 import { cardWithToken, sandboxLedger, tokensOf } from '../support/wallet-customers.js';
 
@@ -28,7 +32,7 @@ const run = (operation: LifecycleOperation, cardRefs: string[], more: Partial<To
     operationId,
     handle: stack.client.workflow.start(tokenLifecycleWorkflow, {
       taskQueue: stack.taskQueue,
-      workflowId: `token-lifecycle-${operationId}`,
+      workflowId: lifecycleWorkflowId(operationId),
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       args: [{ operationId, operation, reason: 'LOST', requestedBy: 'operator-7', selection: { cardRefs }, ...more }],
     }),
