@@ -1,10 +1,22 @@
 /**
  * Who operates: a bearer JWT from the issuer's identity provider for the operator API's own audience, its
  * `sub` the operator's id and its `roles` claim what the operator may do. Roles rank: a viewer reads
- * (enrollments, tokens, operations), an agent also acts on tokens (suspend, resume, delete), an admin
- * also reads the audit trail. A consumer's token (another audience) is not an operator's.
+ * (searches enrollments and tokens, operations, reconciliations), an agent also acts on tokens (suspend,
+ * resume, delete), an admin also reads the audit trail and starts a reconciliation. A consumer's token
+ * (another audience) is not an operator's.
  */
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { CallerNotAuthenticated, type CallerAuthenticator } from './caller-auth.js';
+import { sendProblem } from './problem.js';
 
 export const operatorRoles = ['viewer', 'agent', 'admin'] as const;
 export type OperatorRole = (typeof operatorRoles)[number];
@@ -31,3 +43,19 @@ export class OperatorAuthenticator {
 /** Whether the operator's role is this one or above it. */
 export const holdsRole = (operator: Operator, needed: OperatorRole): boolean =>
   operatorRoles.indexOf(operator.role) >= operatorRoles.indexOf(needed);
+
+/** Whether the request's operator holds the role; if not, the 403 naming it is sent. */
+export function allowed(request: FastifyRequest, reply: FastifyReply, role: OperatorRole): boolean {
+  if (holdsRole(request.operator, role)) return true;
+  void sendProblem(reply, 403, 'Forbidden', `This needs the ${role} role; the token grants ${request.operator.role}`);
+  return false;
+}
+
+/** The /operator/v1 scope (operators authenticated), typed by its routes' Zod schemas. */
+export type OperatorScope = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;

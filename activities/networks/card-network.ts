@@ -9,6 +9,7 @@ import type { CachedTokenRequestor } from '../../db/token-requestors.js';
 import type { CardDetails } from '../../domain/card-number.js';
 import type { CardNetwork, PushMethod } from '../../domain/enrollment.js';
 import type { TokenLifecycleRequest, TokenLifecycleResult } from '../../domain/token-lifecycle.js';
+import type { NetworkTokenStatus, TokenStatusRequest } from '../../domain/token-reconciliation.js';
 import type { AuthenticationMethod } from '../crypto/authentication-proof.js';
 import type { PushedCardOutcome } from '../enrollment/activity-types.js';
 import type { IssuerSigningKeys } from '../keys/issuer-signing-keys.js';
@@ -46,6 +47,11 @@ export interface CardNetworkAdapter {
    * not hold or one in a status the operation does not start from.
    */
   tokenLifecycle(request: TokenLifecycleRequest): Promise<TokenLifecycleResult>;
+  /**
+   * The token's status at the network now (its status inquiry, for the scheduled reconciliation), or
+   * `known: false` when the network holds no such token.
+   */
+  tokenStatus(request: TokenStatusRequest): Promise<NetworkTokenStatus>;
 }
 
 export interface PushTokenizeOpcRequest {

@@ -6,6 +6,7 @@
  * errors have their own envelope. Each operation is a room of this folder; this file puts them together.
  */
 import { registerLifecycleRoutes } from './lifecycle-routes.js';
+import { registerStatusRoutes } from './status-routes.js';
 import { mdesGatewayError } from '../../activities/networks/mdes/schemas.js';
 import { proofAudiences } from '../keys.js';
 import { IssuerProofVerifier } from '../network/issuer-proofs.js';
@@ -42,6 +43,7 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
   app.get('/sandbox/jwks.json', () => ({ keys: [keys.mdes.signing.publicJwk] }));
   registerScenarioRoutes(app, state, tokenisation);
   registerLifecycleRoutes(app, { auth, state, ledger });
+  registerStatusRoutes(app, { auth, state, ledger });
 
   return { app, state, tokenisation, callbacks: tokenisation.callbacks };
 }

@@ -6,6 +6,7 @@
  * issuer's shared secret. Each operation is a room of this folder; this file puts them together.
  */
 import { registerLifecycleRoute } from './lifecycle-route.js';
+import { registerStatusRoute } from './status-route.js';
 import { proofAudiences } from '../keys.js';
 import { IssuerProofVerifier } from '../network/issuer-proofs.js';
 import { NetworkState } from '../network/network-state.js';
@@ -46,6 +47,7 @@ export function createVtsSandbox(options: VtsSandboxOptions) {
   app.get('/sandbox/jwks.json', () => ({ keys: [keys.vts.signing.publicJwk] }));
   registerScenarioRoutes(app, state, tokenisation);
   registerLifecycleRoute(app, { auth, state, ledger });
+  registerStatusRoute(app, { auth, state, ledger });
 
   return { app, state, tokenisation, callbacks: tokenisation.callbacks };
 }

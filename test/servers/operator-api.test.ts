@@ -9,40 +9,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAudit } from '../../db/operator-audit.js';
 import { lifecycleWorkflowId } from '../../workflows/token-lifecycle.js';
 import { startEngineStack, type EngineStack } from '../support/engine-stack.js';
+import { operatorCaller, type OperatorCall } from '../support/operator-caller.js';
 import { eventually } from '../support/eventually.js';
 import { cardWithToken, tokensOf } from '../support/wallet-customers.js';
 
 let stack: EngineStack;
-const tokens: Record<string, string> = {};
+let as: OperatorCall;
 
 beforeAll(async () => {
   stack = await startEngineStack();
-  for (const role of ['viewer', 'agent', 'admin'] as const) {
-    const response = await fetch(`${stack.apiUrl}/dev/operator-tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ operatorId: `${role}-1`, roles: [role] }),
-    });
-    tokens[role] = ((await response.json()) as { token: string }).token;
-  }
-  tokens.customer = await stack.tokenFor('customer-1');
+  as = await operatorCaller(stack, '-1');
 });
 
 afterAll(async () => {
   await stack?.stop();
 });
-
-async function as(who: string | undefined, method: string, route: string, body?: object) {
-  const response = await fetch(`${stack.apiUrl}/operator/v1${route}`, {
-    method,
-    headers: {
-      ...(who && { authorization: `Bearer ${tokens[who]}` }),
-      ...(body && { 'content-type': 'application/json' }),
-    },
-    ...(body && { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
 
 const suspend = (cardRefs: string[], more: object = {}) => ({
   operation: 'SUSPEND',

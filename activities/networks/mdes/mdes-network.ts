@@ -15,6 +15,7 @@ import { mdesCallbacks } from './callbacks.js';
 import type { MdesAccountHolderData, MdesClient } from './client.js';
 import { createTav } from './tav.js';
 import { mdesTokenLifecycle } from './token-lifecycle.js';
+import { mdesTokenStatus } from './token-status.js';
 
 /** MDES takes account ranges of 9 to 19 digits: a BIN is asked as its first nine, zero-padded. */
 const asAccountRange = (bin: string): string => bin.padEnd(9, '0');
@@ -31,6 +32,7 @@ export function mdesNetwork(client: MdesClient): CardNetworkAdapter {
     proofAudience: (credentials) => credentials.mdes.proofAudience,
     callbacks: mdesCallbacks,
     tokenLifecycle: (request) => mdesTokenLifecycle(client, request),
+    tokenStatus: (request) => mdesTokenStatus(client, request),
 
     // Mastercard's Tokenization Authentication Value (v2, public; tav.ts), signed with the issuer's TAV key,
     // over the card the wallet will tokenise: MDES checks it when the wallet asks.

@@ -9,6 +9,7 @@ import { vtsSharedSecretJwe } from '../../crypto/encryption/profiles.js';
 import type { CardNetworkAdapter } from '../card-network.js';
 import { vtsCallbacks } from './callbacks.js';
 import { vtsTokenLifecycle } from './token-lifecycle.js';
+import { vtsTokenStatus } from './token-status.js';
 import type { VtsClient } from './client.js';
 
 export function vtsNetwork(client: VtsClient): CardNetworkAdapter {
@@ -19,6 +20,7 @@ export function vtsNetwork(client: VtsClient): CardNetworkAdapter {
     proofAudience: (credentials) => credentials.vts.proofAudience,
     callbacks: vtsCallbacks,
     tokenLifecycle: (request) => vtsTokenLifecycle(client, request),
+    tokenStatus: (request) => vtsTokenStatus(client, request),
 
     // Visa's own activation value is confidential to its programme: the public construction is the issuer's
     // authentication proof (a JWS Visa verifies with the issuer's JWKS), about the provisioning's reference.

@@ -102,6 +102,9 @@ export function thirdNetwork(takenBins: string[]): ThirdNetwork {
       tokenStatuses.set(request.tokenUniqueReference, transition.to);
       return Promise.resolve({ tokenUniqueReference: request.tokenUniqueReference, status: transition.to });
     },
+    // Its status inquiry: the statuses its lifecycle keeps, a token it was never asked about ACTIVE (a test double).
+    tokenStatus: (request) =>
+      Promise.resolve({ known: true, status: tokenStatuses.get(request.tokenUniqueReference) ?? 'ACTIVE' }),
     tokenRequestors(bins, refreshedAt) {
       const requestor: CachedTokenRequestor = {
         network: thirdNetworkId,
