@@ -1,10 +1,12 @@
-/** Readies a database and a Temporal namespace for the engine: pending migrations, search attributes, schedules. */
+/** Readies a database and a Temporal namespace for the engine: pending migrations, search attributes, schedules, the webhook dispatcher. */
 import { Client, Connection } from '@temporalio/client';
 import type { TemporalConnectionOptions } from '../config/temporal-connection.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { enrollmentSearchAttributes } from '../domain/search-attributes.js';
 import { registerSearchAttributes } from './search-attributes.js';
+import { ensureTokenReconciliationSchedule, tokenReconciliationScheduleId } from './token-reconciliation-schedule.js';
 import { ensureTokenRequestorSchedule, tokenRequestorScheduleId } from './token-requestor-schedule.js';
+import { ensureWebhookDispatcher } from './webhook-dispatcher.js';
 
 export interface PreparedDeployment {
   appliedMigrations: string[];
@@ -30,9 +32,11 @@ export async function prepareDeployment(options: {
       enrollmentSearchAttributes,
     );
     const client = new Client({ connection, namespace: options.namespace });
-    const createdSchedules = (await ensureTokenRequestorSchedule(client, options.taskQueue))
-      ? [tokenRequestorScheduleId]
-      : [];
+    const createdSchedules = [
+      ...((await ensureTokenRequestorSchedule(client, options.taskQueue)) ? [tokenRequestorScheduleId] : []),
+      ...((await ensureTokenReconciliationSchedule(client, options.taskQueue)) ? [tokenReconciliationScheduleId] : []),
+    ];
+    await ensureWebhookDispatcher(client, options.taskQueue);
     return { appliedMigrations, registeredSearchAttributes, createdSchedules };
   } finally {
     await connection.close();

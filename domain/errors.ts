@@ -20,6 +20,8 @@ export const ErrorType = {
   NetworkRejectedRequest: 'NetworkRejectedRequest',
   /** The network declined on business grounds (card not eligible, receipt expired): not retried. */
   NetworkDeclined: 'NetworkDeclined',
+  /** A webhook endpoint did not answer 2xx (or 410): retried with backoff, for days. */
+  WebhookEndpointFailed: 'WebhookEndpointFailed',
 
   // An enrollment's refusals of a consumer's request (its update validators and handlers): the API
   // answers each by its type (api/refusals.ts), never by its message.

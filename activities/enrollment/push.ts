@@ -1,11 +1,13 @@
 /**
  * pushCards, where the push happens: the cards revealed from the vault, an authentication proof signed
  * for each, the account holder data the token requestor takes, then one request to the card's network
- * (its mapping in activities/networks/<network>/), the receipts recorded and the redirect built.
+ * (its mapping in activities/networks/<network>/), the receipts recorded, the outcome published as a
+ * webhook event, and the redirect built.
  */
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { customerProfileOf } from '../../db/customer-profiles.js';
+import { publishEnrollmentStatus } from '../../db/enrollment-events.js';
 import { recordPushReceipt } from '../../db/push-receipts.js';
 import type { Redirect } from '../../domain/enrollment.js';
 import { signAuthenticationProof, type AuthenticationMethod } from '../crypto/authentication-proof.js';
@@ -70,6 +72,19 @@ export function createPushActivities(deps: {
           expiresAt,
         });
       }
+      await publishEnrollmentStatus(pool, {
+        enrollmentId: input.enrollmentId,
+        customerId: input.customerId,
+        network: input.network,
+        tokenRequestorId: input.tokenRequestorId,
+        // What the enrollment moves to with this answer (push-and-await-token-requestor.ts).
+        status: answer.cards.some((outcome) => outcome.receipt) ? 'AWAITING_TOKEN_REQUESTOR' : 'DECLINED',
+        attempt: input.attempt,
+        cards: cards.map((card) => ({
+          cardRef: card.cardRef,
+          pushed: answer.cards.some((outcome) => outcome.pushAccountId === card.pushAccountId && outcome.receipt),
+        })),
+      });
       const uri = answer.pushMethods.find((method) => method.type === input.pushMethod)?.uri;
       const redirect: Redirect | undefined =
         uri && answer.cards.some((outcome) => outcome.receipt)
