@@ -29,6 +29,9 @@ import {
   type KeptReceipt,
 } from '../db/push-receipts.js';
 import type { Queryable } from '../db/queryable.js';
+import type { VaultCard } from '../db/vault-cards.js';
+import type { TokenisationSource } from '../domain/decisioning/rules.js';
+import { decideBy, failSafe, type DecisioningDeps, type DecisionSubject } from './tokenisation-decisioning.js';
 
 /** Why the issuer declines a tokenisation (the network's `decisionReason`), besides `ENROLLMENT_<status>`. */
 export const DeclineReason = {
@@ -58,13 +61,23 @@ export interface CorrelationDeps {
   temporal: Client;
   /** The vault's fingerprint keys: a card named by its number is found by its fingerprints. */
   fingerprintKeys: readonly SymmetricKey[];
+  /** The issuer's rules and what applying them needs. */
+  decisioning: DecisioningDeps;
   /** Where a refusal to open a card is noted (its code only). */
   warn?: (details: object, message: string) => void;
 }
 
-const declined = (reason: string): IssuerDecision => ({ decision: 'DECLINED', reason });
+type Timing = { started: number; budget: AbortSignal };
 
-/** The issuer's decision on a tokenisation, with a receipt or with the card itself. */
+/** The decision took longer than the rules' budget: the fail-safe answers. */
+class DecisionBudgetExceeded extends Error {
+  override name = 'DecisionBudgetExceeded';
+}
+
+/**
+ * The issuer's decision on a tokenisation, with a receipt or with the card itself, within the rules' budget;
+ * past it, or when a dependency fails, the rules' fail-safe.
+ */
 export async function decideTokenisation(
   deps: CorrelationDeps,
   network: CardNetwork,
@@ -72,14 +85,40 @@ export async function decideTokenisation(
   asked: AuthorizationAsked,
   now: Date = new Date(),
 ): Promise<IssuerDecision> {
-  if (asked.receipt === undefined && asked.encryptedAccount !== undefined) {
-    return decideByAccount(deps, network, callbacks, asked, now);
+  const timing = { started: performance.now(), budget: AbortSignal.timeout(deps.decisioning.rules.budgetMs) };
+  const overBudget = new Promise<never>((_resolve, reject) =>
+    timing.budget.addEventListener('abort', () => reject(new DecisionBudgetExceeded()), { once: true }),
+  );
+  try {
+    return await Promise.race([correlate(deps, network, callbacks, asked, now, timing), overBudget]);
+  } catch (error) {
+    return failSafe(deps.decisioning, subjectOf(network, asked, asked.facts?.source ?? 'OTHER'), timing.started, error);
   }
+}
+
+async function correlate(
+  deps: CorrelationDeps,
+  network: CardNetwork,
+  callbacks: NetworkCallbacks,
+  asked: AuthorizationAsked,
+  now: Date,
+  timing: Timing,
+): Promise<IssuerDecision> {
+  if (asked.receipt === undefined && asked.encryptedAccount !== undefined) {
+    return decideByAccount(deps, network, callbacks, asked, now, timing);
+  }
+  const decide = deciderFor(deps, subjectOf(network, asked, 'ISSUER_PUSH'), timing);
   const found = asked.receipt === undefined ? undefined : await findPushReceipt(deps.pool, network, asked.receipt);
-  if (!found) return declined(DeclineReason.UnknownReceipt);
-  if (found.tokenRequestorId !== asked.tokenRequestorId) return declined(DeclineReason.WrongTokenRequestor);
-  if (found.expiresAt.getTime() <= now.getTime()) return declined(DeclineReason.ReceiptExpired);
-  return enrollmentDecision(deps.temporal, found.enrollmentId, asked.receipt!);
+  if (!found) return decide({}, DeclineReason.UnknownReceipt);
+  const pushed = {
+    card: { cardRef: found.cardRef, customerId: found.customerId },
+    enrollmentId: found.enrollmentId,
+    issuerAuthenticated: true,
+  };
+  if (found.tokenRequestorId !== asked.tokenRequestorId) return decide(pushed, DeclineReason.WrongTokenRequestor);
+  if (found.expiresAt.getTime() <= now.getTime()) return decide(pushed, DeclineReason.ReceiptExpired);
+  const refusal = await enrollmentRefusal(deps.temporal, found.enrollmentId, asked.receipt!);
+  return decide(pushed, refusal);
 }
 
 async function decideByAccount(
@@ -88,19 +127,21 @@ async function decideByAccount(
   callbacks: NetworkCallbacks,
   asked: AuthorizationAsked,
   now: Date,
+  timing: Timing,
 ): Promise<IssuerDecision> {
   const token = asked.tokenUniqueReference;
-  if (token === undefined) return declined(DeclineReason.TokenReferenceMissing);
+  const decide = deciderFor(deps, subjectOf(network, asked, asked.facts?.source ?? 'OTHER'), timing);
+  if (token === undefined) return decide({}, DeclineReason.TokenReferenceMissing);
   let account;
   try {
     account = await callbacks.openAccount(asked.encryptedAccount, deps.credentials);
   } catch (error) {
     if (!(error instanceof CryptoFailure)) throw error;
     deps.warn?.({ code: error.code, network }, 'a card named by a network does not open');
-    return declined(DeclineReason.AccountNotOpened);
+    return decide({}, DeclineReason.AccountNotOpened);
   }
   const cards = await cardsWithNumber(deps.pool, deps.fingerprintKeys, network, account.accountNumber);
-  if (cards.length === 0) return declined(DeclineReason.CardNotFound);
+  if (cards.length === 0) return decide({}, DeclineReason.CardNotFound);
   const cardRefs = cards.map((card) => card.cardRef);
   const { tokenRequestorId } = asked;
   const provisioning = await findWalletProvisioning(deps.pool, {
@@ -110,16 +151,51 @@ async function decideByAccount(
     now,
     tokenUniqueReference: token,
   });
-  if (!provisioning) return declined(await whyNotProvisioned(deps.pool, network, cardRefs, tokenRequestorId, now));
+  const sameExpiry = (card: VaultCard | undefined) =>
+    card?.expiryMonth === account.expiryMonth && card.expiryYear === account.expiryYear;
+  if (!provisioning) {
+    const why = await whyNotProvisioned(deps.pool, network, cardRefs, tokenRequestorId, now);
+    const walletInitiated = asked.facts?.source
+      ? asked.facts.source !== 'ISSUER_APP'
+      : why === DeclineReason.NotProvisioned;
+    if (!walletInitiated) return decide({}, why);
+    // Typed into the wallet, photographed, on file at a merchant: the issuer's rules decide.
+    const card = cards.find(sameExpiry);
+    if (!card) return decide({}, DeclineReason.ExpiryMismatch);
+    return decide({ card: cardOf(card), issuerAuthenticated: false });
+  }
   const card = cards.find((candidate) => candidate.cardRef === provisioning.cardRef);
-  if (card?.expiryMonth !== account.expiryMonth || card.expiryYear !== account.expiryYear) {
-    return declined(DeclineReason.ExpiryMismatch);
-  }
+  const provisioned = {
+    source: 'ISSUER_APP' as const,
+    ...(card && { card: cardOf(card) }),
+    enrollmentId: provisioning.enrollmentId,
+    issuerAuthenticated: true,
+  };
+  if (!sameExpiry(card)) return decide(provisioned, DeclineReason.ExpiryMismatch);
   if (!(await bindTokenReference(deps.pool, network, provisioning.receipt, token))) {
-    return declined(DeclineReason.ProvisioningUsed);
+    // Bound to another token: whatever was decided about that one, this one is not the provisioning's.
+    return decide(provisioned, DeclineReason.ProvisioningUsed);
   }
-  return enrollmentDecision(deps.temporal, provisioning.enrollmentId, provisioning.receipt);
+  const refusal = await enrollmentRefusal(deps.temporal, provisioning.enrollmentId, provisioning.receipt);
+  return decide(provisioned, refusal);
 }
+
+/** The decision about a subject built on `base`: by the rules, or, given a refusal, that refusal, recorded. */
+const deciderFor =
+  (deps: CorrelationDeps, base: DecisionSubject, timing: Timing) =>
+  (more: Partial<DecisionSubject>, refusal?: string): Promise<IssuerDecision> =>
+    decideBy(deps.decisioning, { ...base, ...more }, timing, refusal);
+
+const subjectOf = (network: CardNetwork, asked: AuthorizationAsked, source: TokenisationSource): DecisionSubject => ({
+  network,
+  tokenRequestorId: asked.tokenRequestorId,
+  ...(asked.tokenUniqueReference !== undefined && { tokenUniqueReference: asked.tokenUniqueReference }),
+  source,
+  issuerAuthenticated: false,
+  asked: asked.facts ?? {},
+});
+
+const cardOf = (card: VaultCard) => ({ cardRef: card.cardRef, customerId: card.customerId });
 
 /** Why none of these cards has an open provisioning for this token requestor. */
 async function whyNotProvisioned(
@@ -138,19 +214,17 @@ async function whyNotProvisioned(
     : DeclineReason.ProvisioningExpired;
 }
 
-/** Approved when the enrollment waits for its token requestor and holds this receipt's card as pushed. */
-async function enrollmentDecision(temporal: Client, enrollmentId: string, receipt: string): Promise<IssuerDecision> {
+/** Why the enrollment cannot take this token (it must wait for its token requestor, this card pushed), or none. */
+async function enrollmentRefusal(temporal: Client, enrollmentId: string, receipt: string): Promise<string | undefined> {
   try {
     const view = await temporal.workflow.getHandle(enrollmentId).query(enrollmentViewQuery);
     const card = view.cards.find((candidate) => candidate.receipt === receipt);
-    if (view.status !== 'AWAITING_TOKEN_REQUESTOR' || card?.state !== 'PUSHED') {
-      return declined(`ENROLLMENT_${view.status}`);
-    }
+    if (view.status !== 'AWAITING_TOKEN_REQUESTOR' || card?.state !== 'PUSHED') return `ENROLLMENT_${view.status}`;
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return declined(DeclineReason.EnrollmentNotFound);
+    if (error instanceof WorkflowNotFoundError) return DeclineReason.EnrollmentNotFound;
     throw error;
   }
-  return { decision: 'APPROVED' };
+  return undefined;
 }
 
 /**

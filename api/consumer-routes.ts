@@ -13,6 +13,7 @@ import { authenticateCustomers, type ConsumerApiDeps } from './routes/consumer-a
 import { registerEnrollmentStepRoutes } from './routes/enrollment-steps.js';
 import { registerEnrollmentRoutes } from './routes/enrollments.js';
 import { registerTokenRequestorRoutes } from './routes/token-requestors.js';
+import { registerTokenActivationRoutes } from './routes/token-activation.js';
 import { registerTokenRoutes } from './routes/tokens.js';
 import { registerWalletProvisioningRoutes } from './routes/wallet-provisioning.js';
 import { registerWalletRoutes } from './routes/wallets.js';
@@ -37,6 +38,7 @@ export async function registerConsumerRoutes(
         registerEnrollmentRoutes,
         registerEnrollmentStepRoutes,
         registerTokenRoutes,
+        registerTokenActivationRoutes,
         registerWalletProvisioningRoutes,
         registerWalletRoutes,
       ]) {

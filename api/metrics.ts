@@ -10,6 +10,8 @@ export interface ApiMetrics {
   registry: Registry;
   enrollmentsStarted: Counter<'token_requestor'>;
   networkCallbacks: Counter<'network' | 'operation' | 'outcome'>;
+  /** Tokenisation decisions by outcome (GREEN, YELLOW, RED) and whether the fail-safe made them, with latency. */
+  tokenisationDecisions: Histogram<'network' | 'outcome' | 'fail_safe'>;
 }
 
 const knownMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -36,6 +38,13 @@ export function registerApiMetrics(app: FastifyInstance): ApiMetrics {
       name: 'pushprov_network_callbacks_total',
       help: "The networks' calls to the issuer, by outcome",
       labelNames: ['network', 'operation', 'outcome'] as const,
+      registers: [registry],
+    }),
+    tokenisationDecisions: new Histogram({
+      name: 'pushprov_tokenisation_decision_seconds',
+      help: "The issuer's tokenisation decisions: how long each took, by outcome and fail-safe",
+      labelNames: ['network', 'outcome', 'fail_safe'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 1],
       registers: [registry],
     }),
   };

@@ -13,12 +13,16 @@ import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import type { NetworkCredentials } from '../activities/keys/network-credentials.js';
 import type { SymmetricKey } from '../activities/keys/vault-keys.js';
+import type { ReportedToken } from '../activities/networks/callback-descriptor.js';
 import type { ClaimSingleUse } from '../activities/networks/issuer-callbacks.js';
 import { engineNetworks, type NetworkRegistry } from '../activities/networks/registry.js';
 import { tokenUpdatedSignal } from '../domain/messages.js';
 import { singleUseClaimer } from '../db/replay-guard.js';
 import { recordTokenStatus } from '../db/token-inventory.js';
+import type { DecisionRules } from '../domain/decisioning/rules.js';
 import { decideTokenisation, receiptOfReportedToken } from './callback-correlation.js';
+import { recordDecidedToken, startTokenActivation, tellActivation } from './token-activation-start.js';
+import type { DecisioningDeps } from './tokenisation-decisioning.js';
 import type { ApiMetrics } from './metrics.js';
 import { registerCallbackRoutes, type CallbackHandlers } from './network-callback-routes.js';
 import type { FailedAuthenticationGuard } from './rate-limits.js';
@@ -31,6 +35,10 @@ export interface NetworkCallbackDeps {
   fingerprintKeys: readonly SymmetricKey[];
   /** The networks whose calls are taken; by default the engine's (activities/networks/registry.ts). */
   networks?: NetworkRegistry;
+  /** The issuer's tokenisation rules (api/decision-rules-file.ts). */
+  rules: DecisionRules;
+  /** Where a YELLOW token's activation workflow runs. */
+  taskQueue: string;
 }
 
 export async function registerNetworkCallbacks(
@@ -41,7 +49,18 @@ export async function registerNetworkCallbacks(
 ): Promise<void> {
   const claim: ClaimSingleUse = singleUseClaimer(deps.pool, 'network-callback');
   const registry = deps.networks ?? engineNetworks(deps.credentials);
-  const correlation = { ...deps, warn: (details: object, message: string) => app.log.warn(details, message) };
+  const warn = (details: object, message: string) => app.log.warn(details, message);
+  const decisioning: DecisioningDeps = {
+    pool: deps.pool,
+    rules: deps.rules,
+    warn,
+    startActivation: (input) => startTokenActivation(deps.temporal, deps.taskQueue, input),
+    ...(metrics && {
+      decided: ({ network, outcome, failSafe, latencyMs }) =>
+        metrics.tokenisationDecisions.observe({ network, outcome, fail_safe: String(failSafe) }, latencyMs / 1000),
+    }),
+  };
+  const correlation = { ...deps, decisioning, warn };
 
   const handlers: CallbackHandlers = {
     open: (callbacks, call) => callbacks.open(call, deps.credentials, claim),
@@ -50,12 +69,18 @@ export async function registerNetworkCallbacks(
 
     /** To the enrollment while it is open; straight to the inventory once it has ended. */
     async deliver(network, token) {
+      if (token.tokenUniqueReference !== undefined) {
+        await tellActivation(deps.temporal, network, token.tokenUniqueReference, token.status);
+      }
       const found = await receiptOfReportedToken(deps.pool, network, token);
-      if (!found) return;
+      if (!found) {
+        await recordDecidedToken(deps.pool, network, token);
+        return;
+      }
       try {
         await deps.temporal.workflow
           .getHandle(found.enrollmentId)
-          .signal(tokenUpdatedSignal, { network, ...token, receipt: found.receipt });
+          .signal(tokenUpdatedSignal, { network, ...withoutReason(token), receipt: found.receipt });
         return;
       } catch (error) {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
@@ -73,6 +98,7 @@ export async function registerNetworkCallbacks(
         enrollmentId: found.enrollmentId,
         status: token.status,
         statusTimestamp: token.statusTimestamp,
+        ...(token.reason !== undefined && { reason: token.reason }),
       });
     },
   };
@@ -80,4 +106,11 @@ export async function registerNetworkCallbacks(
   for (const network of registry.all) {
     await registerCallbackRoutes(app, network.id, network.callbacks, handlers, failedAuthentication, metrics);
   }
+}
+
+/** An update for the enrollment: the network's reason for a status is the inventory's and the events' only. */
+function withoutReason(token: ReportedToken): Omit<ReportedToken, 'reason'> {
+  const update = { ...token };
+  delete update.reason;
+  return update;
 }

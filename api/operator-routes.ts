@@ -2,15 +2,17 @@
  * The operator API under /operator/v1, apart from the consumer API: its own tokens (the operator API's
  * audience, with roles), and every action in the append-only audit trail. Token operations (suspend, resume,
  * delete one token or all tokens of some cards) start the durable lifecycle workflow; their progress and
- * per-token outcomes are read back; an admin reads the audit trail. Refusals: 401 without a valid operator
- * token, 403 naming the role an action needs.
+ * per-token outcomes are read back; an admin reads the audit trail. The search (operator-search-routes.ts)
+ * and the reconciliations (operator-reconciliation-routes.ts) are registered in the same scope. Refusals:
+ * 401 without a valid operator token, 403 naming the role an action needs.
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
 import { z } from 'zod';
+import type { SymmetricKey } from '../activities/keys/vault-keys.js';
 import { auditTrail } from '../db/operator-audit.js';
 import { lifecycleOutcomesOf } from '../db/token-lifecycle.js';
 import { lifecycleSummary } from '../domain/operator-summaries.js';
@@ -24,7 +26,11 @@ import {
 } from '../workflows/token-lifecycle.js';
 import { CallerNotAuthenticated } from './caller-auth.js';
 import { freeText } from './free-text.js';
-import { holdsRole, type Operator, type OperatorAuthenticator, type OperatorRole } from './operator-auth.js';
+import { allowed, type Operator, type OperatorAuthenticator } from './operator-auth.js';
+import { registerDecisionRoutes } from './operator-decision-routes.js';
+import { registerReconciliationRoutes } from './operator-reconciliation-routes.js';
+import { registerOperatorSearchRoutes } from './operator-search-routes.js';
+import { registerWebhookRoutes } from './operator-webhook-routes.js';
 import { problemResponses, sendProblem } from './problem.js';
 
 export interface OperatorApiDeps {
@@ -32,6 +38,8 @@ export interface OperatorApiDeps {
   pool: Pool;
   temporal: Client;
   taskQueue: string;
+  /** The vault's fingerprint keys: a search by card number finds the cards of that number with them. */
+  fingerprintKeys: readonly SymmetricKey[];
 }
 
 declare module 'fastify' {
@@ -105,6 +113,10 @@ export async function registerOperatorRoutes(app: FastifyInstance, deps: Operato
         }
       });
       const api = scope.withTypeProvider<ZodTypeProvider>();
+      registerOperatorSearchRoutes(api, deps);
+      registerReconciliationRoutes(api, deps);
+      registerWebhookRoutes(api, deps);
+      registerDecisionRoutes(api, deps);
 
       api.post(
         '/token-operations',
@@ -201,13 +213,6 @@ export async function registerOperatorRoutes(app: FastifyInstance, deps: Operato
     },
     { prefix: '/operator/v1' },
   );
-}
-
-/** Whether the operator holds the role; if not, the 403 naming it is sent. */
-function allowed(request: FastifyRequest, reply: FastifyReply, role: OperatorRole): boolean {
-  if (holdsRole(request.operator, role)) return true;
-  void sendProblem(reply, 403, 'Forbidden', `This needs the ${role} role; the token grants ${request.operator.role}`);
-  return false;
 }
 
 async function operationView(deps: OperatorApiDeps, operationId: string): Promise<z.infer<typeof OperationView>> {

@@ -2,6 +2,7 @@
 import { OperatorAuthenticator } from './operator-auth.js';
 import path from 'node:path';
 import { createLocalJWKSet } from 'jose';
+import { loadDecisionRules } from './decision-rules-file.js';
 import { parseEnv } from '../config/env.js';
 import { latestDevInboxMessages } from '../db/dev-inbox.js';
 import { pingDatabase } from '../db/pool.js';
@@ -34,6 +35,14 @@ if (!development && env.PUSHPROV_RECEIPT_TIMER_SECONDS_FOR_DEMO) {
 if (!development && !(env.IDP_ISSUER && (env.IDP_JWKS_URL || env.IDP_JWKS_FILE))) {
   fail('In production the API needs its identity provider: IDP_ISSUER and IDP_JWKS_URL (or IDP_JWKS_FILE).');
 }
+// Before anything is opened: rules that cannot be used stop the start, naming the rule.
+const decisionRules = (() => {
+  try {
+    return loadDecisionRules(env.DECISION_RULES_FILE);
+  } catch (error) {
+    return fail(`The API cannot start: ${error instanceof Error ? error.message : String(error)}`);
+  }
+})();
 
 const services = await openProcessServices(env, 'pushprov-api').catch((error: unknown) =>
   fail(`The API cannot start: ${error instanceof Error ? error.message : String(error)}`),
@@ -81,13 +90,21 @@ const app = await buildApp(
       }),
       workflowUiBase: `${uiUrl}/namespaces/${encodeURIComponent(env.TEMPORAL_NAMESPACE)}/workflows`,
     },
-    operator: { auth: operatorAuth, pool, temporal, taskQueue: services.temporal.taskQueue },
+    operator: {
+      auth: operatorAuth,
+      pool,
+      temporal,
+      taskQueue: services.temporal.taskQueue,
+      fingerprintKeys: keys.vault.fingerprintKeys,
+    },
     callbacks: {
       credentials: keys.networks,
       networks: services.networks,
       pool,
       temporal,
       fingerprintKeys: keys.vault.fingerprintKeys,
+      rules: decisionRules,
+      taskQueue: services.temporal.taskQueue,
     },
     ...(devIdentity && {
       devIdentity: {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- crypto | enrollments | wallets | api ...]`: the engine's measurements, printed as tables and
+ * `npm run bench [-- crypto | enrollments | wallets | decisions | api ...]`: the engine's measurements, printed as tables and
  * written as JSON to bench/results/<date>.json with the machine they ran on. Not part of `npm test`.
  * Enrollments and API load run against the local stack (npm start, on free ports and a data folder of
  * its own, the sandbox networks at zero added latency). BENCH_SECONDS sets each measurement's length.
@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { prepareLocalStack } from '../test/support/local-stack.js';
 import { benchmarkApiReads, type EndpointLoad } from './api-load.js';
 import { benchmarkCrypto, type CryptoResult } from './crypto.js';
+import { benchmarkDecisions, benchRulesFile, type DecisionLevel } from './decisions.js';
 import { benchmarkEnrollments, type EnrollmentBench, type Percentiles } from './enrollments.js';
 import {
   benchmarkWalletProvisioning,
@@ -19,7 +20,7 @@ import {
 } from './wallet-provisioning.js';
 
 const parts = new Set(
-  process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['crypto', 'enrollments', 'wallets', 'api'],
+  process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['crypto', 'enrollments', 'wallets', 'decisions', 'api'],
 );
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const resultsDir = fileURLToPath(new URL('results/', import.meta.url));
@@ -37,6 +38,7 @@ const results: {
   crypto?: CryptoResult[];
   enrollments?: EnrollmentBench;
   wallets?: { wallet: BenchedWallet; levels: WalletProvisioningLevel[] }[];
+  decisions?: DecisionLevel[];
   api?: EndpointLoad[];
 } = { measuredAt: new Date().toISOString(), machine, secondsPerMeasurement: seconds };
 
@@ -55,9 +57,11 @@ if (parts.has('crypto')) {
   );
 }
 
-if (parts.has('enrollments') || parts.has('wallets') || parts.has('api')) {
+if (['enrollments', 'wallets', 'decisions', 'api'].some((part) => parts.has(part))) {
   console.log('\nstarting the local stack (npm start) ...');
-  const stack = await prepareLocalStack({ env: { API_RATE_LIMIT_PER_MINUTE: '100000000' } });
+  const stack = await prepareLocalStack({
+    env: { API_RATE_LIMIT_PER_MINUTE: '100000000', DECISION_RULES_FILE: await benchRulesFile() },
+  });
   try {
     await stack.start();
     if (parts.has('enrollments')) {
@@ -110,6 +114,28 @@ if (parts.has('enrollments') || parts.has('wallets') || parts.has('api')) {
           })),
         );
       }
+    }
+    if (parts.has('decisions')) {
+      console.log(`\ntokenisation decisions (simulated wallet tokenisations), ${seconds} s per concurrency level`);
+      results.decisions = await benchmarkDecisions(
+        { mdes: stack.url('mdes'), vts: stack.url('vts') },
+        { secondsPerLevel: seconds, levels: [1, 2, 4, 8], log: (line) => console.log(`  ${line}`) },
+      );
+      console.log("\nauthorizeService as the network waits on the issuer's decision (ms): p99 must stay under 500");
+      console.table(
+        results.decisions.map((level) => ({
+          concurrency: level.concurrency,
+          'tokenisations/s': level.perSecond.toFixed(2),
+          'decision p50': Math.round(level.authorizeService.p50),
+          'decision p95': Math.round(level.authorizeService.p95),
+          'decision p99': Math.round(level.authorizeService.p99),
+          'tokenisation p99': Math.round(level.tokenisation.p99),
+          outcomes: Object.entries(level.outcomes)
+            .map(([decision, count]) => `${decision} ${count}`)
+            .join(', '),
+          failed: level.failed,
+        })),
+      );
     }
     if (parts.has('api')) {
       console.log(`\nAPI read endpoints under autocannon, ${seconds} s each, 16 connections`);

@@ -79,6 +79,8 @@ const EnvSchema = z.object({
   PUSHPROV_KEYS_DIR: z.string().optional(),
   /** Create missing issuer keys at start (the default except with NODE_ENV=production, where they are provisioned). */
   PUSHPROV_GENERATE_KEYS: z.enum(['true', 'false']).optional(),
+  /** The issuer's tokenisation rules (domain/decisioning/rules.ts); config/decision-rules.json by default. */
+  DECISION_RULES_FILE: z.string().optional(),
   /** What the networks handed the issuer (NetworkCredentials), as JSON; or else a file holding it. */
   PUSHPROV_NETWORK_CREDENTIALS: z.string().optional(),
   PUSHPROV_NETWORK_CREDENTIALS_FILE: z.string().optional(),
@@ -124,6 +126,7 @@ export type Env = Omit<z.infer<typeof EnvSchema>, 'PUSHPROV_GENERATE_KEYS'> & {
   SANDBOX_DATA_DIR: string;
   SANDBOX_ISSUER_URL: string;
   PUSHPROV_NETWORK_CREDENTIALS_FILE: string;
+  DECISION_RULES_FILE: string;
 };
 
 export class InvalidEnvironmentError extends Error {
@@ -164,6 +167,9 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
       env.PUSHPROV_NETWORK_CREDENTIALS_FILE ?? path.join(sandboxDataDir, 'issuer-credentials.json'),
     ),
     PUSHPROV_KEYS_DIR: path.resolve(env.PUSHPROV_KEYS_DIR ?? path.join(dataDir, 'keys')),
+    DECISION_RULES_FILE: path.resolve(
+      env.DECISION_RULES_FILE ?? path.join(projectRoot, 'config', 'decision-rules.json'),
+    ),
     PUSHPROV_CACHE_DIR: path.resolve(env.PUSHPROV_CACHE_DIR ?? path.join(cacheHome, 'pushprov')),
   };
 }

@@ -1,11 +1,19 @@
 /**
  * The issuer's token inventory: which token of which card lives with which token requestor, and its last
  * status. Written by the enrollment (recordToken) and by the networks' callbacks once the enrollment has
- * ended, through one upsert with one rule: an older status never replaces a newer one.
+ * ended, through one upsert with one rule: an older status never replaces a newer one. A change of status
+ * is published as a `token.status_changed` webhook event in the same transaction.
  */
 import { maskedPanOf } from '../domain/card-number.js';
 import type { CardNetwork, TokenStatus } from '../domain/enrollment.js';
 import type { Queryable } from './queryable.js';
+import {
+  changedTokenColumns,
+  publishTokenStatusChange,
+  tokenStatusChangeOf,
+  type ChangedTokenRow,
+} from './token-status-events.js';
+import { inTransaction } from './transaction.js';
 
 export interface TokenStatusRecord {
   network: CardNetwork;
@@ -13,11 +21,13 @@ export interface TokenStatusRecord {
   customerId: string;
   cardRef: string;
   tokenRequestorId: string;
-  /** The enrollment that pushed the card. */
-  enrollmentId: string;
+  /** The enrollment that pushed the card; none for a token the cardholder asked for in the wallet. */
+  enrollmentId?: string;
   status: TokenStatus;
   /** When the network says the token took this status (ISO 8601): what orders the updates. */
   statusTimestamp: string;
+  /** Why, when the network said (a wallet's event such as DELETED_FROM_WALLET): told with the change, not kept. */
+  reason?: string;
 }
 
 /** A customer's token as the inventory knows it, with its card masked and its token requestor named. */
@@ -38,24 +48,34 @@ export interface InventoryToken {
  * those of the first write.
  */
 export async function recordTokenStatus(db: Queryable, token: TokenStatusRecord): Promise<void> {
-  await db.query(
-    `INSERT INTO token_inventory (network, token_unique_reference, customer_id, card_ref, token_requestor_id,
-       status, status_timestamp, enrollment_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-     ON CONFLICT (network, token_unique_reference) DO UPDATE
-       SET status = EXCLUDED.status, status_timestamp = EXCLUDED.status_timestamp, updated_at = now()
-       WHERE token_inventory.status_timestamp < EXCLUDED.status_timestamp`,
-    [
-      token.network,
-      token.tokenUniqueReference,
-      token.customerId,
-      token.cardRef,
-      token.tokenRequestorId,
-      token.status,
-      token.statusTimestamp,
-      token.enrollmentId,
-    ],
-  );
+  await inTransaction(db, async (client) => {
+    // `prior` is the row as it was before this statement: one snapshot serves the whole statement.
+    const { rows } = await client.query<ChangedTokenRow>(
+      `WITH prior AS (SELECT status FROM token_inventory WHERE network = $1 AND token_unique_reference = $2)
+       INSERT INTO token_inventory (network, token_unique_reference, customer_id, card_ref, token_requestor_id,
+         status, status_timestamp, enrollment_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (network, token_unique_reference) DO UPDATE
+         SET status = EXCLUDED.status, status_timestamp = EXCLUDED.status_timestamp, updated_at = now()
+         WHERE token_inventory.status_timestamp < EXCLUDED.status_timestamp
+       RETURNING ${changedTokenColumns}, (SELECT status FROM prior) AS previous_status`,
+      [
+        token.network,
+        token.tokenUniqueReference,
+        token.customerId,
+        token.cardRef,
+        token.tokenRequestorId,
+        token.status,
+        token.statusTimestamp,
+        token.enrollmentId ?? null,
+      ],
+    );
+    // Written (a new token, or a newer status): a change of status is told to the issuer's systems with it.
+    if (rows[0]) {
+      const change = tokenStatusChangeOf(rows[0]);
+      await publishTokenStatusChange(client, token.reason === undefined ? change : { ...change, reason: token.reason });
+    }
+  });
 }
 
 /** The customer's tokens, oldest first. */

@@ -5,6 +5,13 @@
  */
 import type { CardNetwork, TokenStatus } from '../domain/enrollment.js';
 import type { Queryable } from './queryable.js';
+import {
+  changedTokenColumns,
+  publishTokenStatusChange,
+  tokenStatusChangeOf,
+  type ChangedTokenRow,
+} from './token-status-events.js';
+import { inTransaction } from './transaction.js';
 
 export interface LifecycleSelection {
   tokenUniqueReferences?: string[];
@@ -29,12 +36,7 @@ export async function lifecycleTargets(
   selection: LifecycleSelection,
   page: { after?: LifecycleCursor; limit: number },
 ): Promise<LifecycleTarget[]> {
-  const { rows } = await db.query<{
-    network: CardNetwork;
-    token_unique_reference: string;
-    token_requestor_id: string;
-    status: TokenStatus;
-  }>(
+  const { rows } = await db.query<TargetRow>(
     `SELECT network, token_unique_reference, token_requestor_id, status FROM token_inventory
      WHERE (token_unique_reference = ANY($1::text[]) OR card_ref = ANY($2::uuid[]))
        AND ($3::text IS NULL OR (network, token_unique_reference) > ($3::text, $4::text))
@@ -48,24 +50,40 @@ export async function lifecycleTargets(
       page.limit,
     ],
   );
-  return rows.map((row) => ({
-    network: row.network,
-    tokenUniqueReference: row.token_unique_reference,
-    tokenRequestorId: row.token_requestor_id,
-    status: row.status,
-  }));
+  return rows.map(targetOf);
 }
 
-/** The token's status as the network answered it, unless the inventory holds a newer one. */
+/** An inventory row as a target, selected as `network, token_unique_reference, token_requestor_id, status`. */
+export interface TargetRow {
+  network: CardNetwork;
+  token_unique_reference: string;
+  token_requestor_id: string;
+  status: TokenStatus;
+}
+
+export const targetOf = (row: TargetRow): LifecycleTarget => ({
+  network: row.network,
+  tokenUniqueReference: row.token_unique_reference,
+  tokenRequestorId: row.token_requestor_id,
+  status: row.status,
+});
+
+/** The token's status as the network answered it, unless the inventory holds a newer one; a change is published. */
 export async function updateTokenStatus(
   db: Queryable,
   token: { network: CardNetwork; tokenUniqueReference: string; status: TokenStatus; statusTimestamp: string },
 ): Promise<void> {
-  await db.query(
-    `UPDATE token_inventory SET status = $3, status_timestamp = $4, updated_at = now()
-     WHERE network = $1 AND token_unique_reference = $2 AND status_timestamp < $4`,
-    [token.network, token.tokenUniqueReference, token.status, token.statusTimestamp],
-  );
+  await inTransaction(db, async (client) => {
+    // `prior` is the row as it was before this statement: one snapshot serves the whole statement.
+    const { rows } = await client.query<ChangedTokenRow>(
+      `WITH prior AS (SELECT status FROM token_inventory WHERE network = $1 AND token_unique_reference = $2)
+       UPDATE token_inventory SET status = $3, status_timestamp = $4, updated_at = now()
+       WHERE network = $1 AND token_unique_reference = $2 AND status_timestamp < $4
+       RETURNING ${changedTokenColumns}, (SELECT status FROM prior) AS previous_status`,
+      [token.network, token.tokenUniqueReference, token.status, token.statusTimestamp],
+    );
+    if (rows[0]) await publishTokenStatusChange(client, tokenStatusChangeOf(rows[0]));
+  });
 }
 
 export type LifecycleOutcome =

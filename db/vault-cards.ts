@@ -3,6 +3,7 @@
  * activities/vault/card-vault.ts), its keyed fingerprint, and what may be shown (BIN and last four).
  */
 import { maskedPanOf } from '../domain/card-number.js';
+import type { CardStatus } from '../domain/decisioning/rules.js';
 import type { CaptureMethod, CardNetwork } from '../domain/enrollment.js';
 import type { Queryable } from './queryable.js';
 
@@ -140,4 +141,19 @@ function fromRow(row: Row): VaultCard {
     ...(row.domestic_scheme && { domesticScheme: row.domestic_scheme }),
     source: row.source,
   };
+}
+
+/** The cards' standing at the issuer (ACTIVE unless the card management system said otherwise), by reference. */
+export async function cardStatusesOf(db: Queryable, cardRefs: readonly string[]): Promise<Map<string, CardStatus>> {
+  const { rows } = await db.query<{ card_ref: string; card_status: CardStatus }>(
+    'SELECT card_ref, card_status FROM vault_cards WHERE card_ref = ANY($1::uuid[])',
+    [cardRefs],
+  );
+  return new Map(rows.map((row) => [row.card_ref, row.card_status]));
+}
+
+/** Sets the card's standing; false when no card has this reference. */
+export async function setCardStatus(db: Queryable, cardRef: string, status: CardStatus): Promise<boolean> {
+  const { rowCount } = await db.query('UPDATE vault_cards SET card_status = $2 WHERE card_ref = $1', [cardRef, status]);
+  return rowCount === 1;
 }

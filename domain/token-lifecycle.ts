@@ -1,5 +1,5 @@
 /**
- * A token's life from the issuer's side: suspend, resume and delete one token, with a reason; the status
+ * A token's life from the issuer's side: suspend, resume, delete (and activate, once stepped up) one token, with a reason; the status
  * each operation leads to and the statuses it may start from, as both networks apply them (Mastercard's
  * token customer service calls, Visa's lifecycle call). An operation already done (suspending a suspended
  * token) is done: the engine may repeat a call it is unsure of. The wire codes of each reason are in each
@@ -7,7 +7,7 @@
  */
 import type { TokenStatus } from './enrollment.js';
 
-export const lifecycleOperations = ['SUSPEND', 'RESUME', 'DELETE'] as const;
+export const lifecycleOperations = ['SUSPEND', 'RESUME', 'DELETE', 'ACTIVATE'] as const;
 export type LifecycleOperation = (typeof lifecycleOperations)[number];
 
 /** Why (the peers' lists: lost, stolen, fraud suspected, customer request, account closed, found, replaced). */
@@ -19,6 +19,8 @@ export const lifecycleReasons = [
   'ACCOUNT_CLOSED',
   'FOUND',
   'CARD_REPLACED',
+  /** A YELLOW token's cardholder proved it is them (a code, the issuer's app, a call): it may be activated. */
+  'CARDHOLDER_VERIFIED',
   'OTHER',
 ] as const;
 export type LifecycleReason = (typeof lifecycleReasons)[number];
@@ -27,6 +29,7 @@ const rules: Record<LifecycleOperation, { to: TokenStatus; from: readonly TokenS
   SUSPEND: { to: 'SUSPENDED', from: ['ACTIVE', 'INACTIVE'] },
   RESUME: { to: 'ACTIVE', from: ['SUSPENDED'] },
   DELETE: { to: 'DEACTIVATED', from: ['ACTIVE', 'INACTIVE', 'SUSPENDED'] },
+  ACTIVATE: { to: 'ACTIVE', from: ['INACTIVE'] },
 };
 
 /**
@@ -47,6 +50,7 @@ const pastTense: Record<LifecycleOperation, string> = {
   SUSPEND: 'suspended',
   RESUME: 'resumed',
   DELETE: 'deleted',
+  ACTIVATE: 'activated',
 };
 
 /** One operation on one token, as the engine asks a network. */

@@ -1,4 +1,4 @@
-/** The activities the worker registers (the enrollments', the token requestor refresh's, token lifecycle's), over the shared services. */
+/** The activities the worker registers (the enrollments', the token requestor refresh's, token lifecycle's, token activation's, the reconciliation's), over the shared services. */
 import { TesseractCardReader } from '../activities/capture/tesseract-card-reader.js';
 import type { EnrollmentActivities } from '../activities/enrollment/activity-types.js';
 import { createEnrollmentActivities } from '../activities/enrollment/create-enrollment-activities.js';
@@ -7,13 +7,27 @@ import {
   type TokenRequestorActivities,
 } from '../activities/token-requestors/token-requestor-activities.js';
 import {
+  createTokenActivationActivities,
+  type TokenActivationActivities,
+} from '../activities/lifecycle/token-activation-activities.js';
+import {
   createTokenLifecycleActivities,
   type TokenLifecycleActivities,
 } from '../activities/lifecycle/token-lifecycle-activities.js';
+import {
+  createTokenReconciliationActivities,
+  type TokenReconciliationActivities,
+} from '../activities/reconciliation/token-reconciliation-activities.js';
+import { createWebhookActivities, type WebhookActivities } from '../activities/webhooks/webhook-activities.js';
 import type { EngineServices } from '../services/engine-services.js';
 
 export interface WorkerActivities {
-  activities: EnrollmentActivities & TokenRequestorActivities & TokenLifecycleActivities;
+  activities: EnrollmentActivities &
+    TokenRequestorActivities &
+    TokenLifecycleActivities &
+    TokenActivationActivities &
+    TokenReconciliationActivities &
+    WebhookActivities;
   /** Closes the OCR worker the card reader holds once used, when the process stops. */
   close(): Promise<void>;
 }
@@ -31,6 +45,9 @@ export function createWorkerActivities({
       ...createEnrollmentActivities({ pool, vault, keys, networks, tokenRequestors, cardReader }),
       ...createTokenRequestorActivities({ pool, cache: tokenRequestors }),
       ...createTokenLifecycleActivities({ pool, networks }),
+      ...createTokenActivationActivities({ pool, keys }),
+      ...createTokenReconciliationActivities({ pool, networks }),
+      ...createWebhookActivities({ pool }),
     },
     close: () => cardReader.close(),
   };

@@ -13,6 +13,7 @@ import type {
   TokenStatus,
 } from '../../domain/enrollment.js';
 import type { WalletDelivery, WalletDeviceMaterial, WalletPayload } from '../../domain/wallets.js';
+import type { EnrollmentOutcome } from '../../db/enrollment-events.js';
 
 export interface CapturedCard {
   cardRef: string;
@@ -95,6 +96,8 @@ export interface EnrollmentActivities {
     device: WalletDeviceMaterial;
     validityMinutes: number;
   }): Promise<{ reference: string; payload: WalletPayload }>;
+  /** Tells the issuer's systems how the enrollment ended (a webhook event, once). */
+  publishEnrollmentOutcome(input: EnrollmentOutcome): Promise<void>;
   /** Records a token in the issuer's inventory; an older status never overwrites a newer one. */
   recordToken(input: {
     enrollmentId: string;

@@ -5,6 +5,8 @@
  * inventory write are the same for every network.
  */
 import type { z } from 'zod';
+import type { ActivationMethod } from '../../domain/decisioning/activation.js';
+import type { TokenisationSource, WalletRecommendation } from '../../domain/decisioning/rules.js';
 import type { TokenStatus, TokenUpdate } from '../../domain/enrollment.js';
 import type { NetworkCredentials } from '../keys/network-credentials.js';
 import type { ClaimSingleUse } from './issuer-callbacks.js';
@@ -33,6 +35,18 @@ export interface AuthorizationAsked {
   tokenUniqueReference?: string;
   /** The card, as the network encrypted it for the issuer: only the network's `openAccount` reads it. */
   encryptedAccount?: unknown;
+  /** What the network and the wallet say of this tokenisation, for the issuer's rules. */
+  facts?: AskedFacts;
+}
+
+/** The network's and the wallet's view of a tokenisation: where the card came from, scores, recommendation. */
+export interface AskedFacts {
+  source?: TokenisationSource;
+  tokenType?: string;
+  walletRecommendation?: WalletRecommendation;
+  accountScore?: number;
+  deviceScore?: number;
+  activeTokenCount?: number;
 }
 
 /** A card as opened: its number (never logged, never stored) and its expiry (month 1-12, four-digit year). */
@@ -43,8 +57,10 @@ export interface OpenedAccount {
 }
 
 export interface IssuerDecision {
-  decision: 'APPROVED' | 'DECLINED';
+  decision: 'APPROVED' | 'DECLINED' | 'REQUIRE_ADDITIONAL_AUTHENTICATION';
   reason?: string;
+  /** For a step-up: how the cardholder may activate the token, masked. */
+  activationMethods?: ActivationMethod[];
 }
 
 /**
@@ -82,4 +98,9 @@ export interface NetworkCallbacks {
     response: z.ZodType;
     answer(): object;
   };
+}
+
+/** The facts the network gave, without the ones it left out. */
+export function askedFacts(facts: { [Field in keyof AskedFacts]: AskedFacts[Field] | undefined }): AskedFacts {
+  return Object.fromEntries(Object.entries(facts).filter(([, value]) => value !== undefined));
 }

@@ -4,6 +4,8 @@
  * answer, and a field outside its shape refuses the message (4xx) instead of failing further in (5xx).
  */
 import { z } from 'zod';
+import type { ActivationMethod } from '../../domain/decisioning/activation.js';
+import type { TokenisationSource } from '../../domain/decisioning/rules.js';
 import { tokenRequestorIdPattern } from '../../domain/enrollment.js';
 
 /** A network's identifier (a receipt, a token reference, a request id): 1 to 64 of [A-Za-z0-9._:-]. */
@@ -27,3 +29,44 @@ export const networkInstant = z.iso
 
 /** The issuer's answer to authorizeService. */
 export const issuerDecision = z.enum(['APPROVED', 'DECLINED', 'REQUIRE_ADDITIONAL_AUTHENTICATION']);
+
+/**
+ * Where the token requestor got the card (our reading of both networks' provisioning-decision fields; their
+ * exact lists are the networks' own): typed, photographed, on file at a merchant, from the issuer's app, pushed.
+ */
+export const panSource = z.enum(['KEY_ENTERED', 'CAMERA_CAPTURED', 'ON_FILE', 'MOBILE_BANKING_APP', 'ISSUER_PUSH']);
+const sourceOfPanSource: Record<z.infer<typeof panSource>, TokenisationSource> = {
+  KEY_ENTERED: 'MANUAL_ENTRY',
+  CAMERA_CAPTURED: 'CAMERA_CAPTURE',
+  ON_FILE: 'CARD_ON_FILE',
+  MOBILE_BANKING_APP: 'ISSUER_APP',
+  ISSUER_PUSH: 'ISSUER_PUSH',
+};
+export const tokenisationSourceOf = (source: z.infer<typeof panSource> | undefined) =>
+  source && sourceOfPanSource[source];
+export const panSourceOf = (source: TokenisationSource): z.infer<typeof panSource> | undefined =>
+  (Object.keys(sourceOfPanSource) as z.infer<typeof panSource>[]).find((wire) => sourceOfPanSource[wire] === source);
+
+/** A wallet's score, 1 (riskiest) to 5, as the networks carry it: a one-digit string. */
+export const walletScore = z
+  .string()
+  .regex(/^[1-5]$/, 'a score is 1 to 5')
+  .transform(Number);
+
+/** How the issuer offers a YELLOW cardholder to activate (the networks' public activation method types). */
+export const activationMethodType = z.enum([
+  'TEXT_TO_CARDHOLDER_NUMBER',
+  'EMAIL_TO_CARDHOLDER_ADDRESS',
+  'CARDHOLDER_TO_USE_ISSUER_MOBILE_APP',
+]);
+const typeOfChannel = {
+  SMS: 'TEXT_TO_CARDHOLDER_NUMBER',
+  EMAIL: 'EMAIL_TO_CARDHOLDER_ADDRESS',
+  ISSUER_APP: 'CARDHOLDER_TO_USE_ISSUER_MOBILE_APP',
+} as const;
+export const activationMethodsOnWire = (methods: readonly ActivationMethod[] | undefined) =>
+  methods?.map((method) => ({
+    type: typeOfChannel[method.channel],
+    ...(method.maskedDestination && { value: method.maskedDestination }),
+  }));
+export const ActivationMethodOnWire = z.object({ type: activationMethodType, value: z.string().max(64).optional() });

@@ -65,7 +65,11 @@ export function registerTokenRoutes({ api, deps }: ConsumerRouteContext): void {
         summary: 'Suspend, resume or delete one of my tokens; answered once the network has',
         tags: ['tokens'],
         params: z.strictObject({ tokenUniqueReference: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }),
-        body: z.strictObject({ operation: z.enum(lifecycleOperations), reason: z.enum(customerReasons) }),
+        // Activation is the step-up's (token-activation routes), never the customer's word alone.
+        body: z.strictObject({
+          operation: z.enum(lifecycleOperations).exclude(['ACTIVATE']),
+          reason: z.enum(customerReasons),
+        }),
         response: {
           200: z.object({ tokenUniqueReference: z.string(), status: z.string() }),
           ...consumerProblems,

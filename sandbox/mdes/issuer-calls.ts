@@ -13,6 +13,8 @@ import { IssuerCallbacks, type CallbackTransport } from '../network/issuer-callb
 import type { NetworkState, Token } from '../network/network-state.js';
 import type { NetworkSandboxOptions } from '../network/sandbox-app.js';
 import type { TokenisationDeps } from '../network/tokenization.js';
+import { walletEvents, type WalletEvent } from '../network/token-events.js';
+import { walletView, type WalletAssessment } from '../network/wallet-assessment.js';
 import { mdesSandboxNetwork } from './mdes-sandbox-network.js';
 
 export function mdesTokenisation(options: NetworkSandboxOptions, state: NetworkState): TokenisationDeps {
@@ -37,13 +39,16 @@ export function mdesTokenisation(options: NetworkSandboxOptions, state: NetworkS
       return { status: response.status, body: parseOrText(text) };
     },
   };
-  const decisioningInfo = { recommendedDecision: 'APPROVED', deviceScore: '5', accountScore: '5' };
+  const decisioningInfo = (assessment?: WalletAssessment) => {
+    const view = walletView(assessment);
+    return view && { walletProviderDecisioningInfo: { ...view, recommendedDecision: view.recommendation } };
+  };
   return {
     network: mdesSandboxNetwork,
     state,
     knobs,
     callbacks: new IssuerCallbacks(ledger, knobs, transport),
-    async accountAuthorizationRequest({ account, tokenRequestorId, token }, ids) {
+    async accountAuthorizationRequest({ account, tokenRequestorId, token, assessment }, ids) {
       const card: z.input<typeof MdesCardAccountData> = {
         accountNumber: account.accountNumber,
         expiryMonth: String(account.expiryMonth).padStart(2, '0'),
@@ -55,10 +60,11 @@ export function mdesTokenisation(options: NetworkSandboxOptions, state: NetworkS
         tokenUniqueReference: token.tokenUniqueReference,
         panUniqueReference: token.panUniqueReference,
         cardInfo: await mdesFieldLevel.encrypt(card, { certificatePem: keys.mdes.issuerDecryption.certificatePem }),
-        tokenType: 'CLOUD',
+        tokenType: assessment?.tokenType ?? 'CLOUD',
         accountPanSuffix: account.accountNumber.slice(-4),
-        activeTokenCount: 0,
-        walletProviderDecisioningInfo: decisioningInfo,
+        activeTokenCount: assessment?.activeTokenCount ?? 0,
+        ...(assessment?.source && { panSource: assessment.source }),
+        ...decisioningInfo(assessment),
       };
     },
     authorizationRequest: (account, ids) => ({
@@ -69,11 +75,11 @@ export function mdesTokenisation(options: NetworkSandboxOptions, state: NetworkS
       tokenType: 'CLOUD',
       accountPanSuffix: account.panSuffix,
       activeTokenCount: 0,
-      walletProviderDecisioningInfo: decisioningInfo,
+      ...decisioningInfo(),
     }),
-    tokenNotification: (token: Token) => ({
+    tokenNotification: (token: Token, event?: WalletEvent) => ({
       requestId: randomUUID(),
-      reasonCode: 'STATUS_UPDATE',
+      reasonCode: event ? walletEvents[event].reasonCode : 'STATUS_UPDATE',
       tokens: [
         {
           tokenUniqueReference: token.tokenUniqueReference,
@@ -81,7 +87,7 @@ export function mdesTokenisation(options: NetworkSandboxOptions, state: NetworkS
           tokenRequestorId: token.tokenRequestorId,
           ...(token.receipt !== undefined && { pushAccountReceipt: token.receipt }),
           status: token.status,
-          eventReasonCode: token.status === 'ACTIVE' ? 'TOKEN_ACTIVATED' : 'STATUS_CHANGED',
+          eventReasonCode: event ?? (token.status === 'ACTIVE' ? 'TOKEN_ACTIVATED' : 'STATUS_CHANGED'),
           suspendedBy: token.status === 'SUSPENDED' ? ['TOKEN_REQUESTOR'] : [],
           statusTimestamp: token.statusTimestamp,
         },

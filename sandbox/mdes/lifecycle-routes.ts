@@ -1,5 +1,5 @@
 /**
- * MDES's token customer service calls from the issuer (`/mdes/csapi/v2/token/{suspend|unsuspend|delete}`,
+ * MDES's token customer service calls from the issuer (`/mdes/csapi/v2/token/{activate|suspend|unsuspend|delete}`,
  * activities/networks/mdes/token-lifecycle.ts has the shapes): OAuth-signed like the issuer's other calls,
  * answered with the token's new status or a business error (TOKEN_NOT_FOUND, INVALID_TOKEN_STATUS).
  */

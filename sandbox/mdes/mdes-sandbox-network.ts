@@ -1,9 +1,13 @@
 /** MDES as the sandbox's shared parts see it: Mastercard's ranges, receipts and token references. */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { newIdentifier } from '../../domain/identifiers.js';
 import type { SandboxNetwork } from '../network/sandbox-network.js';
 import { mdesTokenRequestorCalls } from './token-requestor-calls.js';
 
-const reference = (prefix: string): string => `${prefix}${randomBytes(16).toString('hex').toUpperCase()}`;
+// MDES's shape (a prefix, then hex), drawn again when the digits would read as a card number: an id holding one
+// would be masked in every log and refused in the engine's ids.
+const reference = (prefix: string): string =>
+  newIdentifier(() => `${prefix}${randomBytes(16).toString('hex').toUpperCase()}`);
 
 export const mdesSandboxNetwork: SandboxNetwork = {
   id: 'mdes',
@@ -22,5 +26,5 @@ export const mdesSandboxNetwork: SandboxNetwork = {
 /** A push account receipt for this card: its product's prefix (Maestro, debit, credit), then a UUID. */
 export function receiptFor(pan: string): string {
   const product = /^(5[06-8]|6)/.test(pan) ? 'MSI' : pan.startsWith('53') ? 'DMC' : 'MCC';
-  return `${product}-${randomUUID()}`;
+  return `${product}-${newIdentifier(randomUUID)}`;
 }

@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { tokenRequestorId } from '../../activities/networks/message-fields.js';
+import { WalletAssessment } from './wallet-assessment.js';
 import { findTokenRequestor } from '../token-requestors/catalogue.js';
 import { checkPushedCard } from './card-checks.js';
 import { maskPan, type ShownAccount } from './network-state.js';
@@ -33,6 +34,8 @@ export const AccountTokenisationRequest = z.object({
   }),
   /** The token requestor's own risk asks the cardholder to activate the token (the yellow path). */
   stepUp: z.boolean().optional(),
+  /** What the network passes on to the issuer of the wallet's view; a wallet that says nothing: defaults. */
+  assessment: WalletAssessment.optional(),
 });
 export type AccountTokenisationRequest = z.infer<typeof AccountTokenisationRequest>;
 
@@ -68,7 +71,12 @@ async function tokeniseOnce(
   const references = deps.network.newTokenReferences();
   const authorization = await deps.callbacks.authorizeService(
     await deps.accountAuthorizationRequest(
-      { account: request.account, tokenRequestorId: request.tokenRequestorId, token: references },
+      {
+        account: request.account,
+        tokenRequestorId: request.tokenRequestorId,
+        token: references,
+        ...(request.assessment && { assessment: request.assessment }),
+      },
       { correlationId: randomBytes(16).toString('hex'), requestId: request.requestId },
     ),
   );

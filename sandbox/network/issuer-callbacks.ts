@@ -21,6 +21,10 @@ export type IssuerDecision = 'APPROVED' | 'DECLINED' | 'REQUIRE_ADDITIONAL_AUTHE
 
 export interface AuthorizationOutcome {
   decision: IssuerDecision;
+  /** For a step-up, how the issuer offers the cardholder to activate (as it answered them). */
+  activationMethods?: unknown[];
+  /** The issuer's reason for a decline or a step-up, as it answered it. */
+  issuerReason?: string;
   /** Why the network decided itself: the issuer did not answer, or answered nonsense. */
   standIn?: string;
 }
@@ -41,9 +45,17 @@ export class IssuerCallbacks {
 
   async authorizeService(payload: { correlationId: string; [field: string]: unknown }): Promise<AuthorizationOutcome> {
     const result = await this.attempt('authorizeService', payload, 1);
-    const decision = (result?.body as { decision?: unknown } | undefined)?.decision;
+    const answer = result?.body as
+      { decision?: unknown; decisionReason?: unknown; activationMethods?: unknown } | undefined;
+    const decision = answer?.decision;
     if (decision === 'APPROVED' || decision === 'DECLINED' || decision === 'REQUIRE_ADDITIONAL_AUTHENTICATION') {
-      return { decision };
+      const methods = decision === 'REQUIRE_ADDITIONAL_AUTHENTICATION' && answer?.activationMethods;
+      const reason = answer?.decisionReason;
+      return {
+        decision,
+        ...(Array.isArray(methods) && { activationMethods: methods as unknown[] }),
+        ...(typeof reason === 'string' && { issuerReason: reason }),
+      };
     }
     // Stand-in: without a valid answer from the issuer, a network declines.
     return {
@@ -110,9 +122,12 @@ export class IssuerCallbacks {
     const cutOff = new Promise<never>((_resolve, reject) =>
       signal.addEventListener('abort', () => reject(new Error('cut off')), { once: true }),
     );
+    const started = performance.now();
     try {
       const result = await Promise.race([this.transport.send(name, payload, signal), cutOff]);
-      this.ledger.append('callback', { name, url, attempt, status: result.status, payload });
+      // How long the issuer took to answer, as the network times it (signing and sending included).
+      const durationMs = Math.round((performance.now() - started) * 10) / 10;
+      this.ledger.append('callback', { name, url, attempt, status: result.status, durationMs, payload });
       return result;
     } catch (error) {
       const why = this.abandoned.signal.aborted

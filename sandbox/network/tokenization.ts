@@ -9,6 +9,8 @@ import type { Knobs } from '../knobs.js';
 import type { AuthorizationOutcome, IssuerCallbacks, IssuerDecision } from './issuer-callbacks.js';
 import type { NetworkState, PushedAccount, ShownAccount, Token, TokenStatus } from './network-state.js';
 import type { SandboxNetwork } from './sandbox-network.js';
+import type { WalletAssessment } from './wallet-assessment.js';
+import type { WalletEvent } from './token-events.js';
 
 export type TokenisationRefusal =
   | 'UNKNOWN_RECEIPT'
@@ -22,7 +24,16 @@ export type TokenisationRefusal =
 
 export type TokenisationResult =
   | { outcome: 'refused'; reason: TokenisationRefusal; description: string }
-  | { outcome: 'decided'; decision: IssuerDecision; account: ShownAccount; token?: Token; standIn?: string };
+  | {
+      outcome: 'decided';
+      decision: IssuerDecision;
+      account: ShownAccount;
+      token?: Token;
+      standIn?: string;
+      /** The issuer's ways for the cardholder to activate a token it wants stepped up. */
+      activationMethods?: unknown[];
+      issuerReason?: string;
+    };
 
 /** A card a token requestor names by itself: its number and expiry (month 1-12, four-digit year). */
 export interface CardAccount {
@@ -39,8 +50,11 @@ export interface TokenisationDeps {
   state: NetworkState;
   knobs: { current: Knobs };
   callbacks: IssuerCallbacks;
-  /** The issuer-facing shape of a token notification, per network (one without a receipt names none). */
-  tokenNotification(token: Token): object;
+  /**
+   * The issuer-facing shape of a token notification, per network (one without a receipt names none); with
+   * the wallet's event that caused it, when the network tells one on its own initiative.
+   */
+  tokenNotification(token: Token, event?: WalletEvent): object;
   /** The issuer-facing shape of an authorizeService call, per network. */
   authorizationRequest(account: PushedAccount, ids: { correlationId: string; requestId: string }): AuthorizationRequest;
   /**
@@ -48,7 +62,7 @@ export interface TokenisationDeps {
    * issuer, the token being created, no receipt.
    */
   accountAuthorizationRequest(
-    request: { account: CardAccount; tokenRequestorId: string; token: TokenReferences },
+    request: { account: CardAccount; tokenRequestorId: string; token: TokenReferences; assessment?: WalletAssessment },
     ids: { correlationId: string; requestId: string },
   ): Promise<AuthorizationRequest>;
 }
@@ -116,6 +130,9 @@ export function concludeTokenisation(
     account,
     ...(token && { token }),
     ...(authorization.standIn && { standIn: authorization.standIn }),
+    ...(authorization.issuerReason && { issuerReason: authorization.issuerReason }),
+    ...(decision === 'REQUIRE_ADDITIONAL_AUTHENTICATION' &&
+      authorization.activationMethods && { activationMethods: authorization.activationMethods }),
   };
   deps.state.recordTokenisation({
     requestId,
@@ -215,10 +232,11 @@ export function changeTokenStatus(
   tokenUniqueReference: string,
   status: TokenStatus,
   reason: string,
+  event?: WalletEvent,
 ): Token | undefined {
   const token = deps.state.token(tokenUniqueReference);
   if (!token) return undefined;
   const updated = deps.state.recordTokenStatus(tokenUniqueReference, status, reason);
-  deps.callbacks.notifyTokenUpdated([deps.tokenNotification(updated)]);
+  deps.callbacks.notifyTokenUpdated([deps.tokenNotification(updated, event)]);
   return updated;
 }

@@ -12,6 +12,8 @@ import { IssuerCallbacks, type CallbackTransport } from '../network/issuer-callb
 import type { NetworkState, Token } from '../network/network-state.js';
 import type { NetworkSandboxOptions } from '../network/sandbox-app.js';
 import type { TokenisationDeps } from '../network/tokenization.js';
+import type { WalletEvent } from '../network/token-events.js';
+import { walletView, type WalletAssessment } from '../network/wallet-assessment.js';
 import { vtsSandboxNetwork } from './vts-sandbox-network.js';
 
 export function vtsTokenisation(options: NetworkSandboxOptions, state: NetworkState): TokenisationDeps {
@@ -46,13 +48,16 @@ export function vtsTokenisation(options: NetworkSandboxOptions, state: NetworkSt
       return { status: response.status, body };
     },
   };
-  const riskInformation = { walletProviderRiskAssessment: 'LOW', deviceScore: '5', accountScore: '5' };
+  const riskInformation = (assessment?: WalletAssessment) => {
+    const view = walletView(assessment);
+    return view && { riskInformation: view };
+  };
   return {
     network: vtsSandboxNetwork,
     state,
     knobs,
     callbacks: new IssuerCallbacks(ledger, knobs, transport),
-    async accountAuthorizationRequest({ account, tokenRequestorId, token }, { correlationId, requestId }) {
+    async accountAuthorizationRequest({ account, tokenRequestorId, token, assessment }, { correlationId, requestId }) {
       const instrument: VtsTokenisedInstrument = {
         accountNumber: account.accountNumber,
         expirationDate: { month: String(account.expiryMonth).padStart(2, '0'), year: String(account.expiryYear) },
@@ -64,9 +69,11 @@ export function vtsTokenisation(options: NetworkSandboxOptions, state: NetworkSt
         tokenRequestorID: tokenRequestorId,
         vProvisionedTokenID: token.tokenUniqueReference,
         encPaymentInstrument: await vtsSharedSecretJwe.encrypt(instrument, issuerParty),
-        tokenType: 'CLOUD',
+        tokenType: assessment?.tokenType ?? 'CLOUD',
         paymentInstrument: { last4: account.accountNumber.slice(-4) },
-        riskInformation,
+        ...(assessment?.source && { panSource: assessment.source }),
+        ...(assessment?.activeTokenCount !== undefined && { activeTokenCount: assessment.activeTokenCount }),
+        ...riskInformation(assessment),
       };
     },
     authorizationRequest: (account, { correlationId, requestId }) => ({
@@ -78,15 +85,16 @@ export function vtsTokenisation(options: NetworkSandboxOptions, state: NetworkSt
       clientCardID: account.pushAccountId,
       tokenType: 'CLOUD',
       paymentInstrument: { last4: account.panSuffix },
-      riskInformation,
+      ...riskInformation(),
     }),
-    tokenNotification: (token: Token) => ({
+    tokenNotification: (token: Token, event?: WalletEvent) => ({
       eventType: 'TOKEN_STATUS_UPDATED',
       vProvisionedTokenID: token.tokenUniqueReference,
       paymentAccountReference: token.panUniqueReference,
       tokenRequestorID: token.tokenRequestorId,
       ...(token.receipt !== undefined && { pushReceipt: token.receipt }),
       tokenStatus: token.status,
+      ...(event && { statusReason: event }),
       statusTimestamp: token.statusTimestamp,
     }),
   };

@@ -25,7 +25,9 @@ export function registerLifecycleRoute(
       tokenRequestorId: string;
       tokenReferenceId: string;
     };
+    const requestId = request.headers['x-request-id'];
     const outcome = applyTokenLifecycle(deps.state, deps.ledger, {
+      ...(typeof requestId === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(requestId) && { requestId }),
       tokenUniqueReference: tokenReferenceId,
       tokenRequestorId,
       operation: parsed.data.operationType,

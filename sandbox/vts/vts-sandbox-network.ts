@@ -1,5 +1,6 @@
 /** Visa as the sandbox's shared parts see it: Visa's range, receipts and token references. */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { newIdentifier } from '../../domain/identifiers.js';
 import type { SandboxNetwork } from '../network/sandbox-network.js';
 import { vtsTokenRequestorCalls } from './token-requestor-calls.js';
 
@@ -10,10 +11,11 @@ export const vtsSandboxNetwork: SandboxNetwork = {
   accountRange: /^4/,
   receiptPrefixes: ['VTS'],
   newTokenReferences: () => ({
-    tokenUniqueReference: randomBytes(16).toString('hex'),
-    panUniqueReference: `V${randomBytes(14).toString('hex').toUpperCase()}`,
+    // Visa's shapes (hex), drawn again when the digits would read as a card number.
+    tokenUniqueReference: newIdentifier(() => randomBytes(16).toString('hex')),
+    panUniqueReference: newIdentifier(() => `V${randomBytes(14).toString('hex').toUpperCase()}`),
   }),
   tokenRequestorCalls: vtsTokenRequestorCalls,
 };
 
-export const receiptFor = (): string => `VTS-${randomUUID()}`;
+export const receiptFor = (): string => `VTS-${newIdentifier(randomUUID)}`;

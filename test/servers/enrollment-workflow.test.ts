@@ -247,6 +247,16 @@ describe('the enrollment workflow', () => {
             customerId: 'customer-1',
           }),
         ]);
+        // The issuer's systems are told how it ended, once.
+        expect(fake.outcomesPublished).toEqual([
+          {
+            enrollmentId: handle.workflowId,
+            customerId: 'customer-1',
+            tokenRequestorId: wallet,
+            status: 'COMPLETED',
+            cards: [{ cardRef: 'card-1', state: 'ACTIVE', tokenUniqueReference: 'DWSPMC000000000' }],
+          },
+        ]);
         const description = await handle.describe();
         expect(description.typedSearchAttributes.get(EnrollmentStatusKey)).toBe('COMPLETED');
         const view = await handle.query(enrollmentViewQuery);
@@ -263,7 +273,7 @@ describe('the enrollment workflow', () => {
           'status COMPLETED',
         ]);
       },
-      { record: 'happy-path' },
+      { record: 'happy-path-outcome-published' },
     );
   });
 
@@ -346,7 +356,7 @@ describe('the enrollment workflow', () => {
         expect(await handle.result()).toMatchObject({ status: 'FAILED', reason: 'The code was not entered in time' });
         expect(fake.pushes).toEqual([]);
       },
-      { record: 'authentication-window-expired' },
+      { record: 'authentication-window-expired-outcome-published' },
     );
   });
 

@@ -31,7 +31,7 @@ import { decodedPayloadTexts, historyTexts, payloadsIn } from '../support/histor
 
 const wallet = '50110030273';
 /** The workflow's patch ids (patched()): what a patch marker may name. */
-const knownPatches = ['short-steps-as-local-activities', 'resent-code-awaited'];
+const knownPatches = ['short-steps-as-local-activities', 'resent-code-awaited', 'enrollment-outcome-published'];
 const pans = [
   '5204731600014792',
   '4111111111111111',

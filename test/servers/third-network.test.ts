@@ -25,6 +25,7 @@ import {
   thirdNetworkWallet,
   type ThirdNetwork,
 } from '../support/third-network/third-network.js';
+import { decisionDefaults } from '../support/decision-defaults.js';
 
 const pan = '5204731600014792';
 const takenBin = '520473';
@@ -67,7 +68,14 @@ beforeAll(async () => {
   app = await buildApp(
     {
       readinessChecks: {},
-      callbacks: { credentials: keys.networks, pool, temporal: endedEnrollments, networks, fingerprintKeys: [] },
+      callbacks: {
+        credentials: keys.networks,
+        pool,
+        temporal: endedEnrollments,
+        networks,
+        fingerprintKeys: [],
+        ...decisionDefaults,
+      },
       rateLimitPerMinute: 1_000_000,
       failedAuthenticationsPerMinute: 1_000_000,
     },

@@ -34,6 +34,7 @@ import {
   wallet,
 } from '../support/network-callbacks.js';
 import { randomCustomerId } from '../support/api-caller.js';
+import { decisionDefaults } from '../support/decision-defaults.js';
 
 let pool: pg.Pool;
 let dir: string;
@@ -63,7 +64,7 @@ beforeAll(async () => {
   app = await buildApp(
     {
       readinessChecks: {},
-      callbacks: { credentials, pool, temporal: endedEnrollments, fingerprintKeys: [] },
+      callbacks: { credentials, pool, temporal: endedEnrollments, fingerprintKeys: [], ...decisionDefaults },
       rateLimitPerMinute: 1_000_000,
       failedAuthenticationsPerMinute: 1_000_000,
     },
@@ -95,7 +96,10 @@ const shapes: Record<CardNetwork, { bin: string; receiptPrefix: string; tokenRef
 async function pushedCard(
   network: CardNetwork,
   tokenRequestorId = wallet,
-): Promise<{ receipt: string; token: Omit<TokenStatusRecord, 'status' | 'statusTimestamp'> }> {
+): Promise<{
+  receipt: string;
+  token: Omit<TokenStatusRecord, 'status' | 'statusTimestamp'> & { enrollmentId: string };
+}> {
   const customerId = randomCustomerId();
   const card = await storeVaultCard(pool, {
     cardRef: randomUUID(),

@@ -1,5 +1,5 @@
 // The issuer's answers to a network that names a card by itself (a wallet's tokenisation), against the real
-// PostgreSQL: each case it cannot approve is declined with its reason (the card unknown, not provisioned, its
+// PostgreSQL: each case it cannot approve is declined with its reason (the card unknown, its
 // provisioning expired, for another token requestor or bound to another token, another expiry, no token
 // named, a card that does not open, an enrollment no longer waiting), never with a 5xx; and the card numbers
 // end up in no log line and no table row.
@@ -28,8 +28,16 @@ describe('the issuer declines, saying why, and never answers 5xx', () => {
         reason: 'CARD_NOT_FOUND',
       });
 
+      // A card of the vault the issuer's app did not provision: the wallet got it elsewhere, the rules decide;
+      // with nothing from the wallet to judge it by, the cardholder steps up.
       const unprovisioned = (await world.vaulted(network)).pan;
-      expect(await ask({ pan: unprovisioned })).toMatchObject({ status: 200, reason: 'NOT_PROVISIONED' });
+      const token = world.newTokenReference(network);
+      expect(await ask({ pan: unprovisioned, token })).toEqual({
+        status: 200,
+        decision: 'REQUIRE_ADDITIONAL_AUTHENTICATION',
+        reason: 'NO_WALLET_ASSESSMENT',
+      });
+      expect(world.activations).toContain(`token-activation:${network}:${token}`);
 
       const expired = await world.provisioned(network, { expiresInMs: -1_000 });
       expect(await ask({ pan: expired.pan })).toMatchObject({ status: 200, reason: 'PROVISIONING_EXPIRED' });

@@ -31,6 +31,7 @@ import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers
 import { createWorkerActivities } from '../../workers/worker-activities.js';
 import { freePort } from './free-port.js';
 import { uniqueTaskQueue } from './temporal.js';
+import { loadDecisionRules } from '../../api/decision-rules-file.js';
 
 export const apiAudience = 'pushprov-api';
 export const operatorAudience = 'pushprov-operator-api';
@@ -115,7 +116,14 @@ export async function startEngineStack(
         walletAdapters: walletRegistry(),
         workflowUiBase: 'http://127.0.0.1:8233/namespaces/default/workflows',
       },
-      callbacks: { credentials: keys.networks, pool, temporal: client, fingerprintKeys: keys.vault.fingerprintKeys },
+      callbacks: {
+        credentials: keys.networks,
+        pool,
+        temporal: client,
+        fingerprintKeys: keys.vault.fingerprintKeys,
+        rules: loadDecisionRules(),
+        taskQueue,
+      },
       operator: {
         auth: new OperatorAuthenticator(
           new CallerAuthenticator({
@@ -127,6 +135,7 @@ export async function startEngineStack(
         pool,
         temporal: client,
         taskQueue,
+        fingerprintKeys: keys.vault.fingerprintKeys,
       },
       devIdentity: { provider: identity, audience: apiAudience, operatorAudience },
       ...(options.rateLimitPerMinute && { rateLimitPerMinute: options.rateLimitPerMinute }),

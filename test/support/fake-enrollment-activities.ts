@@ -23,6 +23,7 @@ export interface FakeActivities {
   pushes: Parameters<EnrollmentActivities['pushCards']>[0][];
   codesSent: number;
   tokensRecorded: Parameters<EnrollmentActivities['recordToken']>[0][];
+  outcomesPublished: Parameters<EnrollmentActivities['publishEnrollmentOutcome']>[0][];
   /** The push answers by card index: a receipt unless told otherwise. */
   declineCardIndexes: Set<number>;
   /** Failures thrown by the next pushCards calls, in order. */
@@ -44,6 +45,7 @@ export function fakeEnrollmentActivities(): FakeActivities {
     pushes: [],
     codesSent: 0,
     tokensRecorded: [],
+    outcomesPublished: [],
     declineCardIndexes: new Set(),
     pushFailures: [],
     ineligibleCardIndexes: new Set(),
@@ -122,6 +124,10 @@ export function fakeEnrollmentActivities(): FakeActivities {
       },
       recordToken(input) {
         fake.tokensRecorded.push(input);
+        return Promise.resolve();
+      },
+      publishEnrollmentOutcome(input) {
+        fake.outcomesPublished.push(input);
         return Promise.resolve();
       },
     },

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { CompactSign, type CompactJWSHeaderParameters } from 'jose';
 import type { Pool } from 'pg';
 import { vtsSharedSecretJwe } from '../../activities/crypto/encryption/profiles.js';
@@ -14,6 +15,7 @@ import { mdesAuthorizationHeader } from '../../activities/networks/mdes/oauth1.j
 import { buildApp } from '../../api/app.js';
 import type { EnrollmentView } from '../../domain/enrollment.js';
 import { openSandboxKeys, writeIssuerCredentials, type SandboxKeys } from '../../sandbox/keys.js';
+import { decisionDefaults } from './decision-defaults.js';
 
 export const wallet = '50110030273';
 export const mdesReceipt = 'MCC-9a1f3c2e-5d4b-4c8e-9f10-2b3c4d5e6f70';
@@ -28,6 +30,9 @@ export interface Effects {
   signals: unknown[];
   inventory: unknown[][];
   claimed: Map<string, number>;
+  /** The decisions recorded, and the webhook events published (each insert's parameters). */
+  decisions: unknown[][];
+  events: unknown[][];
 }
 
 /** An in-memory stand-in for the pool, answering exactly the queries the callbacks and the replay guard make. */
@@ -64,6 +69,39 @@ export function inMemoryPool(effects: Effects, receipts: Record<string, { networ
       // Binding a reported token to its receipt: the receipts here take any token.
       return Promise.resolve({ rows: [], rowCount: 1 });
     }
+    if (sql.includes('INTO webhook_events')) {
+      // An event published (with the decision it reports).
+      effects.events.push(params);
+      return Promise.resolve({ rows: [{ event_id: `event-${effects.events.length}` }], rowCount: 1 });
+    }
+    if (sql.includes('INTO tokenisation_decisions')) {
+      // The decision recorded: as the table would return it (its columns in the insert's order).
+      const columns = [
+        'decision_id',
+        'network',
+        'token_unique_reference',
+        'token_requestor_id',
+        'card_ref',
+        'customer_id',
+        'enrollment_id',
+        'source',
+        'outcome',
+        'reasons',
+        'matched_rules',
+        'facts',
+        'rules_version',
+        'fail_safe',
+        'latency_ms',
+        'activation',
+      ];
+      effects.decisions.push(params);
+      const row = Object.fromEntries(columns.map((column, index) => [column, params[index] ?? null]));
+      return Promise.resolve({ rows: [{ ...row, decided_at: new Date() }], rowCount: 1 });
+    }
+    if (sql.includes('tokenisation_decisions') || sql.includes('FROM vault_cards')) {
+      // No decision made before, no card standing kept, no tokenisation counted.
+      return Promise.resolve(none);
+    }
     if (sql.includes('INTO token_inventory')) {
       effects.inventory.push(params);
       return Promise.resolve({ rows: [], rowCount: 1 });
@@ -88,7 +126,15 @@ export function waitingEnrollments(effects: Effects, receipts: string[]): Client
       return Promise.resolve();
     },
   };
-  return { workflow: { getHandle: () => handle } } as unknown as Client;
+  // Only enrollments run here: a token's activation (a YELLOW decision's) is no workflow of this world.
+  const getHandle = (workflowId: string) => {
+    if (workflowId.startsWith('token-activation:')) {
+      const notFound = () => Promise.reject(new WorkflowNotFoundError('no activation here', workflowId, undefined));
+      return { query: notFound, signal: notFound };
+    }
+    return handle;
+  };
+  return { workflow: { getHandle } } as unknown as Client;
 }
 
 export interface CallbackWorld {
@@ -109,7 +155,7 @@ export async function callbackWorld(): Promise<CallbackWorld> {
       vtsBaseUrl: 'http://127.0.0.1:2',
     }),
   });
-  const effects: Effects = { signals: [], inventory: [], claimed: new Map() };
+  const effects: Effects = { signals: [], inventory: [], claimed: new Map(), decisions: [], events: [] };
   const pool = inMemoryPool(effects, {
     [mdesReceipt]: { network: 'MASTERCARD', enrollmentId: 'enrollment-mdes' },
     [vtsReceipt]: { network: 'VISA', enrollmentId: 'enrollment-vts' },
@@ -118,7 +164,7 @@ export async function callbackWorld(): Promise<CallbackWorld> {
   const app = await buildApp(
     {
       readinessChecks: {},
-      callbacks: { credentials, pool, temporal, fingerprintKeys: [] },
+      callbacks: { credentials, pool, temporal, fingerprintKeys: [], ...decisionDefaults },
       rateLimitPerMinute: 1_000_000,
       failedAuthenticationsPerMinute: 1_000_000,
     },

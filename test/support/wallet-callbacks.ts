@@ -25,6 +25,7 @@ import { randomCustomerId } from './api-caller.js';
 import { freePort } from './free-port.js';
 import { logLines } from './log-lines.js';
 import { injectedOrigin, mdesPath, mdesSigned, vtsNotification, vtsPath, wallet } from './network-callbacks.js';
+import { decisionDefaults } from './decision-defaults.js';
 
 export const otherWallet = '50120041835'; // Orchard Pay: takes the same cards
 export const expiry = { expiryMonth: 9, expiryYear: 2031 };
@@ -48,6 +49,8 @@ export interface WalletCallbackWorld {
   /** What Temporal holds: enrollments waiting (with their status and receipt), or ended. */
   enrollments: Map<string, { status: EnrollmentStatus; receipt: string } | 'ended'>;
   signals: { enrollmentId: string; update: TokenUpdate }[];
+  /** The activations YELLOW decisions started (their workflow ids). */
+  activations: string[];
   /** A new Luhn-valid card number of this network. */
   newPan(network: CardNetwork): string;
   newTokenReference(network: CardNetwork): string;
@@ -157,7 +160,7 @@ function alteredHex(hex: string): string {
 }
 
 /** The Temporal stand-in: a query or a signal finds the enrollment while it waits, and no workflow once it ended. */
-function temporalOf(world: Pick<WalletCallbackWorld, 'enrollments' | 'signals'>): Client {
+function temporalOf(world: Pick<WalletCallbackWorld, 'enrollments' | 'signals' | 'activations'>): Client {
   const getHandle = (enrollmentId: string) => {
     const open = () => {
       const enrollment = world.enrollments.get(enrollmentId);
@@ -178,7 +181,12 @@ function temporalOf(world: Pick<WalletCallbackWorld, 'enrollments' | 'signals'>)
       },
     };
   };
-  return { workflow: { getHandle } } as unknown as Client;
+  // A YELLOW decision starts the token's activation: kept, for the test to see.
+  const start = (_workflow: unknown, options: { workflowId: string }) => {
+    world.activations.push(options.workflowId);
+    return Promise.resolve();
+  };
+  return { workflow: { getHandle, start } } as unknown as Client;
 }
 
 export async function walletCallbackWorld(): Promise<WalletCallbackWorld> {
@@ -195,11 +203,20 @@ export async function walletCallbackWorld(): Promise<WalletCallbackWorld> {
   const credentials = await NetworkCredentials.load({ file: sandbox.credentialsFile });
   const log = logLines();
   const pansUsed = new Set<string>();
-  const state = { enrollments: new Map(), signals: [] } as Pick<WalletCallbackWorld, 'enrollments' | 'signals'>;
+  const state = { enrollments: new Map(), signals: [], activations: [] } as Pick<
+    WalletCallbackWorld,
+    'enrollments' | 'signals' | 'activations'
+  >;
   const app = await buildApp(
     {
       readinessChecks: {},
-      callbacks: { credentials, pool, temporal: temporalOf(state), fingerprintKeys: vaultKeys.fingerprintKeys },
+      callbacks: {
+        credentials,
+        pool,
+        temporal: temporalOf(state),
+        fingerprintKeys: vaultKeys.fingerprintKeys,
+        ...decisionDefaults,
+      },
       rateLimitPerMinute: 1_000_000,
       failedAuthenticationsPerMinute: 1_000_000,
     },

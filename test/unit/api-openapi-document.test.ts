@@ -12,6 +12,7 @@ import {
   testAudience as audience,
   untouchable,
 } from '../support/consumer-deps.js';
+import { decisionDefaults } from '../support/decision-defaults.js';
 
 const identityProvider = identityProviderForTests();
 const closing = closeAfterEach();
@@ -23,6 +24,7 @@ async function fullApp(): Promise<FastifyInstance> {
     pool: untouchable('pool'),
     temporal: untouchable('temporal'),
     fingerprintKeys: [],
+    ...decisionDefaults,
   };
   return closing(
     await buildApp({

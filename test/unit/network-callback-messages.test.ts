@@ -34,6 +34,7 @@ import {
 } from '../support/network-callbacks.js';
 import { closeAfterEach } from '../support/close-after-each.js';
 import { logLines } from '../support/log-lines.js';
+import { decisionDefaults } from '../support/decision-defaults.js';
 
 type Network = 'mdes' | 'vts';
 type Operation = 'authorizeService' | 'notifyTokenUpdated';
@@ -57,7 +58,13 @@ async function callbackApp(
   deps: Partial<AppDependencies> = {},
   options: FastifyServerOptions = { logger: false },
 ): Promise<FastifyInstance> {
-  const callbacks = { credentials: world.credentials, pool: {} as never, temporal: {} as never, fingerprintKeys: [] };
+  const callbacks = {
+    credentials: world.credentials,
+    pool: {} as never,
+    temporal: {} as never,
+    fingerprintKeys: [],
+    ...decisionDefaults,
+  };
   return closing(await buildApp({ readinessChecks: {}, callbacks, ...deps }, options));
 }
 

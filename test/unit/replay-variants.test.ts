@@ -359,7 +359,7 @@ describe('authentication proofs and session assertions', () => {
   });
 
   it('the session-assertion activity accepts an assertion once, and no other spelling or signature of it', async () => {
-    const effects: Effects = { signals: [], inventory: [], claimed: new Map() };
+    const effects: Effects = { signals: [], inventory: [], claimed: new Map(), decisions: [], events: [] };
     const pool = inMemoryPool(effects, {});
     const activities = createEnrollmentActivities({
       pool,
@@ -416,7 +416,7 @@ describe('authentication proofs and session assertions', () => {
 
 // Keeps the claimer's signature honest: the in-memory pool answers the replay guard's own query.
 it('the in-memory pool claims like the replay guard does: once per value until it expires', async () => {
-  const effects: Effects = { signals: [], inventory: [], claimed: new Map() };
+  const effects: Effects = { signals: [], inventory: [], claimed: new Map(), decisions: [], events: [] };
   const claim = singleUseClaimer(inMemoryPool(effects, {}), 'scope');
   const later = new Date(Date.now() + 60_000);
   expect(await claim('v', later)).toBe(true);

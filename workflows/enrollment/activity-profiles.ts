@@ -45,3 +45,9 @@ export const localCrypto: LocalActivityOptions = {
   startToCloseTimeout: '5 seconds',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes },
 };
+
+/** A webhook event's write: retried until the database takes it, however long that is. */
+export const outcomeEvent: LocalActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes },
+};

@@ -8,6 +8,7 @@ import {
   localNotification,
   networkCall,
   notification,
+  outcomeEvent,
 } from './activity-profiles.js';
 
 export type ShortSteps = Pick<
@@ -58,3 +59,10 @@ export const { checkOneTimeCode, verifySessionAssertion } = proxyLocalActivities
 
 /** Keys held by the worker and one database write: a local activity, so that the waiting app gets its answer soon. */
 export const { buildWalletPayload } = proxyLocalActivities<EnrollmentActivities>(localDatabaseStep);
+
+/**
+ * How the enrollment ended, told to the issuer's systems: a local activity retried until the database takes
+ * it (an event is not dropped), behind its patch for the enrollments started before it.
+ */
+export const { publishEnrollmentOutcome } = proxyLocalActivities<EnrollmentActivities>(outcomeEvent);
+export const enrollmentOutcomePatch = 'enrollment-outcome-published';

@@ -8,6 +8,7 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  patched,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -22,6 +23,7 @@ import { ensureEligible } from './eligibility.js';
 import { EnrollmentState } from './enrollment-state.js';
 import { registerMessageHandlers } from './message-handlers.js';
 import { pushUntilTokenised } from './push-and-await-token-requestor.js';
+import { enrollmentOutcomePatch, publishEnrollmentOutcome } from './steps.js';
 import { registerWalletHandler } from './wallet-handler.js';
 
 export async function enrollmentWorkflow(input: EnrollmentInput): Promise<EnrollmentResult> {
@@ -51,6 +53,21 @@ export async function enrollmentWorkflow(input: EnrollmentInput): Promise<Enroll
     state.endEarly(error);
   }
   state.close();
+  if (patched(enrollmentOutcomePatch)) {
+    const { status, reason, cards } = state.result();
+    await publishEnrollmentOutcome({
+      enrollmentId: workflowInfo().workflowId,
+      customerId: input.customerId,
+      tokenRequestorId: input.tokenRequestorId,
+      status,
+      ...(reason && { reason }),
+      cards: cards.map(({ cardRef, state: cardState, tokenUniqueReference }) => ({
+        cardRef,
+        state: cardState,
+        ...(tokenUniqueReference && { tokenUniqueReference }),
+      })),
+    });
+  }
   // An update still under way (a code submitted as the enrollment ended) gets its answer first.
   await condition(allHandlersFinished);
   return state.result();

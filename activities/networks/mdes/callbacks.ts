@@ -9,7 +9,8 @@ import { CryptoFailure, CryptoFailureCode } from '../../../domain/crypto-failure
 import { explainFingerprintMismatch } from '../../crypto/encryption/fingerprints.js';
 import { mdesFieldLevel } from '../../crypto/encryption/profiles.js';
 import type { NetworkCredentials } from '../../keys/network-credentials.js';
-import { notJson, type NetworkCallbacks, type OpenedAccount } from '../callback-descriptor.js';
+import { askedFacts, notJson, type NetworkCallbacks, type OpenedAccount } from '../callback-descriptor.js';
+import { activationMethodsOnWire, tokenisationSourceOf } from '../message-fields.js';
 import { verifyMdesCallback } from '../issuer-callbacks.js';
 import {
   MdesAuthorizeServiceRequest,
@@ -58,12 +59,21 @@ export const mdesCallbacks: NetworkCallbacks = {
       tokenRequestorId: message.tokenRequestorId,
       ...(message.tokenUniqueReference && { tokenUniqueReference: message.tokenUniqueReference }),
       ...(message.cardInfo && { encryptedAccount: message.cardInfo }),
+      facts: askedFacts({
+        source: tokenisationSourceOf(message.panSource),
+        tokenType: message.tokenType,
+        walletRecommendation: message.walletProviderDecisioningInfo?.recommendedDecision,
+        accountScore: message.walletProviderDecisioningInfo?.accountScore,
+        deviceScore: message.walletProviderDecisioningInfo?.deviceScore,
+        activeTokenCount: message.activeTokenCount,
+      }),
     })),
     response: MdesAuthorizeServiceResponse,
-    answer: ({ decision, reason }) => ({
+    answer: ({ decision, reason, activationMethods }) => ({
       responseId: randomUUID(),
       decision,
       ...(reason && { decisionReason: reason }),
+      ...(activationMethods && { activationMethods: activationMethodsOnWire(activationMethods) }),
     }),
   },
   notifyTokenUpdated: {
@@ -74,6 +84,8 @@ export const mdesCallbacks: NetworkCallbacks = {
         tokenUniqueReference: token.tokenUniqueReference,
         status: token.status,
         statusTimestamp: token.statusTimestamp,
+        // Why, when the network says: the wallet's event, or the notification's own reason.
+        ...((token.eventReasonCode ?? message.reasonCode) && { reason: token.eventReasonCode ?? message.reasonCode }),
       })),
     ),
     response: MdesNotifyTokenUpdatedResponse,

@@ -71,13 +71,15 @@ export const mdesOperations = {
   getEligibleTokenRequestors: '/mdes/connect/1/0/getEligibleTokenRequestors',
   pushMultipleAccounts: '/mdes/connect/1/0/pushMultipleAccounts',
   asset: '/mdes/issuer-assets/1/0/asset/tokenrequestor/',
+  activate: '/mdes/csapi/v2/token/activate',
   suspend: '/mdes/csapi/v2/token/suspend',
   unsuspend: '/mdes/csapi/v2/token/unsuspend',
   delete: '/mdes/csapi/v2/token/delete',
+  search: '/mdes/csapi/v2/search',
 } as const;
 
-/** The token customer service calls (token-lifecycle.ts). */
-export type MdesCustomerServiceOperation = 'suspend' | 'unsuspend' | 'delete';
+/** The token customer service calls (token-lifecycle.ts; search: token-status.ts). */
+export type MdesCustomerServiceOperation = 'activate' | 'suspend' | 'unsuspend' | 'delete' | 'search';
 
 export interface MdesClientOptions {
   timeoutMs?: number;

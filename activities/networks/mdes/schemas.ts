@@ -7,7 +7,10 @@
  */
 import { z } from 'zod';
 import {
+  ActivationMethodOnWire,
   issuerDecision,
+  panSource,
+  walletScore,
   networkCode,
   networkIdentifier,
   networkInstant,
@@ -46,6 +49,21 @@ export const MdesAuthorizeServiceRequest = z.object({
   cardInfo: MdesFieldLevelPayload.optional(),
   tokenType: tokenType.optional(),
   activeTokenCount: z.int().min(0).max(1_000_000).optional(),
+  /** Where the wallet got the card (our reading: MDES's own field is not public). */
+  panSource: panSource.optional(),
+  /**
+   * The wallet's risk view, with the field names of the public DecisioningData a token requestor sends MDES
+   * (recommendation, deviceScore, accountScore, recommendationReasons), as MDES passes it on.
+   */
+  walletProviderDecisioningInfo: z
+    .object({
+      recommendedDecision: issuerDecision.optional(),
+      recommendationStandardVersion: z.string().max(16).optional(),
+      deviceScore: walletScore.optional(),
+      accountScore: walletScore.optional(),
+      recommendationReasons: z.array(networkCode).max(20).optional(),
+    })
+    .optional(),
 });
 export type MdesAuthorizeServiceRequest = z.infer<typeof MdesAuthorizeServiceRequest>;
 
@@ -53,6 +71,8 @@ export const MdesAuthorizeServiceResponse = z.object({
   responseId: networkIdentifier,
   decision: issuerDecision,
   decisionReason: networkCode.optional(),
+  /** For REQUIRE_ADDITIONAL_AUTHENTICATION: how the cardholder may activate, destinations masked. */
+  activationMethods: z.array(ActivationMethodOnWire).max(5).optional(),
 });
 
 export const MdesTokenUpdate = z.object({

@@ -1,6 +1,6 @@
 /**
  * Mastercard's token customer service calls, as public integration code shows them: `POST
- * /mdes/csapi/v2/token/{suspend|unsuspend|delete}` with `{requestId, tokenUniqueReference, reasonCode,
+ * /mdes/csapi/v2/token/{activate|suspend|unsuspend|delete}` with `{requestId, tokenUniqueReference, reasonCode,
  * commentText, auditInfo: {userId, userName, organisation}}`, answered with the token's new status, or a
  * business error. The reason codes and the two refusal codes (TOKEN_NOT_FOUND, INVALID_TOKEN_STATUS) are
  * our reading where the public shape does not list them; both sides (the engine, the sandbox) use these.
@@ -20,6 +20,7 @@ export const mdesLifecycleCalls: Record<LifecycleOperation, MdesCustomerServiceO
   SUSPEND: 'suspend',
   RESUME: 'unsuspend',
   DELETE: 'delete',
+  ACTIVATE: 'activate',
 };
 
 export const mdesLifecycleReasonCodes: Record<LifecycleReason, string> = {
@@ -30,6 +31,7 @@ export const mdesLifecycleReasonCodes: Record<LifecycleReason, string> = {
   ACCOUNT_CLOSED: 'ACCOUNT_CLOSED',
   FOUND: 'FOUND',
   CARD_REPLACED: 'CARD_REPLACED',
+  CARDHOLDER_VERIFIED: 'CARDHOLDER_VERIFIED',
   OTHER: 'OTHER',
 };
 

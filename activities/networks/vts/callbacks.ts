@@ -6,7 +6,8 @@
 import { CryptoFailure, CryptoFailureCode } from '../../../domain/crypto-failure.js';
 import { vtsSharedSecretJwe } from '../../crypto/encryption/profiles.js';
 import type { NetworkCredentials } from '../../keys/network-credentials.js';
-import type { NetworkCallbacks, OpenedAccount } from '../callback-descriptor.js';
+import { askedFacts, type NetworkCallbacks, type OpenedAccount } from '../callback-descriptor.js';
+import { activationMethodsOnWire, tokenisationSourceOf } from '../message-fields.js';
 import { openVtsNotification } from '../issuer-callbacks.js';
 import {
   VisaErrorResponse,
@@ -47,9 +48,21 @@ export const vtsCallbacks: NetworkCallbacks = {
       tokenRequestorId: message.tokenRequestorID,
       ...(message.vProvisionedTokenID && { tokenUniqueReference: message.vProvisionedTokenID }),
       ...(message.encPaymentInstrument && { encryptedAccount: message.encPaymentInstrument }),
+      facts: askedFacts({
+        source: tokenisationSourceOf(message.panSource),
+        tokenType: message.tokenType,
+        walletRecommendation: message.riskInformation?.recommendation,
+        accountScore: message.riskInformation?.accountScore,
+        deviceScore: message.riskInformation?.deviceScore,
+        activeTokenCount: message.activeTokenCount,
+      }),
     })),
     response: VtsAuthorizeServiceResponse,
-    answer: ({ decision, reason }) => ({ decision, ...(reason && { decisionReason: reason }) }),
+    answer: ({ decision, reason, activationMethods }) => ({
+      decision,
+      ...(reason && { decisionReason: reason }),
+      ...(activationMethods && { activationMethods: activationMethodsOnWire(activationMethods) }),
+    }),
   },
   notifyTokenUpdated: {
     // Without its receipt, a token is found by its reference; with neither, it cannot be found.
@@ -61,6 +74,7 @@ export const vtsCallbacks: NetworkCallbacks = {
               ...(message.vProvisionedTokenID && { tokenUniqueReference: message.vProvisionedTokenID }),
               status: message.tokenStatus,
               statusTimestamp: message.statusTimestamp,
+              ...(message.statusReason && { reason: message.statusReason }),
             },
           ]
         : [],

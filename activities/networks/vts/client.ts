@@ -57,12 +57,21 @@ export const vtsOperations = {
   pushProvisionedCards: '/vts/v1/pushProvisionedCards',
 } as const;
 
-/** Where Visa's lifecycle call for one token goes: the route, and one token's path (its ids percent-encoded). */
+/** One token's path under a Visa token route (its ids percent-encoded). */
+const tokenPath =
+  (route: string) =>
+  (tokenRequestorId: string, tokenReferenceId: string): string =>
+    route
+      .replace(':tokenRequestorId', encodeURIComponent(tokenRequestorId))
+      .replace(':tokenReferenceId', encodeURIComponent(tokenReferenceId));
+
+/** Where Visa's lifecycle call for one token goes: the route, and one token's path. */
 export const vtsLifecycleRoute = '/vtis/v1/tokenRequestors/:tokenRequestorId/tokens/:tokenReferenceId/lifecycle';
-export const vtsLifecyclePath = (tokenRequestorId: string, tokenReferenceId: string): string =>
-  vtsLifecycleRoute
-    .replace(':tokenRequestorId', encodeURIComponent(tokenRequestorId))
-    .replace(':tokenReferenceId', encodeURIComponent(tokenReferenceId));
+export const vtsLifecyclePath = tokenPath(vtsLifecycleRoute);
+
+/** Where Visa's token inquiry for one token goes (token-status.ts): the route, and one token's path. */
+export const vtsTokenDetailsRoute = '/vtis/v1/tokenRequestors/:tokenRequestorId/tokens/:tokenReferenceId/details';
+export const vtsTokenDetailsPath = tokenPath(vtsTokenDetailsRoute);
 
 export class VtsClient {
   private readonly timeoutMs: number;
@@ -106,17 +115,31 @@ export class VtsClient {
     return answerOf(VtsPushProvisionedCardsResponse, body, 'pushProvisionedCards');
   }
 
-  /** Visa's lifecycle call for one token (token-lifecycle.ts builds and reads it). */
-  async tokenLifecycle(tokenRequestorId: string, tokenReferenceId: string, request: object): Promise<unknown> {
+  /**
+   * Visa's lifecycle call for one token (token-lifecycle.ts builds and reads it), under the operation's own
+   * request id: the same for every retry of it, so that Visa applies it once.
+   */
+  async tokenLifecycle(
+    tokenRequestorId: string,
+    tokenReferenceId: string,
+    request: object,
+    requestId: string,
+  ): Promise<unknown> {
     const path = vtsLifecyclePath(tokenRequestorId, tokenReferenceId);
-    return this.call('tokenLifecycle', 'POST', request, path);
+    return this.call('tokenLifecycle', 'POST', request, path, requestId);
+  }
+
+  /** Visa's token inquiry for one token (token-status.ts reads it). */
+  async tokenDetails(tokenRequestorId: string, tokenReferenceId: string): Promise<unknown> {
+    return this.call('tokenDetails', 'GET', undefined, vtsTokenDetailsPath(tokenRequestorId, tokenReferenceId));
   }
 
   private async call(
-    operation: keyof typeof vtsOperations | 'tokenLifecycle',
+    operation: keyof typeof vtsOperations | 'tokenLifecycle' | 'tokenDetails',
     method: 'GET' | 'POST',
     payload?: z.input<typeof VtsPushProvisionedCardsRequest> | object,
     path: string = vtsOperations[operation as keyof typeof vtsOperations],
+    requestId: string = randomUUID(),
   ): Promise<unknown> {
     const { vts } = this.credentials;
     const resourcePath = path.slice(1);
@@ -129,7 +152,7 @@ export class VtsClient {
       url: `${vts.baseUrl}/${resourcePath}?${queryString}`,
       headers: {
         'x-pay-token': xPayToken(vts.sharedSecrets.at(-1)!, { resourcePath, queryString, body }),
-        'x-request-id': randomUUID(),
+        'x-request-id': requestId,
         accept: 'application/json',
         ...(payload !== undefined && { 'content-type': 'application/json' }),
       },

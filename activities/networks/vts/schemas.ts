@@ -8,7 +8,10 @@
  */
 import { z } from 'zod';
 import {
+  ActivationMethodOnWire,
   issuerDecision,
+  panSource,
+  walletScore,
   networkCode,
   networkIdentifier,
   networkInstant,
@@ -30,12 +33,24 @@ export const VtsAuthorizeServiceRequest = z.object({
   /** Without a receipt, the card itself (VtsTokenisedInstrument), a shared-secret JWE for the issuer. */
   encPaymentInstrument: z.string().min(1).max(8_192).optional(),
   tokenType: tokenType.optional(),
+  /** Where the wallet got the card, and the wallet's risk view (our reading: Visa's exact fields are not public). */
+  panSource: panSource.optional(),
+  riskInformation: z
+    .object({
+      recommendation: issuerDecision.optional(),
+      accountScore: walletScore.optional(),
+      deviceScore: walletScore.optional(),
+      reasonCodes: z.array(networkCode).max(20).optional(),
+    })
+    .optional(),
+  activeTokenCount: z.int().min(0).max(1_000_000).optional(),
 });
 export type VtsAuthorizeServiceRequest = z.infer<typeof VtsAuthorizeServiceRequest>;
 
 export const VtsAuthorizeServiceResponse = z.object({
   decision: issuerDecision,
   decisionReason: networkCode.optional(),
+  activationMethods: z.array(ActivationMethodOnWire).max(5).optional(),
 });
 
 export const VtsNotifyTokenUpdatedRequest = z.object({
@@ -45,6 +60,8 @@ export const VtsNotifyTokenUpdatedRequest = z.object({
   tokenRequestorID: tokenRequestorId.optional(),
   pushReceipt: networkIdentifier.optional(),
   tokenStatus,
+  /** Why the token moved, when Visa tells it on its own initiative (our reading: the wallet's event). */
+  statusReason: networkCode.optional(),
   statusTimestamp: networkInstant,
 });
 export type VtsNotifyTokenUpdatedRequest = z.infer<typeof VtsNotifyTokenUpdatedRequest>;

@@ -1,6 +1,6 @@
 /**
  * Visa's lifecycle call, as public integration code shows it: `POST vtis/v1/tokenRequestors/{trid}/tokens/
- * {tokenReferenceID}/lifecycle` with `{operationType: SUSPEND | RESUME | DELETE, operationReason}`, answered
+ * {tokenReferenceID}/lifecycle` with `{operationType: ACTIVATE | SUSPEND | RESUME | DELETE, operationReason}`, answered
  * with the token's new status; refused in Visa's envelope with its VSE codes (40002 the token is in that
  * state already, 40003 not found, 40011 not active). The reason codes are our reading; both sides use these.
  */
@@ -22,6 +22,7 @@ export const vtsLifecycleReasons: Record<LifecycleReason, string> = {
   ACCOUNT_CLOSED: 'ACCOUNT_CLOSED',
   FOUND: 'FOUND',
   CARD_REPLACED: 'CARD_REPLACED',
+  CARDHOLDER_VERIFIED: 'CARDHOLDER_VERIFIED',
   OTHER: 'OTHER',
 };
 
@@ -32,7 +33,7 @@ export const vtsLifecycleRefusals = {
 } as const;
 
 export const VtsTokenLifecycleRequest = z.strictObject({
-  operationType: z.enum(['SUSPEND', 'RESUME', 'DELETE']),
+  operationType: z.enum(['ACTIVATE', 'SUSPEND', 'RESUME', 'DELETE']),
   operationReason: z.enum(Object.values(vtsLifecycleReasons) as [string, ...string[]]),
   operationReasonDescription: z.string().max(256).optional(),
 });
@@ -55,7 +56,12 @@ export async function vtsTokenLifecycle(
   };
   let answer: unknown;
   try {
-    answer = await client.tokenLifecycle(request.tokenRequestorId, request.tokenUniqueReference, body);
+    answer = await client.tokenLifecycle(
+      request.tokenRequestorId,
+      request.tokenUniqueReference,
+      body,
+      request.requestId,
+    );
   } catch (error) {
     throw lifecycleRefusalOf(error, vtsLifecycleRefusals) ?? error;
   }
