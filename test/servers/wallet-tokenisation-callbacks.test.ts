@@ -75,12 +75,25 @@ describe('a tokenisation that names its card instead of a receipt', () => {
   );
 
   it.each(cardNetworks)(
-    '%s: a card with no provisioning is declined through the network too, no 5xx',
+    "%s: a card with no provisioning is decided by the issuer's rules through the network too, no 5xx",
     async (network) => {
-      const { pan } = await world.vaulted(network);
+      // The sandbox's wallet vouches for it (APPROVED, scores 5): the shipped rules let it through; a wallet
+      // that says nothing gets a step-up; a card the issuer blocked, a decline.
+      const { pan, cardRef } = await world.vaulted(network);
       const result = await world.tokenise(network, pan);
-      expect(result).toMatchObject({ outcome: 'decided', decision: 'DECLINED' });
+      expect(result).toMatchObject({ outcome: 'decided', decision: 'APPROVED', token: { status: 'ACTIVE' } });
       expect(result).not.toHaveProperty('standIn');
+      const silent = await world.vaulted(network);
+      expect(await world.tokenise(network, silent.pan, undefined, { silent: true })).toMatchObject({
+        decision: 'REQUIRE_ADDITIONAL_AUTHENTICATION',
+        issuerReason: 'NO_WALLET_ASSESSMENT',
+        token: { status: 'INACTIVE' },
+      });
+      await world.pool.query("UPDATE vault_cards SET card_status = 'BLOCKED' WHERE card_ref = $1", [cardRef]);
+      expect(await world.tokenise(network, pan)).toMatchObject({
+        decision: 'DECLINED',
+        issuerReason: 'CARD_NOT_ACTIVE',
+      });
     },
   );
 });

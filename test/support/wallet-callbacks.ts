@@ -20,6 +20,7 @@ import { recordWalletProvisioning } from '../../db/push-receipts.js';
 import { luhnValid } from '../../domain/card-number.js';
 import type { CardNetwork, EnrollmentStatus, TokenUpdate } from '../../domain/enrollment.js';
 import type { TokenisationResult } from '../../sandbox/network/tokenization.js';
+import type { WalletAssessment } from '../../sandbox/network/wallet-assessment.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
 import { randomCustomerId } from './api-caller.js';
 import { freePort } from './free-port.js';
@@ -61,8 +62,13 @@ export interface WalletCallbackWorld {
     network: CardNetwork,
     options?: { tokenRequestorId?: string; expiresInMs?: number; status?: EnrollmentStatus },
   ): Promise<{ pan: string; cardRef: string; customerId: string; receipt: string; enrollmentId: string }>;
-  /** The network tokenises the card for the token requestor, as a wallet asks it to. */
-  tokenise(network: CardNetwork, pan: string, tokenRequestorId?: string): Promise<TokenisationResult>;
+  /** The network tokenises the card for the token requestor, as a wallet asks it to (saying what it says). */
+  tokenise(
+    network: CardNetwork,
+    pan: string,
+    tokenRequestorId?: string,
+    assessment?: WalletAssessment,
+  ): Promise<TokenisationResult>;
   /** authorizeService as the network sends it, signed, straight to the issuer: its status, decision and reason. */
   ask(network: CardNetwork, asked: Asked): Promise<{ status: number; decision: unknown; reason: unknown }>;
   /** No card number drawn here is in a log line of the API or a row of any table; `logged` must be in the log. */
@@ -259,11 +265,12 @@ export async function walletCallbackWorld(): Promise<WalletCallbackWorld> {
       world.enrollments.set(enrollmentId, { status: options.status ?? 'AWAITING_TOKEN_REQUESTOR', receipt });
       return { ...card, receipt, enrollmentId };
     },
-    tokenise: (network, pan, tokenRequestorId = wallet) =>
+    tokenise: (network, pan, tokenRequestorId = wallet, assessment) =>
       sandbox.tokeniseWithAccount[networks[network].sandbox]({
         requestId: randomUUID(),
         tokenRequestorId,
         account: { accountNumber: pan, ...expiry },
+        ...(assessment && { assessment }),
       }),
     async ask(network, asked) {
       const call = await networks[network].authorization(sandbox, {
@@ -293,7 +300,7 @@ export async function walletCallbackWorld(): Promise<WalletCallbackWorld> {
 }
 
 /** Every row of every table as text, bytes (ciphertexts, fingerprints) as they are. */
-async function everyRow(pool: pg.Pool): Promise<string> {
+export async function everyRow(pool: pg.Pool): Promise<string> {
   const { rows: tables } = await pool.query<{ table_name: string }>(
     "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
   );
