@@ -13,6 +13,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import type { SymmetricKey } from '../activities/keys/vault-keys.js';
+import type { CardVault } from '../activities/vault/card-vault.js';
 import { auditTrail } from '../db/operator-audit.js';
 import { lifecycleOutcomesOf } from '../db/token-lifecycle.js';
 import { lifecycleSummary } from '../domain/operator-summaries.js';
@@ -27,6 +28,7 @@ import {
 import { CallerNotAuthenticated } from './caller-auth.js';
 import { freeText } from './free-text.js';
 import { allowed, type Operator, type OperatorAuthenticator } from './operator-auth.js';
+import { registerCardRoutes } from './operator-card-routes.js';
 import { registerDecisionRoutes } from './operator-decision-routes.js';
 import { registerReconciliationRoutes } from './operator-reconciliation-routes.js';
 import { registerOperatorSearchRoutes } from './operator-search-routes.js';
@@ -40,6 +42,8 @@ export interface OperatorApiDeps {
   taskQueue: string;
   /** The vault's fingerprint keys: a search by card number finds the cards of that number with them. */
   fingerprintKeys: readonly SymmetricKey[];
+  /** The vault a replaced card's new number is stored in (operator-card-routes.ts); without it, only a vaulted card can replace one. */
+  vault?: CardVault;
 }
 
 declare module 'fastify' {
@@ -117,6 +121,7 @@ export async function registerOperatorRoutes(app: FastifyInstance, deps: Operato
       registerReconciliationRoutes(api, deps);
       registerWebhookRoutes(api, deps);
       registerDecisionRoutes(api, deps);
+      registerCardRoutes(api, deps);
 
       api.post(
         '/token-operations',

@@ -96,6 +96,7 @@ const app = await buildApp(
       temporal,
       taskQueue: services.temporal.taskQueue,
       fingerprintKeys: keys.vault.fingerprintKeys,
+      vault,
     },
     callbacks: {
       credentials: keys.networks,

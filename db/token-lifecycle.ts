@@ -92,7 +92,8 @@ export type LifecycleOutcome =
       network: CardNetwork;
       tokenUniqueReference: string;
       outcome: 'REFUSED';
-      refusal: 'TOKEN_NOT_FOUND' | 'STATE_CONFLICT';
+      /** CARD_REFUSED: a card replacement's new card, refused by the token's network. */
+      refusal: 'TOKEN_NOT_FOUND' | 'STATE_CONFLICT' | 'CARD_REFUSED';
       message: string;
     };
 
@@ -128,7 +129,7 @@ export async function lifecycleOutcomesOf(db: Queryable, operationId: string): P
     token_unique_reference: string;
     outcome: 'APPLIED' | 'REFUSED';
     status: TokenStatus | null;
-    refusal: 'TOKEN_NOT_FOUND' | 'STATE_CONFLICT' | null;
+    refusal: 'TOKEN_NOT_FOUND' | 'STATE_CONFLICT' | 'CARD_REFUSED' | null;
     message: string | null;
   }>(
     `SELECT network, token_unique_reference, outcome, status, refusal, message FROM token_lifecycle_outcomes

@@ -7,6 +7,10 @@ import {
   type TokenRequestorActivities,
 } from '../activities/token-requestors/token-requestor-activities.js';
 import {
+  createCardReplacementActivities,
+  type CardReplacementActivities,
+} from '../activities/lifecycle/card-replacement-activities.js';
+import {
   createTokenActivationActivities,
   type TokenActivationActivities,
 } from '../activities/lifecycle/token-activation-activities.js';
@@ -25,6 +29,7 @@ export interface WorkerActivities {
   activities: EnrollmentActivities &
     TokenRequestorActivities &
     TokenLifecycleActivities &
+    CardReplacementActivities &
     TokenActivationActivities &
     TokenReconciliationActivities &
     WebhookActivities;
@@ -45,6 +50,7 @@ export function createWorkerActivities({
       ...createEnrollmentActivities({ pool, vault, keys, networks, tokenRequestors, cardReader }),
       ...createTokenRequestorActivities({ pool, cache: tokenRequestors }),
       ...createTokenLifecycleActivities({ pool, networks }),
+      ...createCardReplacementActivities({ pool, networks, vault, credentials: keys.networks }),
       ...createTokenActivationActivities({ pool, keys }),
       ...createTokenReconciliationActivities({ pool, networks }),
       ...createWebhookActivities({ pool }),

@@ -6,3 +6,4 @@ export { tokenReconciliationWorkflow } from './token-reconciliation.js';
 export { tokenActivationWorkflow } from './token-activation.js';
 export { webhookDeliveryWorkflow } from './webhook-delivery.js';
 export { webhookDispatchWorkflow } from './webhook-dispatch.js';
+export { cardReplacementWorkflow } from './card-replacement.js';

@@ -7,19 +7,13 @@
  * continues as new between pages, carrying its cursor and counts, so its history stays small whatever the
  * number of tokens; a worker that crashes is replaced and the operation resumes where it was.
  */
-import {
-  continueAsNew,
-  defineQuery,
-  proxyActivities,
-  setCurrentDetails,
-  setHandler,
-  sleep,
-} from '@temporalio/workflow';
+import { continueAsNew, defineQuery, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import { lifecycleDetails } from '../domain/operator-summaries.js';
 import type { TokenLifecycleActivities } from '../activities/lifecycle/token-lifecycle-activities.js';
 import type { LifecycleCursor, LifecycleSelection } from '../db/token-lifecycle.js';
 import { nonRetryableErrorTypes } from '../domain/errors.js';
 import type { LifecycleOperation, LifecycleReason } from '../domain/token-lifecycle.js';
+import { paceThroughPage } from './token-pages.js';
 
 export interface TokenLifecycleInput {
   operationId: string;
@@ -89,23 +83,14 @@ export async function tokenLifecycleWorkflow(input: TokenLifecycleInput): Promis
     ...(progress.after && { after: progress.after }),
     limit: pageSize,
   });
-  for (let start = 0; start < page.length; start += perSecond) {
-    // The quota: the next calls (this page's, or the next page's) start a second after these, at the earliest.
-    const more = start + perSecond < page.length || page.length === pageSize;
-    const second = more ? sleep('1 second') : undefined;
-    const outcomes = await Promise.all(
-      page
-        .slice(start, start + perSecond)
-        .map((target) =>
-          applyTokenLifecycle({ operationId, target, operation, reason, ...(comment && { comment }), requestedBy }),
-        ),
-    );
-    for (const outcome of outcomes) progress[outcome.outcome === 'APPLIED' ? 'applied' : 'refused'] += 1;
-    setCurrentDetails(lifecycleDetails({ ...progress, done: false }));
-    const last = outcomes.at(-1)!;
-    progress.after = { network: last.network, tokenUniqueReference: last.tokenUniqueReference };
-    if (second) await second;
-  }
+  await paceThroughPage(page, {
+    perSecond,
+    pageFull: page.length === pageSize,
+    progress,
+    act: (target) =>
+      applyTokenLifecycle({ operationId, target, operation, reason, ...(comment && { comment }), requestedBy }),
+    afterBatch: () => setCurrentDetails(lifecycleDetails({ ...progress, done: false })),
+  });
   if (page.length === pageSize) return continueAsNew<typeof tokenLifecycleWorkflow>({ ...input, progress });
   setCurrentDetails(lifecycleDetails({ ...progress, done: true }));
   return { operationId, operation, tokens: progress.applied + progress.refused, ...progress };

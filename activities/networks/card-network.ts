@@ -7,6 +7,7 @@
  */
 import type { CachedTokenRequestor } from '../../db/token-requestors.js';
 import type { CardDetails } from '../../domain/card-number.js';
+import type { CardReplacementRequest, CardReplacementResult } from '../../domain/card-replacement.js';
 import type { CardNetwork, PushMethod } from '../../domain/enrollment.js';
 import type { TokenLifecycleRequest, TokenLifecycleResult } from '../../domain/token-lifecycle.js';
 import type { NetworkTokenStatus, TokenStatusRequest } from '../../domain/token-reconciliation.js';
@@ -52,6 +53,12 @@ export interface CardNetworkAdapter {
    * `known: false` when the network holds no such token.
    */
   tokenStatus(request: TokenStatusRequest): Promise<NetworkTokenStatus>;
+  /**
+   * Moves one token to its card's replacement (new number and expiry, encrypted for the network with what it
+   * handed the issuer); answers the token as it now stands, or throws CardReplacementRefused
+   * (domain/card-replacement.ts).
+   */
+  replaceCard(request: CardReplacementRequest, credentials: NetworkCredentials): Promise<CardReplacementResult>;
 }
 
 export interface PushTokenizeOpcRequest {

@@ -6,6 +6,7 @@
  * errors have their own envelope. Each operation is a room of this folder; this file puts them together.
  */
 import { registerLifecycleRoutes } from './lifecycle-routes.js';
+import { registerCardReplacementRoute } from './card-replacement-route.js';
 import { registerStatusRoutes } from './status-routes.js';
 import { mdesGatewayError } from '../../activities/networks/mdes/schemas.js';
 import { proofAudiences } from '../keys.js';
@@ -44,6 +45,7 @@ export function createMdesSandbox(options: MdesSandboxOptions) {
   registerScenarioRoutes(app, state, tokenisation);
   registerLifecycleRoutes(app, { auth, state, ledger });
   registerStatusRoutes(app, { auth, state, ledger });
+  registerCardReplacementRoute(app, { options, auth, state, ledger });
 
   return { app, state, tokenisation, callbacks: tokenisation.callbacks };
 }

@@ -137,8 +137,23 @@ export class NetworkState {
     return this.tokens.get(tokenUniqueReference)!;
   }
 
+  /** The token follows its card's replacement: its account's last four change, nothing else of it. */
+  recordCardReplaced(details: { tokenUniqueReference: string; accountPanSuffix: string; [detail: string]: unknown }) {
+    this.apply(this.ledger.append('token.card.replaced', details));
+    return this.tokens.get(details.tokenUniqueReference)!;
+  }
+
   private apply(entry: LedgerEntry): void {
     switch (entry.kind) {
+      case 'token.card.replaced': {
+        const { tokenUniqueReference, accountPanSuffix } = entry as unknown as Pick<
+          Token,
+          'tokenUniqueReference' | 'accountPanSuffix'
+        >;
+        const token = this.tokens.get(tokenUniqueReference);
+        if (token) this.tokens.set(tokenUniqueReference, { ...token, accountPanSuffix });
+        break;
+      }
       case 'push': {
         const push = entry as unknown as {
           requestId: string;

@@ -6,6 +6,7 @@
  * issuer's shared secret. Each operation is a room of this folder; this file puts them together.
  */
 import { registerLifecycleRoute } from './lifecycle-route.js';
+import { registerCardReplacementRoute } from './card-replacement-route.js';
 import { registerStatusRoute } from './status-route.js';
 import { proofAudiences } from '../keys.js';
 import { IssuerProofVerifier } from '../network/issuer-proofs.js';
@@ -48,6 +49,7 @@ export function createVtsSandbox(options: VtsSandboxOptions) {
   registerScenarioRoutes(app, state, tokenisation);
   registerLifecycleRoute(app, { auth, state, ledger });
   registerStatusRoute(app, { auth, state, ledger });
+  registerCardReplacementRoute(app, { options, auth, state, ledger });
 
   return { app, state, tokenisation, callbacks: tokenisation.callbacks };
 }

@@ -136,6 +136,7 @@ export async function startEngineStack(
         temporal: client,
         taskQueue,
         fingerprintKeys: keys.vault.fingerprintKeys,
+        vault,
       },
       devIdentity: { provider: identity, audience: apiAudience, operatorAudience },
       ...(options.rateLimitPerMinute && { rateLimitPerMinute: options.rateLimitPerMinute }),

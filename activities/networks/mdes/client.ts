@@ -76,10 +76,11 @@ export const mdesOperations = {
   unsuspend: '/mdes/csapi/v2/token/unsuspend',
   delete: '/mdes/csapi/v2/token/delete',
   search: '/mdes/csapi/v2/search',
+  update: '/mdes/csapi/v2/token/update',
 } as const;
 
-/** The token customer service calls (token-lifecycle.ts; search: token-status.ts). */
-export type MdesCustomerServiceOperation = 'activate' | 'suspend' | 'unsuspend' | 'delete' | 'search';
+/** The token customer service calls (token-lifecycle.ts; search: token-status.ts; update: card-replacement.ts). */
+export type MdesCustomerServiceOperation = 'activate' | 'suspend' | 'unsuspend' | 'delete' | 'search' | 'update';
 
 export interface MdesClientOptions {
   timeoutMs?: number;

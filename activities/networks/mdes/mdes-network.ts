@@ -12,6 +12,7 @@ import { ErrorType } from '../../../domain/errors.js';
 import { mdesFieldLevel } from '../../crypto/encryption/profiles.js';
 import { nonRetryable } from '../../enrollment/failures.js';
 import { mdesCallbacks } from './callbacks.js';
+import { mdesCardReplacement } from './card-replacement.js';
 import type { MdesAccountHolderData, MdesClient } from './client.js';
 import { createTav } from './tav.js';
 import { mdesTokenLifecycle } from './token-lifecycle.js';
@@ -33,6 +34,7 @@ export function mdesNetwork(client: MdesClient): CardNetworkAdapter {
     callbacks: mdesCallbacks,
     tokenLifecycle: (request) => mdesTokenLifecycle(client, request),
     tokenStatus: (request) => mdesTokenStatus(client, request),
+    replaceCard: (request, credentials) => mdesCardReplacement(client, credentials, request),
 
     // Mastercard's Tokenization Authentication Value (v2, public; tav.ts), signed with the issuer's TAV key,
     // over the card the wallet will tokenise: MDES checks it when the wallet asks.

@@ -73,6 +73,9 @@ export const vtsLifecyclePath = tokenPath(vtsLifecycleRoute);
 export const vtsTokenDetailsRoute = '/vtis/v1/tokenRequestors/:tokenRequestorId/tokens/:tokenReferenceId/details';
 export const vtsTokenDetailsPath = tokenPath(vtsTokenDetailsRoute);
 
+/** Where Visa's PAN lifecycle call goes (card-replacement.ts). */
+export const vtsPanLifecycleRoute = '/vtis/v1/pan/lifecycle';
+
 export class VtsClient {
   private readonly timeoutMs: number;
 
@@ -129,13 +132,18 @@ export class VtsClient {
     return this.call('tokenLifecycle', 'POST', request, path, requestId);
   }
 
+  /** Visa's PAN lifecycle call (card-replacement.ts builds and reads it), under the operation's own request id. */
+  async panLifecycle(request: object, requestId: string): Promise<unknown> {
+    return this.call('panLifecycle', 'POST', request, vtsPanLifecycleRoute, requestId);
+  }
+
   /** Visa's token inquiry for one token (token-status.ts reads it). */
   async tokenDetails(tokenRequestorId: string, tokenReferenceId: string): Promise<unknown> {
     return this.call('tokenDetails', 'GET', undefined, vtsTokenDetailsPath(tokenRequestorId, tokenReferenceId));
   }
 
   private async call(
-    operation: keyof typeof vtsOperations | 'tokenLifecycle' | 'tokenDetails',
+    operation: keyof typeof vtsOperations | 'tokenLifecycle' | 'tokenDetails' | 'panLifecycle',
     method: 'GET' | 'POST',
     payload?: z.input<typeof VtsPushProvisionedCardsRequest> | object,
     path: string = vtsOperations[operation as keyof typeof vtsOperations],

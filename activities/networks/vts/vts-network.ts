@@ -8,6 +8,7 @@ import { signAuthenticationProof } from '../../crypto/authentication-proof.js';
 import { vtsSharedSecretJwe } from '../../crypto/encryption/profiles.js';
 import type { CardNetworkAdapter } from '../card-network.js';
 import { vtsCallbacks } from './callbacks.js';
+import { vtsCardReplacement } from './card-replacement.js';
 import { vtsTokenLifecycle } from './token-lifecycle.js';
 import { vtsTokenStatus } from './token-status.js';
 import type { VtsClient } from './client.js';
@@ -21,6 +22,7 @@ export function vtsNetwork(client: VtsClient): CardNetworkAdapter {
     callbacks: vtsCallbacks,
     tokenLifecycle: (request) => vtsTokenLifecycle(client, request),
     tokenStatus: (request) => vtsTokenStatus(client, request),
+    replaceCard: (request, credentials) => vtsCardReplacement(client, credentials, request),
 
     // Visa's own activation value is confidential to its programme: the public construction is the issuer's
     // authentication proof (a JWS Visa verifies with the issuer's JWKS), about the provisioning's reference.

@@ -10,6 +10,7 @@ import {
   type TokenLifecycleRequest,
 } from '../../../domain/token-lifecycle.js';
 import { z } from 'zod';
+import { CardReplacementRefused } from '../../../domain/card-replacement.js';
 import type { CachedTokenRequestor } from '../../../db/token-requestors.js';
 import type { CardNetwork } from '../../../domain/enrollment.js';
 import { CryptoFailure } from '../../../domain/crypto-failure.js';
@@ -76,12 +77,15 @@ export interface ThirdNetwork extends CardNetworkAdapter {
   /** Its tokens' statuses (a token it is asked about starts ACTIVE), and the lifecycle calls it had. */
   tokenStatuses: Map<string, TokenStatus>;
   lifecycles: TokenLifecycleRequest[];
+  /** Each token's card after a replacement: its last four (the double keeps no more of a card than a network shows). */
+  replacedCards: Map<string, string>;
 }
 
 export function thirdNetwork(takenBins: string[]): ThirdNetwork {
   const pushes: NetworkPushRequest[] = [];
   const tokenStatuses = new Map<string, TokenStatus>();
   const lifecycles: TokenLifecycleRequest[] = [];
+  const replacedCards = new Map<string, string>();
   return {
     id: thirdNetworkId,
     brand: 'Third',
@@ -91,6 +95,17 @@ export function thirdNetwork(takenBins: string[]): ThirdNetwork {
     pushes,
     tokenStatuses,
     lifecycles,
+    replacedCards,
+    // A card replaced: a deleted token does not follow it, any other does (a test double).
+    replaceCard(request) {
+      const status = tokenStatuses.get(request.tokenUniqueReference) ?? 'ACTIVE';
+      if (status === 'DEACTIVATED') {
+        return Promise.reject(new CardReplacementRefused('STATE_CONFLICT', 'A DEACTIVATED token cannot follow a card'));
+      }
+      const accountPanSuffix = request.newCard.pan.slice(-4);
+      replacedCards.set(request.tokenUniqueReference, accountPanSuffix);
+      return Promise.resolve({ tokenUniqueReference: request.tokenUniqueReference, status, accountPanSuffix });
+    },
     // Its lifecycle: the engine's own rules (domain/token-lifecycle.ts), in memory (a test double).
     tokenLifecycle(request) {
       lifecycles.push(request);
