@@ -67,7 +67,8 @@ export interface CorrelationDeps {
   warn?: (details: object, message: string) => void;
 }
 
-type Timing = { started: number; budget: AbortSignal };
+/** When the decision began, its budget, and whether its result is being written (no longer raced by the budget). */
+type Timing = { started: number; budget: AbortSignal; recording: boolean };
 
 /** The decision took longer than the rules' budget: the fail-safe answers. */
 class DecisionBudgetExceeded extends Error {
@@ -85,9 +86,21 @@ export async function decideTokenisation(
   asked: AuthorizationAsked,
   now: Date = new Date(),
 ): Promise<IssuerDecision> {
-  const timing = { started: performance.now(), budget: AbortSignal.timeout(deps.decisioning.rules.budgetMs) };
+  const timing: Timing = {
+    started: performance.now(),
+    budget: AbortSignal.timeout(deps.decisioning.rules.budgetMs),
+    recording: false,
+  };
   const overBudget = new Promise<never>((_resolve, reject) =>
-    timing.budget.addEventListener('abort', () => reject(new DecisionBudgetExceeded()), { once: true }),
+    // Once the decision is being written (its activation started, its row), the answer is that decision: a
+    // fail-safe now would tell the network one thing and keep another.
+    timing.budget.addEventListener(
+      'abort',
+      () => {
+        if (!timing.recording) reject(new DecisionBudgetExceeded());
+      },
+      { once: true },
+    ),
   );
   try {
     return await Promise.race([correlate(deps, network, callbacks, asked, now, timing), overBudget]);
@@ -159,10 +172,15 @@ async function decideByAccount(
       ? asked.facts.source !== 'ISSUER_APP'
       : why === DeclineReason.NotProvisioned;
     if (!walletInitiated) return decide({}, why);
-    // Typed into the wallet, photographed, on file at a merchant: the issuer's rules decide.
-    const card = cards.find(sameExpiry);
+    // Typed into the wallet, photographed, on file at a merchant: the issuer's rules decide. The issuer did not
+    // push this card nor provision it: a source claiming so is not believed. The issuer's own card on file
+    // is preferred to a number a customer typed in (whoever holds the card is the issuer's customer).
+    const card =
+      cards.find((candidate) => sameExpiry(candidate) && candidate.source === 'card-on-file') ?? cards.find(sameExpiry);
     if (!card) return decide({}, DeclineReason.ExpiryMismatch);
-    return decide({ card: cardOf(card), issuerAuthenticated: false });
+    const claimed = asked.facts?.source;
+    const source = claimed === 'ISSUER_PUSH' || claimed === 'ISSUER_APP' ? 'OTHER' : (claimed ?? 'OTHER');
+    return decide({ card: cardOf(card), source, issuerAuthenticated: false });
   }
   const card = cards.find((candidate) => candidate.cardRef === provisioning.cardRef);
   const provisioned = {

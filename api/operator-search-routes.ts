@@ -216,7 +216,15 @@ async function audit(
 
 // The cursor is opaque to callers: where the page ended, as base64url JSON, read back by its schema.
 const TokenCursor = z.strictObject({ network: z.string().max(32), tokenUniqueReference: z.string().max(64) });
-const EnrollmentCursor = z.strictObject({ key: z.string().max(64), enrollmentId: z.string().max(64) });
+// The key is an enrollment's created_at as PostgreSQL writes it: anything else is no cursor of ours (400, not 500).
+const EnrollmentCursor = z.strictObject({
+  key: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/)
+    // A date that exists (PostgreSQL refuses 2026-13-45 with an error, not a row): read as ISO 8601.
+    .refine((key) => !Number.isNaN(Date.parse(key.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00')))),
+  enrollmentId: z.string().max(64),
+});
 
 const writeCursor = (position: object): string => Buffer.from(JSON.stringify(position)).toString('base64url');
 

@@ -57,7 +57,7 @@ const wire: Record<DecisionOutcome, IssuerDecision['decision']> = {
 export async function decideBy(
   deps: DecisioningDeps,
   subject: DecisionSubject,
-  timing: { started: number; budget: AbortSignal },
+  timing: { started: number; budget: AbortSignal; recording: boolean },
   declinedBy?: string,
 ): Promise<IssuerDecision> {
   const { started, budget } = timing;
@@ -80,6 +80,7 @@ export async function decideBy(
       decision.reasons = ['NO_ACTIVATION_METHOD', ...decision.reasons];
     } else {
       budget.throwIfAborted();
+      timing.recording = true;
       await deps.startActivation({
         network,
         tokenUniqueReference: tokenUniqueReference!,
@@ -91,8 +92,10 @@ export async function decideBy(
       });
     }
   }
-  // Past the budget the fail-safe has answered: this decision is neither recorded nor answered.
-  budget.throwIfAborted();
+  // Past the budget the fail-safe has answered: this decision is neither recorded nor answered. From here on
+  // it is the answer, however long the write takes.
+  if (!timing.recording) budget.throwIfAborted();
+  timing.recording = true;
   const recorded = await recordAndPublishDecision(deps.pool, {
     ...recordOf(deps, subject, started),
     outcome: decision.outcome,

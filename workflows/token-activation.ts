@@ -108,7 +108,7 @@ export async function tokenActivationWorkflow(input: TokenActivationInput): Prom
       validator: ({ channel }: { channel: 'SMS' | 'EMAIL' }) => {
         awaiting();
         if (!offered(channel)) refuse(ErrorType.InvalidRequest, `${channel} is not offered for this activation`);
-        if (state.triesLeft === 0)
+        if (state.triesLeft <= 0)
           refuse(ErrorType.AttemptsExhausted, 'Code activation is closed: too many wrong codes');
         if (state.codesSent >= settings.codeSends) {
           refuse(ErrorType.AttemptsExhausted, `No more codes: ${settings.codeSends} were sent`);
@@ -122,9 +122,14 @@ export async function tokenActivationWorkflow(input: TokenActivationInput): Prom
     async ({ code }): Promise<ActivationAnswer> => {
       const sent = state.code!;
       if (Date.now() - sent.sentAt > settings.codeValidityMinutes * 60_000) return { outcome: 'CODE_EXPIRED' };
-      if (await checkActivationCode({ activationId, code, codeHash: sent.hash })) return activated();
+      // The try is taken before the check: codes sent at once each take one, however the checks interleave.
       state.triesLeft -= 1;
-      if (state.triesLeft > 0) return { outcome: 'WRONG_CODE', triesLeft: state.triesLeft };
+      const left = state.triesLeft;
+      if (await checkActivationCode({ activationId, code, codeHash: sent.hash })) {
+        state.triesLeft += 1;
+        return activated();
+      }
+      if (left > 0) return { outcome: 'WRONG_CODE', triesLeft: left };
       // Without the issuer's app to fall back on, nothing is left: the token goes.
       if (!offered('ISSUER_APP')) state.status = 'LOCKED';
       return { outcome: 'LOCKED' };
@@ -133,7 +138,7 @@ export async function tokenActivationWorkflow(input: TokenActivationInput): Prom
       validator: ({ code }: { code: string }) => {
         awaiting();
         if (!/^\d{6}$/.test(code)) refuse(ErrorType.InvalidRequest, 'A code is six digits');
-        if (state.triesLeft === 0)
+        if (state.triesLeft <= 0)
           refuse(ErrorType.AttemptsExhausted, 'Code activation is closed: too many wrong codes');
         if (!state.code) refuse(ErrorType.NotAwaited, 'No code was sent: ask for one first');
       },

@@ -247,6 +247,9 @@ describe('operator search', () => {
       400,
       expect.stringContaining('cursor') as string,
     ]);
+    // A cursor shaped like ours whose key is no time (PostgreSQL would refuse the cast): a 400, not a 500.
+    const forged = Buffer.from(JSON.stringify({ key: 'x', enrollmentId: 'y' })).toString('base64url');
+    expect(await refusal(`/enrollments?cursor=${forged}`)).toEqual([400, expect.stringContaining('cursor') as string]);
     expect(await refusal('/card-searches', 'POST', { cardNumber: '1234' })).toEqual([
       400,
       expect.stringContaining('cardNumber') as string,

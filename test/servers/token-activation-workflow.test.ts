@@ -190,6 +190,22 @@ describe('a YELLOW token activation', () => {
     expect(result).toMatchObject({ status: 'ACTIVATED', told: [{ operation: 'ACTIVATE' }] });
   });
 
+  it('codes guessed all at once take one try each: three are checked, the rest refused', async () => {
+    const result = await activation([sms], async (handle) => {
+      await handle.executeUpdate(sendActivationCodeUpdate, { args: [{ channel: 'SMS' }] });
+      const guesses = await Promise.allSettled(
+        ['111111', '222222', '333333', '444444', '555555'].map((code) =>
+          handle.executeUpdate(submitActivationCodeUpdate, { args: [{ code }] }),
+        ),
+      );
+      const answered = guesses.flatMap((guess) => (guess.status === 'fulfilled' ? [guess.value.outcome] : []));
+      const refused = guesses.flatMap((guess) => (guess.status === 'rejected' ? [refusal(guess.reason)] : []));
+      expect(answered.sort()).toEqual(['LOCKED', 'WRONG_CODE', 'WRONG_CODE']);
+      expect(refused).toEqual(['AttemptsExhausted', 'AttemptsExhausted']);
+    });
+    expect(result).toMatchObject({ status: 'LOCKED', told: [{ operation: 'DELETE' }] });
+  });
+
   it('the network activates or deletes the token by itself: the activation ends, nothing told', async () => {
     for (const [status, ended] of [
       ['ACTIVE', 'ACTIVATED'],

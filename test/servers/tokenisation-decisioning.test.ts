@@ -238,6 +238,17 @@ describe.each(networks)(
         'activation',
       );
       expect((await customer.call('POST', `${activation}/codes`, { channel: 'SMS' })).status).toBe(400);
+      // A wallet claiming the issuer pushed the card is not believed: the same step-up.
+      const claimed = await simulate(sandbox, {
+        tokenRequestorId: wallet,
+        account,
+        source: 'ISSUER_PUSH',
+        silent: true,
+      });
+      expect(claimed.body).toMatchObject({
+        decision: 'REQUIRE_ADDITIONAL_AUTHENTICATION',
+        issuerReason: 'NO_WALLET_ASSESSMENT',
+      });
       // Another customer cannot see or act on it.
       const { customer: stranger } = await cardHolder(bin);
       expect((await stranger.call('GET', activation)).status).toBe(404);
