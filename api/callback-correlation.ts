@@ -28,6 +28,7 @@ import {
   recentWalletProvisionings,
   type KeptReceipt,
 } from '../db/push-receipts.js';
+import { enrollmentViewOf } from '../db/enrollment-views.js';
 import type { Queryable } from '../db/queryable.js';
 import type { VaultCard } from '../db/vault-cards.js';
 import type { TokenisationSource } from '../domain/decisioning/rules.js';
@@ -130,7 +131,7 @@ async function correlate(
   };
   if (found.tokenRequestorId !== asked.tokenRequestorId) return decide(pushed, DeclineReason.WrongTokenRequestor);
   if (found.expiresAt.getTime() <= now.getTime()) return decide(pushed, DeclineReason.ReceiptExpired);
-  const refusal = await enrollmentRefusal(deps.temporal, found.enrollmentId, asked.receipt!);
+  const refusal = await enrollmentRefusal(deps, found.enrollmentId, asked.receipt!);
   return decide(pushed, refusal);
 }
 
@@ -194,7 +195,7 @@ async function decideByAccount(
     // Bound to another token: whatever was decided about that one, this one is not the provisioning's.
     return decide(provisioned, DeclineReason.ProvisioningUsed);
   }
-  const refusal = await enrollmentRefusal(deps.temporal, provisioning.enrollmentId, provisioning.receipt);
+  const refusal = await enrollmentRefusal(deps, provisioning.enrollmentId, provisioning.receipt);
   return decide(provisioned, refusal);
 }
 
@@ -233,9 +234,17 @@ async function whyNotProvisioned(
 }
 
 /** Why the enrollment cannot take this token (it must wait for its token requestor, this card pushed), or none. */
-async function enrollmentRefusal(temporal: Client, enrollmentId: string, receipt: string): Promise<string | undefined> {
+async function enrollmentRefusal(
+  { pool, temporal }: Pick<CorrelationDeps, 'pool' | 'temporal'>,
+  enrollmentId: string,
+  receipt: string,
+): Promise<string | undefined> {
   try {
-    const view = await temporal.workflow.getHandle(enrollmentId).query(enrollmentViewQuery);
+    // The view the workflow recorded (written before the push's task completed, so before the token
+    // requestor could have the receipt); the workflow itself only for an enrollment that recorded none.
+    const view =
+      (await enrollmentViewOf(pool, enrollmentId)) ??
+      (await temporal.workflow.getHandle(enrollmentId).query(enrollmentViewQuery));
     const card = view.cards.find((candidate) => candidate.receipt === receipt);
     if (view.status !== 'AWAITING_TOKEN_REQUESTOR' || card?.state !== 'PUSHED') return `ENROLLMENT_${view.status}`;
   } catch (error) {

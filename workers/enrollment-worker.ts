@@ -2,16 +2,21 @@
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { failureConverterPath, temporalDataConverter } from '../activities/crypto/payload-codec.js';
+import type { Pool } from 'pg';
 import type { SymmetricKeyRing } from '../activities/keys/symmetric-key-ring.js';
 import { activityMetrics } from './activity-metrics.js';
+import { enrollmentViewSinks } from './enrollment-view-sink.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** The workflow interceptors: the enrollment view's projection. */
+const workflowInterceptorModules = [fileURLToPath(new URL('../workflows/interceptors.ts', import.meta.url))];
 
 /** The workflow bundle, built without webpack's statistics (only its warnings and errors are worth showing). */
 export function bundleEnrollmentWorkflows(): Promise<WorkflowBundle> {
   const quiet = (): void => undefined;
   return bundleWorkflowCode({
     workflowsPath,
+    workflowInterceptorModules,
     failureConverterPath,
     logger: { trace: quiet, debug: quiet, info: quiet, log: quiet, warn: console.warn, error: console.error },
   });
@@ -29,17 +34,24 @@ export interface EnrollmentWorkerOptions {
   payloadKeys?: SymmetricKeyRing;
   /** At shutdown, how long (ms) activities under way run on before they are asked to cancel. */
   shutdownGraceTime?: number;
+  /** Where the enrollments' views are projected for the API's reads; none in tests that only query. */
+  viewStore?: Pool;
 }
 
 export function createEnrollmentWorker({
   workflowBundle,
   payloadKeys,
+  viewStore,
   ...options
 }: EnrollmentWorkerOptions): Promise<Worker> {
   return Worker.create({
     ...options,
     dataConverter: temporalDataConverter(payloadKeys),
-    interceptors: { activity: [(context) => ({ inbound: activityMetrics(context) })] },
+    sinks: enrollmentViewSinks(viewStore),
+    interceptors: {
+      activity: [(context) => ({ inbound: activityMetrics(context) })],
+      ...(!workflowBundle && { workflowModules: workflowInterceptorModules }),
+    },
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
   });
 }

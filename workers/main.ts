@@ -53,6 +53,7 @@ worker = await createEnrollmentWorker({
   workflowBundle: await bundleEnrollmentWorkflows(),
   activities: workerActivities.activities,
   payloadKeys: services.keys.payload,
+  viewStore: services.pool,
   // Activities under way finish before the drain deadline rather than being cancelled at once.
   shutdownGraceTime: drainDeadlineMs,
 });

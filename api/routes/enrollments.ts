@@ -6,6 +6,7 @@ import { enrollmentSummary } from '../../domain/operator-summaries.js';
 import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { z } from 'zod';
+import { ownEnrollmentView } from '../../db/enrollment-views.js';
 import { recordEnrollment } from '../../db/enrollments.js';
 import { holdsCardNumber } from '../../domain/caller-text.js';
 import {
@@ -33,7 +34,6 @@ import {
   customerFacingView,
   enrollmentLinks,
   EnrollmentParams,
-  ownEnrollment,
   StartedEnrollment,
 } from './enrollment-resource.js';
 
@@ -149,10 +149,15 @@ export function registerEnrollmentRoutes({ api, deps, metrics }: ConsumerRouteCo
       },
     },
     async (request, reply) => {
-      const handle = await ownEnrollment(deps, request, reply);
-      if (!handle) return reply;
+      const { id } = request.params;
+      // The view the workflow last recorded: one indexed read, the workflow not woken.
+      const own = await ownEnrollmentView(deps.pool, id, request.customerId);
+      if (!own) return notFound(reply, 'enrollment', id);
+      if (own.view) return customerFacingView(own.view, id, deps.workflowUiBase);
+      // None recorded yet (its first workflow task is under way) or ever (started before views were kept).
+      const handle = deps.temporal.workflow.getHandle<typeof enrollmentWorkflow>(id);
       try {
-        return customerFacingView(await handle.query(enrollmentViewQuery), handle.workflowId, deps.workflowUiBase);
+        return customerFacingView(await handle.query(enrollmentViewQuery), id, deps.workflowUiBase);
       } catch (error) {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
         // Ours, but past Temporal's retention: its record is gone.

@@ -19,6 +19,8 @@ export interface ApiJson {
   cards: { id: string; maskedPan: string; state: string; tokenStatus?: string; tokenUniqueReference?: string }[];
   tokenRequestors: { id: string; name: string; logo: { png: string } }[];
   tokens: { tokenUniqueReference: string }[];
+  authentication: { method: string; attemptsLeft?: number };
+  timeline: { at: string; event: string; detail?: string }[];
 }
 
 export interface Caller {

@@ -55,6 +55,8 @@ export interface EngineStack {
   restartTemporal(): Promise<void>;
   /** A bearer token for a customer of the development identity provider. */
   tokenFor(customerId: string): Promise<string>;
+  /** Stops the in-process worker: no workflow task (nor query) is answered from then on. */
+  stopWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -156,13 +158,16 @@ export async function startEngineStack(
       workflowBundle: await bundleEnrollmentWorkflows(),
       payloadKeys: keys.payload,
       activities: workerActivities.activities,
+      viewStore: pool,
     });
     const running = worker.run();
-    stopWorker = async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-      await workerConnection.close();
-    };
+    let stopped: Promise<void> | undefined;
+    stopWorker = () =>
+      (stopped ??= (async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+        await workerConnection.close();
+      })());
   }
 
   return {
@@ -184,6 +189,7 @@ export async function startEngineStack(
       temporal = await startTemporalDevServer(temporalOptions);
     },
     tokenFor: (customerId) => identity.tokenFor(customerId, apiAudience),
+    stopWorker: () => stopWorker(),
     async stop() {
       await stopWorker();
       await workerActivities.close();

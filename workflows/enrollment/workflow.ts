@@ -24,12 +24,14 @@ import { EnrollmentState } from './enrollment-state.js';
 import { registerMessageHandlers } from './message-handlers.js';
 import { pushUntilTokenised } from './push-and-await-token-requestor.js';
 import { enrollmentOutcomePatch, publishEnrollmentOutcome } from './steps.js';
+import { projectView } from './view-projection.js';
 import { registerWalletHandler } from './wallet-handler.js';
 
 export async function enrollmentWorkflow(input: EnrollmentInput): Promise<EnrollmentResult> {
   const problem = enrollmentInputProblem(input);
   if (problem) throw ApplicationFailure.nonRetryable(problem, ErrorType.InvalidEnrollmentInput);
   const state = new EnrollmentState(input, workflowInfo().workflowId);
+  projectView(state.view);
   registerMessageHandlers(state);
   registerWalletHandler(state);
 
