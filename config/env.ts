@@ -32,6 +32,8 @@ const EnvSchema = z.object({
   TEMPORAL_API_KEY: z.string().optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('pushprov-enrollments'),
   TEMPORAL_UI_PORT: port.default(8233),
+  /** The dev server's SQLite commits: `normal` (WAL, no wait for the disk) or `full` (see stack/temporal-dev-server.ts). */
+  TEMPORAL_DEV_DURABILITY: z.enum(['normal', 'full']).default('normal'),
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: port.default(3000),
   /** Demos and browser tests only: enrollments consider their receipts expired after this many seconds. */

@@ -16,6 +16,13 @@ export interface TemporalDevServerOptions {
   uiCodecEndpoint?: string;
   /** SQLite file that keeps workflows across restarts. */
   dbFile: string;
+  /**
+   * How SQLite commits (the default `normal`): `normal` runs it in WAL mode with synchronous=NORMAL, a commit
+   * written to the log without waiting for the disk. A crash of the server (kill -9, a panic) loses nothing;
+   * a crash of the machine (power, kernel) may lose the last commits before a checkpoint. `full` waits for
+   * the disk at every commit (synchronous=FULL, still WAL): about a third fewer workflows per second here.
+   */
+  durability?: 'normal' | 'full';
   namespace: string;
   /** The server's own log lines (it logs at warn level). */
   log: (line: string) => void;
@@ -78,6 +85,10 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     // an activity; see bench/). The SDK asks for it by default; the server needs to allow it.
     '--dynamic-config-value',
     'system.enableActivityEagerExecution=true',
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--sqlite-pragma',
+    `synchronous=${options.durability === 'full' ? 'full' : 'normal'}`,
     ...(options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort)]),
     ...(options.uiCodecEndpoint && options.uiPort !== undefined
       ? ['--ui-codec-endpoint', options.uiCodecEndpoint]

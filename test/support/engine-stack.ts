@@ -51,8 +51,11 @@ export interface EngineStack {
   keysDir: string;
   temporalAddress: string;
   databaseUrl: string;
-  /** Stops the Temporal dev server and starts it again on the same address and database file. */
-  restartTemporal(): Promise<void>;
+  /**
+   * Stops the Temporal dev server and starts it again on the same address and database file; `kill`: a
+   * crash (SIGKILL), the server given no chance to finish a write or checkpoint its SQLite log.
+   */
+  restartTemporal(how?: 'stop' | 'kill'): Promise<void>;
   /** A bearer token for a customer of the development identity provider. */
   tokenFor(customerId: string): Promise<string>;
   /** Stops the in-process worker: no workflow task (nor query) is answered from then on. */
@@ -184,7 +187,11 @@ export async function startEngineStack(
     keysDir: path.join(dataDir, 'keys'),
     temporalAddress: temporal.address,
     databaseUrl: inject('databaseUrl'),
-    async restartTemporal() {
+    async restartTemporal(how = 'stop') {
+      if (how === 'kill') {
+        process.kill(temporal.pid, 'SIGKILL');
+        await temporal.exited;
+      }
       await temporal.stop();
       temporal = await startTemporalDevServer(temporalOptions);
     },

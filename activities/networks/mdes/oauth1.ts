@@ -3,7 +3,7 @@
  * Mastercard's own signer; the network side (the sandbox) rebuilds the signature base string with the
  * same library's helpers, so both agree on every quirk, and verifies with the consumer's public key.
  */
-import { createHash, createVerify, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createVerify, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type OAuthSigner from 'mastercard-oauth1-signer';
 import { CryptoFailure, CryptoFailureCode } from '../../../domain/crypto-failure.js';
@@ -31,7 +31,23 @@ export function mdesAuthorizationHeader(
   body: string | null,
   credentials: MdesCredentials,
 ): string {
-  return OAuth.getAuthorizationHeader(url, method, body, credentials.consumerKey, credentials.signingKeyPem);
+  // The signer hands the key to node:crypto's Sign.sign, which takes a KeyObject as well as a PEM: parsed
+  // once, a 2048-bit key signs in a third of the time (0.6 ms instead of 2; see bench/).
+  const key = signingKeyOf(credentials.signingKeyPem) as unknown as string;
+  return OAuth.getAuthorizationHeader(url, method, body, credentials.consumerKey, key);
+}
+
+/** Parsed signing keys by their PEM: a process holds a few (its own, after a rotation the next). */
+const signingKeys = new Map<string, KeyObject>();
+
+function signingKeyOf(pem: string): KeyObject {
+  let key = signingKeys.get(pem);
+  if (!key) {
+    if (signingKeys.size >= 16) signingKeys.clear();
+    key = createPrivateKey(pem);
+    signingKeys.set(pem, key);
+  }
+  return key;
 }
 
 export interface OAuthVerification {
