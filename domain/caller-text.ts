@@ -56,12 +56,22 @@ function asciiDigits(text: string): string {
   });
 }
 
+const anyDigit = /\p{Nd}/gu;
+
+function fewerDigitsThanACard(text: string): boolean {
+  anyDigit.lastIndex = 0;
+  for (let count = 0; anyDigit.exec(text);) if ((count += 1) >= 13) return false;
+  return true;
+}
+
 /**
  * The stretches of a text that hold a card-number-like run, in order: runs of digits joined by what
  * may separate a card number's groups, wherever they sit (inside a word too: `id4111…`). With
  * `standaloneOnly`, a run glued to a letter or digit on either side is passed over.
  */
 function cardNumberSpans(original: string, standaloneOnly = false): Candidate[] {
+  // Most texts (log keys, ids, messages) hold too few digits of any script to hold a card number at all.
+  if (fewerDigitsThanACard(original)) return [];
   const text = asciiDigits(original);
   const hardBoundaries = new Set<number>();
   for (const uuid of text.matchAll(uuidPattern)) {
@@ -99,6 +109,15 @@ function cardNumberSpans(original: string, standaloneOnly = false): Candidate[] 
 /** Whether a text holds a card-number-like run (a free-text field holding one is refused). */
 export function holdsCardNumber(text: string): boolean {
   return cardNumberSpans(text).length > 0;
+}
+
+/**
+ * Whether a text holds a card number written as one: a card-number-like run that no letter or digit is glued
+ * to. Digits glued to letters are an identifier's (a hex token reference holds a Luhn-valid run a few times
+ * in a thousand). The rule of the records that are also a memory: the sandbox's ledger, the webhook outbox.
+ */
+export function holdsStandaloneCardNumber(text: string): boolean {
+  return cardNumberSpans(text, true).length > 0;
 }
 
 /**
