@@ -4,7 +4,8 @@
  * at their networks. The replacement names a card already vaulted for the same customer, or gives the new
  * number, which is vaulted first and never echoed; the old card is marked REPLACED and the durable workflow
  * (workflows/card-replacement.ts) tells the networks token by token, idempotent by its operation id and
- * audited by the workflow. Refusals: 404 unknown card, 400 naming the field, 409 a card replaced already.
+ * audited by the workflow. Refusals: 404 unknown card, 400 naming the field, 409 a card replaced (already, or
+ * while its standing was being set: a replacement is final).
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
@@ -32,6 +33,7 @@ import {
 } from '../workflows/card-replacement.js';
 import { freeText } from './free-text.js';
 import { allowed, type Operator, type OperatorScope } from './operator-auth.js';
+import { TokenOperationOutcome } from './operator-schemas.js';
 import { problemResponses, sendProblem } from './problem.js';
 
 /** What the card routes use of the operator API's dependencies. */
@@ -73,16 +75,7 @@ const ReplacementView = z.object({
   newCardRef: z.string(),
   applied: z.number(),
   refused: z.number(),
-  outcomes: z.array(
-    z.object({
-      network: z.string(),
-      tokenUniqueReference: z.string(),
-      outcome: z.enum(['APPLIED', 'REFUSED']),
-      status: z.string().optional(),
-      refusal: z.string().optional(),
-      message: z.string().optional(),
-    }),
-  ),
+  outcomes: z.array(TokenOperationOutcome),
 });
 
 export function registerCardRoutes(api: OperatorScope, deps: CardRouteDeps): void {
@@ -103,7 +96,16 @@ export function registerCardRoutes(api: OperatorScope, deps: CardRouteDeps): voi
       const card = await knownCard(reply, cardRef, deps);
       if (!card) return reply;
       const { status, reason } = request.body;
-      await setCardStatus(deps.pool, cardRef, status);
+      if (!(await setCardStatus(deps.pool, cardRef, status))) {
+        // Replaced since it was read (a replacement committed in between): the replacement stands, answered here.
+        await knownCard(
+          reply,
+          cardRef,
+          deps,
+          `Card ${cardRef} was REPLACED meanwhile: a replaced card keeps that status`,
+        );
+        return reply;
+      }
       await recordAudit(deps.pool, {
         operatorId: request.operator.id,
         role: request.operator.role,
@@ -159,15 +161,20 @@ export function registerCardRoutes(api: OperatorScope, deps: CardRouteDeps): voi
   );
 }
 
-/** The card, unless unknown (404) or replaced already (409), either answered here. */
-async function knownCard(reply: FastifyReply, cardRef: string, deps: CardRouteDeps): Promise<CardStanding | undefined> {
+/** The card, unless unknown (404) or replaced (409, saying so as `replaced` does), either answered here. */
+async function knownCard(
+  reply: FastifyReply,
+  cardRef: string,
+  deps: CardRouteDeps,
+  replaced = `Card ${cardRef} is REPLACED already`,
+): Promise<CardStanding | undefined> {
   const card = await cardStandingOf(deps.pool, cardRef);
   if (!card) {
     void sendProblem(reply, 404, 'Not Found', `No card ${cardRef}`);
     return undefined;
   }
   if (card.status === 'REPLACED') {
-    void sendProblem(reply, 409, 'Conflict', `Card ${cardRef} is REPLACED already`);
+    void sendProblem(reply, 409, 'Conflict', replaced);
     return undefined;
   }
   return card;

@@ -28,6 +28,7 @@ import {
 import { CallerNotAuthenticated } from './caller-auth.js';
 import { freeText } from './free-text.js';
 import { allowed, type Operator, type OperatorAuthenticator } from './operator-auth.js';
+import { TokenOperationOutcome } from './operator-schemas.js';
 import { registerCardRoutes } from './operator-card-routes.js';
 import { registerDecisionRoutes } from './operator-decision-routes.js';
 import { registerReconciliationRoutes } from './operator-reconciliation-routes.js';
@@ -76,16 +77,7 @@ const OperationView = z.object({
   status: z.string(),
   applied: z.number(),
   refused: z.number(),
-  outcomes: z.array(
-    z.object({
-      network: z.string(),
-      tokenUniqueReference: z.string(),
-      outcome: z.enum(['APPLIED', 'REFUSED']),
-      status: z.string().optional(),
-      refusal: z.string().optional(),
-      message: z.string().optional(),
-    }),
-  ),
+  outcomes: z.array(TokenOperationOutcome),
 });
 
 const AuditView = z.object({

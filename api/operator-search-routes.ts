@@ -253,9 +253,10 @@ const scansPerPage = 5;
 /**
  * A page of enrollments: scanned from PostgreSQL (customer, card) newest first, each joined with its
  * workflow's search attributes and kept when they match the visibility filters (status, token requestor,
- * network). `next` is where the scan stopped, while more rows follow.
+ * network). `next` is where the scan stopped, while more rows follow: a scan that came back short is the
+ * end only once each of its rows was looked at (the page may fill before).
  */
-async function enrollmentPage(
+export async function enrollmentPage(
   temporal: Client,
   request: {
     scan: (page: { limit: number; after?: { key: string; enrollmentId: string } }) => Promise<EnrollmentRecord[]>;
@@ -273,15 +274,17 @@ async function enrollmentPage(
       rows.map((row) => row.enrollmentId),
       request.filters,
     );
+    let looked = 0;
     for (const row of rows) {
       if (enrollments.length === request.limit) break;
+      looked += 1;
       after = { key: row.key, enrollmentId: row.enrollmentId };
       const visible = seen.get(row.enrollmentId);
       if (!visible && !seen.unfiltered) continue;
       const { key: _key, createdAt, ...record } = row;
       enrollments.push({ ...record, createdAt: createdAt.toISOString(), ...visible });
     }
-    if (rows.length < request.limit) return { enrollments };
+    if (rows.length < request.limit && looked === rows.length) return { enrollments };
   }
   return { enrollments, ...(after && { next: after }) };
 }

@@ -20,6 +20,12 @@ import {
   type LifecycleSelection,
   type LifecycleTarget,
 } from './token-lifecycle.js';
+import {
+  changedTokenColumns,
+  publishTokenStatusChange,
+  tokenStatusChangeOf,
+  type ChangedTokenRow,
+} from './token-status-events.js';
 
 /**
  * A page of the inventory in (network, token) order, after the cursor when given: all of it, or only the
@@ -51,10 +57,13 @@ export interface ReconciliationFinding {
 
 /**
  * Compares the token as the inventory holds it now (its row locked) with the network's view; when they
- * differ, records the drift and, when `repair`, moves the token to the network's status, in one transaction.
- * Read now rather than from the run's page, which may be seconds old: a notification that came meanwhile may
- * have brought the inventory in step already. Undefined when in step (or the token has left the inventory);
- * the same token checked again in the run (a retried activity) is answered with the finding first recorded.
+ * differ, records the drift and, when `repair`, moves the token to the network's status and publishes the
+ * change (`token.status_changed`), in one transaction. Read now rather than from the run's page, which may be
+ * seconds old: a notification that came meanwhile may have brought the inventory in step already. A status
+ * the inventory took at or after `inquiredAt` (when the network was asked) is newer than the answer, which
+ * does not judge it: undefined, as when in step (or the token has left the inventory); the next run asks
+ * again. The same token checked again in the run (a retried activity) is answered with the finding first
+ * recorded.
  */
 export async function reconcileInventoryToken(
   pool: Pool,
@@ -63,6 +72,8 @@ export async function reconcileInventoryToken(
     network: CardNetwork;
     tokenUniqueReference: string;
     networkView: NetworkTokenStatus;
+    /** When the network was asked: its answer is as of then, at the latest. */
+    inquiredAt: Date;
     repair: boolean;
   },
 ): Promise<ReconciliationFinding | undefined> {
@@ -71,22 +82,26 @@ export async function reconcileInventoryToken(
   try {
     await client.query('BEGIN');
     const [earlier] = await findingsOf(client, runId, { network, token: tokenUniqueReference });
-    const held = await client.query<{ status: TokenStatus }>(
-      'SELECT status FROM token_inventory WHERE network = $1 AND token_unique_reference = $2 FOR UPDATE',
-      [network, tokenUniqueReference],
+    const held = await client.query<{ status: TokenStatus; newer: boolean }>(
+      `SELECT status, status_timestamp >= $3 AS newer FROM token_inventory
+       WHERE network = $1 AND token_unique_reference = $2 FOR UPDATE`,
+      [network, tokenUniqueReference, check.inquiredAt],
     );
     const inventoryStatus = held.rows[0]?.status;
-    const repairTo = inventoryStatus && reconciledStatus(inventoryStatus, check.networkView);
+    const repairTo = inventoryStatus && !held.rows[0]?.newer && reconciledStatus(inventoryStatus, check.networkView);
     if (earlier || !inventoryStatus || !repairTo) {
       await client.query('COMMIT');
       return earlier;
     }
     if (check.repair) {
-      await client.query(
-        `UPDATE token_inventory SET status = $3, status_timestamp = greatest(now(), status_timestamp), updated_at = now()
-         WHERE network = $1 AND token_unique_reference = $2`,
-        [network, tokenUniqueReference, repairTo],
+      // Dated when the network was asked: a status the network gave the token after that, told later, still wins.
+      const { rows: changed } = await client.query<ChangedTokenRow>(
+        `UPDATE token_inventory SET status = $3, status_timestamp = $4, updated_at = now()
+         WHERE network = $1 AND token_unique_reference = $2
+         RETURNING ${changedTokenColumns}, $5::text AS previous_status`,
+        [network, tokenUniqueReference, repairTo, check.inquiredAt, inventoryStatus],
       );
+      await publishTokenStatusChange(client, tokenStatusChangeOf(changed[0]!));
     }
     const finding = {
       runId,

@@ -152,8 +152,14 @@ export async function cardStatusesOf(db: Queryable, cardRefs: readonly string[])
   return new Map(rows.map((row) => [row.card_ref, row.card_status]));
 }
 
-/** Sets the card's standing; false when no card has this reference. */
+/**
+ * Sets the card's standing; false when no card has this reference, or the card is REPLACED: a replacement
+ * is final, and a standing set at the same time as one (read before it committed) must not undo it.
+ */
 export async function setCardStatus(db: Queryable, cardRef: string, status: CardStatus): Promise<boolean> {
-  const { rowCount } = await db.query('UPDATE vault_cards SET card_status = $2 WHERE card_ref = $1', [cardRef, status]);
+  const { rowCount } = await db.query(
+    "UPDATE vault_cards SET card_status = $2 WHERE card_ref = $1 AND card_status <> 'REPLACED'",
+    [cardRef, status],
+  );
   return rowCount === 1;
 }

@@ -5,13 +5,26 @@
  */
 import { z } from 'zod';
 import type { ActivationMethod } from '../../domain/decisioning/activation.js';
+import { holdsStandaloneCardNumber } from '../../domain/caller-text.js';
 import type { TokenisationSource } from '../../domain/decisioning/rules.js';
 import { tokenRequestorIdPattern } from '../../domain/enrollment.js';
 
+/**
+ * An identifier a network chose, as the issuer keeps it: never a card number written as one, which the
+ * outbox and the ledgers would refuse further in (a 5xx); digits glued to letters are the identifier's own.
+ */
+const notACardNumber = <T extends z.ZodString>(identifier: T) =>
+  identifier.refine((value) => !holdsStandaloneCardNumber(value), 'must not read as a card number');
+
 /** A network's identifier (a receipt, a token reference, a request id): 1 to 64 of [A-Za-z0-9._:-]. */
-export const networkIdentifier = z
-  .string()
-  .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1 to 64 letters, digits, ".", "_", ":" or "-"');
+export const networkIdentifier = notACardNumber(
+  z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1 to 64 letters, digits, ".", "_", ":" or "-"'),
+);
+
+/** A token unique reference in the calls about a token (its status, lifecycle, card): 1 to 64 of [A-Za-z0-9_-]. */
+export const tokenReference = notACardNumber(
+  z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "_" or "-"'),
+);
 
 /** A reason or event code, as the networks spell them: upper case and underscores. */
 export const networkCode = z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be an upper-case code');

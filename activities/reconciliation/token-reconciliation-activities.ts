@@ -2,8 +2,9 @@
  * The activities behind the scheduled reconciliation: a page of the inventory, and one token asked of its
  * network (its status inquiry) and compared with the inventory; a drift is recorded and the inventory
  * repaired to the network's view (the network is authoritative for a token's status; a token it does not
- * know is DEACTIVATED). A network that does not answer is retried by Temporal; one that refuses the inquiry
- * (a non-retryable failure) is this token's error outcome, not the run's failure.
+ * know is DEACTIVATED), unless the inventory took a newer status after the network was asked. A network
+ * that does not answer is retried by Temporal; one that refuses the inquiry (a non-retryable failure) is
+ * this token's error outcome, not the run's failure.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
@@ -38,6 +39,7 @@ export function createTokenReconciliationActivities(deps: {
 
     async reconcileToken({ runId, token, repair }) {
       const where = { network: token.network, tokenUniqueReference: token.tokenUniqueReference };
+      const inquiredAt = new Date();
       let answer;
       try {
         answer = await deps.networks.of(token.network).tokenStatus({
@@ -49,7 +51,13 @@ export function createTokenReconciliationActivities(deps: {
         if (!(error instanceof ApplicationFailure) || !error.nonRetryable) throw error;
         return { ...where, outcome: 'ERROR', message: error.message };
       }
-      const finding = await reconcileInventoryToken(deps.pool, { runId, ...where, networkView: answer, repair });
+      const finding = await reconcileInventoryToken(deps.pool, {
+        runId,
+        ...where,
+        networkView: answer,
+        inquiredAt,
+        repair,
+      });
       if (!finding) return { ...where, outcome: 'IN_STEP' };
       return {
         ...where,

@@ -6,14 +6,14 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { tokenRequestorId, tokenStatus } from '../../activities/networks/message-fields.js';
+import { tokenReference, tokenRequestorId, tokenStatus } from '../../activities/networks/message-fields.js';
 import type { NetworkState } from './network-state.js';
 
 const SeededTokens = z.strictObject({
   tokens: z
     .array(
       z.strictObject({
-        tokenUniqueReference: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+        tokenUniqueReference: tokenReference,
         tokenRequestorId,
         status: tokenStatus.default('ACTIVE'),
         accountPanSuffix: z

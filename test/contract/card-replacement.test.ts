@@ -4,72 +4,45 @@
 // the engine as typed refusals: a new card failing the Luhn check or outside the network's range, a token the
 // network does not hold, a deleted token. The new card's number is nowhere in the ledger.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CardNetworkAdapter } from '../../activities/networks/card-network.js';
-import { MdesClient } from '../../activities/networks/mdes/client.js';
-import { mdesNetwork } from '../../activities/networks/mdes/mdes-network.js';
-import { VtsClient } from '../../activities/networks/vts/client.js';
-import { vtsNetwork } from '../../activities/networks/vts/vts-network.js';
+import { describe, expect, it } from 'vitest';
 import { CardReplacementRefused } from '../../domain/card-replacement.js';
-import { startHarness, type Harness } from '../support/sandbox-harness.js';
+import {
+  otherRequestor,
+  sandboxNetworksPerFile,
+  walletRequestor,
+  type SandboxNetwork,
+} from '../support/sandbox-networks.js';
 import { newPan } from '../support/wallet-customers.js';
 
-type Network = 'mdes' | 'vts';
-const wallet = '50110030273';
-const otherRequestor = '50120041835';
-const bins: Record<Network, string> = { mdes: '530688', vts: '401288' };
+const bins: Record<SandboxNetwork, string> = { mdes: '530688', vts: '401288' };
 
-let harness: Harness;
-let adapters: Record<Network, CardNetworkAdapter>;
+const networks = sandboxNetworksPerFile();
 
-beforeAll(async () => {
-  harness = await startHarness();
-  adapters = {
-    mdes: mdesNetwork(new MdesClient(harness.credentials, { timeoutMs: 5_000 })),
-    vts: vtsNetwork(new VtsClient(harness.credentials, { timeoutMs: 5_000 })),
-  };
-});
-
-afterAll(async () => {
-  await harness?.close();
-});
-
-async function tokenAt(network: Network): Promise<string> {
-  const result = await harness.sandbox.tokeniseWithAccount[network]({
-    requestId: randomUUID(),
-    tokenRequestorId: wallet,
-    account: { accountNumber: newPan(bins[network]), expiryMonth: 9, expiryYear: 2031 },
-  });
-  if (result.outcome !== 'decided' || !result.token) throw new Error(`no token: ${JSON.stringify(result)}`);
-  return result.token.tokenUniqueReference;
-}
+const tokenAt = (network: SandboxNetwork) => networks.tokenAt(network, newPan(bins[network]));
 
 const replace = (
-  network: Network,
+  network: SandboxNetwork,
   tokenUniqueReference: string,
   pan: string,
   more: { requestId?: string; tokenRequestorId?: string } = {},
 ) =>
-  adapters[network].replaceCard(
+  networks.adapters[network].replaceCard(
     {
       tokenUniqueReference,
-      tokenRequestorId: more.tokenRequestorId ?? wallet,
+      tokenRequestorId: more.tokenRequestorId ?? walletRequestor,
       newCard: { pan, expiryMonth: 11, expiryYear: 2033 },
       comment: 'card reissued after a loss',
       requestedBy: 'agent-7',
       requestId: more.requestId ?? randomUUID(),
     },
-    harness.credentials,
+    networks.harness.credentials,
   );
 
-async function ledger(network: Network, filter: Record<string, string> = {}): Promise<Record<string, unknown>[]> {
-  const url = `${harness.sandbox.urls[network]}/sandbox/ledger?${new URLSearchParams(filter).toString()}`;
-  const body = (await (await fetch(url)).json()) as { entries?: Record<string, unknown>[] } | Record<string, unknown>[];
-  return Array.isArray(body) ? body : (body.entries ?? []);
-}
+const ledger = (network: SandboxNetwork, filter: Record<string, string> = {}) =>
+  networks.harness.ledger(network, filter);
 
-const shown = async (network: Network, token: string) =>
-  (await (await fetch(`${harness.sandbox.urls[network]}/sandbox/tokens/${token}`)).json()) as {
+const shown = async (network: SandboxNetwork, token: string) =>
+  (await (await fetch(`${networks.harness.sandbox.urls[network]}/sandbox/tokens/${token}`)).json()) as {
     status: string;
     accountPanSuffix?: string;
   };
@@ -105,9 +78,9 @@ describe.each(['mdes', 'vts'] as const)('a replaced card at %s, through the engi
     await expect(replace(network, `unknown${randomUUID().replaceAll('-', '')}`, pan)).rejects.toBeInstanceOf(
       CardReplacementRefused,
     );
-    await adapters[network].tokenLifecycle({
+    await networks.adapters[network].tokenLifecycle({
       tokenUniqueReference: token,
-      tokenRequestorId: wallet,
+      tokenRequestorId: walletRequestor,
       operation: 'DELETE',
       reason: 'ACCOUNT_CLOSED',
       requestedBy: 'agent-7',

@@ -5,54 +5,29 @@
 // deleted token resumed, a token the network does not hold, another token requestor's token. Every call
 // is in the network's ledger.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CardNetworkAdapter } from '../../activities/networks/card-network.js';
-import { MdesClient } from '../../activities/networks/mdes/client.js';
-import { mdesNetwork } from '../../activities/networks/mdes/mdes-network.js';
-import { VtsClient } from '../../activities/networks/vts/client.js';
-import { vtsNetwork } from '../../activities/networks/vts/vts-network.js';
+import { describe, expect, it } from 'vitest';
 import { TokenLifecycleRefused, type LifecycleOperation, type LifecycleReason } from '../../domain/token-lifecycle.js';
-import { startHarness, type Harness } from '../support/sandbox-harness.js';
+import {
+  otherRequestor,
+  sandboxNetworksPerFile,
+  walletRequestor,
+  type SandboxNetwork,
+} from '../support/sandbox-networks.js';
 
-type Network = 'mdes' | 'vts';
-const wallet = '50110030273';
-const otherRequestor = '50120041835';
-const pans: Record<Network, string> = { mdes: '5306889942833340', vts: '4012888888881881' };
+const pans: Record<SandboxNetwork, string> = { mdes: '5306889942833340', vts: '4012888888881881' };
 
-let harness: Harness;
-let adapters: Record<Network, CardNetworkAdapter>;
+const networks = sandboxNetworksPerFile();
 
-beforeAll(async () => {
-  harness = await startHarness();
-  adapters = {
-    mdes: mdesNetwork(new MdesClient(harness.credentials, { timeoutMs: 5_000 })),
-    vts: vtsNetwork(new VtsClient(harness.credentials, { timeoutMs: 5_000 })),
-  };
-});
-
-afterAll(async () => {
-  await harness?.close();
-});
-
-/** A new token at the network: a wallet's tokenisation of a card named by itself, approved by the issuer. */
-async function tokenAt(network: Network, pan = pans[network]): Promise<string> {
-  const result = await harness.sandbox.tokeniseWithAccount[network]({
-    requestId: randomUUID(),
-    tokenRequestorId: wallet,
-    account: { accountNumber: pan, expiryMonth: 9, expiryYear: 2031 },
-  });
-  if (result.outcome !== 'decided' || !result.token) throw new Error(`no token: ${JSON.stringify(result)}`);
-  return result.token.tokenUniqueReference;
-}
+const tokenAt = (network: SandboxNetwork) => networks.tokenAt(network, pans[network]);
 
 const call = (
-  network: Network,
+  network: SandboxNetwork,
   tokenUniqueReference: string,
   operation: LifecycleOperation,
   reason: LifecycleReason = 'LOST',
-  tokenRequestorId = wallet,
+  tokenRequestorId = walletRequestor,
 ) =>
-  adapters[network].tokenLifecycle({
+  networks.adapters[network].tokenLifecycle({
     tokenUniqueReference,
     tokenRequestorId,
     operation,
@@ -62,11 +37,8 @@ const call = (
     requestId: randomUUID(),
   });
 
-async function ledgerOf(network: Network, kind: string, tokenUniqueReference: string): Promise<object[]> {
-  const url = `${harness.sandbox.urls[network]}/sandbox/ledger?${new URLSearchParams({ kind, tokenUniqueReference }).toString()}`;
-  const body = (await (await fetch(url)).json()) as { entries?: object[] } | object[];
-  return Array.isArray(body) ? body : (body.entries ?? []);
-}
+const ledgerOf = (network: SandboxNetwork, kind: string, tokenUniqueReference: string) =>
+  networks.harness.ledger(network, { kind, tokenUniqueReference });
 
 describe.each(['mdes', 'vts'] as const)('token lifecycle at %s, through the engine', (network) => {
   it('suspends, suspends again (already so), resumes and deletes a token; each call once in the ledger', async () => {
@@ -75,11 +47,11 @@ describe.each(['mdes', 'vts'] as const)('token lifecycle at %s, through the engi
     expect((await call(network, token, 'SUSPEND', 'LOST')).status).toBe('SUSPENDED');
     expect((await call(network, token, 'RESUME', 'FOUND')).status).toBe('ACTIVE');
     expect((await call(network, token, 'DELETE', 'ACCOUNT_CLOSED')).status).toBe('DEACTIVATED');
-    const shown = (await (await fetch(`${harness.sandbox.urls[network]}/sandbox/tokens/${token}`)).json()) as {
+    const shown = (await (await fetch(`${networks.harness.sandbox.urls[network]}/sandbox/tokens/${token}`)).json()) as {
       status: string;
     };
     expect(shown.status).toBe('DEACTIVATED');
-    const calls = (await ledgerOf(network, 'token.lifecycle', token)) as { operation: string; already: boolean }[];
+    const calls = await ledgerOf(network, 'token.lifecycle', token);
     expect(calls.map((entry) => [entry.operation, entry.already])).toEqual([
       ['SUSPEND', false],
       ['SUSPEND', true],

@@ -4,8 +4,6 @@
 // the token left where it was, the operator's audit entry written once; the new card's number never in the
 // workflow's history; and more than a page of tokens continuing as new, each token asked once.
 import { randomUUID } from 'node:crypto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { NetworkCredentials } from '../../activities/keys/network-credentials.js';
@@ -17,32 +15,23 @@ import type { CardVault } from '../../activities/vault/card-vault.js';
 import { lifecycleOutcomesOf } from '../../db/token-lifecycle.js';
 import { CardReplacementRefused, type CardReplacementRequest } from '../../domain/card-replacement.js';
 import type { CardNetwork } from '../../domain/enrollment.js';
-import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
 import {
   cardReplacementWorkflow,
   cardReplacementWorkflowId,
   type CardReplacementInput,
 } from '../../workflows/card-replacement.js';
 import { cardWithTokens, newTokenReference, type PlacedToken } from '../support/inventory-tokens.js';
-import { uniqueTaskQueue } from '../support/temporal.js';
+import { timeSkippingPerFile } from '../support/time-skipping.js';
 import { newPan } from '../support/wallet-customers.js';
 
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundle;
+const timeSkipping = timeSkippingPerFile();
 let pool: pg.Pool;
 
-beforeAll(async () => {
+beforeAll(() => {
   pool = new pg.Pool({ connectionString: inject('databaseUrl') });
-  [env, workflowBundle] = await Promise.all([
-    TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: inject('timeSkippingTestServerPath') } },
-    }),
-    bundleEnrollmentWorkflows(),
-  ]);
 });
 
 afterAll(async () => {
-  await env?.teardown();
   await pool?.end();
 });
 
@@ -77,25 +66,18 @@ const cardRefsOf = async (tokens: string[]) =>
   );
 
 async function replace(registry: ReturnType<typeof networks>['registry'], input: CardReplacementInput, pan: string) {
-  const taskQueue = uniqueTaskQueue();
   const vault = { reveal: () => Promise.resolve({ pan, expiryMonth: 10, expiryYear: 2033 }) } as Partial<CardVault>;
-  const worker = await createEnrollmentWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle,
-    activities: {
-      ...createTokenLifecycleActivities({ pool, networks: registry }),
-      ...createCardReplacementActivities({
-        pool,
-        networks: registry,
-        vault: vault as CardVault,
-        credentials: {} as NetworkCredentials,
-      }),
-    },
+  const { worker, taskQueue } = await timeSkipping.newWorker({
+    ...createTokenLifecycleActivities({ pool, networks: registry }),
+    ...createCardReplacementActivities({
+      pool,
+      networks: registry,
+      vault: vault as CardVault,
+      credentials: {} as NetworkCredentials,
+    }),
   });
   return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(cardReplacementWorkflow, {
+    const handle = await timeSkipping.env.client.workflow.start(cardReplacementWorkflow, {
       taskQueue,
       workflowId: cardReplacementWorkflowId(input.operationId),
       args: [input],

@@ -4,12 +4,15 @@
 // show the new last four, the inventory's rows name the new card, the old card is REPLACED, the operator's
 // audit entry is written once, the same operation id again is the same operation. Around it: the role
 // matrix, the refusals (404, 400 naming the field, 422 without echo, 409 a replaced card), a card's standing
-// set by an agent, and no card number in clear in the API's log, any table, the ledgers or the history.
+// set by an agent (and refused, 409, when a replacement commits while it is set), and no card number in clear
+// in the API's log, any table, the ledgers or the history.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordCardReplacement } from '../../db/card-replacement.js';
 import { cardReplacementWorkflowId } from '../../workflows/card-replacement.js';
 import { startEngineStack, type EngineStack } from '../support/engine-stack.js';
 import { eventually } from '../support/eventually.js';
+import { cardWithTokens } from '../support/inventory-tokens.js';
 import { logLines } from '../support/log-lines.js';
 import { operatorCaller, type OperatorCall } from '../support/operator-caller.js';
 import { everyRow } from '../support/wallet-callbacks.js';
@@ -150,6 +153,49 @@ describe('a replaced card, end to end', () => {
         false,
       ]);
     }
+  });
+
+  it("refuses a card's standing set while a replacement commits: 409 saying so, the card stays REPLACED", async () => {
+    const { cardRef: oldCardRef, customerId } = await cardWithTokens(stack.pool, []);
+    const { cardRef: newCardRef } = await cardWithTokens(stack.pool, [], { customerId, last4: '0000' });
+    // The replacement's transaction holds the card's row while the PUT, having read the card ACTIVE, writes it.
+    const replacing = await stack.pool.connect();
+    let put: ReturnType<typeof as> | undefined;
+    try {
+      const { pid } = (await replacing.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!;
+      await replacing.query('BEGIN');
+      const replaced = await recordCardReplacement(replacing, {
+        operationId: randomUUID(),
+        oldCardRef,
+        newCardRef,
+        requestedBy: 'agent-other',
+      });
+      expect(replaced).toBe(true);
+      put = as('agent', 'PUT', `/cards/${oldCardRef}/status`, { status: 'BLOCKED', reason: 'fraud suspected' });
+      await eventually(
+        async () =>
+          (
+            await stack.pool.query(
+              `SELECT 1 FROM pg_stat_activity
+               WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE vault_cards SET card_status%' AND pid <> $1`,
+              [pid],
+            )
+          ).rowCount,
+        (waiting) => waiting !== null && waiting > 0,
+        'the PUT waiting on the replacement',
+      );
+      await replacing.query('COMMIT');
+    } finally {
+      replacing.release();
+    }
+    const answer = await put;
+    expect(answer.status).toBe(409);
+    expect(answer.body.detail).toBe(`Card ${oldCardRef} was REPLACED meanwhile: a replaced card keeps that status`);
+    expect(await cardStatusOf(oldCardRef)).toBe('REPLACED');
+    const audit = await stack.pool.query("SELECT 1 FROM operator_audit WHERE target = $1 AND action = 'card.status'", [
+      oldCardRef,
+    ]);
+    expect(audit.rowCount).toBe(0);
   });
 
   it('answers by role, and refuses an unknown card, bad input naming the field, a card number in text', async () => {

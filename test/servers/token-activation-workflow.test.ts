@@ -6,9 +6,7 @@
 // activation started twice is one; and the code is never in the workflow's history.
 import { randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TokenActivationActivities } from '../../activities/lifecycle/token-activation-activities.js';
 import type {
   TokenLifecycleActivities,
@@ -24,25 +22,10 @@ import {
   type ActivationMethod,
   type TokenActivationInput,
 } from '../../domain/decisioning/activation.js';
-import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
 import { tokenActivationWorkflow } from '../../workflows/token-activation.js';
-import { uniqueTaskQueue } from '../support/temporal.js';
+import { timeSkippingPerFile } from '../support/time-skipping.js';
 
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundle;
-
-beforeAll(async () => {
-  [env, workflowBundle] = await Promise.all([
-    TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: inject('timeSkippingTestServerPath') } },
-    }),
-    bundleEnrollmentWorkflows(),
-  ]);
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const timeSkipping = timeSkippingPerFile();
 
 const settings = {
   channels: ['SMS', 'EMAIL', 'ISSUER_APP'] as const,
@@ -83,14 +66,7 @@ async function activation(
   run: (handle: Awaited<ReturnType<typeof start>>) => Promise<void>,
 ) {
   const { activities, told, outcomes } = doubles();
-  const taskQueue = uniqueTaskQueue();
-  const worker = await createEnrollmentWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle,
-    activities,
-  });
+  const { worker, taskQueue } = await timeSkipping.newWorker(activities);
   const input: TokenActivationInput = {
     network: 'MASTERCARD',
     tokenUniqueReference: `DWSPMC${randomBytes(8).toString('hex').toUpperCase()}`,
@@ -101,7 +77,7 @@ async function activation(
     settings: { ...settings, channels: [...settings.channels] },
   };
   function start() {
-    return env.client.workflow.start(tokenActivationWorkflow, {
+    return timeSkipping.env.client.workflow.start(tokenActivationWorkflow, {
       taskQueue,
       workflowId: activationWorkflowId(input.network, input.tokenUniqueReference),
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -123,7 +99,7 @@ const refusal = (error: unknown) =>
 describe('a YELLOW token activation', () => {
   it('left alone for its window: EXPIRED, the network told to delete the token', async () => {
     const result = await activation([sms, app], async () => {
-      await env.sleep('61 minutes');
+      await timeSkipping.env.sleep('61 minutes');
     });
     expect(result).toMatchObject({
       status: 'EXPIRED',
@@ -141,7 +117,7 @@ describe('a YELLOW token activation', () => {
         handle.executeUpdate(sendActivationCodeUpdate, { args: [{ channel: 'EMAIL' }] }).catch(refusal),
       ).resolves.toBe('InvalidRequest');
       await handle.executeUpdate(sendActivationCodeUpdate, { args: [{ channel: 'SMS' }] });
-      await env.sleep('11 minutes');
+      await timeSkipping.env.sleep('11 minutes');
       expect(await handle.executeUpdate(submitActivationCodeUpdate, { args: [{ code: '000001' }] })).toEqual({
         outcome: 'CODE_EXPIRED',
       });

@@ -1,6 +1,7 @@
 // The token inventory against the real PostgreSQL: the one upsert that both writers use (the enrollment's
 // recordToken activity, and the networks' callbacks once the enrollment has ended) and its one rule, an
-// older status never wins; and the customer's tokens as GET /v1/tokens reads them.
+// older status never wins; a callback naming its token by a card-number-like reference refused as a 4xx; and the
+// customer's tokens as GET /v1/tokens reads them.
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,7 @@ import {
 } from '../support/network-callbacks.js';
 import { randomCustomerId } from '../support/api-caller.js';
 import { decisionDefaults } from '../support/decision-defaults.js';
+import { newPan } from '../support/wallet-customers.js';
 
 let pool: pg.Pool;
 let dir: string;
@@ -133,27 +135,31 @@ async function pushedCard(
   };
 }
 
-type StatusNotice = (receipt: string, tokenUniqueReference: string, status: TokenStatus, at: string) => Promise<void>;
+type StatusNotice = (
+  receipt: string,
+  tokenUniqueReference: string,
+  status: TokenStatus,
+  at: string,
+) => Promise<Awaited<ReturnType<typeof app.inject>>>;
 
-/** Each network tells the issuer the token's status, signed as it signs it. */
+/** Each network tells the issuer the token's status, signed as it signs it; the issuer's answer. */
 const statusNotices: Record<CardNetwork, StatusNotice> = {
-  async MASTERCARD(receipt, tokenUniqueReference, status, statusTimestamp) {
+  MASTERCARD(receipt, tokenUniqueReference, status, statusTimestamp) {
     const notification = mdesNotification(randomUUID(), receipt) as { tokens: Record<string, unknown>[] };
     const body = JSON.stringify({
       ...notification,
       tokens: [{ ...notification.tokens[0], tokenUniqueReference, status, statusTimestamp }],
     });
     const url = `${mdesPath}/notifyTokenUpdated`;
-    const response = await app.inject({
+    return app.inject({
       method: 'POST',
       url,
       headers: { 'content-type': 'application/json', authorization: mdesSigned(keys, injectedOrigin + url, body) },
       payload: body,
     });
-    expect(response.statusCode).toBe(200);
   },
   async VISA(receipt, tokenUniqueReference, status, statusTimestamp) {
-    const response = await app.inject({
+    return app.inject({
       method: 'POST',
       url: `${vtsPath}/notifyTokenUpdated`,
       headers: { 'content-type': 'application/jose' },
@@ -164,18 +170,18 @@ const statusNotices: Record<CardNetwork, StatusNotice> = {
         statusTimestamp,
       }),
     });
-    expect(response.statusCode).toBe(200);
   },
 };
 
-function networkSays(
+async function networkSays(
   network: CardNetwork,
   receipt: string,
   tokenUniqueReference: string,
   status: TokenStatus,
   statusTimestamp: string,
 ): Promise<void> {
-  return statusNotices[network](receipt, tokenUniqueReference, status, statusTimestamp);
+  const response = await statusNotices[network](receipt, tokenUniqueReference, status, statusTimestamp);
+  expect(response.statusCode).toBe(200);
 }
 
 /** An 11-digit token requestor id that no network lists. */
@@ -233,6 +239,32 @@ describe('recording a token status', () => {
       },
     ]);
   });
+});
+
+describe('a token reference that reads as a card number', () => {
+  /** The field each network names the token in, as its refusal names it. */
+  const field: Record<CardNetwork, string> = {
+    MASTERCARD: 'tokens.0.tokenUniqueReference',
+    VISA: 'vProvisionedTokenID',
+  };
+
+  it.each(['MASTERCARD', 'VISA'] as const)(
+    'in a %s callback is refused as a 400 naming the field, never echoed, nothing recorded',
+    async (network) => {
+      const { receipt, token } = await pushedCard(network);
+      // Digits only, passing the Luhn check: a card number to the outbox's guard, were it let through.
+      const digits = newPan(network === 'VISA' ? '411111' : '520473');
+      const response = await statusNotices[network](receipt, digits, 'ACTIVE', first);
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toContain(field[network]);
+      expect(response.body).toContain('must not read as a card number');
+      expect(response.body).not.toContain(digits);
+      expect(await kept(token.customerId)).toEqual([]);
+      // The same callback with a token reference of the network's own shape is taken.
+      await networkSays(network, receipt, token.tokenUniqueReference, 'ACTIVE', first);
+      expect(await kept(token.customerId)).toEqual([{ status: 'ACTIVE', statusTimestamp: first }]);
+    },
+  );
 });
 
 describe("a customer's tokens", () => {

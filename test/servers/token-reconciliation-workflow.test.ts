@@ -2,45 +2,38 @@
 // test run's PostgreSQL and networks that are test doubles (each token's status at the network set by the
 // test): a drift is recorded and the inventory repaired to the network's view, a token the network does not
 // know is DEACTIVATED with a finding, a deleted token the network no longer lists is no drift, a network that
-// refuses the inquiry makes that token an error; and a run over more than a page continues as new, asking
-// each token once. Each test reconciles only its own cards' tokens (the inventory is shared with other files).
+// refuses the inquiry makes that token an error; a status notified after the network was asked is not
+// overwritten by its older answer, and a repair is published as `token.status_changed`; and a run over more
+// than a page continues as new, asking each token once. Each test reconciles only its own cards' tokens (the
+// inventory is shared with other files).
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CardNetworkAdapter } from '../../activities/networks/card-network.js';
 import { networkRegistry } from '../../activities/networks/registry.js';
 import { createTokenReconciliationActivities } from '../../activities/reconciliation/token-reconciliation-activities.js';
+import { recordTokenStatus } from '../../db/token-inventory.js';
 import { findingsOf, reconciliationRuns } from '../../db/token-reconciliation.js';
 import type { CardNetwork } from '../../domain/enrollment.js';
 import type { NetworkTokenStatus } from '../../domain/token-reconciliation.js';
-import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
+import { tokenOrderingKey } from '../../domain/webhook-events.js';
 import {
   reconciliationWorkflowId,
   tokenReconciliationWorkflow,
   type TokenReconciliationInput,
 } from '../../workflows/token-reconciliation.js';
 import { cardWithTokens as placeTokens, newTokenReference, type PlacedToken } from '../support/inventory-tokens.js';
-import { uniqueTaskQueue } from '../support/temporal.js';
+import { timeSkippingPerFile } from '../support/time-skipping.js';
 
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundle;
+const timeSkipping = timeSkippingPerFile();
 let pool: pg.Pool;
 
-beforeAll(async () => {
+beforeAll(() => {
   pool = new pg.Pool({ connectionString: inject('databaseUrl') });
-  [env, workflowBundle] = await Promise.all([
-    TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: inject('timeSkippingTestServerPath') } },
-    }),
-    bundleEnrollmentWorkflows(),
-  ]);
 });
 
 afterAll(async () => {
-  await env?.teardown();
   await pool?.end();
 });
 
@@ -78,16 +71,11 @@ const statusesOf = async (cardRef: string) =>
   );
 
 async function reconcile(registry: ReturnType<typeof networks>['registry'], input: TokenReconciliationInput) {
-  const taskQueue = uniqueTaskQueue();
-  const worker = await createEnrollmentWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle,
-    activities: createTokenReconciliationActivities({ pool, networks: registry }),
-  });
+  const { worker, taskQueue } = await timeSkipping.newWorker(
+    createTokenReconciliationActivities({ pool, networks: registry }),
+  );
   return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(tokenReconciliationWorkflow, {
+    const handle = await timeSkipping.env.client.workflow.start(tokenReconciliationWorkflow, {
       taskQueue,
       workflowId: reconciliationWorkflowId(randomUUID()),
       args: [input],
@@ -186,6 +174,55 @@ describe('the reconciliation workflow', () => {
     const statuses = Object.values(await statusesOf(cardRef));
     expect(statuses.filter((status) => status === 'SUSPENDED')).toHaveLength(102);
     expect(await findingsOf(pool, handle.workflowId)).toHaveLength(102);
+  });
+
+  it('leaves a status notified after the network was asked, and publishes each repair as token.status_changed', async () => {
+    const [raced, drifted] = [token(), token()];
+    const { cardRef, customerId } = await placeTokens(pool, [
+      { token: raced, status: 'ACTIVE' },
+      { token: drifted, status: 'ACTIVE' },
+    ]);
+    const { registry, view } = networks();
+    view.set(drifted, { known: true, status: 'SUSPENDED' });
+    // The network answers ACTIVE, then suspends the token and its notification commits before the run locks the row.
+    view.set(raced, async () => {
+      await recordTokenStatus(pool, {
+        network: 'MASTERCARD',
+        tokenUniqueReference: raced,
+        customerId,
+        cardRef,
+        tokenRequestorId: '50110030273',
+        status: 'SUSPENDED',
+        statusTimestamp: new Date().toISOString(),
+      });
+      return { known: true, status: 'ACTIVE' };
+    });
+
+    const { handle, report } = await reconcile(registry, {
+      requestedBy: 'admin-1',
+      callsPerSecond: 50,
+      selection: { cardRefs: [cardRef] },
+    });
+    expect(report).toMatchObject({ checked: 2, drifted: 1, repaired: 1, errors: 0 });
+    expect(await statusesOf(cardRef)).toEqual({ [raced]: 'SUSPENDED', [drifted]: 'SUSPENDED' });
+    expect((await findingsOf(pool, handle.workflowId)).map((finding) => finding.tokenUniqueReference)).toEqual([
+      drifted,
+    ]);
+    // Each token's events (the two tokens are reconciled in either order): the notification's, and the repair's.
+    const eventsOf = async (held: string) =>
+      (
+        await pool.query<{ data: Record<string, unknown> }>(
+          `SELECT data FROM webhook_events
+           WHERE type = 'token.status_changed' AND ordering_key = $1 ORDER BY event_seq`,
+          [tokenOrderingKey('MASTERCARD', held)],
+        )
+      ).rows.map(({ data }) => data);
+    expect((await eventsOf(raced)).map((data) => [data.previousStatus, data.status])).toEqual([
+      ['ACTIVE', 'SUSPENDED'],
+    ]);
+    const repaired = await eventsOf(drifted);
+    expect(repaired.map((data) => [data.previousStatus, data.status])).toEqual([['ACTIVE', 'SUSPENDED']]);
+    expect(repaired[0]).toMatchObject({ customerId, cardRef, tokenRequestorId: '50110030273' });
   });
 
   it('reports drift without repairing it when told so', async () => {

@@ -6,8 +6,6 @@
 // delivers an event again; a key's 120 events arrive in order across runs of its workflow (continued as
 // new); an endpoint that answers 410 Gone disables its subscription.
 import { randomUUID } from 'node:crypto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createWebhookActivities } from '../../activities/webhooks/webhook-activities.js';
@@ -23,27 +21,19 @@ import {
 } from '../../db/webhook-subscriptions.js';
 import type { TokenStatus } from '../../domain/enrollment.js';
 import { enrollmentOrderingKey, tokenOrderingKey } from '../../domain/webhook-events.js';
-import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
 import { webhookDeliveryWorkflowId } from '../../workflows/webhook-delivery.js';
 import { webhookDispatchWorkflow } from '../../workflows/webhook-dispatch.js';
 import { cardWithTokens, newTokenReference } from '../support/inventory-tokens.js';
-import { uniqueTaskQueue } from '../support/temporal.js';
+import { timeSkippingPerFile } from '../support/time-skipping.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundle;
+const timeSkipping = timeSkippingPerFile();
 let pool: pg.Pool;
 const receivers: WebhookReceiver[] = [];
 const subscribed: string[] = [];
 
-beforeAll(async () => {
+beforeAll(() => {
   pool = new pg.Pool({ connectionString: inject('databaseUrl') });
-  [env, workflowBundle] = await Promise.all([
-    TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: inject('timeSkippingTestServerPath') } },
-    }),
-    bundleEnrollmentWorkflows(),
-  ]);
 });
 
 afterEach(async () => {
@@ -53,7 +43,6 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await env?.teardown();
   await pool?.end();
 });
 
@@ -79,16 +68,9 @@ async function subscribe(answer: number): Promise<{ receiver: WebhookReceiver; s
  * the test server from skipping time in the next test).
  */
 async function withDeliveries(subscriptionId: string, work: () => Promise<void>): Promise<void> {
-  const taskQueue = uniqueTaskQueue();
-  const worker = await createEnrollmentWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle,
-    activities: createWebhookActivities({ pool, timeoutMs: 2_000 }),
-  });
+  const { worker, taskQueue } = await timeSkipping.newWorker(createWebhookActivities({ pool, timeoutMs: 2_000 }));
   await worker.runUntil(async () => {
-    const dispatcher = await env.client.workflow.start(webhookDispatchWorkflow, {
+    const dispatcher = await timeSkipping.env.client.workflow.start(webhookDispatchWorkflow, {
       taskQueue,
       workflowId: `webhook-dispatcher-${randomUUID()}`,
       args: [{ pollSeconds: 30 }],
@@ -102,7 +84,7 @@ async function withDeliveries(subscriptionId: string, work: () => Promise<void>)
         [subscriptionId],
       );
       for (const { ordering_key: orderingKey } of rows) {
-        await env.client.workflow
+        await timeSkipping.env.client.workflow
           .getHandle(webhookDeliveryWorkflowId({ subscriptionId, orderingKey }))
           .terminate('the test ended')
           .catch(() => undefined); // ended already
@@ -113,7 +95,8 @@ async function withDeliveries(subscriptionId: string, work: () => Promise<void>)
 
 /** Moves time on a minute at a time until the receiver has taken this many deliveries (at most `limit` minutes). */
 async function untilAccepted(receiver: WebhookReceiver, count: number, limit = 60): Promise<void> {
-  for (let minute = 0; minute < limit && receiver.accepted().length < count; minute += 1) await env.sleep('1 minute');
+  for (let minute = 0; minute < limit && receiver.accepted().length < count; minute += 1)
+    await timeSkipping.env.sleep('1 minute');
   expect(receiver.accepted().length).toBe(count);
 }
 
@@ -178,7 +161,7 @@ describe('webhook deliveries', () => {
     ]);
 
     await withDeliveries(subscription.subscriptionId, async () => {
-      await env.sleep('1 hour');
+      await timeSkipping.env.sleep('1 hour');
       expect(receiver.accepted()).toEqual([]);
       receiver.answer = 200;
       await untilAccepted(receiver, published.length, 20);
@@ -245,7 +228,7 @@ describe('webhook deliveries', () => {
     await withDeliveries(subscription.subscriptionId, async () => {
       await untilAccepted(receiver, 1, 5);
       // The key's workflow ended when idle; the dispatcher has nothing more to send.
-      await env.sleep('30 minutes');
+      await timeSkipping.env.sleep('30 minutes');
       expect(receiver.accepted()).toHaveLength(1);
       expect(await replayEvents(pool, subscription.subscriptionId, { eventId }, 10)).toBe(1);
       await untilAccepted(receiver, 2, 5);
@@ -278,7 +261,7 @@ describe('webhook deliveries', () => {
         orderingKey: enrollmentOrderingKey(enrollmentId),
       });
       // The run that delivered the last events was continued from an earlier one.
-      const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+      const history = await timeSkipping.env.client.workflow.getHandle(workflowId).fetchHistory();
       const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
       expect(started?.continuedExecutionRunId).toMatch(/^[0-9a-f-]{36}$/);
     });
@@ -300,8 +283,9 @@ describe('webhook deliveries', () => {
       });
     }
     await withDeliveries(subscription.subscriptionId, async () => {
-      for (let minute = 0; minute < 5 && receiver.received.length === 0; minute += 1) await env.sleep('1 minute');
-      await env.sleep('1 hour');
+      for (let minute = 0; minute < 5 && receiver.received.length === 0; minute += 1)
+        await timeSkipping.env.sleep('1 minute');
+      await timeSkipping.env.sleep('1 hour');
     });
     expect(receiver.received).toHaveLength(1);
     expect(await subscriptionById(pool, subscription.subscriptionId)).toMatchObject({

@@ -18,6 +18,7 @@ import {
 } from '../../../domain/card-replacement.js';
 import { mdesFieldLevel } from '../../crypto/encryption/profiles.js';
 import type { NetworkCredentials } from '../../keys/network-credentials.js';
+import { tokenReference } from '../message-fields.js';
 import { networkAnswerReader } from '../network-call.js';
 import type { MdesClient } from './client.js';
 import { MdesFieldLevelPayload } from './schemas.js';
@@ -41,7 +42,7 @@ export const MdesNewAccountInformation = z.strictObject({
 export const MdesTokenUpdateRequest = z.strictObject({
   RequestId: z.string().min(1).max(64),
   TokenUpdateRequest: z.strictObject({
-    TokenUniqueReference: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    TokenUniqueReference: tokenReference,
     EncryptedAccountInformation: MdesFieldLevelPayload,
   }),
   ReasonCode: z.literal(mdesLifecycleReasonCodes.CARD_REPLACED),

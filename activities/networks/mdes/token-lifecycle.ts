@@ -13,6 +13,7 @@ import {
   type TokenLifecycleResult,
 } from '../../../domain/token-lifecycle.js';
 import { lifecycleRefusalOf } from '../lifecycle-refusals.js';
+import { tokenReference } from '../message-fields.js';
 import { networkAnswerReader } from '../network-call.js';
 import type { MdesClient, MdesCustomerServiceOperation } from './client.js';
 
@@ -45,7 +46,7 @@ const tokenStatus = z.enum(['INACTIVE', 'ACTIVE', 'SUSPENDED', 'DEACTIVATED']);
 
 export const MdesTokenLifecycleRequest = z.strictObject({
   requestId: z.string().min(1).max(64),
-  tokenUniqueReference: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  tokenUniqueReference: tokenReference,
   reasonCode: z.enum(Object.values(mdesLifecycleReasonCodes) as [string, ...string[]]),
   commentText: z.string().max(256).optional(),
   auditInfo: z.strictObject({

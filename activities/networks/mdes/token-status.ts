@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import type { TokenStatus } from '../../../domain/enrollment.js';
 import type { NetworkTokenStatus, TokenStatusRequest } from '../../../domain/token-reconciliation.js';
+import { tokenReference } from '../message-fields.js';
 import { networkAnswerReader } from '../network-call.js';
 import type { MdesClient } from './client.js';
 
@@ -25,7 +26,7 @@ const statusOfCode = new Map(Object.entries(mdesStatusCodes).map(([status, code]
 
 export const MdesSearchRequest = z.strictObject({
   SearchRequest: z.strictObject({
-    TokenUniqueReference: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    TokenUniqueReference: tokenReference,
     ExcludeDeletedIndicator: z.enum(['true', 'false']).optional(),
     AuditInfo: z.strictObject({
       UserId: z.string().min(1).max(64),

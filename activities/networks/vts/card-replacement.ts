@@ -18,6 +18,7 @@ import {
 } from '../../../domain/card-replacement.js';
 import { vtsSharedSecretJwe } from '../../crypto/encryption/profiles.js';
 import type { NetworkCredentials } from '../../keys/network-credentials.js';
+import { tokenReference } from '../message-fields.js';
 import { networkAnswerReader } from '../network-call.js';
 import type { VtsClient } from './client.js';
 import { vtsLifecycleRefusals } from './token-lifecycle.js';
@@ -46,7 +47,7 @@ export const VtsPanUpdateRequest = z.strictObject({
   operationReason: z.string().max(254).optional(),
   operatorID: z.string().min(1).max(64),
   tokenRequestorID: z.string().regex(/^\d{11}$/),
-  tokenReferenceID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  tokenReferenceID: tokenReference,
   encryptedData: z.string().min(1),
 });
 
