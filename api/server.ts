@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createLocalJWKSet } from 'jose';
 import { loadDecisionRules } from './decision-rules-file.js';
 import { parseEnv } from '../config/env.js';
-import { latestDevInboxMessages } from '../db/dev-inbox.js';
+import { DevInboxWaits } from '../db/dev-inbox.js';
 import { pingDatabase } from '../db/pool.js';
 import { drainAndClose } from '../lifecycle/http-draining.js';
 import { drainDeadlineMs, reportReady, stopOnSignalOrOrphaned } from '../lifecycle/supervisor-link.js';
@@ -67,6 +67,11 @@ const operatorAuth = new OperatorAuthenticator(
 );
 
 const { connection, client: temporal } = await connectTemporalClient(services);
+// The dev inbox's long polls share one LISTEN connection (opened by the first of them).
+const devInboxWaits =
+  devIdentity && env.DATABASE_URL
+    ? new DevInboxWaits(pool, { connectionString: env.DATABASE_URL, maxWaiters: 1_000 })
+    : undefined;
 if (devIdentity) await seedDemoCustomers(vault);
 const uiUrl = env.TEMPORAL_UI_URL ?? `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`;
 const app = await buildApp(
@@ -122,8 +127,10 @@ const app = await buildApp(
             methods: ['pin', 'mfa'],
           })
         ).token,
-      devInbox: async (customerId: string) =>
-        (await latestDevInboxMessages(pool, customerId)).map(({ message, sentAt }) => ({
+    }),
+    ...(devInboxWaits && {
+      devInbox: async (customerId: string, wait: { waitSeconds: number; after?: Date }) =>
+        (await devInboxWaits.latest(customerId, wait)).map(({ message, sentAt }) => ({
           message,
           sentAt: sentAt.toISOString(),
         })),
@@ -140,6 +147,8 @@ const app = await buildApp(
 
 // Requests under way finish, new ones get 503 until then; Temporal and PostgreSQL are closed after them.
 const shutdown = stopOnSignalOrOrphaned(async () => {
+  // Readers waiting on the dev inbox answer now, so that the drain does not wait out their long polls.
+  await devInboxWaits?.close();
   await drainAndClose(app, drainDeadlineMs, (line) => app.log.warn(line));
   await connection.close();
   await services.close();

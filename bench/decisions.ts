@@ -13,7 +13,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadDecisionRules } from '../api/decision-rules-file.js';
 import { demoCustomers } from '../api/demo-customers.js';
-import { percentiles, type Percentiles } from './enrollments.js';
+import { percentiles, type Percentiles } from './at-concurrency.js';
 
 export interface DecisionLevel {
   concurrency: number;

@@ -12,7 +12,9 @@ import { prepareLocalStack } from '../test/support/local-stack.js';
 import { benchmarkApiReads, type EndpointLoad } from './api-load.js';
 import { benchmarkCrypto, type CryptoResult } from './crypto.js';
 import { benchmarkDecisions, benchRulesFile, type DecisionLevel } from './decisions.js';
-import { benchmarkEnrollments, type EnrollmentBench, type Percentiles } from './enrollments.js';
+import type { Percentiles } from './at-concurrency.js';
+import { benchmarkEnrollments, type EnrollmentBench } from './enrollments.js';
+import { stackParts, type CpuShares } from './process-cpu.js';
 import {
   benchmarkWalletProvisioning,
   type BenchedWallet,
@@ -63,7 +65,7 @@ if (['enrollments', 'wallets', 'decisions', 'api'].some((part) => parts.has(part
     env: { API_RATE_LIMIT_PER_MINUTE: '100000000', DECISION_RULES_FILE: await benchRulesFile() },
   });
   try {
-    await stack.start();
+    const { process: root } = await stack.start();
     if (parts.has('enrollments')) {
       console.log(`\nenrollments, ${seconds} s per concurrency level, until the throughput stops rising`);
       results.enrollments = await benchmarkEnrollments(
@@ -71,24 +73,52 @@ if (['enrollments', 'wallets', 'decisions', 'api'].some((part) => parts.has(part
           apiUrl: stack.url('api'),
           tokenRequestorsUrl: stack.url('tokenRequestors'),
           temporalAddress: stack.temporalAddress,
+          rootPid: root.pid!,
         },
         { secondsPerLevel: seconds, levels: [1, 2, 4, 8, 16, 32, 64], log: (line) => console.log(`  ${line}`) },
       );
       const ms = (value: Percentiles): string =>
         `${value.p50.toFixed(0)} / ${value.p95.toFixed(0)} / ${value.p99.toFixed(0)}`;
-      console.log('\nthroughput (complete enrollments per second) and latency (ms, p50 / p95 / p99)');
+      console.log(
+        '\nthroughput (complete enrollments per second, each floor the same), latency (ms, p50 / p95 / p99), ' +
+          "workflow tasks (the level's last enrollment / last shaped workflow)",
+      );
       console.table(
         results.enrollments.levels.map((level) => ({
           concurrency: level.concurrency,
           'enrollments/s': level.enrollments.perSecond.toFixed(2),
-          'bare workflow/s': level.bare.perSecond.toFixed(2),
-          ratio: level.ratio.toFixed(2),
+          'shaped/s': level.shaped.perSecond.toFixed(2),
+          'bare/s': level.bare.perSecond.toFixed(2),
+          'ratio to shaped': level.ratios.shaped.toFixed(2),
+          'ratio to bare': level.ratios.bare.toFixed(2),
           'start -> code sent': ms(level.enrollments.latency.codeSent),
           'code -> redirect': ms(level.enrollments.latency.redirect),
           'whole enrollment': ms(level.enrollments.latency.whole),
+          'shaped workflow': ms(level.shaped.latency),
           'bare workflow': ms(level.bare.latency),
-          failed: level.enrollments.failed,
+          'workflow tasks': `${level.workflowTasks.enrollment} / ${level.workflowTasks.shaped}`,
+          failed: level.enrollments.failed + level.shaped.failed + level.bare.failed,
         })),
+      );
+      console.log(
+        "\nCPU by process, % of one core (the stack's processes; the bench's own process apart, which also runs " +
+          "the floors' worker; outside: the rest of the machine)",
+      );
+      const cpuRow = (concurrency: number, run: string, cpu: CpuShares): Record<string, string | number> => ({
+        concurrency,
+        run,
+        ...Object.fromEntries(stackParts.map((part) => [part, cpu.byPart[part].toFixed(0)])),
+        stack: cpu.stack.toFixed(0),
+        bench: cpu.bench.toFixed(0),
+        outside: cpu.outside.toFixed(0),
+        machine: cpu.machine.toFixed(0),
+      });
+      console.table(
+        results.enrollments.levels.flatMap((level) => [
+          cpuRow(level.concurrency, 'enrollments', level.enrollments.cpu),
+          cpuRow(level.concurrency, 'shaped', level.shaped.cpu),
+          cpuRow(level.concurrency, 'bare', level.bare.cpu),
+        ]),
       );
     }
     if (parts.has('wallets')) {

@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
-import { percentiles, type Percentiles } from './enrollments.js';
+import { percentiles, type Percentiles } from './at-concurrency.js';
 
 export interface WalletProvisioningLevel {
   concurrency: number;

@@ -5,18 +5,29 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { DevInboxWaitsFull } from '../../db/dev-inbox.js';
 import type { DevIdentityProvider } from '../caller-auth.js';
 import { freeText } from '../free-text.js';
 import { operatorRoles } from '../operator-auth.js';
-import { problemResponses } from '../problem.js';
+import { problemResponses, sendProblem } from '../problem.js';
+
+/** The longest a reader of the dev inbox may wait for a message (a long poll). */
+const maxInboxWaitSeconds = 30;
 
 const customerId = z.string().regex(/^[\w.@-]{1,64}$/, 'must be 1 to 64 letters, digits or ._@-');
 
 export interface DevRouteDeps {
   /** Development only: mints customer tokens for the demo (never set in production). */
   devIdentity?: { provider: DevIdentityProvider; audience: string; operatorAudience?: string };
-  /** Development only: the demo inbox (the codes "sent" to a demo customer's phone). */
-  devInbox?: (customerId: string) => Promise<{ message: string; sentAt: string }[]>;
+  /**
+   * Development only: the demo inbox (the codes "sent" to a demo customer's phone); with `waitSeconds`, it
+   * answers once a message (sent after `after`, when given) is there, or once they have passed. Throws
+   * DevInboxWaitsFull when too many readers wait already.
+   */
+  devInbox?: (
+    customerId: string,
+    wait: { waitSeconds: number; after?: Date },
+  ) => Promise<{ message: string; sentAt: string }[]>;
   /**
    * Development only: what the issuer's app backend would sign for a customer strongly authenticated in
    * its session (the demo page, the sandbox wallets and the bench act as that app).
@@ -97,15 +108,36 @@ export function registerDevRoutes(
       {
         schema: {
           summary: "Development only: the codes sent to a demo customer's phone",
+          description:
+            'With waitSeconds, a long poll: the answer comes once the inbox holds a message (one sent after ' +
+            '`after`, when given), or once waitSeconds have passed (then the messages there are, maybe none).',
           tags: ['development'],
-          querystring: z.strictObject({ customer: freeText(z.string().regex(/^[\w.@-]{1,64}$/)) }),
+          querystring: z.strictObject({
+            customer: freeText(z.string().regex(/^[\w.@-]{1,64}$/)),
+            waitSeconds: z.coerce.number().int().min(0).max(maxInboxWaitSeconds).default(0),
+            after: z.iso.datetime({ offset: true }).optional(),
+          }),
           response: {
             200: z.object({ messages: z.array(z.object({ message: z.string(), sentAt: z.string() })) }),
             ...problemResponses(400, 422, 429, 500, 503),
           },
         },
       },
-      async (request) => ({ messages: await devInbox(request.query.customer) }),
+      async (request, reply) => {
+        const { customer, waitSeconds, after } = request.query;
+        try {
+          return { messages: await devInbox(customer, { waitSeconds, ...(after && { after: new Date(after) }) }) };
+        } catch (error) {
+          if (!(error instanceof DevInboxWaitsFull)) throw error;
+          return sendProblem(
+            reply,
+            503,
+            'Service Unavailable',
+            'Too many readers wait on the development inbox; try again shortly',
+            { 'retry-after': '1' },
+          );
+        }
+      },
     );
   }
 }
