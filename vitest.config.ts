@@ -43,6 +43,18 @@ export default defineConfig({
         },
       },
       {
+        // npm run start:cluster: the real Temporal server (built on the first run, then cached) on PostgreSQL.
+        // After the chaos tests, alone: its first build takes the two cores for minutes.
+        test: {
+          name: 'cluster',
+          sequence: { groupOrder: 3 },
+          include: ['test/cluster/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 480_000,
+          hookTimeout: 1_200_000,
+        },
+      },
+      {
         test: {
           name: 'servers',
           sequence: { groupOrder: 0 },

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- crypto | enrollments | wallets | decisions | api ...]`: the engine's measurements, printed as tables and
+ * `npm run bench [-- crypto | enrollments | wallets | decisions | api | cluster ...]`: the engine's measurements, printed as tables and
  * written as JSON to bench/results/<date>.json with the machine they ran on. Not part of `npm test`.
  * Enrollments and API load run against the local stack (npm start, on free ports and a data folder of
  * its own, the sandbox networks at zero added latency). BENCH_SECONDS sets each measurement's length.
@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareLocalStack } from '../test/support/local-stack.js';
 import { benchmarkApiReads, type EndpointLoad } from './api-load.js';
+import { benchmarkCluster, type ClusterLevel } from './cluster.js';
 import { benchmarkCrypto, type CryptoResult } from './crypto.js';
 import { benchmarkDecisions, benchRulesFile, type DecisionLevel } from './decisions.js';
 import type { Percentiles } from './at-concurrency.js';
@@ -22,7 +23,9 @@ import {
 } from './wallet-provisioning.js';
 
 const parts = new Set(
-  process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['crypto', 'enrollments', 'wallets', 'decisions', 'api'],
+  process.argv.slice(2).length > 0
+    ? process.argv.slice(2)
+    : ['crypto', 'enrollments', 'wallets', 'decisions', 'api', 'cluster'],
 );
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const resultsDir = fileURLToPath(new URL('results/', import.meta.url));
@@ -42,6 +45,7 @@ const results: {
   wallets?: { wallet: BenchedWallet; levels: WalletProvisioningLevel[] }[];
   decisions?: DecisionLevel[];
   api?: EndpointLoad[];
+  cluster?: ClusterLevel[];
 } = { measuredAt: new Date().toISOString(), machine, secondsPerMeasurement: seconds };
 
 console.log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}`);
@@ -185,6 +189,26 @@ if (['enrollments', 'wallets', 'decisions', 'api'].some((part) => parts.has(part
   } finally {
     await stack.dispose();
   }
+}
+
+if (parts.has('cluster')) {
+  // Its own stacks (npm run start:cluster, one per worker count): the first run on a machine builds the server.
+  console.log(
+    `\nthe Temporal cluster (npm run start:cluster), ${seconds} s per worker count, 16 concurrent enrollments`,
+  );
+  results.cluster = await benchmarkCluster({
+    secondsPerLevel: seconds,
+    workerCounts: [1, 2, 4],
+    log: (line) => console.log(`  ${line}`),
+  });
+  console.table(
+    results.cluster.map((level) => ({
+      workers: level.workers,
+      'enrollments/s': level.enrollments.perSecond.toFixed(2),
+      'whole enrollment (ms, p50 / p95 / p99)': `${level.enrollments.latency.p50.toFixed(0)} / ${level.enrollments.latency.p95.toFixed(0)} / ${level.enrollments.latency.p99.toFixed(0)}`,
+      failed: level.enrollments.failed,
+    })),
+  );
 }
 
 await mkdir(resultsDir, { recursive: true });

@@ -4,8 +4,11 @@
  * networks, the codec server, the worker and the API. A child that crashes is started again (after a
  * growing wait); one that keeps crashing, or PostgreSQL or Temporal dying, stops the stack, saying why.
  * Ctrl-C stops what it started, in reverse order, each part finishing the work it has under way.
+ * `--cluster` (npm run start:cluster): the Temporal server on PostgreSQL instead of the dev server;
+ * `--workers N`: N worker processes (default 1, and 2 with --cluster).
  */
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { childEnv, parseEnv, type Env } from '../config/env.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { describePreparation, prepareDeployment } from '../deploy/prepare-deployment.js';
@@ -22,8 +25,17 @@ import { SupervisedChild, type ChildRun } from './supervised-child.js';
 import { startTemporalDevServer, stopLeftoverDevServer } from './temporal-dev-server.js';
 import { isTemporalReachable } from '../lifecycle/temporal-health.js';
 import { ensureTemporalCli } from './toolchain.js';
+import { freePort } from './free-port.js';
+import { startClusterTemporal } from './temporal-cluster-start.js';
 
 const log = (line: string): void => console.log(`[pushprov] ${line}`);
+
+const { values: flags } = parseArgs({ options: { cluster: { type: 'boolean' }, workers: { type: 'string' } } });
+const workerCount = Number(flags.workers ?? (flags.cluster ? 2 : 1));
+if (!Number.isInteger(workerCount) || workerCount < 1) {
+  console.error(`[pushprov] --workers wants a number of worker processes, not ${flags.workers}`);
+  process.exit(2);
+}
 
 interface Part {
   name: string;
@@ -134,10 +146,32 @@ async function startTemporal(env: Env): Promise<Temporal> {
     uiPort: env.TEMPORAL_UI_PORT,
     uiCodecEndpoint: `http://${env.CODEC_SERVER_HOST}:${env.CODEC_SERVER_PORT}`,
     dbFile,
+    durability: env.TEMPORAL_DEV_DURABILITY,
     namespace: env.TEMPORAL_NAMESPACE,
     log: (line) => console.log(`[temporal] ${line}`),
   });
   return { uiUrl: server.uiUrl, part: { name: 'Temporal dev server', ...server } };
+}
+
+async function startTemporalCluster(env: Env, database: Promise<Database>): Promise<Temporal> {
+  const databaseUrl = database.then((started) => started.url);
+  const cluster = await startClusterTemporal({ env, databaseUrl, log, signal: startup.signal });
+  return { uiUrl: undefined, part: { name: 'Temporal server', ...cluster } };
+}
+
+/** The worker processes, each with a metrics port of its own (the first keeps WORKER_METRICS_ADDRESS). */
+async function startWorkers(env: NodeJS.ProcessEnv, metricsAddress: string): Promise<void> {
+  const entry = new URL('../workers/main.ts', import.meta.url);
+  if (workerCount === 1) {
+    await startChild('worker', entry, env);
+    return;
+  }
+  const metricsHost = metricsAddress.split(':')[0];
+  const envs = [env];
+  for (let index = 1; index < workerCount; index += 1) {
+    envs.push({ ...env, WORKER_METRICS_ADDRESS: `${metricsHost}:${await freePort()}` });
+  }
+  await Promise.all(envs.map((workerEnv, index) => startChild(`worker ${index + 1}`, entry, workerEnv)));
 }
 
 /**
@@ -190,9 +224,10 @@ async function main(): Promise<void> {
   log(`data folder: ${env.PUSHPROV_DATA_DIR}`);
 
   // In parallel, and tracked in a fixed order once both have settled, so they stop in reverse order.
+  const databaseStart = abortOthersOnFailure(startDatabase(env));
   const [database, temporal] = await Promise.allSettled([
-    abortOthersOnFailure(startDatabase(env)),
-    abortOthersOnFailure(startTemporal(env)),
+    databaseStart,
+    abortOthersOnFailure(flags.cluster ? startTemporalCluster(env, databaseStart) : startTemporal(env)),
   ]);
   for (const outcome of [database, temporal])
     if (outcome.status === 'fulfilled' && outcome.value.part) track(outcome.value.part);
@@ -218,7 +253,7 @@ async function main(): Promise<void> {
   unlessStopping();
   const codecServer = await startChild('codec server', new URL('../codec-server/main.ts', import.meta.url), processEnv);
   unlessStopping();
-  await startChild('worker', new URL('../workers/main.ts', import.meta.url), processEnv);
+  await startWorkers(processEnv, env.WORKER_METRICS_ADDRESS);
   unlessStopping();
   const api = await startChild('API', new URL('../api/server.ts', import.meta.url), processEnv);
   unlessStopping();
@@ -227,7 +262,12 @@ async function main(): Promise<void> {
   log(
     `  API                 ${api.url ?? `http://${env.API_HOST}:${env.API_PORT}`}  (docs: /docs, health: /healthz, readiness: /readyz)`,
   );
-  log(`  Temporal Web UI     ${temporal.value.uiUrl ?? '(the existing server’s own UI)'}`);
+  log(
+    `  Temporal Web UI     ${temporal.value.uiUrl ?? (flags.cluster ? '(none: the cluster runs without one)' : '(the existing server’s own UI)')}`,
+  );
+  if (flags.cluster)
+    log('  Temporal server     temporal-server on PostgreSQL (databases temporal, temporal_visibility)');
+  if (workerCount > 1) log(`  workers             ${workerCount} processes`);
   log(
     `  Temporal frontend   ${env.TEMPORAL_ADDRESS}, namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.TEMPORAL_TASK_QUEUE}`,
   );

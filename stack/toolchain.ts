@@ -130,7 +130,10 @@ function launcherScript(libDir: string): string {
  * Builds into a fresh folder beside `targetDir` and renames it into place, so that a cache entry is
  * complete or absent. When another process finished the same build first, its result stays.
  */
-async function installAtomically(targetDir: string, build: (stagingDir: string) => Promise<void>): Promise<void> {
+export async function installAtomically(
+  targetDir: string,
+  build: (stagingDir: string) => Promise<void>,
+): Promise<void> {
   await mkdir(path.dirname(targetDir), { recursive: true });
   const stagingDir = await mkdtemp(path.join(path.dirname(targetDir), `.staging-${path.basename(targetDir)}-`));
   try {
@@ -143,7 +146,7 @@ async function installAtomically(targetDir: string, build: (stagingDir: string) 
   }
 }
 
-function requireTool(command: string, versionArgs: string[], purpose: string): void {
+export function requireTool(command: string, versionArgs: string[], purpose: string): void {
   const probe = spawnSync(command, versionArgs, { stdio: 'ignore' });
   if (probe.error) {
     throw new MissingToolError(`\`${command}\` is not on PATH. ${purpose}; install it and run again.`);
@@ -151,7 +154,7 @@ function requireTool(command: string, versionArgs: string[], purpose: string): v
 }
 
 /** Runs a long build, passing its output through and saying every 20 s that it is still going. */
-async function runWithHeartbeat(
+export async function runWithHeartbeat(
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv,

@@ -1,16 +1,2 @@
-/** A TCP port on 127.0.0.1 that nothing listens on right now. */
-import { createServer } from 'node:net';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
+/** A TCP port on 127.0.0.1 that nothing listens on right now (the stack picks its cluster's ports the same way). */
+export { freePort } from '../../stack/free-port.js';

@@ -21,8 +21,8 @@ export interface LocalStack {
     number
   >;
   url(part: 'ui' | 'api' | 'mdes' | 'vts' | 'tokenRequestors' | 'codec' | 'workerMetrics'): string;
-  /** Runs npm start; resolves once it printed that it is up. */
-  start(): Promise<{ process: ChildProcess; output: () => string }>;
+  /** Runs npm start (or `npm <npmArgs>`, e.g. run start:cluster); resolves once it printed that it is up. */
+  start(npmArgs?: string[]): Promise<{ process: ChildProcess; output: () => string }>;
   /** SIGINT to the foreground group; resolves once every process of the stack is gone (or 30 s passed). */
   ctrlC(started: ChildProcess): Promise<void>;
   /** The processes on this machine that belong to the stack: its data folder is in their arguments or environment. */
@@ -34,7 +34,7 @@ export interface LocalStack {
 }
 
 export async function prepareLocalStack(
-  options: { logLevel?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { logLevel?: string; env?: NodeJS.ProcessEnv; startTimeoutMs?: number } = {},
 ): Promise<LocalStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'pushprov-test-stack-'));
   await chmod(dataDir, 0o755);
@@ -102,8 +102,8 @@ export async function prepareLocalStack(
     temporalAddress,
     ports,
     url: (part) => `http://127.0.0.1:${ports[part]}`,
-    async start() {
-      const stack = spawn('npm', ['start'], {
+    async start(npmArgs = ['start']) {
+      const stack = spawn('npm', npmArgs, {
         cwd: projectRoot,
         env,
         detached: true,
@@ -113,10 +113,12 @@ export async function prepareLocalStack(
       let output = '';
       stack.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
       stack.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const deadline = Date.now() + 90_000;
+      const timeoutMs = options.startTimeoutMs ?? 90_000;
+      const deadline = Date.now() + timeoutMs;
+      const command = `npm ${npmArgs.join(' ')}`;
       while (!output.includes('press Ctrl-C to stop')) {
-        if (stack.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-        if (Date.now() > deadline) throw new Error(`npm start was not up within 90 s:\n${output}`);
+        if (stack.exitCode !== null) throw new Error(`${command} exited early:\n${output}`);
+        if (Date.now() > deadline) throw new Error(`${command} was not up within ${timeoutMs / 1000} s:\n${output}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       return { process: stack, output: () => output };
