@@ -6,7 +6,9 @@ export const interceptors: WorkflowInterceptorsFactory = () => ({
   internals: [
     {
       concludeActivation(input, next) {
-        recordViewIfChanged();
+        recordViewIfChanged({
+          taskStaysOpen: input.commands.some((command) => command.scheduleLocalActivity),
+        });
         return next(input);
       },
     },

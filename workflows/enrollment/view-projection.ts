@@ -26,9 +26,15 @@ export function projectView(view: EnrollmentView): void {
   projected = view;
 }
 
-/** Called as each activation concludes (workflows/interceptors.ts). */
-export function recordViewIfChanged(): void {
-  if (!projected) return;
+/**
+ * Called as each activation concludes (workflows/interceptors.ts). An activation that leaves a local
+ * activity to run keeps its workflow task open: nothing it changed is recorded yet, so the view waits for
+ * the activation that ends the task (one write a task, not one a step; a local activity's start is not
+ * delayed by it). The exception: a local activity outliving the task's timeout, whose task the SDK
+ * heartbeats; the view then shows the state before it until it ends.
+ */
+export function recordViewIfChanged({ taskStaysOpen }: { taskStaysOpen: boolean }): void {
+  if (!projected || taskStaysOpen) return;
   const info = workflowInfo();
   if (info.unsafe.isReplaying) return;
   const snapshot = JSON.stringify(projected);
