@@ -1,5 +1,7 @@
 /** The child processes of the local stack: starting them in groups of their own, relaying and stopping them. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { projectRoot } from '../config/env.js';
@@ -120,4 +122,26 @@ export function waitForMessage<T extends { type: string }>(
     child.on('message', onMessage);
     child.once('exit', onExit);
   });
+}
+
+/**
+ * Stops a server that an earlier supervisor started and could not stop (it was killed), found by the pid
+ * file it left: only when that pid's command line is still the server's (`isOurs`), SIGTERM, then SIGKILL
+ * after 15 s. The pid file goes either way. Returns the pid stopped, if any.
+ */
+export async function stopLeftoverServer(
+  pidFile: string,
+  isOurs: (cmdline: string) => boolean,
+): Promise<number | undefined> {
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number((await readFile(pidFile, 'utf8')).trim());
+  const ours = isOurs(await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''));
+  if (ours) {
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + 15_000;
+    while (existsSync(`/proc/${pid}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (existsSync(`/proc/${pid}`)) process.kill(pid, 'SIGKILL');
+  }
+  await rm(pidFile, { force: true });
+  return ours ? pid : undefined;
 }

@@ -5,15 +5,14 @@
  * added. No Web UI: the CLI's dev server is the one that embeds it.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { registerSearchAttributes } from '../deploy/search-attributes.js';
 import { enrollmentSearchAttributes } from '../domain/search-attributes.js';
 import { waitForTemporal } from '../lifecycle/temporal-health.js';
-import { exitOf, relayLines, stopChild, type ManagedProcess } from './processes.js';
+import { exitOf, relayLines, stopChild, stopLeftoverServer, type ManagedProcess } from './processes.js';
 import { clusterPortsIn } from './temporal-cluster-ports.js';
 import { clusterDynamicConfig, temporalServerConfig, type ClusterDatabaseServer } from './temporal-cluster-config.js';
 import { setUpClusterDatabases } from './temporal-cluster-schema.js';
@@ -144,18 +143,9 @@ async function prepareNamespace(options: TemporalClusterOptions, address: string
  * Stops a server on `stateDir` that an earlier supervisor started and could not stop (it was killed), so that
  * this start does not find its ports taken. Returns its pid, if there was one.
  */
-export async function stopLeftoverCluster(stateDir: string): Promise<number | undefined> {
-  const pidFile = pidFileOf(stateDir);
-  if (!existsSync(pidFile)) return undefined;
-  const pid = Number((await readFile(pidFile, 'utf8')).trim());
-  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  const isOurs = cmdline.includes(`\0${stateDir}\0`) && cmdline.includes('\0start');
-  if (isOurs) {
-    process.kill(pid, 'SIGTERM');
-    const deadline = Date.now() + 15_000;
-    while (existsSync(`/proc/${pid}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    if (existsSync(`/proc/${pid}`)) process.kill(pid, 'SIGKILL');
-  }
-  await rm(pidFile, { force: true });
-  return isOurs ? pid : undefined;
+export function stopLeftoverCluster(stateDir: string): Promise<number | undefined> {
+  return stopLeftoverServer(
+    pidFileOf(stateDir),
+    (cmdline) => cmdline.includes(`\0${stateDir}\0`) && cmdline.includes('\0start'),
+  );
 }

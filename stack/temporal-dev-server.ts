@@ -1,9 +1,8 @@
 /** Runs the Temporal CLI's dev server (SQLite persistence, embedded Web UI) as a child process. */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { exitOf, relayLines, stopChild, type ManagedProcess } from './processes.js';
+import { exitOf, relayLines, stopChild, stopLeftoverServer, type ManagedProcess } from './processes.js';
 import { waitForTemporal } from '../lifecycle/temporal-health.js';
 
 export interface TemporalDevServerOptions {
@@ -46,20 +45,11 @@ const pidFileOf = (dbFile: string): string => `${dbFile}.pid`;
  * Stops a dev server on `dbFile` that an earlier supervisor started and could not stop (it was killed),
  * so that this start does not mistake it for someone else's server. Returns its pid, if there was one.
  */
-export async function stopLeftoverDevServer(dbFile: string): Promise<number | undefined> {
-  const pidFile = pidFileOf(dbFile);
-  if (!existsSync(pidFile)) return undefined;
-  const pid = Number((await readFile(pidFile, 'utf8')).trim());
-  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  const isOurs = cmdline.includes('\0start-dev\0') && cmdline.includes(`\0${dbFile}\0`);
-  if (isOurs) {
-    process.kill(pid, 'SIGTERM');
-    const deadline = Date.now() + 15_000;
-    while (existsSync(`/proc/${pid}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    if (existsSync(`/proc/${pid}`)) process.kill(pid, 'SIGKILL');
-  }
-  await rm(pidFile, { force: true });
-  return isOurs ? pid : undefined;
+export function stopLeftoverDevServer(dbFile: string): Promise<number | undefined> {
+  return stopLeftoverServer(
+    pidFileOf(dbFile),
+    (cmdline) => cmdline.includes('\0start-dev\0') && cmdline.includes(`\0${dbFile}\0`),
+  );
 }
 
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
