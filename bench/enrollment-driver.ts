@@ -2,12 +2,13 @@
  * One consumer's enrollment, as the bank's page and the token requestor's page make it, over HTTP on the
  * local stack, timed: the card typed in, the enrollment started, the code read from the development inbox
  * (a long poll: the answer comes as the code lands), submitted, the token requestor's page and its button,
- * until the workflow closes.
+ * until the workflow closes. The API is called through the typed client (clients/api), as an issuer's app would.
  */
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import { createPushprovClient, dataOf, type PushprovClient } from '../clients/api/index.js';
 
 export interface BenchStack {
   apiUrl: string;
@@ -40,42 +41,47 @@ function letterId(): string {
 }
 
 export class EnrollmentDriver {
+  /** The routes without a customer's token (development's). */
+  private readonly api: PushprovClient;
+
   constructor(
     private readonly stack: BenchStack,
     private readonly connection: Connection,
-  ) {}
+  ) {
+    this.api = createPushprovClient({ baseUrl: stack.apiUrl });
+  }
 
   async enrol(sequence: number): Promise<EnrollmentSample> {
     const customerId = `bench-${letterId()}`;
-    const { token } = await this.json<{ token: string }>('POST', '/dev/customer-tokens', undefined, { customerId });
+    const { token } = await dataOf(this.api.POST('/dev/customer-tokens', { body: { customerId } }));
+    const customer = createPushprovClient({ baseUrl: this.stack.apiUrl, token });
     const card = cards[sequence % cards.length]!;
-    const capture = await this.json<{ captureId: string }>('POST', '/v1/card-captures', token, {
-      method: 'manual',
-      card,
-    });
+    const capture = await dataOf(customer.POST('/v1/card-captures', { body: { method: 'manual', card } }));
 
     const started = performance.now();
-    const enrollment = await this.json<{ id: string }>(
-      'POST',
-      '/v1/enrollments',
-      token,
-      { cards: [{ captureId: capture.captureId, method: 'manual' }], tokenRequestorId: wallet, pushMethod: 'WEB' },
-      { 'idempotency-key': randomUUID() },
+    const enrollment = await dataOf(
+      customer.POST('/v1/enrollments', {
+        params: { header: { 'idempotency-key': randomUUID() } },
+        body: {
+          cards: [{ captureId: capture.captureId, method: 'manual' }],
+          tokenRequestorId: wallet,
+          pushMethod: 'WEB',
+        },
+      }),
     );
     const code = await this.codeSentTo(customerId);
     const codeSent = performance.now();
-    const authenticated = await this.json<{ outcome: string; redirect?: { url: string } }>(
-      'POST',
-      `/v1/enrollments/${enrollment.id}/one-time-code`,
-      token,
-      { code },
+    const authenticated = await dataOf(
+      customer.POST('/v1/enrollments/{id}/one-time-code', { params: { path: { id: enrollment.id } }, body: { code } }),
     );
     const redirected = performance.now();
-    if (!authenticated.redirect) throw new Error(`no redirect: ${JSON.stringify(authenticated)}`);
+    if (authenticated.outcome !== 'AUTHENTICATED' || !authenticated.redirect) {
+      throw new Error(`no redirect: ${JSON.stringify(authenticated)}`);
+    }
     await this.atTokenRequestor(authenticated.redirect.url);
     await this.closed(enrollment.id);
     const ended = performance.now();
-    const view = await this.json<{ status: string }>('GET', `/v1/enrollments/${enrollment.id}`, token);
+    const view = await dataOf(customer.GET('/v1/enrollments/{id}', { params: { path: { id: enrollment.id } } }));
     if (view.status !== 'COMPLETED') throw new Error(`enrollment ended ${view.status}`);
     return {
       id: enrollment.id,
@@ -89,9 +95,8 @@ export class EnrollmentDriver {
   private async codeSentTo(customerId: string): Promise<string> {
     const deadline = performance.now() + 15_000;
     while (performance.now() < deadline) {
-      const inbox = await this.json<{ messages: { message: string }[] }>(
-        'GET',
-        `/dev/inbox?customer=${encodeURIComponent(customerId)}&waitSeconds=${inboxWaitSeconds}`,
+      const inbox = await dataOf(
+        this.api.GET('/dev/inbox', { params: { query: { customer: customerId, waitSeconds: inboxWaitSeconds } } }),
       );
       const code = inbox.messages[0] && /\b(\d{6})\b/.exec(inbox.messages[0].message)?.[1];
       if (code) return code;
@@ -129,26 +134,5 @@ export class EnrollmentDriver {
       });
       if ((response.history?.events?.length ?? 0) > 0) return;
     }
-  }
-
-  private async json<T>(
-    method: string,
-    path: string,
-    token?: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<T> {
-    const response = await fetch(`${this.stack.apiUrl}${path}`, {
-      method,
-      headers: {
-        ...(token && { authorization: `Bearer ${token}` }),
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 200)}`);
-    return JSON.parse(text) as T;
   }
 }
