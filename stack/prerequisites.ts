@@ -2,7 +2,7 @@
  * What a machine needs beyond `npm ci` to run the stack or the tests, checked before anything starts, so
  * that a new machine hears at once, in one list, what to install and with which command: Go builds the
  * Temporal CLI and Maven fetches the time-skipping test server (each only until they are cached), Java
- * runs that test server, Chromium runs the browser tests.
+ * runs that test server, Chromium runs the browser tests, promtool checks the Prometheus alert rules.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -71,6 +71,12 @@ export function prerequisites(
       why: 'the browser tests drive it',
       debianPackage: 'chromium',
       problem: machine.exists(settings.chromiumPath) ? undefined : `nothing at ${settings.chromiumPath}`,
+    });
+    needed.push({
+      name: 'promtool',
+      why: 'checks and unit-tests the Prometheus alert rules',
+      debianPackage: 'prometheus',
+      problem: machine.version('promtool', ['--version']) === undefined ? '`promtool` is not on PATH' : undefined,
     });
   }
   return needed;

@@ -12,17 +12,22 @@ describe('the prerequisites npm test checks first', () => {
   it('names everything a bare machine lacks, with one install command', () => {
     const message = missingPrerequisites('test', prerequisites('test', settings, machine({}, [])));
     expect(message).toContain('npm test needs what this machine lacks:');
-    for (const name of ['Go', 'Java', 'Maven', 'Chromium']) expect(message).toContain(`  - ${name} (`);
-    expect(message).toContain('sudo apt-get install -y golang-go default-jre-headless maven chromium');
+    for (const name of ['Go', 'Java', 'Maven', 'Chromium', 'promtool']) expect(message).toContain(`  - ${name} (`);
+    expect(message).toContain('sudo apt-get install -y golang-go default-jre-headless maven chromium prometheus');
   });
 
   it('is satisfied by a machine with the tools, and asks for no build tool once the toolchain is cached', () => {
     const equipped = machine(
-      { go: 'go version go1.26.8 linux/amd64', java: 'openjdk version "17.0.15"', mvn: 'Apache Maven 3.8.7' },
+      {
+        go: 'go version go1.26.8 linux/amd64',
+        java: 'openjdk version "17.0.15"',
+        mvn: 'Apache Maven 3.8.7',
+        promtool: 'promtool, version 2.42.0+ds',
+      },
       ['/usr/bin/chromium'],
     );
     expect(missingPrerequisites('test', prerequisites('test', settings, equipped))).toBeUndefined();
-    const cached = machine({ java: 'openjdk version "17"' }, [
+    const cached = machine({ java: 'openjdk version "17"', promtool: 'promtool, version 2.42.0+ds' }, [
       '/usr/bin/chromium',
       temporalCliPath('/cache'),
       timeSkippingTestServerPath('/cache'),
