@@ -43,8 +43,9 @@ export default defineConfig({
         },
       },
       {
-        // npm run start:cluster: the real Temporal server (built on the first run, then cached) on PostgreSQL.
-        // After the chaos tests, alone: its first build takes the two cores for minutes.
+        // npm run start:cluster: the real Temporal server (built on the first run, then cached) on PostgreSQL;
+        // the Helm chart with helm (built the same way). After the chaos tests, alone: a first build takes
+        // the two cores for minutes.
         test: {
           name: 'cluster',
           sequence: { groupOrder: 3 },

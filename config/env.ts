@@ -8,7 +8,8 @@ export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
 const port = z.coerce.number().int().min(1).max(65535);
 
-const EnvSchema = z.object({
+/** Every variable the processes read: the Helm chart sets no other (test/cluster/helm-chart.test.ts). */
+export const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
   HOME: z.string().default(homedir()),
