@@ -11,6 +11,7 @@ import { parseEnv } from '../../config/env.js';
 import { ensureTemporalServer, temporalServerVersion } from '../../stack/temporal-server-build.js';
 import { ensureTemporalCli } from '../../stack/toolchain.js';
 import { eventually } from '../support/eventually.js';
+import { enrolGrace } from '../support/local-stack-journey.js';
 import { prepareLocalStack, type LocalStack } from '../support/local-stack.js';
 
 let stack: LocalStack;
@@ -28,62 +29,9 @@ afterAll(async () => {
   await stack?.dispose();
 });
 
-/** The API as a consumer's app uses it, signed in as a demo customer of the development identity provider. */
-async function signedIn(customerId: string) {
-  const apiUrl = stack.url('api');
-  const tokenResponse = await fetch(`${apiUrl}/dev/customer-tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ customerId }),
-  });
-  const { token } = (await tokenResponse.json()) as { token: string };
-  return async <T>(method: string, route: string, body?: object): Promise<{ status: number; body: T }> => {
-    const response = await fetch(`${apiUrl}${route}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body && { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() }),
-      },
-      ...(body && { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as T };
-  };
-}
-
 /** The demo customer's card on file, the code from the development inbox, the token requestor's button. */
-async function enrolThroughTheApi(): Promise<{ id: string; status: string; cards: { state: string }[] }> {
-  const api = await signedIn('grace');
-  const { body: listed } = await api<{ cards: { id: string; maskedPan: string }[] }>('GET', '/v1/cards');
-  const card = listed.cards.find((candidate) => candidate.maskedPan.endsWith('4444'))!;
-  const created = await api<{ id: string }>('POST', '/v1/enrollments', {
-    cards: [{ cardId: card.id }],
-    tokenRequestorId: '50110030273',
-    pushMethod: 'WEB',
-  });
-  expect(created.status).toBe(201);
-  const enrollment = `/v1/enrollments/${created.body.id}`;
-  const view = () => api<{ status: string; cards: { state: string }[] }>('GET', enrollment);
-  await eventually(view, ({ body }) => body.status === 'AWAITING_AUTHENTICATION', 'the code sent', 60_000);
-  const inbox = (await (await fetch(`${stack.url('api')}/dev/inbox?customer=grace`)).json()) as {
-    messages: { message: string }[];
-  };
-  const code = /\b(\d{6})\b/.exec(inbox.messages[0]!.message)![1]!;
-  const authenticated = await api<{ outcome: string; redirect: { url: string } }>(
-    'POST',
-    `${enrollment}/one-time-code`,
-    { code },
-  );
-  expect(authenticated.body.outcome).toBe('AUTHENTICATED');
-  const redirect = new URL(authenticated.body.redirect.url);
-  expect((await fetch(redirect)).status).toBe(200);
-  const tokenised = await fetch(`${stack.url('tokenRequestors')}/tr/${redirect.pathname.split('/')[2]}/complete`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ pushAccountReceipts: redirect.searchParams.get('pushAccountReceipts')! }).toString(),
-  });
-  expect(tokenised.status).toBe(200);
-  const completed = await eventually(view, ({ body }) => body.status === 'COMPLETED', 'COMPLETED', 60_000);
-  return { id: created.body.id, ...completed.body };
+function enrolThroughTheApi(): Promise<{ id: string; status: string; cards: { state: string }[] }> {
+  return enrolGrace(stack, 60_000);
 }
 
 /** The rows Temporal keeps of a workflow in the stack's PostgreSQL: its mutable state and its visibility record. */

@@ -9,9 +9,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   captureConfirmationWindowMs,
   enrollmentWorkflowId,
@@ -33,9 +31,7 @@ import {
   tokenUpdatedSignal,
 } from '../../domain/messages.js';
 import { enrollmentSearchAttributes, EnrollmentStatusKey } from '../../domain/search-attributes.js';
-import { registerSearchAttributes } from '../../deploy/search-attributes.js';
 import { enrollmentWorkflow } from '../../workflows/enrollment/workflow.js';
-import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
 import {
   codeNumber,
   declined,
@@ -45,32 +41,17 @@ import {
   type FakeActivities,
 } from '../support/fake-enrollment-activities.js';
 import { recordHistory } from '../support/recorded-histories.js';
+import { timeSkippingPerFile } from '../support/time-skipping.js';
 import { enrollmentInput, uniqueTaskQueue } from '../support/temporal.js';
 import { eventually } from '../support/eventually.js';
 
-const namespace = 'default';
 const wallet = '50110030273';
 const twoCards: EnrollmentInput['cards'] = [
   { method: 'card-on-file', cardId: 'c1' },
   { method: 'card-on-file', cardId: 'c2' },
 ];
 
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundle;
-
-beforeAll(async () => {
-  [env, workflowBundle] = await Promise.all([
-    TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: inject('timeSkippingTestServerPath') } },
-    }),
-    bundleEnrollmentWorkflows(),
-  ]);
-  await registerSearchAttributes(env.connection, namespace, enrollmentSearchAttributes);
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const file = timeSkippingPerFile({ searchAttributes: enrollmentSearchAttributes });
 
 type Handle = WorkflowHandle<typeof enrollmentWorkflow>;
 
@@ -94,17 +75,10 @@ async function enrollment<T>(
 ): Promise<T> {
   const fake = fakeEnrollmentActivities();
   options.prepare?.(fake);
-  const taskQueue = uniqueTaskQueue();
   const input = enrollmentInput(options.input);
-  const worker = await createEnrollmentWorker({
-    connection: env.nativeConnection,
-    namespace,
-    taskQueue,
-    workflowBundle,
-    activities: fake.activities,
-  });
+  const { worker, taskQueue } = await file.newWorker(fake.activities);
   return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(enrollmentWorkflow, {
+    const handle = await file.env.client.workflow.start(enrollmentWorkflow, {
       taskQueue,
       workflowId: enrollmentWorkflowId(input.requestId),
       args: [input],
@@ -152,7 +126,7 @@ async function tokenUpdate(handle: Handle, card: number, status: TokenStatus | '
     receipt: view.cards[card]!.receipt!,
     tokenUniqueReference: `DWSPMC00000000${card}`,
     status,
-    statusTimestamp: at ?? new Date(await env.currentTimeMs()).toISOString(),
+    statusTimestamp: at ?? new Date(await file.env.currentTimeMs()).toISOString(),
   });
 }
 
@@ -198,7 +172,7 @@ async function submitWhileSent(
 /** Up to the receipts' expiry: authenticated, cards pushed, and 15 minutes without a token. */
 async function expired(run: Run): Promise<void> {
   await authenticated(run);
-  await env.sleep(15 * 60_000);
+  await file.env.sleep(15 * 60_000);
   await reach(run.handle, 'EXPIRED');
 }
 
@@ -351,7 +325,7 @@ describe('the enrollment workflow', () => {
     await enrollment(
       async ({ handle, fake }) => {
         await reach(handle, 'AWAITING_AUTHENTICATION');
-        await env.sleep(4 * 60_000 + 59_000);
+        await file.env.sleep(4 * 60_000 + 59_000);
         expect((await handle.query(enrollmentViewQuery)).status).toBe('AWAITING_AUTHENTICATION');
         expect(await handle.result()).toMatchObject({ status: 'FAILED', reason: 'The code was not entered in time' });
         expect(fake.pushes).toEqual([]);
@@ -369,7 +343,7 @@ describe('the enrollment workflow', () => {
           details: [{ retryAfterSeconds: 30 }],
           message: 'A new code can be sent in 30 s',
         });
-        await env.sleep(30_000);
+        await file.env.sleep(30_000);
         const resent = await handle.executeUpdate(resendOneTimeCodeUpdate);
         expect(resent.resendsLeft).toBe(2);
         expect(await submitCode(handle, codeNumber(1))).toEqual({ outcome: 'WRONG_CODE', attemptsLeft: 2 });
@@ -383,7 +357,7 @@ describe('the enrollment workflow', () => {
     await enrollment(
       async ({ handle }) => {
         await reach(handle, 'AWAITING_AUTHENTICATION');
-        await env.sleep(30_000);
+        await file.env.sleep(30_000);
         expect(await updateRefusal(handle.executeUpdate(resendOneTimeCodeUpdate))).toMatchObject({
           type: ErrorType.CodeNotSent,
         });
@@ -408,7 +382,7 @@ describe('the enrollment workflow', () => {
     await enrollment(
       async ({ handle, fake }) => {
         await reach(handle, 'AWAITING_AUTHENTICATION');
-        await env.sleep(30_000);
+        await file.env.sleep(30_000);
         fake.codeGate = new Promise<void>((resolve) => (deliver = resolve));
         const resent = handle.executeUpdate(resendOneTimeCodeUpdate);
         const outcome = await submitWhileSent(handle, fake, 2, deliver);
@@ -422,9 +396,9 @@ describe('the enrollment workflow', () => {
   it('a resent code gets its own 5-minute window', async () => {
     await enrollment(async ({ handle }) => {
       await reach(handle, 'AWAITING_AUTHENTICATION');
-      await env.sleep(4 * 60_000);
+      await file.env.sleep(4 * 60_000);
       await handle.executeUpdate(resendOneTimeCodeUpdate);
-      await env.sleep(4 * 60_000);
+      await file.env.sleep(4 * 60_000);
       expect(await submitCode(handle, codeNumber(2))).toMatchObject({ outcome: 'AUTHENTICATED' });
     });
   });
@@ -531,9 +505,9 @@ describe('the enrollment workflow', () => {
     await enrollment(
       async (run) => {
         await authenticated(run);
-        await env.sleep(14 * 60_000 + 59_000);
+        await file.env.sleep(14 * 60_000 + 59_000);
         expect((await run.handle.query(enrollmentViewQuery)).status).toBe('AWAITING_TOKEN_REQUESTOR');
-        await env.sleep(1_000);
+        await file.env.sleep(1_000);
         await reach(run.handle, 'EXPIRED');
         const view = await run.handle.query(enrollmentViewQuery);
         expect(view.redirect).toBeUndefined();
@@ -565,8 +539,8 @@ describe('the enrollment workflow', () => {
     await enrollment(async (run) => {
       await expired(run);
       await run.handle.executeUpdate(requestFreshPushUpdate);
-      const freshPushAt = await env.currentTimeMs();
-      await env.sleep(15 * 60_000);
+      const freshPushAt = await file.env.currentTimeMs();
+      await file.env.sleep(15 * 60_000);
       // Ended at the second expiry, without the window in which the first one waited for a fresh push.
       expect(await run.handle.result()).toMatchObject({ status: 'EXPIRED', cards: [{ state: 'EXPIRED' }] });
       const { closeTime } = await run.handle.describe();
@@ -591,7 +565,7 @@ describe('the enrollment workflow', () => {
     await enrollment(
       async (run) => {
         await authenticated(run);
-        const now = await env.currentTimeMs();
+        const now = await file.env.currentTimeMs();
         const at = (seconds: number): string => new Date(now + seconds * 1000).toISOString();
         await tokenUpdate(run.handle, 0, 'INACTIVE', at(-1));
         await tokenUpdate(run.handle, 0, 'ACTIVE', at(0));
@@ -629,7 +603,7 @@ describe('the enrollment workflow', () => {
       async ({ handle, fake }) => {
         await awaitingCaptureConfirmation(handle);
         // A second short of the window, nothing has gone on: no eligibility check, no code sent.
-        await env.sleep(captureConfirmationWindowMs - 1_000);
+        await file.env.sleep(captureConfirmationWindowMs - 1_000);
         expect(await handle.query(enrollmentViewQuery)).toMatchObject({
           status: 'CAPTURED',
           awaitingCaptureConfirmation: true,
@@ -745,11 +719,11 @@ describe('the enrollment workflow', () => {
       workflowId: enrollmentWorkflowId(input.requestId),
       args: [input] as [EnrollmentInput],
     };
-    const first = await env.client.workflow.start(enrollmentWorkflow, options);
-    await expect(env.client.workflow.start(enrollmentWorkflow, options)).rejects.toBeInstanceOf(
+    const first = await file.env.client.workflow.start(enrollmentWorkflow, options);
+    await expect(file.env.client.workflow.start(enrollmentWorkflow, options)).rejects.toBeInstanceOf(
       WorkflowExecutionAlreadyStartedError,
     );
-    const again = await env.client.workflow.start(enrollmentWorkflow, {
+    const again = await file.env.client.workflow.start(enrollmentWorkflow, {
       ...options,
       workflowIdConflictPolicy: 'USE_EXISTING',
     });

@@ -15,6 +15,7 @@ import { enrollmentWorkflowId } from '../../domain/enrollment.js';
 import { enrollmentViewQuery } from '../../domain/messages.js';
 import { enrollmentWorkflow } from '../../workflows/enrollment/workflow.js';
 import { eventually } from '../support/eventually.js';
+import { enrolGrace } from '../support/local-stack-journey.js';
 import { prepareLocalStack, type LocalStack } from '../support/local-stack.js';
 import { enrollmentInput } from '../support/temporal.js';
 
@@ -59,27 +60,6 @@ const processesOfTheStack = (): Promise<string[]> => stack.processes();
 /** The pid the supervisor said it started a part with. */
 function pidOf(output: string, part: string): number {
   return Number(new RegExp(`started ${part} \\(pid (\\d+)\\)`).exec(output)?.[1]);
-}
-
-/** The API as a consumer's app uses it, signed in as a demo customer of the development identity provider. */
-async function signedIn(customerId: string) {
-  const tokenResponse = await fetch(`${apiUrl}/dev/customer-tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ customerId }),
-  });
-  const { token } = (await tokenResponse.json()) as { token: string };
-  return async <T>(method: string, route: string, body?: object): Promise<{ status: number; body: T }> => {
-    const response = await fetch(`${apiUrl}${route}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body && { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() }),
-      },
-      ...(body && { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as T };
-  };
 }
 
 function expectOrderlyStop(output: string): void {
@@ -247,38 +227,8 @@ describe('npm start', () => {
 
     // The rest of the stack never stopped; the new worker runs a whole enrollment the consumer drives
     // through the API: the demo customer's card, the code from the demo inbox, the token requestor.
-    const api = await signedIn('grace');
-    const { body: listed } = await api<{ cards: { id: string; maskedPan: string }[] }>('GET', '/v1/cards');
-    const card = listed.cards.find((candidate) => candidate.maskedPan.endsWith('4444'))!;
-    const created = await api<{ id: string }>('POST', '/v1/enrollments', {
-      cards: [{ cardId: card.id }],
-      tokenRequestorId: '50110030273',
-      pushMethod: 'WEB',
-    });
-    expect(created.status).toBe(201);
-    const enrollment = `/v1/enrollments/${created.body.id}`;
-    const view = () => api<{ status: string; cards: { state: string }[] }>('GET', enrollment);
-    await eventually(view, ({ body }) => body.status === 'AWAITING_AUTHENTICATION', 'the code sent', 30_000);
-    const inbox = (await (await fetch(`${apiUrl}/dev/inbox?customer=grace`)).json()) as {
-      messages: { message: string }[];
-    };
-    const code = /\b(\d{6})\b/.exec(inbox.messages[0]!.message)![1]!;
-    const authenticated = await api<{ outcome: string; redirect: { url: string } }>(
-      'POST',
-      `${enrollment}/one-time-code`,
-      { code },
-    );
-    expect(authenticated.body.outcome).toBe('AUTHENTICATED');
-    const redirect = new URL(authenticated.body.redirect.url);
-    expect((await fetch(redirect)).status).toBe(200);
-    const tokenised = await fetch(`${stack.url('tokenRequestors')}/tr/${redirect.pathname.split('/')[2]}/complete`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ pushAccountReceipts: redirect.searchParams.get('pushAccountReceipts')! }).toString(),
-    });
-    expect(tokenised.status).toBe(200);
-    const completed = await eventually(view, ({ body }) => body.status === 'COMPLETED', 'COMPLETED', 30_000);
-    expect(completed.body.cards.map((each) => each.state)).toEqual(['ACTIVE']);
+    const completed = await enrolGrace(stack, 30_000);
+    expect(completed.cards.map((each) => each.state)).toEqual(['ACTIVE']);
     expect((await processesOfTheStack()).join('\n')).toContain('workers/main.ts');
 
     await pressCtrlC(started);

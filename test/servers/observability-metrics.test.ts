@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardNumberCanary } from '../support/canary.js';
 import { eventually } from '../support/eventually.js';
+import { pressTokenRequestorsButton } from '../support/local-stack-journey.js';
 import { prepareLocalStack, type LocalStack } from '../support/local-stack.js';
 import { exportedNames, metricNamesUsed } from '../support/metric-names.js';
 
@@ -69,14 +70,7 @@ async function enrolACard(api: string): Promise<void> {
   );
   const redirect = new URL(answered.redirect!.url);
   await fetch(redirect);
-  await fetch(`${redirect.origin}/tr/${redirect.pathname.split('/')[2]}/complete`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      pushAccountReceipts: redirect.searchParams.get('pushAccountReceipts')!,
-      callbackURL: 'https://issuer.example/cards/added',
-    }).toString(),
-  });
+  await pressTokenRequestorsButton(redirect.origin, redirect, 'https://issuer.example/cards/added');
   await eventually(
     async () => json<{ status: string }>(await fetch(`${api}/v1/enrollments/${enrollment.id}`, { headers })),
     (view) => view.status === 'COMPLETED',

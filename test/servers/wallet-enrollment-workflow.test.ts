@@ -3,10 +3,7 @@
 // and waits for the payload; the network's calls then tell whether the wallet added the card.
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { registerSearchAttributes } from '../../deploy/search-attributes.js';
+import { describe, expect, it } from 'vitest';
 import { enrollmentWorkflowId, type EnrollmentInput, type TokenStatus } from '../../domain/enrollment.js';
 import { ErrorType } from '../../domain/errors.js';
 import {
@@ -17,7 +14,6 @@ import {
 } from '../../domain/messages.js';
 import { enrollmentSearchAttributes, WalletDeviceTypeKey, WalletKey } from '../../domain/search-attributes.js';
 import type { ProvisionToWalletRequest } from '../../domain/wallets.js';
-import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
 import { enrollmentWorkflow } from '../../workflows/enrollment/workflow.js';
 import {
   fakeEnrollmentActivities,
@@ -26,26 +22,10 @@ import {
   type FakeActivities,
 } from '../support/fake-enrollment-activities.js';
 import { recordHistory } from '../support/recorded-histories.js';
-import { enrollmentInput, uniqueTaskQueue } from '../support/temporal.js';
+import { timeSkippingPerFile } from '../support/time-skipping.js';
+import { enrollmentInput } from '../support/temporal.js';
 
-const namespace = 'default';
-
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundle;
-
-beforeAll(async () => {
-  [env, workflowBundle] = await Promise.all([
-    TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: inject('timeSkippingTestServerPath') } },
-    }),
-    bundleEnrollmentWorkflows(),
-  ]);
-  await registerSearchAttributes(env.connection, namespace, enrollmentSearchAttributes);
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const file = timeSkippingPerFile({ searchAttributes: enrollmentSearchAttributes });
 
 type Handle = WorkflowHandle<typeof enrollmentWorkflow>;
 
@@ -75,17 +55,10 @@ async function walletEnrollment<T>(
 ): Promise<T> {
   const fake = fakeEnrollmentActivities();
   options.prepare?.(fake);
-  const taskQueue = uniqueTaskQueue();
   const input = enrollmentInput(walletInput());
-  const worker = await createEnrollmentWorker({
-    connection: env.nativeConnection,
-    namespace,
-    taskQueue,
-    workflowBundle,
-    activities: fake.activities,
-  });
+  const { worker, taskQueue } = await file.newWorker(fake.activities);
   return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(enrollmentWorkflow, {
+    const handle = await file.env.client.workflow.start(enrollmentWorkflow, {
       taskQueue,
       workflowId: enrollmentWorkflowId(input.requestId),
       args: [input],
@@ -200,7 +173,7 @@ describe('a wallet enrollment', () => {
       await handle.executeUpdate(provisionToWalletUpdate, { args: [appRequest()] });
       const reference = `WP-${handle.workflowId}`;
       await handle.signal(tokenUpdatedSignal, token(reference, 'INACTIVE', Date.now()));
-      await env.sleep(10 * 60_000); // the cardholder activates in the issuer's app 10 minutes later
+      await file.env.sleep(10 * 60_000); // the cardholder activates in the issuer's app 10 minutes later
       const pending = await handle.query(enrollmentViewQuery);
       expect([pending.status, pending.cards[0]?.state]).toEqual(['AWAITING_TOKEN_REQUESTOR', 'PUSHED']);
       expect(fake.tokensRecorded).toEqual([]);

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { holdsCardNumber } from '../../domain/caller-text.js';
 import type { EngineStack } from './engine-stack.js';
 import { eventually } from './eventually.js';
+import { pressTokenRequestorsButton } from './local-stack-journey.js';
 
 /** The fields of the API's answers these tests read (the responses are JSON of several shapes). */
 export interface ApiJson {
@@ -109,15 +110,6 @@ export async function completeAtTokenRequestor(
 ): Promise<string> {
   const page = await fetch(redirectUrl);
   if (page.status !== 200) throw new Error(`the token requestor's page answered ${page.status}`);
-  const url = new URL(redirectUrl);
-  const tokenRequestorId = url.pathname.split('/')[2]!;
-  const done = await fetch(`${stack.sandbox.urls.tokenRequestors}/tr/${tokenRequestorId}/complete`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      pushAccountReceipts: url.searchParams.get('pushAccountReceipts')!,
-      callbackURL: callbackUrl,
-    }).toString(),
-  });
+  const done = await pressTokenRequestorsButton(stack.sandbox.urls.tokenRequestors, new URL(redirectUrl), callbackUrl);
   return done.text();
 }

@@ -4,7 +4,9 @@
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundle } from '@temporalio/worker';
+import type { SearchAttributePair } from '@temporalio/common';
 import { afterAll, beforeAll, inject } from 'vitest';
+import { registerSearchAttributes } from '../../deploy/search-attributes.js';
 import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
 import { uniqueTaskQueue } from './temporal.js';
 
@@ -15,8 +17,13 @@ export interface TimeSkippingFile {
   newWorker(activities: object): Promise<{ worker: Worker; taskQueue: string }>;
 }
 
-/** Call once at the top of a test file. */
-export function timeSkippingPerFile(): TimeSkippingFile {
+/**
+ * Call once at the top of a test file; `searchAttributes` are registered on the test server (the workflows
+ * that upsert them need them).
+ */
+export function timeSkippingPerFile(
+  options: { searchAttributes?: readonly SearchAttributePair['key'][] } = {},
+): TimeSkippingFile {
   let env: TestWorkflowEnvironment | undefined;
   let workflowBundle: WorkflowBundle;
 
@@ -27,6 +34,7 @@ export function timeSkippingPerFile(): TimeSkippingFile {
       }),
       bundleEnrollmentWorkflows(),
     ]);
+    if (options.searchAttributes) await registerSearchAttributes(env.connection, 'default', options.searchAttributes);
   });
 
   afterAll(async () => {
