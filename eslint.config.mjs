@@ -19,6 +19,7 @@ const productionFolders = [
   'deploy',
   'domain',
   'lifecycle',
+  'observability',
   'sandbox',
   'services',
   'workers',

@@ -17,6 +17,8 @@ import {
 import { isSafeCallerId, maskCardNumbersIn } from '../domain/caller-text.js';
 import { newIdentifier } from '../domain/identifiers.js';
 import { registerDraining } from '../lifecycle/http-draining.js';
+import type { EnrollmentTraceLookup } from '../observability/enrollment-trace.js';
+import { registerHttpServerSpans } from '../observability/http-server-spans.js';
 import { registerConsumerRoutes, type ConsumerApiDeps } from './consumer-routes.js';
 import { isCardNumberRefusal } from './free-text.js';
 import { registerApiMetrics } from './metrics.js';
@@ -42,6 +44,8 @@ export interface AppDependencies extends OperationsRouteDeps, DevRouteDeps {
   rateLimitPerMinute?: number;
   /** Failed authentications (bearer tokens, network signatures) per minute per address. */
   failedAuthenticationsPerMinute?: number;
+  /** With tracing installed (observability/tracing.ts): where an enrollment's trace is found, for its later requests. */
+  tracing?: { enrollmentTrace: EnrollmentTraceLookup };
 }
 
 /** Card security codes never travel through push provisioning (seed 000, PCI DSS 3.3.1.2). */
@@ -85,6 +89,13 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerDraining(app); // first of the hooks: a request refused at shutdown costs nothing else
+  if (deps.tracing) {
+    registerHttpServerSpans(app, {
+      continueCallersTrace: false,
+      enrollmentRoutes: { prefix: '/v1/enrollments', lookup: deps.tracing.enrollmentTrace },
+      untraced: ['/healthz', '/readyz', '/metrics'],
+    });
+  }
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -15,7 +15,7 @@ import type {
   ReportedToken,
 } from '../activities/networks/callback-descriptor.js';
 import type { NetworkCredentials } from '../activities/keys/network-credentials.js';
-import type { SymmetricKey } from '../activities/keys/vault-keys.js';
+import type { MacKey } from '../activities/keys/key-handles.js';
 import { cardsWithNumber } from '../activities/vault/card-fingerprints.js';
 import { CryptoFailure } from '../domain/crypto-failure.js';
 import type { CardNetwork } from '../domain/enrollment.js';
@@ -29,6 +29,8 @@ import {
   type KeptReceipt,
 } from '../db/push-receipts.js';
 import { enrollmentViewOf } from '../db/enrollment-views.js';
+import { enrollmentTraceParent } from '../db/enrollments.js';
+import { inEnrollmentTrace, type EnrollmentTraceLookup } from '../observability/enrollment-trace.js';
 import type { Queryable } from '../db/queryable.js';
 import type { VaultCard } from '../db/vault-cards.js';
 import type { TokenisationSource } from '../domain/decisioning/rules.js';
@@ -61,7 +63,7 @@ export interface CorrelationDeps {
   pool: Queryable;
   temporal: Client;
   /** The vault's fingerprint keys: a card named by its number is found by its fingerprints. */
-  fingerprintKeys: readonly SymmetricKey[];
+  fingerprintKeys: readonly MacKey[];
   /** The issuer's rules and what applying them needs. */
   decisioning: DecisioningDeps;
   /** Where a refusal to open a card is noted (its code only). */
@@ -124,16 +126,27 @@ async function correlate(
   const decide = deciderFor(deps, subjectOf(network, asked, 'ISSUER_PUSH'), timing);
   const found = asked.receipt === undefined ? undefined : await findPushReceipt(deps.pool, network, asked.receipt);
   if (!found) return decide({}, DeclineReason.UnknownReceipt);
-  const pushed = {
-    card: { cardRef: found.cardRef, customerId: found.customerId },
-    enrollmentId: found.enrollmentId,
-    issuerAuthenticated: true,
-  };
-  if (found.tokenRequestorId !== asked.tokenRequestorId) return decide(pushed, DeclineReason.WrongTokenRequestor);
-  if (found.expiresAt.getTime() <= now.getTime()) return decide(pushed, DeclineReason.ReceiptExpired);
-  const refusal = await enrollmentRefusal(deps, found.enrollmentId, asked.receipt!);
-  return decide(pushed, refusal);
+  return inEnrollmentTrace(traceOf(deps), found.enrollmentId, authorizeServiceSpan, async () => {
+    const pushed = {
+      card: { cardRef: found.cardRef, customerId: found.customerId },
+      enrollmentId: found.enrollmentId,
+      issuerAuthenticated: true,
+    };
+    if (found.tokenRequestorId !== asked.tokenRequestorId) return decide(pushed, DeclineReason.WrongTokenRequestor);
+    if (found.expiresAt.getTime() <= now.getTime()) return decide(pushed, DeclineReason.ReceiptExpired);
+    const refusal = await enrollmentRefusal(deps, found.enrollmentId, asked.receipt!);
+    return decide(pushed, refusal);
+  });
 }
+
+/** The span in the enrollment's trace for the network's question about it (enrollment-trace.ts: a child, linked). */
+const authorizeServiceSpan = 'network callback authorizeService';
+
+/** Where the enrollment's trace is kept. */
+export const traceOf =
+  ({ pool }: Pick<CorrelationDeps, 'pool'>): EnrollmentTraceLookup =>
+  (enrollmentId) =>
+    enrollmentTraceParent(pool, enrollmentId);
 
 async function decideByAccount(
   deps: CorrelationDeps,
@@ -184,19 +197,21 @@ async function decideByAccount(
     return decide({ card: cardOf(card), source, issuerAuthenticated: false });
   }
   const card = cards.find((candidate) => candidate.cardRef === provisioning.cardRef);
-  const provisioned = {
-    source: 'ISSUER_APP' as const,
-    ...(card && { card: cardOf(card) }),
-    enrollmentId: provisioning.enrollmentId,
-    issuerAuthenticated: true,
-  };
-  if (!sameExpiry(card)) return decide(provisioned, DeclineReason.ExpiryMismatch);
-  if (!(await bindTokenReference(deps.pool, network, provisioning.receipt, token))) {
-    // Bound to another token: whatever was decided about that one, this one is not the provisioning's.
-    return decide(provisioned, DeclineReason.ProvisioningUsed);
-  }
-  const refusal = await enrollmentRefusal(deps, provisioning.enrollmentId, provisioning.receipt);
-  return decide(provisioned, refusal);
+  return inEnrollmentTrace(traceOf(deps), provisioning.enrollmentId, authorizeServiceSpan, async () => {
+    const provisioned = {
+      source: 'ISSUER_APP' as const,
+      ...(card && { card: cardOf(card) }),
+      enrollmentId: provisioning.enrollmentId,
+      issuerAuthenticated: true,
+    };
+    if (!sameExpiry(card)) return decide(provisioned, DeclineReason.ExpiryMismatch);
+    if (!(await bindTokenReference(deps.pool, network, provisioning.receipt, token))) {
+      // Bound to another token: whatever was decided about that one, this one is not the provisioning's.
+      return decide(provisioned, DeclineReason.ProvisioningUsed);
+    }
+    const refusal = await enrollmentRefusal(deps, provisioning.enrollmentId, provisioning.receipt);
+    return decide(provisioned, refusal);
+  });
 }
 
 /** The decision about a subject built on `base`: by the rules, or, given a refusal, that refusal, recorded. */

@@ -10,12 +10,12 @@ import {
   createRemoteJWKSet,
   errors,
   jwtVerify,
-  SignJWT,
   type JSONWebKeySet,
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
 import { IssuerSigningKeys } from '../activities/keys/issuer-signing-keys.js';
+import { signCompactJws } from '../activities/crypto/jws.js';
 import { holdsCardNumber } from '../domain/caller-text.js';
 
 export const callerAlgorithms = ['ES256', 'RS256'];
@@ -103,13 +103,18 @@ export class DevIdentityProvider {
     claims: Record<string, unknown> = {},
   ): Promise<string> {
     const key = this.keys.current;
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-      .setIssuer(devIdentityProviderIssuer)
-      .setSubject(customerId)
-      .setAudience(audience)
-      .setIssuedAt()
-      .setExpirationTime(`${lifetimeSeconds}s`)
-      .sign(key.privateKey);
+    const issuedAt = Math.floor(Date.now() / 1000);
+    return signCompactJws(
+      { alg: key.alg, kid: key.kid, typ: 'JWT' },
+      {
+        ...claims,
+        iss: devIdentityProviderIssuer,
+        sub: customerId,
+        aud: audience,
+        iat: issuedAt,
+        exp: issuedAt + lifetimeSeconds,
+      },
+      key.signer,
+    );
   }
 }

@@ -12,7 +12,7 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import type { NetworkCredentials } from '../activities/keys/network-credentials.js';
-import type { SymmetricKey } from '../activities/keys/vault-keys.js';
+import type { MacKey } from '../activities/keys/key-handles.js';
 import type { ReportedToken } from '../activities/networks/callback-descriptor.js';
 import type { ClaimSingleUse } from '../activities/networks/issuer-callbacks.js';
 import { engineNetworks, type NetworkRegistry } from '../activities/networks/registry.js';
@@ -20,7 +20,10 @@ import { tokenUpdatedSignal } from '../domain/messages.js';
 import { singleUseClaimer } from '../db/replay-guard.js';
 import { recordTokenStatus } from '../db/token-inventory.js';
 import type { DecisionRules } from '../domain/decisioning/rules.js';
-import { decideTokenisation, receiptOfReportedToken } from './callback-correlation.js';
+import type { KeptReceipt } from '../db/push-receipts.js';
+import type { CardNetwork } from '../domain/enrollment.js';
+import { inEnrollmentTrace } from '../observability/enrollment-trace.js';
+import { decideTokenisation, receiptOfReportedToken, traceOf } from './callback-correlation.js';
 import { recordDecidedToken, startTokenActivation, tellActivation } from './token-activation-start.js';
 import type { DecisioningDeps } from './tokenisation-decisioning.js';
 import type { ApiMetrics } from './metrics.js';
@@ -32,7 +35,7 @@ export interface NetworkCallbackDeps {
   pool: Pool;
   temporal: Client;
   /** The vault's fingerprint keys (VaultKeys.fingerprintKeys): a wallet's tokenisation names its card by number. */
-  fingerprintKeys: readonly SymmetricKey[];
+  fingerprintKeys: readonly MacKey[];
   /** The networks whose calls are taken; by default the engine's (activities/networks/registry.ts). */
   networks?: NetworkRegistry;
   /** The issuer's tokenisation rules (api/decision-rules-file.ts). */
@@ -67,7 +70,7 @@ export async function registerNetworkCallbacks(
 
     decide: (network, asked) => decideTokenisation(correlation, network, registry.of(network).callbacks, asked),
 
-    /** To the enrollment while it is open; straight to the inventory once it has ended. */
+    /** To the token's activation if one waits for it, and to its enrollment (or the inventory). */
     async deliver(network, token) {
       if (token.tokenUniqueReference !== undefined) {
         await tellActivation(deps.temporal, network, token.tokenUniqueReference, token.status);
@@ -77,31 +80,39 @@ export async function registerNetworkCallbacks(
         await recordDecidedToken(deps.pool, network, token);
         return;
       }
-      try {
-        await deps.temporal.workflow
-          .getHandle(found.enrollmentId)
-          .signal(tokenUpdatedSignal, { network, ...withoutReason(token), receipt: found.receipt });
-        return;
-      } catch (error) {
-        if (!(error instanceof WorkflowNotFoundError)) throw error;
-      }
-      // The enrollment has ended: the token goes into the inventory directly (a late ACTIVE, a later
-      // suspension), its card and customer known from the receipt; an older status never wins. A token the
-      // network did not name cannot be kept there.
-      if (token.tokenUniqueReference === undefined) return;
-      await recordTokenStatus(deps.pool, {
-        network,
-        tokenUniqueReference: token.tokenUniqueReference,
-        customerId: found.customerId,
-        cardRef: found.cardRef,
-        tokenRequestorId: found.tokenRequestorId,
-        enrollmentId: found.enrollmentId,
-        status: token.status,
-        statusTimestamp: token.statusTimestamp,
-        ...(token.reason !== undefined && { reason: token.reason }),
-      });
+      // In the enrollment's trace: a child of its root, linked to this request's span (enrollment-trace.ts).
+      await inEnrollmentTrace(traceOf(deps), found.enrollmentId, 'network callback notifyTokenUpdated', () =>
+        deliverToEnrollment(network, token, found),
+      );
     },
   };
+
+  /** To the enrollment while it is open; straight to the inventory once it has ended. */
+  async function deliverToEnrollment(network: CardNetwork, token: ReportedToken, found: KeptReceipt): Promise<void> {
+    try {
+      await deps.temporal.workflow
+        .getHandle(found.enrollmentId)
+        .signal(tokenUpdatedSignal, { network, ...withoutReason(token), receipt: found.receipt });
+      return;
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+    // The enrollment has ended: the token goes into the inventory directly (a late ACTIVE, a later
+    // suspension), its card and customer known from the receipt; an older status never wins. A token the
+    // network did not name cannot be kept there.
+    if (token.tokenUniqueReference === undefined) return;
+    await recordTokenStatus(deps.pool, {
+      network,
+      tokenUniqueReference: token.tokenUniqueReference,
+      customerId: found.customerId,
+      cardRef: found.cardRef,
+      tokenRequestorId: found.tokenRequestorId,
+      enrollmentId: found.enrollmentId,
+      status: token.status,
+      statusTimestamp: token.statusTimestamp,
+      ...(token.reason !== undefined && { reason: token.reason }),
+    });
+  }
 
   for (const network of registry.all) {
     await registerCallbackRoutes(app, network.id, network.callbacks, handlers, failedAuthentication, metrics);

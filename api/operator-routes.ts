@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import type { SymmetricKey } from '../activities/keys/vault-keys.js';
+import type { MacKey } from '../activities/keys/key-handles.js';
 import type { CardVault } from '../activities/vault/card-vault.js';
 import { auditTrail } from '../db/operator-audit.js';
 import { lifecycleOutcomesOf } from '../db/token-lifecycle.js';
@@ -42,7 +42,7 @@ export interface OperatorApiDeps {
   temporal: Client;
   taskQueue: string;
   /** The vault's fingerprint keys: a search by card number finds the cards of that number with them. */
-  fingerprintKeys: readonly SymmetricKey[];
+  fingerprintKeys: readonly MacKey[];
   /** The vault a replaced card's new number is stored in (operator-card-routes.ts); without it, only a vaulted card can replace one. */
   vault?: CardVault;
 }

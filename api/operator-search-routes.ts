@@ -12,7 +12,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import type { SymmetricKey } from '../activities/keys/vault-keys.js';
+import type { MacKey } from '../activities/keys/key-handles.js';
 import { cardsWithNumber } from '../activities/vault/card-fingerprints.js';
 import { recordAudit } from '../db/operator-audit.js';
 import { searchEnrollments, searchTokens, type EnrollmentRecord, type TokenFilters } from '../db/operator-search.js';
@@ -26,7 +26,7 @@ import { problemResponses, sendProblem } from './problem.js';
 export interface OperatorSearchDeps {
   pool: Pool;
   temporal: Client;
-  fingerprintKeys: readonly SymmetricKey[];
+  fingerprintKeys: readonly MacKey[];
 }
 
 const problems = problemResponses(400, 401, 403, 422, 429, 500, 503);

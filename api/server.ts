@@ -22,6 +22,9 @@ import {
   identityProviderKeys,
 } from './caller-auth.js';
 import { apiLoggerOptions } from './logging.js';
+import { enrollmentTraceParent } from '../db/enrollments.js';
+import { tracedClient } from '../observability/temporal-tracing.js';
+import { tracingFromEnv } from '../observability/tracing.js';
 
 const env = parseEnv();
 const fail = (message: string): never => {
@@ -43,6 +46,9 @@ const decisionRules = (() => {
     return fail(`The API cannot start: ${error instanceof Error ? error.message : String(error)}`);
   }
 })();
+
+// Only with an OTLP endpoint configured; otherwise no hook, no interceptor.
+const tracing = tracingFromEnv(env, 'pushprov-api');
 
 const services = await openProcessServices(env, 'pushprov-api').catch((error: unknown) =>
   fail(`The API cannot start: ${error instanceof Error ? error.message : String(error)}`),
@@ -66,7 +72,8 @@ const operatorAuth = new OperatorAuthenticator(
   new CallerAuthenticator({ issuer: identityIssuer, audience: env.IDP_OPERATOR_AUDIENCE, keys: identityKeys }),
 );
 
-const { connection, client: temporal } = await connectTemporalClient(services);
+const { connection, client } = await connectTemporalClient(services);
+const temporal = tracing ? tracedClient(client, tracing) : client;
 // The dev inbox's long polls share one LISTEN connection (opened by the first of them).
 const devInboxWaits =
   devIdentity && env.DATABASE_URL
@@ -138,6 +145,9 @@ const app = await buildApp(
     webPages: true,
     rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
     failedAuthenticationsPerMinute: env.API_FAILED_AUTH_LIMIT_PER_MINUTE,
+    ...(tracing && {
+      tracing: { enrollmentTrace: (enrollmentId: string) => enrollmentTraceParent(pool, enrollmentId) },
+    }),
   },
   {
     logger: apiLoggerOptions(env.LOG_LEVEL),
@@ -152,6 +162,7 @@ const shutdown = stopOnSignalOrOrphaned(async () => {
   await drainAndClose(app, drainDeadlineMs, (line) => app.log.warn(line));
   await connection.close();
   await services.close();
+  await tracing?.shutdown(); // the spans still buffered are exported
 });
 
 try {

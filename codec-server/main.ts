@@ -1,7 +1,6 @@
 /** Process entry: the codec server for the Temporal Web UI, until SIGINT / SIGTERM. */
-import path from 'node:path';
 import { EncryptionCodec } from '../activities/crypto/payload-codec.js';
-import { SymmetricKeyRing } from '../activities/keys/symmetric-key-ring.js';
+import { openPayloadKeys, pkcs11SettingsOf } from '../activities/keys/key-store.js';
 import { parseEnv } from '../config/env.js';
 import { drainAndClose } from '../lifecycle/http-draining.js';
 import { drainDeadlineMs, reportReady, stopOnSignalOrOrphaned } from '../lifecycle/supervisor-link.js';
@@ -27,12 +26,26 @@ const origins = env.CODEC_ALLOWED_ORIGINS?.split(',').map((origin) => origin.tri
   `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`,
   `http://localhost:${env.TEMPORAL_UI_PORT}`,
 ];
-const keys = await SymmetricKeyRing.open(path.join(env.PUSHPROV_KEYS_DIR, 'payload'), {
+const keys = await openPayloadKeys({
+  keysDir: env.PUSHPROV_KEYS_DIR,
   generateIfMissing: env.PUSHPROV_GENERATE_KEYS,
+  ...(await pkcs11SettingsOf(env).then((pkcs11) => pkcs11 && { pkcs11 })),
+}).catch((error: unknown) => {
+  console.error(
+    `The codec server cannot open the payload keys: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  process.exit(1);
 });
-const app = buildCodecServer({ codec: new EncryptionCodec(keys), operatorTokens: tokens, allowedOrigins: origins });
+const app = buildCodecServer({
+  codec: new EncryptionCodec(keys.payload),
+  operatorTokens: tokens,
+  allowedOrigins: origins,
+});
 
-const shutdown = stopOnSignalOrOrphaned(() => drainAndClose(app, drainDeadlineMs));
+const shutdown = stopOnSignalOrOrphaned(async () => {
+  await drainAndClose(app, drainDeadlineMs);
+  await keys.close();
+});
 
 try {
   const url = await app.listen({ host: env.CODEC_SERVER_HOST, port: env.CODEC_SERVER_PORT });

@@ -63,6 +63,14 @@ export const EnvSchema = z.object({
     .string()
     .regex(/^[\w.-]+:\d+$/, 'expected host:port')
     .default('127.0.0.1:9464'),
+  /**
+   * OpenTelemetry tracing, exported by OTLP over HTTP: on when either endpoint is set, off (nothing installed)
+   * otherwise. The traces endpoint is used as it is; the general one gets `/v1/traces` appended. The service
+   * name replaces each process's own (pushprov-api, pushprov-worker, pushprov-sandbox).
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
   /** The codec server the Web UI decodes payloads with. */
   CODEC_SERVER_HOST: z.string().default('127.0.0.1'),
   CODEC_SERVER_PORT: port.default(8234),
@@ -80,6 +88,22 @@ export const EnvSchema = z.object({
   CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
   /** Key material (issuer signing keys, ...); generated at first start except in production. */
   PUSHPROV_KEYS_DIR: z.string().optional(),
+  /**
+   * Where the issuer's keys live: `file` (PUSHPROV_KEYS_DIR, the default) or `pkcs11`, an HSM's token (the vault,
+   * payload and signing keys, and the private keys facing the networks; see README "Keys in an HSM").
+   */
+  PUSHPROV_KEY_STORE: z.enum(['file', 'pkcs11']).default('file'),
+  /** The HSM vendor's PKCS#11 library, e.g. /usr/lib/softhsm/libsofthsm2.so. */
+  PKCS11_MODULE: z.string().optional(),
+  PKCS11_TOKEN_LABEL: z.string().min(1).max(32).optional(),
+  /** The user PIN, or else a file holding it (a mounted secret). */
+  PKCS11_PIN: z.string().optional(),
+  PKCS11_PIN_FILE: z.string().optional(),
+  /**
+   * RSA-OAEP in the token (`token`, the default), or the raw RSA operation in the token and the OAEP padding
+   * removed by the engine (`engine`): for tokens such as SoftHSM2 2.6 whose OAEP takes only SHA-1.
+   */
+  PKCS11_RSA_OAEP: z.enum(['token', 'engine']).default('token'),
   /** Create missing issuer keys at start (the default except with NODE_ENV=production, where they are provisioned). */
   PUSHPROV_GENERATE_KEYS: z.enum(['true', 'false']).optional(),
   /** The issuer's tokenisation rules (domain/decisioning/rules.ts); config/decision-rules.json by default. */

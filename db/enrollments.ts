@@ -4,12 +4,22 @@ import type { Queryable } from './queryable.js';
 /** Records whose enrollment this is; recording it again (a duplicate start) changes nothing. */
 export async function recordEnrollment(
   db: Queryable,
-  enrollment: { enrollmentId: string; customerId: string; requestId: string },
+  enrollment: { enrollmentId: string; customerId: string; requestId: string; traceParent?: string },
 ): Promise<void> {
   await db.query(
-    'INSERT INTO enrollments (enrollment_id, customer_id, request_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-    [enrollment.enrollmentId, enrollment.customerId, enrollment.requestId],
+    `INSERT INTO enrollments (enrollment_id, customer_id, request_id, trace_parent) VALUES ($1, $2, $3, $4)
+     ON CONFLICT DO NOTHING`,
+    [enrollment.enrollmentId, enrollment.customerId, enrollment.requestId, enrollment.traceParent ?? null],
   );
+}
+
+/** The traceparent of the span that started the enrollment (kept when tracing was on), for later requests to join. */
+export async function enrollmentTraceParent(db: Queryable, enrollmentId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ trace_parent: string | null }>(
+    'SELECT trace_parent FROM enrollments WHERE enrollment_id = $1',
+    [enrollmentId],
+  );
+  return rows[0]?.trace_parent ?? undefined;
 }
 
 /** True when the enrollment exists and is this customer's. */

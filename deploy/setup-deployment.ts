@@ -3,7 +3,7 @@
  * applies pending migrations, registers the search attributes and creates the schedules, and (with
  * PUSHPROV_GENERATE_KEYS=true) creates the issuer's keys that are missing. npm start does the same.
  */
-import { generateIssuerKeys } from '../activities/keys/key-store.js';
+import { generateIssuerKeys, pkcs11SettingsOf } from '../activities/keys/key-store.js';
 import { operatorTokenFile } from '../codec-server/operator-token.js';
 import { parseEnv } from '../config/env.js';
 import { temporalConnectionOptions } from '../config/temporal-connection.js';
@@ -23,9 +23,13 @@ try {
   });
   for (const line of describePreparation(prepared)) console.log(line);
   if (env.PUSHPROV_GENERATE_KEYS) {
-    await generateIssuerKeys(env.PUSHPROV_KEYS_DIR);
+    const pkcs11 = await pkcs11SettingsOf(env);
+    const generated = await generateIssuerKeys(env.PUSHPROV_KEYS_DIR, pkcs11);
     await operatorTokenFile(env.PUSHPROV_KEYS_DIR, { generateIfMissing: true });
-    console.log(`issuer keys are in ${env.PUSHPROV_KEYS_DIR}`);
+    if (pkcs11) {
+      for (const label of generated) console.log(`generated ${label} in the token "${pkcs11.tokenLabel}"`);
+      console.log(`issuer keys are in the token "${pkcs11.tokenLabel}"`);
+    } else console.log(`issuer keys are in ${env.PUSHPROV_KEYS_DIR}`);
   }
 } catch (error) {
   console.error(error instanceof Error ? error.message : String(error));

@@ -4,6 +4,9 @@
  * networks' encryption certificates and the public keys that verify the networks' signatures, and the
  * issuer's own MDES keys for wallets (the one MDES encrypts card data to, the one that signs TAVs), whose
  * private halves only the issuer's document holds. A key file of an older sandbox gains the keys it lacks.
+ * An issuer whose keys are in an HSM registers their public halves instead (`issuer-public-keys.json`, as
+ * `npm run keys:hsm -- public-keys` writes it): the sandbox then verifies and encrypts with those, as a
+ * portal would, and the credentials document it writes holds none of the issuer's private keys.
  */
 import {
   createPrivateKey,
@@ -21,6 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
 import { createRsaKeyWithCertificate } from '../activities/keys/rsa-key-with-certificate.js';
 import type { NetworkCredentialsDocument } from '../activities/keys/network-credentials.js';
+import { issuerPublicKeysFileName, registeredIssuerKeys, withRegisteredIssuerKeys } from './registered-issuer-keys.js';
 
 export interface SigningKeyPair {
   kid: string;
@@ -42,14 +46,14 @@ export interface SandboxKeys {
     signing: SigningKeyPair;
     issuerConsumerKey: string;
     issuerOAuthPublicKey: KeyObject;
-    issuerOAuthPrivateKeyPem: string;
+    issuerOAuthPrivateKeyPem?: string;
     /** The issuer's key MDES encrypts card data to (a wallet's tokenisation): its certificate, the network's half. */
     issuerDecryption: { certificatePem: string; publicKey: KeyObject };
     /** The public half of the issuer's key that signs TAVs, which MDES verifies. */
     issuerTavPublicKey: KeyObject;
-    /** The issuer's halves, handed over in its credentials document. */
-    issuerDecryptionPrivateKeyPem: string;
-    issuerTavPrivateKeyPem: string;
+    /** The issuer's halves, handed over in its credentials document; none when the issuer registered its own. */
+    issuerDecryptionPrivateKeyPem?: string;
+    issuerTavPrivateKeyPem?: string;
   };
   vts: {
     encryption: { kid: string; privateKey: KeyObject; publicKey: KeyObject };
@@ -110,7 +114,9 @@ export async function openSandboxKeys(dataDir: string): Promise<SandboxKeys> {
     );
   }
   const stored = JSON.parse(await readFile(file, 'utf8')) as StoredKeys;
-  return loadKeys(lacksWalletKeys(stored) ? await addWalletKeys(file) : stored);
+  const keys = await loadKeys(lacksWalletKeys(stored) ? await addWalletKeys(file) : stored);
+  const registered = await registeredIssuerKeys(path.join(dataDir, issuerPublicKeysFileName));
+  return registered ? withRegisteredIssuerKeys(keys, registered) : keys;
 }
 
 const lacksWalletKeys = (stored: StoredKeys): boolean =>
@@ -247,13 +253,13 @@ function issuerCredentials(keys: SandboxKeys, endpoints: SandboxEndpoints): Netw
     mdes: {
       baseUrl: endpoints.mdesBaseUrl,
       consumerKey: keys.mdes.issuerConsumerKey,
-      signingKeyPem: keys.mdes.issuerOAuthPrivateKeyPem,
+      ...(keys.mdes.issuerOAuthPrivateKeyPem && { signingKeyPem: keys.mdes.issuerOAuthPrivateKeyPem }),
       encryptionCertificates: [keys.mdes.encryption.certificatePem],
       encryptionProfile: 'mdes-jwe',
       networkJwks: { keys: [keys.mdes.signing.publicJwk as JWK & { kid: string; kty: string }] },
       proofAudience: proofAudiences.mdes,
-      issuerDecryptionKeys: [keys.mdes.issuerDecryptionPrivateKeyPem],
-      tavSigningKeyPem: keys.mdes.issuerTavPrivateKeyPem,
+      issuerDecryptionKeys: keys.mdes.issuerDecryptionPrivateKeyPem ? [keys.mdes.issuerDecryptionPrivateKeyPem] : [],
+      ...(keys.mdes.issuerTavPrivateKeyPem && { tavSigningKeyPem: keys.mdes.issuerTavPrivateKeyPem }),
     },
     vts: {
       baseUrl: endpoints.vtsBaseUrl,

@@ -1,14 +1,18 @@
 /** Process entry: the sandbox networks and token requestors on their ports, until SIGINT / SIGTERM. */
 import { parseEnv } from '../config/env.js';
 import { drainDeadlineMs, reportReady, stopOnSignalOrOrphaned } from '../lifecycle/supervisor-link.js';
+import { tracingFromEnv } from '../observability/tracing.js';
 import { parseStartingKnobs } from './knobs.js';
 import { startSandbox, type RunningSandbox } from './sandbox.js';
 
 const env = parseEnv();
 const knobs = env.SANDBOX_KNOBS === undefined ? undefined : parseStartingKnobs(env.SANDBOX_KNOBS);
+// As the engine's processes: traced only with an OTLP endpoint configured.
+const tracing = tracingFromEnv(env, 'pushprov-sandbox');
 let sandbox: RunningSandbox | undefined;
 const shutdown = stopOnSignalOrOrphaned(async () => {
   await sandbox?.close({ drainDeadlineMs });
+  await tracing?.shutdown();
 });
 
 try {

@@ -5,7 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { temporalDataConverter } from '../activities/crypto/payload-codec.js';
-import { IssuerKeyStore } from '../activities/keys/key-store.js';
+import { IssuerKeyStore, pkcs11SettingsOf } from '../activities/keys/key-store.js';
 import { MdesClient } from '../activities/networks/mdes/client.js';
 import { engineNetworks, type NetworkRegistry } from '../activities/networks/registry.js';
 import { TokenRequestorCache } from '../activities/token-requestors/token-requestor-cache.js';
@@ -42,7 +42,7 @@ export function engineServices(pool: Pool, keys: IssuerKeyStore): EngineServices
 /** A process's services, with where its Temporal connection goes. */
 export interface ProcessServices extends EngineServices {
   temporal: { connection: TemporalConnectionOptions; namespace: string; taskQueue: string };
-  /** Ends the pool; the process closes its Temporal connection itself (one per process). */
+  /** Ends the pool and lets go of the key store's token; the process closes its Temporal connection itself (one per process). */
   close(): Promise<void>;
 }
 
@@ -56,6 +56,12 @@ export type ServicesEnv = TemporalEnv &
     | 'PUSHPROV_WALLET_CREDENTIALS'
     | 'PUSHPROV_WALLET_CREDENTIALS_FILE'
     | 'PUSHPROV_GENERATE_KEYS'
+    | 'PUSHPROV_KEY_STORE'
+    | 'PKCS11_MODULE'
+    | 'PKCS11_TOKEN_LABEL'
+    | 'PKCS11_PIN'
+    | 'PKCS11_PIN_FILE'
+    | 'PKCS11_RSA_OAEP'
     | 'TEMPORAL_NAMESPACE'
     | 'TEMPORAL_TASK_QUEUE'
   >;
@@ -73,6 +79,7 @@ export async function openProcessServices(env: ServicesEnv, poolName: string): P
     taskQueue: env.TEMPORAL_TASK_QUEUE,
   };
   const keys = await IssuerKeyStore.open({
+    ...(await pkcs11SettingsOf(env).then((pkcs11) => pkcs11 && { pkcs11 })),
     keysDir: env.PUSHPROV_KEYS_DIR,
     ...(env.PUSHPROV_NETWORK_CREDENTIALS && { networkCredentialsJson: env.PUSHPROV_NETWORK_CREDENTIALS }),
     networkCredentialsFile: env.PUSHPROV_NETWORK_CREDENTIALS_FILE,
@@ -83,7 +90,11 @@ export async function openProcessServices(env: ServicesEnv, poolName: string): P
     throw new Error(`cannot open the issuer's keys: ${error instanceof Error ? error.message : String(error)}`);
   });
   const pool = createPool(databaseUrl, poolName);
-  return { ...engineServices(pool, keys), temporal, close: () => pool.end() };
+  const close = async (): Promise<void> => {
+    await pool.end();
+    await keys.close();
+  };
+  return { ...engineServices(pool, keys), temporal, close };
 }
 
 /** The process's one Temporal client; its payloads are encrypted with the issuer's payload keys, as the worker's. */

@@ -2,13 +2,22 @@
  * What a machine needs beyond `npm ci` to run the stack or the tests, checked before anything starts, so
  * that a new machine hears at once, in one list, what to install and with which command: Go builds the
  * Temporal CLI and Maven fetches the time-skipping test server (each only until they are cached), Java
- * runs that test server, Chromium runs the browser tests, promtool checks the Prometheus alert rules.
+ * runs that test server, Chromium runs the browser tests, promtool checks the Prometheus alert rules, and
+ * SoftHSM2 is the HSM the PKCS#11 key store is tested against.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { temporalCliPath, timeSkippingTestServerPath } from './toolchain.js';
 
 export type Purpose = 'start' | 'test';
+
+/** Where SoftHSM2's PKCS#11 module is: Debian's softhsm2 package, then where a build from source installs it. */
+export const softHsmModulePaths = [
+  '/usr/lib/softhsm/libsofthsm2.so',
+  '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so',
+  '/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so',
+  '/usr/local/lib/softhsm/libsofthsm2.so',
+];
 
 export interface Prerequisite {
   name: string;
@@ -77,6 +86,18 @@ export function prerequisites(
       why: 'checks and unit-tests the Prometheus alert rules',
       debianPackage: 'prometheus',
       problem: machine.version('promtool', ['--version']) === undefined ? '`promtool` is not on PATH' : undefined,
+    });
+    const softHsmModule = softHsmModulePaths.some((file) => machine.exists(file));
+    needed.push({
+      name: 'SoftHSM2',
+      why: 'the HSM the PKCS#11 key store is tested against',
+      debianPackage: 'softhsm2',
+      problem:
+        machine.version('softhsm2-util', ['--version']) === undefined
+          ? '`softhsm2-util` is not on PATH'
+          : softHsmModule
+            ? undefined
+            : `no libsofthsm2.so at ${softHsmModulePaths.join(', ')}`,
     });
   }
   return needed;

@@ -4,6 +4,7 @@ import { maskCardNumbers } from '../domain/caller-text.js';
 import { parseEnv } from '../config/env.js';
 import { drainDeadlineMs, reportReady, whenOrphaned } from '../lifecycle/supervisor-link.js';
 import { openProcessServices } from '../services/engine-services.js';
+import { tracingFromEnv } from '../observability/tracing.js';
 import { bundleEnrollmentWorkflows, createEnrollmentWorker } from './enrollment-worker.js';
 import { createWorkerActivities } from './worker-activities.js';
 
@@ -19,6 +20,9 @@ Runtime.install({
     metrics: { prometheus: { bindAddress: env.WORKER_METRICS_ADDRESS, countersTotalSuffix: true, unitSuffix: true } },
   },
 });
+
+// Only with an OTLP endpoint configured; otherwise no interceptor and nothing in the bundle.
+const tracing = tracingFromEnv(env, 'pushprov-worker');
 
 let worker: Worker | undefined;
 let draining = false;
@@ -50,10 +54,11 @@ worker = await createEnrollmentWorker({
   connection,
   namespace: services.temporal.namespace,
   taskQueue: services.temporal.taskQueue,
-  workflowBundle: await bundleEnrollmentWorkflows(),
+  workflowBundle: await bundleEnrollmentWorkflows({ traced: Boolean(tracing) }),
   activities: workerActivities.activities,
   payloadKeys: services.keys.payload,
   viewStore: services.pool,
+  ...(tracing && { tracing }),
   // Activities under way finish before the drain deadline rather than being cancelled at once.
   shutdownGraceTime: drainDeadlineMs,
 });
@@ -67,6 +72,7 @@ try {
   await connection.close();
   await workerActivities.close();
   await services.close();
+  await tracing?.shutdown(); // the spans still buffered are exported
   stopWatchingSupervisor();
   if (process.connected) process.disconnect(); // the IPC channel would keep the process alive
 }

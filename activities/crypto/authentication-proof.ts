@@ -7,7 +7,6 @@ import {
   errors,
   importJWK,
   jwtVerify,
-  SignJWT,
   type JSONWebKeySet,
   type JWTPayload,
   type ProtectedHeaderParameters,
@@ -16,6 +15,7 @@ import { CryptoFailure, CryptoFailureCode } from '../../domain/crypto-failure.js
 import { newIdentifier } from '../../domain/identifiers.js';
 import { signingAlgorithms, type IssuerSigningKeys } from '../keys/issuer-signing-keys.js';
 import { compactSegments } from './canonical-encoding.js';
+import { signCompactJws } from './jws.js';
 import { sentValue } from './sent-value.js';
 
 /** How the cardholder proved who they are (RFC 8176 values). */
@@ -55,15 +55,19 @@ export async function signAuthenticationProof(
   const key = keys.current;
   const jti = newIdentifier();
   const issuedAt = Math.floor(now.getTime() / 1000);
-  const token = await new SignJWT({ amr: request.methods })
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: proofType })
-    .setIssuer(request.issuer)
-    .setSubject(request.subject)
-    .setAudience(request.audience)
-    .setIssuedAt(issuedAt)
-    .setExpirationTime(issuedAt + lifetime)
-    .setJti(jti)
-    .sign(key.privateKey);
+  const token = await signCompactJws(
+    { alg: key.alg, kid: key.kid, typ: proofType },
+    {
+      amr: request.methods,
+      iss: request.issuer,
+      sub: request.subject,
+      aud: request.audience,
+      iat: issuedAt,
+      exp: issuedAt + lifetime,
+      jti,
+    },
+    key.signer,
+  );
   return { token, jti, kid: key.kid, expiresAt: new Date((issuedAt + lifetime) * 1000) };
 }
 

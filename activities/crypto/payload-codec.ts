@@ -5,11 +5,11 @@
  * additional data, so a payload whose key id was changed does not decode; old payloads decode with the
  * key that encrypted them.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { ApplicationFailure, type DataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import type { SymmetricKeyRing } from '../keys/symmetric-key-ring.js';
+import type { EncryptionKeyRing } from '../keys/key-handles.js';
+import { openBytes, sealBytes } from './sealed-bytes.js';
 
 export const encryptedEncoding = 'binary/encrypted';
 const encodingKey = 'encoding';
@@ -24,29 +24,24 @@ export class PayloadDecryptionError extends Error {
 }
 
 export class EncryptionCodec implements PayloadCodec {
-  constructor(private readonly keys: SymmetricKeyRing) {}
+  constructor(private readonly keys: EncryptionKeyRing) {}
 
   encode(payloads: Payload[]): Promise<Payload[]> {
-    const { kid, key } = this.keys.current;
-    return Promise.resolve(
-      payloads.map((payload) => {
-        const plaintext = proto.temporal.api.common.v1.Payload.encode(payload).finish();
-        const iv = randomBytes(12);
-        const cipher = createCipheriv('aes-256-gcm', key, iv);
-        cipher.setAAD(additionalData(kid));
-        const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    const key = this.keys.current;
+    return Promise.all(
+      payloads.map(async (payload) => {
+        const plaintext = Buffer.from(proto.temporal.api.common.v1.Payload.encode(payload).finish());
         return {
-          metadata: { [encodingKey]: text(encryptedEncoding), [keyIdKey]: text(kid) },
-          data: Buffer.concat([iv, cipher.getAuthTag(), ciphertext]),
+          metadata: { [encodingKey]: text(encryptedEncoding), [keyIdKey]: text(key.kid) },
+          data: await sealBytes(key, additionalData(key.kid), plaintext),
         };
       }),
     );
   }
 
   decode(payloads: Payload[]): Promise<Payload[]> {
-    // A refusal rejects the promise, as the SDK expects of a codec.
-    return Promise.resolve().then(() =>
-      payloads.map((payload) => {
+    return Promise.all(
+      payloads.map(async (payload) => {
         if (read(payload.metadata?.[encodingKey]) !== encryptedEncoding) return payload;
         const kid = read(payload.metadata?.[keyIdKey]);
         const key = this.keys.key(kid);
@@ -57,18 +52,16 @@ export class EncryptionCodec implements PayloadCodec {
           );
         }
         const sealed = Buffer.from(payload.data ?? new Uint8Array());
+        let plaintext: Buffer;
         try {
-          const decipher = createDecipheriv('aes-256-gcm', key.key, sealed.subarray(0, 12));
-          decipher.setAAD(additionalData(kid));
-          decipher.setAuthTag(sealed.subarray(12, 28));
-          const plaintext = Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
-          return proto.temporal.api.common.v1.Payload.decode(plaintext);
+          plaintext = await openBytes(key, additionalData(kid), sealed);
         } catch {
           throw ApplicationFailure.nonRetryable(
             `A payload encrypted with key ${kid} does not decrypt: it was altered`,
             'PayloadDecryptionError',
           );
         }
+        return proto.temporal.api.common.v1.Payload.decode(plaintext);
       }),
     );
   }
@@ -78,6 +71,6 @@ export class EncryptionCodec implements PayloadCodec {
 export const failureConverterPath = fileURLToPath(new URL('../../domain/failure-converter.cjs', import.meta.url));
 
 /** The data converter of every client and worker: payloads encrypted when a key ring is given. */
-export function temporalDataConverter(keys?: SymmetricKeyRing): DataConverter {
+export function temporalDataConverter(keys?: EncryptionKeyRing): DataConverter {
   return { failureConverterPath, payloadCodecs: keys ? [new EncryptionCodec(keys)] : [] };
 }

@@ -16,7 +16,7 @@ export function createOneTimeCodeActivities(deps: {
   const { pool, keys } = deps;
   return {
     async sendOneTimeCode({ enrollmentId, customerId, channel, sequence }) {
-      const { code, codeHash } = derivedCode(keys.vault.oneTimeCode, enrollmentId, sequence);
+      const { code, codeHash } = await derivedCode(keys.vault.oneTimeCode, enrollmentId, sequence);
       const minutes = oneTimeCodeRules.windowMs / 60_000;
       await deliverToDevInbox(pool, {
         customerId,
@@ -30,6 +30,6 @@ export function createOneTimeCodeActivities(deps: {
     },
 
     checkOneTimeCode: ({ enrollmentId, code, codeHash }) =>
-      Promise.resolve(codeMatches(keys.vault.oneTimeCode, enrollmentId, code, codeHash)),
+      codeMatches(keys.vault.oneTimeCode, enrollmentId, code, codeHash),
   };
 }

@@ -3,19 +3,13 @@
  * signs; keys rotated out keep verifying for an overlap and stay in the published JWKS until it ends.
  * On disk: PKCS#8 PEM files (mode 0600) and a manifest, in a folder of their own (mode 0700).
  */
-import { randomUUID } from 'node:crypto';
+import { createPrivateKey, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  calculateJwkThumbprint,
-  exportJWK,
-  exportPKCS8,
-  generateKeyPair,
-  importPKCS8,
-  type CryptoKey,
-  type JWK,
-} from 'jose';
+import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, type JWK } from 'jose';
+import { fileSigningKey } from './file-key-handles.js';
+import type { PrivateSigningKey } from './key-handles.js';
 
 export const signingAlgorithms = ['RS256', 'ES256'] as const;
 export type SigningAlgorithm = (typeof signingAlgorithms)[number];
@@ -24,7 +18,8 @@ export interface SigningKey {
   /** RFC 7638 thumbprint of the public key. */
   kid: string;
   alg: SigningAlgorithm;
-  privateKey: CryptoKey;
+  /** In this process (the file store) or in a token (pkcs11/). */
+  signer: PrivateSigningKey;
   publicJwk: JWK;
   createdAt: Date;
   retiredAt?: Date;
@@ -62,6 +57,11 @@ export class IssuerSigningKeys {
     private readonly keys: readonly SigningKey[],
     private readonly overlapMs: number,
   ) {}
+
+  /** Keys held elsewhere (a PKCS#11 token), oldest first. */
+  static of(keys: readonly SigningKey[], overlapMs: number = defaultOverlapMs): IssuerSigningKeys {
+    return new IssuerSigningKeys(keys, overlapMs);
+  }
 
   /** The key that signs now: the newest key not retired. */
   get current(): SigningKey {
@@ -125,10 +125,11 @@ async function writeNewKey(dir: string, alg: SigningAlgorithm, now: Date): Promi
 }
 
 async function loadKey(dir: string, entry: ManifestEntry): Promise<SigningKey> {
-  const privateKey = await importPKCS8(await readFile(path.join(dir, entry.file), 'utf8'), entry.alg, {
-    extractable: true,
-  });
-  const { d: _private, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = await exportJWK(privateKey);
+  const signer = fileSigningKey(createPrivateKey(await readFile(path.join(dir, entry.file), 'utf8')));
+  if (signer.alg !== entry.alg) {
+    throw new MissingSigningKeyError(`The key file ${entry.file} holds an ${signer.alg} key, not ${entry.alg}`);
+  }
+  const publicJwk = await exportJWK(signer.publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
   if (kid !== entry.kid) {
     throw new MissingSigningKeyError(
@@ -138,7 +139,7 @@ async function loadKey(dir: string, entry: ManifestEntry): Promise<SigningKey> {
   return {
     kid,
     alg: entry.alg,
-    privateKey,
+    signer,
     publicJwk: { ...publicJwk, kid, alg: entry.alg, use: 'sig' },
     createdAt: new Date(entry.createdAt),
     ...(entry.retiredAt && { retiredAt: new Date(entry.retiredAt) }),

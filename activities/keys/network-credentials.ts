@@ -9,6 +9,8 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { publicKeyFingerprint } from '../crypto/encryption/fingerprints.js';
 import { tokenRequestorId } from '../networks/message-fields.js';
+import { fileRsaDecryptionKey, fileSigningKey } from './file-key-handles.js';
+import type { NetworkPrivateKeys, PrivateSigningKey, RsaDecryptionKey } from './key-handles.js';
 
 /** The encryption profiles a deployment can choose (activities/crypto/encryption/profile-registry.ts). */
 export const mdesProfileNames = ['mdes-jwe', 'mdes-field-level'] as const;
@@ -25,8 +27,8 @@ export const NetworkCredentialsSchema = z.object({
   mdes: z.object({
     baseUrl: z.url(),
     consumerKey: z.string().min(1),
-    /** The issuer's OAuth 1.0a signing key (PKCS#8). */
-    signingKeyPem: pem,
+    /** The issuer's OAuth 1.0a signing key (PKCS#8); absent when the key store keeps it in an HSM. */
+    signingKeyPem: pem.optional(),
     /** MDES's encryption certificates; the last one encrypts, the kid is the public key's fingerprint. */
     encryptionCertificates: z.array(pem).min(1),
     /** `mdes-jwe` (preferred) or the legacy `mdes-field-level`; a token requestor may be set apart. */
@@ -38,7 +40,8 @@ export const NetworkCredentialsSchema = z.object({
     proofAudience: z.string().min(1),
     /**
      * The issuer's own RSA keys (PKCS#8) whose public halves MDES encrypts card data to (a wallet's
-     * tokenisation names its card so); picked by the payload's `publicKeyFingerprint`; newest last.
+     * tokenisation names its card so); picked by the payload's `publicKeyFingerprint`; newest last. With
+     * an HSM, these and the TAV key are in the token instead.
      */
     issuerDecryptionKeys: z.array(pem).default([]),
     /** The issuer's RSA key (PKCS#8) that signs Mastercard's Tokenization Authentication Values, when it has one. */
@@ -69,7 +72,7 @@ export class InvalidNetworkCredentialsError extends Error {
 /** One of the issuer's own decryption keys, as a network names it (MDES: the public key's fingerprint). */
 export interface IssuerDecryptionKey {
   kid: string;
-  privateKey: KeyObject;
+  privateKey: RsaDecryptionKey;
   publicKey: KeyObject;
 }
 
@@ -82,24 +85,28 @@ export interface NetworkEncryptionKey {
 /** The parsed document, with keys imported and indexed by kid. */
 export class NetworkCredentials {
   readonly issuerId: string;
-  readonly mdes: Parsed['mdes'] & { signingKey: KeyObject; tavSigningKey?: KeyObject };
+  readonly mdes: Parsed['mdes'] & { signingKey: PrivateSigningKey; tavSigningKey?: PrivateSigningKey };
   readonly vts: Parsed['vts'];
   private readonly encryptionKeys: { mdes: NetworkEncryptionKey[]; vts: NetworkEncryptionKey[] };
   private readonly issuerDecryptionKeys: { mdes: IssuerDecryptionKey[] };
 
-  private constructor(document: Parsed) {
+  private constructor(document: Parsed, inToken?: NetworkPrivateKeys) {
     this.issuerId = document.issuerId;
+    const keys = inToken ?? privateKeysOf(document);
+    if (!keys.mdesOAuthSigning) {
+      throw new TypeError("mdes.signingKeyPem is required (or the MDES OAuth signing key in the key store's HSM)");
+    }
     this.mdes = {
       ...document.mdes,
-      signingKey: createPrivateKey(document.mdes.signingKeyPem),
-      ...(document.mdes.tavSigningKeyPem && { tavSigningKey: rsaPrivateKey(document.mdes.tavSigningKeyPem) }),
+      signingKey: keys.mdesOAuthSigning,
+      ...(keys.mdesTavSigning && { tavSigningKey: keys.mdesTavSigning }),
     };
     this.issuerDecryptionKeys = {
-      mdes: document.mdes.issuerDecryptionKeys.map((privateKeyPem) => {
-        const privateKey = rsaPrivateKey(privateKeyPem);
-        const publicKey = createPublicKey(privateKey);
-        return { kid: publicKeyFingerprint(publicKey), privateKey, publicKey };
-      }),
+      mdes: keys.mdesIssuerDecryption.map((privateKey) => ({
+        kid: publicKeyFingerprint(privateKey.publicKey),
+        privateKey,
+        publicKey: privateKey.publicKey,
+      })),
     };
     this.vts = document.vts;
     this.encryptionKeys = {
@@ -142,14 +149,35 @@ export class NetworkCredentials {
     return this.issuerDecryptionKeys[network].at(-1);
   }
 
-  static parse(document: unknown, source = 'the network credentials'): NetworkCredentials {
+  /**
+   * With `inToken`, the issuer's private keys come from the key store's HSM, and a document that holds one of
+   * them as PEM is refused: a key must not live in a file beside its HSM copy.
+   */
+  static parse(
+    document: unknown,
+    source = 'the network credentials',
+    inToken?: NetworkPrivateKeys,
+  ): NetworkCredentials {
     const parsed = NetworkCredentialsSchema.safeParse(document);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
       throw new InvalidNetworkCredentialsError(`${source} are invalid: ${problems.join('; ')}`);
     }
+    if (inToken) {
+      const { signingKeyPem, tavSigningKeyPem, issuerDecryptionKeys } = parsed.data.mdes;
+      const held = [
+        signingKeyPem && 'mdes.signingKeyPem',
+        tavSigningKeyPem && 'mdes.tavSigningKeyPem',
+        issuerDecryptionKeys.length > 0 && 'mdes.issuerDecryptionKeys',
+      ].filter(Boolean);
+      if (held.length > 0) {
+        throw new InvalidNetworkCredentialsError(
+          `${source} hold private keys (${held.join(', ')}) that this deployment keeps in its HSM: remove them`,
+        );
+      }
+    }
     try {
-      return new NetworkCredentials(parsed.data);
+      return new NetworkCredentials(parsed.data, inToken);
     } catch (error) {
       throw new InvalidNetworkCredentialsError(
         `${source} hold a key that does not load (${error instanceof Error ? error.message : String(error)})`,
@@ -158,11 +186,12 @@ export class NetworkCredentials {
   }
 
   /** From the JSON text of an environment variable, or else from a file. */
-  static async load(from: { json?: string; file?: string }): Promise<NetworkCredentials> {
+  static async load(from: { json?: string; file?: string }, inToken?: NetworkPrivateKeys): Promise<NetworkCredentials> {
     if (from.json)
       return NetworkCredentials.parse(
         parseJson(from.json, 'PUSHPROV_NETWORK_CREDENTIALS'),
         'PUSHPROV_NETWORK_CREDENTIALS',
+        inToken,
       );
     if (!from.file)
       throw new InvalidNetworkCredentialsError('No network credentials: set PUSHPROV_NETWORK_CREDENTIALS or a file');
@@ -174,14 +203,25 @@ export class NetworkCredentials {
         `No network credentials at ${from.file} (the sandbox writes them at its first start; in production, provision them)`,
       );
     }
-    return NetworkCredentials.parse(parseJson(text, from.file), from.file);
+    return NetworkCredentials.parse(parseJson(text, from.file), from.file, inToken);
   }
 }
 
-function rsaPrivateKey(pem: string): KeyObject {
+/** The issuer's private keys as its document holds them (PEM), when no HSM does. */
+function privateKeysOf(document: Parsed): NetworkPrivateKeys {
+  return {
+    ...(document.mdes.signingKeyPem && { mdesOAuthSigning: rsaSigningKey(document.mdes.signingKeyPem) }),
+    ...(document.mdes.tavSigningKeyPem && { mdesTavSigning: rsaSigningKey(document.mdes.tavSigningKeyPem) }),
+    mdesIssuerDecryption: document.mdes.issuerDecryptionKeys.map((privateKeyPem) =>
+      fileRsaDecryptionKey(createPrivateKey(privateKeyPem)),
+    ),
+  };
+}
+
+function rsaSigningKey(pem: string): PrivateSigningKey {
   const key = createPrivateKey(pem);
   if (key.asymmetricKeyType !== 'rsa') throw new TypeError(`expected an RSA key, found ${key.asymmetricKeyType}`);
-  return key;
+  return fileSigningKey(key);
 }
 
 function parseJson(text: string, source: string): unknown {

@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { SymmetricKey } from './vault-keys.js';
+import { fileEncryptionKey } from './file-key-handles.js';
+import type { EncryptionKey, EncryptionKeyRing } from './key-handles.js';
 
 const KeyRingFile = z.object({
   keys: z
@@ -29,17 +30,19 @@ export class MissingKeyRingError extends Error {
   override name = 'MissingKeyRingError';
 }
 
-export class SymmetricKeyRing {
-  private constructor(private readonly file: KeyRingFile) {}
+export class SymmetricKeyRing implements EncryptionKeyRing {
+  private readonly keys: readonly EncryptionKey[];
 
-  get current(): SymmetricKey {
-    const newest = this.file.keys.at(-1)!;
-    return { kid: newest.kid, key: Buffer.from(newest.key, 'base64') };
+  private constructor(file: KeyRingFile) {
+    this.keys = file.keys.map((stored) => fileEncryptionKey(stored.kid, Buffer.from(stored.key, 'base64')));
   }
 
-  key(kid: string): SymmetricKey | undefined {
-    const found = this.file.keys.find((key) => key.kid === kid);
-    return found && { kid: found.kid, key: Buffer.from(found.key, 'base64') };
+  get current(): EncryptionKey {
+    return this.keys.at(-1)!;
+  }
+
+  key(kid: string): EncryptionKey | undefined {
+    return this.keys.find((key) => key.kid === kid);
   }
 
   static async open(dir: string, options: { generateIfMissing?: boolean } = {}): Promise<SymmetricKeyRing> {

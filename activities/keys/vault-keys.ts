@@ -11,6 +11,8 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { fileEncryptionKey, fileMacKey } from './file-key-handles.js';
+import type { EncryptionKey, MacKey, VaultKeySet } from './key-handles.js';
 
 const storedKey = z.object({
   kid: z.string().min(1),
@@ -26,41 +28,36 @@ const VaultKeysFile = z.object({
 type VaultKeysFile = z.input<typeof VaultKeysFile>;
 type ParsedVaultKeys = z.output<typeof VaultKeysFile>;
 
-export interface SymmetricKey {
-  kid: string;
-  key: Buffer;
-}
-
 export class MissingVaultKeysError extends Error {
   override name = 'MissingVaultKeysError';
 }
 
 const fileName = 'vault-keys.json';
 
-export class VaultKeys {
-  private constructor(private readonly file: ParsedVaultKeys) {}
+export class VaultKeys implements VaultKeySet {
+  private readonly encryption: readonly EncryptionKey[];
+  readonly fingerprintKeys: readonly MacKey[];
+  readonly oneTimeCode: MacKey;
+
+  private constructor(file: ParsedVaultKeys) {
+    this.encryption = file.encryption.map((stored) => fileEncryptionKey(stored.kid, bytes(stored)));
+    this.fingerprintKeys = [file.fingerprint, ...file.retiredFingerprints].map((stored) =>
+      fileMacKey(stored.kid, bytes(stored)),
+    );
+    this.oneTimeCode = fileMacKey(file.oneTimeCode.kid, bytes(file.oneTimeCode));
+  }
 
   /** The key that encrypts now. */
-  get currentEncryption(): SymmetricKey {
-    return toKey(this.file.encryption.at(-1)!);
+  get currentEncryption(): EncryptionKey {
+    return this.encryption.at(-1)!;
   }
 
-  encryptionKey(kid: string): SymmetricKey | undefined {
-    const found = this.file.encryption.find((key) => key.kid === kid);
-    return found && toKey(found);
+  encryptionKey(kid: string): EncryptionKey | undefined {
+    return this.encryption.find((key) => key.kid === kid);
   }
 
-  get fingerprint(): SymmetricKey {
-    return toKey(this.file.fingerprint);
-  }
-
-  /** Every fingerprint key the vault holds, the current one first: a card's number is fingerprinted with each. */
-  get fingerprintKeys(): SymmetricKey[] {
-    return [this.file.fingerprint, ...this.file.retiredFingerprints].map(toKey);
-  }
-
-  get oneTimeCode(): SymmetricKey {
-    return toKey(this.file.oneTimeCode);
+  get fingerprint(): MacKey {
+    return this.fingerprintKeys[0]!;
   }
 
   static async open(dir: string, options: { generateIfMissing?: boolean } = {}): Promise<VaultKeys> {
@@ -108,6 +105,6 @@ function newKey(createdAt: string): z.infer<typeof storedKey> {
   return { kid: randomUUID(), key: randomBytes(32).toString('base64'), createdAt };
 }
 
-function toKey(stored: z.infer<typeof storedKey>): SymmetricKey {
-  return { kid: stored.kid, key: Buffer.from(stored.key, 'base64') };
+function bytes(stored: z.infer<typeof storedKey>): Buffer {
+  return Buffer.from(stored.key, 'base64');
 }

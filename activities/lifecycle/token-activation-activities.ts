@@ -33,7 +33,7 @@ export function createTokenActivationActivities(deps: { pool: Pool; keys: Issuer
   const { pool, keys } = deps;
   return {
     async sendActivationCode({ activationId, customerId, channel, sequence, validityMinutes }) {
-      const { code, codeHash } = derivedCode(keys.vault.oneTimeCode, activationId, sequence);
+      const { code, codeHash } = await derivedCode(keys.vault.oneTimeCode, activationId, sequence);
       // The demo channel stands for the issuer's SMS and e-mail gateways: one message per send.
       await deliverToDevInbox(pool, {
         customerId,
@@ -47,7 +47,7 @@ export function createTokenActivationActivities(deps: { pool: Pool; keys: Issuer
     },
 
     checkActivationCode: ({ activationId, code, codeHash }) =>
-      Promise.resolve(codeMatches(keys.vault.oneTimeCode, activationId, code, codeHash)),
+      codeMatches(keys.vault.oneTimeCode, activationId, code, codeHash),
 
     recordActivationOutcome: (change) => recordAndPublishActivation(pool, change),
   };

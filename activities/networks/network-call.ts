@@ -7,6 +7,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import { ErrorType } from '../../domain/errors.js';
+import { tracedFetch } from '../../observability/http-client-spans.js';
 import { recordNetworkCall } from './network-metrics.js';
 
 export type NetworkName = 'MDES' | 'VTS';
@@ -106,7 +107,7 @@ async function send(request: NetworkRequest): Promise<NetworkResponse> {
   const where = { network: request.network, operation: request.operation };
   let response: Response;
   try {
-    response = await fetch(request.url, {
+    response = await tracedFetch({ peer: request.network, operation: request.operation }, request.url, {
       method: request.method,
       headers: request.headers,
       ...(request.body !== undefined && { body: request.body }),

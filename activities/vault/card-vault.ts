@@ -4,7 +4,6 @@
  * copied to another row does not decrypt); a keyed fingerprint finds the same card again. What the rest
  * of the engine sees is a card reference and BIN + last four.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { CaptureMethod } from '../../domain/enrollment.js';
 import { routeCard, type CardDetails } from '../../domain/card-number.js';
 import { newIdentifier } from '../../domain/identifiers.js';
@@ -16,7 +15,8 @@ import {
 } from '../../db/card-captures.js';
 import type { Queryable } from '../../db/queryable.js';
 import { sealedCardOf, storeVaultCard, vaultCardOf, vaultCardsOf, type VaultCard } from '../../db/vault-cards.js';
-import type { VaultKeys } from '../keys/vault-keys.js';
+import type { EncryptionKey, VaultKeySet } from '../keys/key-handles.js';
+import { openBytes, sealBytes } from '../crypto/sealed-bytes.js';
 import { panFingerprint } from './card-fingerprints.js';
 
 /** What a consumer typed (manual) or photographed (ocr), staged until an enrollment captures it. */
@@ -32,7 +32,7 @@ const stagedCaptureLifetimeMs = 30 * 60_000;
 export class CardVault {
   constructor(
     private readonly db: Queryable,
-    private readonly keys: VaultKeys,
+    private readonly keys: VaultKeySet,
   ) {}
 
   /**
@@ -43,10 +43,10 @@ export class CardVault {
     const route = routeCard(card.pan);
     if (!route) throw new RangeError('The card does not route to a network');
     const fingerprintKey = this.keys.fingerprint;
-    const fingerprint = panFingerprint(fingerprintKey, card.pan);
+    const fingerprint = await panFingerprint(fingerprintKey, card.pan);
     const cardRef = newIdentifier();
     const encryption = this.keys.currentEncryption;
-    const ciphertext = seal(encryption.key, `card:${cardRef}:${encryption.kid}`, JSON.stringify(card));
+    const ciphertext = await seal(encryption, `card:${cardRef}:${encryption.kid}`, JSON.stringify(card));
     // A card already vaulted for this customer keeps its reference: the stored one comes back.
     return storeVaultCard(this.db, {
       cardRef,
@@ -81,7 +81,9 @@ export class CardVault {
     if (!sealed) throw new RangeError(`No vaulted card ${cardRef}`);
     const key = this.keys.encryptionKey(sealed.encryptionKeyId);
     if (!key) throw new VaultKeyMissingError(`Vault key ${sealed.encryptionKeyId} is not in the key store`);
-    return JSON.parse(open(key.key, `card:${cardRef}:${sealed.encryptionKeyId}`, sealed.sealedDetails)) as CardDetails;
+    return JSON.parse(
+      await open(key, `card:${cardRef}:${sealed.encryptionKeyId}`, sealed.sealedDetails),
+    ) as CardDetails;
   }
 
   /** Stages what a consumer entered or photographed; returns the capture id an enrollment names. */
@@ -92,7 +94,7 @@ export class CardVault {
       captureId,
       customerId,
       method: capture.method,
-      sealedPayload: seal(key.key, `capture:${captureId}:${key.kid}`, JSON.stringify(capture)),
+      sealedPayload: await seal(key, `capture:${captureId}:${key.kid}`, JSON.stringify(capture)),
       encryptionKeyId: key.kid,
       expiresAt: new Date(now.getTime() + stagedCaptureLifetimeMs),
     });
@@ -113,7 +115,7 @@ export class CardVault {
     if ('cardRef' in staged) return { cardRef: staged.cardRef, method: staged.method };
     const key = this.keys.encryptionKey(staged.encryptionKeyId);
     if (!key) throw new VaultKeyMissingError(`Vault key ${staged.encryptionKeyId} is not in the key store`);
-    const plaintext = open(key.key, `capture:${captureId}:${staged.encryptionKeyId}`, staged.sealedPayload);
+    const plaintext = await open(key, `capture:${captureId}:${staged.encryptionKeyId}`, staged.sealedPayload);
     return { capture: JSON.parse(plaintext) as StagedCapture };
   }
 
@@ -132,18 +134,11 @@ function isUuid(value: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
 
-/** AES-256-GCM: 12-byte IV, 16-byte tag, ciphertext, in one buffer; `context` is bound as additional data. */
-function seal(key: Buffer, context: string, plaintext: string): Buffer {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(context));
-  const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), ciphertext]);
+/** `context` is bound as additional data: a ciphertext copied to another row does not decrypt. */
+function seal(key: EncryptionKey, context: string, plaintext: string): Promise<Buffer> {
+  return sealBytes(key, Buffer.from(context), Buffer.from(plaintext, 'utf8'));
 }
 
-function open(key: Buffer, context: string, sealed: Buffer): string {
-  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
-  decipher.setAAD(Buffer.from(context));
-  decipher.setAuthTag(sealed.subarray(12, 28));
-  return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8');
+async function open(key: EncryptionKey, context: string, sealed: Buffer): Promise<string> {
+  return (await openBytes(key, Buffer.from(context), sealed)).toString('utf8');
 }

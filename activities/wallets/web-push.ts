@@ -11,7 +11,7 @@
  * A web session is good for one card's payload (REJECT_DUPLICATE): the same session again is refused.
  */
 import { createHash } from 'node:crypto';
-import { flattenedVerify, FlattenedSign, type FlattenedJWSInput, type FlattenedVerifyGetKey } from 'jose';
+import { flattenedVerify, type FlattenedJWSInput, type FlattenedVerifyGetKey } from 'jose';
 import { CryptoFailure, CryptoFailureCode } from '../../domain/crypto-failure.js';
 import {
   WalletRefusalReason,
@@ -21,6 +21,7 @@ import {
   type WebPushEnvelope,
   type WebWalletSession,
 } from '../../domain/wallets.js';
+import { signFlattenedJws } from '../crypto/jws.js';
 import { checkedIds } from './device-ids.js';
 import type { WalletAdapter, WalletPayloadRequest, WebPushMethod } from './wallet-adapter.js';
 
@@ -159,11 +160,11 @@ async function envelopeOf(
   { signing }: Pick<WalletPayloadRequest, 'signing'>,
 ): Promise<WebPushEnvelope> {
   const key = signing.current;
-  const jws = await new FlattenedSign(new TextEncoder().encode(JSON.stringify(claims)))
-    .setProtectedHeader({ alg: key.alg, typ: 'JOSE' })
-    .setUnprotectedHeader({ kid: key.kid })
-    .sign(key.privateKey);
-  if (jws.protected === undefined) throw new TypeError('a flattened JWS without its protected header');
+  const jws = await signFlattenedJws(
+    { alg: key.alg, typ: 'JOSE' },
+    new TextEncoder().encode(JSON.stringify(claims)),
+    key.signer,
+  );
   return {
     jws: { header: { kid: key.kid }, payload: jws.payload, protected: jws.protected, signature: jws.signature },
     state,

@@ -20,6 +20,7 @@ import { disableSubscription, signingSubscription } from '../../db/webhook-subsc
 import { ErrorType } from '../../domain/errors.js';
 import { webhookHeaders, type WebhookEventBody } from '../../domain/webhook-events.js';
 import { signWebhook, webhookSecretText } from './webhook-signature.js';
+import { tracedFetch } from '../../observability/http-client-spans.js';
 
 export type DeliveryOutcome = 'DELIVERED' | 'NOT_PENDING' | 'SUBSCRIPTION_DISABLED';
 
@@ -106,7 +107,7 @@ async function post(
   timeoutMs: number,
 ): Promise<{ statusCode?: number; error?: string }> {
   try {
-    const response = await fetch(url, {
+    const response = await tracedFetch({ peer: 'webhook-endpoint', operation: 'deliverWebhookEvent' }, url, {
       method: 'POST',
       body,
       headers,

@@ -8,6 +8,7 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import { z } from 'zod';
 import { ownEnrollmentView } from '../../db/enrollment-views.js';
 import { recordEnrollment } from '../../db/enrollments.js';
+import { activeTraceParent } from '../../observability/enrollment-trace.js';
 import { holdsCardNumber } from '../../domain/caller-text.js';
 import {
   enrollmentWorkflowId,
@@ -197,7 +198,8 @@ export function registerEnrollmentRoutes({ api, deps, metrics }: ConsumerRouteCo
       workflowIdConflictPolicy: 'USE_EXISTING',
       staticSummary: enrollmentSummary(input),
     });
-    await recordEnrollment(deps.pool, { enrollmentId: id, customerId, requestId });
+    // This request's span is the root of the enrollment's trace: later requests for it join it (when traced).
+    await recordEnrollment(deps.pool, { enrollmentId: id, customerId, requestId, traceParent: activeTraceParent() });
     // A label from a closed set: the token requestors the networks have listed, every other id one bucket.
     const listed = (await deps.tokenRequestors.list()).some(
       (requestor) => requestor.tokenRequestorId === body.tokenRequestorId,

@@ -15,6 +15,7 @@ import type { WalletOnboardingKeys } from '../../activities/keys/wallet-credenti
 import type { WalletAdapter, WalletProvisioningIdentity } from '../../activities/wallets/wallet-adapter.js';
 import type { VaultCard } from '../../db/vault-cards.js';
 import { recordEnrollment } from '../../db/enrollments.js';
+import { activeTraceParent } from '../../observability/enrollment-trace.js';
 import { enrollmentWorkflowId, type EnrollmentInput } from '../../domain/enrollment.js';
 import { provisionToWalletUpdate } from '../../domain/messages.js';
 import { enrollmentSummary } from '../../domain/operator-summaries.js';
@@ -184,11 +185,17 @@ export function registerWalletProvisioningRoutes({ api, deps }: ConsumerRouteCon
         () => true,
         () => false,
       );
-      if (started) await recordEnrollment(deps.pool, { enrollmentId: id, customerId, requestId });
+      if (started)
+        await recordEnrollment(deps.pool, {
+          enrollmentId: id,
+          customerId,
+          requestId,
+          traceParent: activeTraceParent(),
+        });
       if (!refusal) throw error;
       return answerRefusal(reply, refusal);
     }
-    await recordEnrollment(deps.pool, { enrollmentId: id, customerId, requestId });
+    await recordEnrollment(deps.pool, { enrollmentId: id, customerId, requestId, traceParent: activeTraceParent() });
     if (outcome.outcome === 'AUTHENTICATION_REFUSED') {
       return answerWalletProblem(reply, walletOutcomeAnswers.authenticationRefused, outcome.reason);
     }

@@ -16,6 +16,7 @@ import type { TokenisationDeps } from '../network/tokenization.js';
 import { walletEvents, type WalletEvent } from '../network/token-events.js';
 import { walletView, type WalletAssessment } from '../network/wallet-assessment.js';
 import { mdesSandboxNetwork } from './mdes-sandbox-network.js';
+import { tracedFetch } from '../../observability/http-client-spans.js';
 
 export function mdesTokenisation(options: NetworkSandboxOptions, state: NetworkState): TokenisationDeps {
   const { keys, ledger, knobs } = options;
@@ -29,7 +30,7 @@ export function mdesTokenisation(options: NetworkSandboxOptions, state: NetworkS
         consumerKey: keys.mdes.signing.kid,
         signingKeyPem,
       });
-      const response = await fetch(url, {
+      const response = await tracedFetch({ peer: 'issuer', operation: name }, url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization },
         body,

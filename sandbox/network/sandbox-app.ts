@@ -10,6 +10,7 @@ import { mergeKnobs, KnobsSchema, type FaultKind, type Knobs } from '../knobs.js
 import type { SandboxKeys } from '../keys.js';
 import type { TokenRequestorCredentials } from '../token-requestors/credentials.js';
 import type { Ledger } from './ledger.js';
+import { registerHttpServerSpans } from '../../observability/http-server-spans.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -68,6 +69,8 @@ export function createSandboxApp(options: SandboxAppOptions): SandboxApp {
     forceCloseConnections: true,
     frameworkErrors: answerRouterError,
   });
+  // With tracing installed in the process, a network continues the engine's trace, as a real one might.
+  registerHttpServerSpans(app, { continueCallersTrace: true });
 
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;

@@ -15,6 +15,7 @@ import type { TokenisationDeps } from '../network/tokenization.js';
 import type { WalletEvent } from '../network/token-events.js';
 import { walletView, type WalletAssessment } from '../network/wallet-assessment.js';
 import { vtsSandboxNetwork } from './vts-sandbox-network.js';
+import { tracedFetch } from '../../observability/http-client-spans.js';
 
 export function vtsTokenisation(options: NetworkSandboxOptions, state: NetworkState): TokenisationDeps {
   const { keys, ledger, knobs } = options;
@@ -32,7 +33,7 @@ export function vtsTokenisation(options: NetworkSandboxOptions, state: NetworkSt
           iat: Math.floor(Date.now() / 1000),
         })
         .sign(keys.vts.signing.privateKey);
-      const response = await fetch(transport.url(name), {
+      const response = await tracedFetch({ peer: 'issuer', operation: name }, transport.url(name), {
         method: 'POST',
         headers: { 'content-type': 'application/jose', 'x-request-id': randomUUID() },
         body: jws,

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { openBytes, sealBytes } from '../../activities/crypto/sealed-bytes.js';
 import { generateIssuerKeys } from '../../activities/keys/key-store.js';
 import { IssuerSigningKeys } from '../../activities/keys/issuer-signing-keys.js';
 import { SymmetricKeyRing } from '../../activities/keys/symmetric-key-ring.js';
@@ -134,6 +135,7 @@ const secretVariables = [
   'CODEC_OPERATOR_TOKENS',
   'PUSHPROV_NETWORK_CREDENTIALS',
   'PUSHPROV_WALLET_CREDENTIALS',
+  'PKCS11_PIN',
 ];
 
 describe.each([
@@ -342,6 +344,38 @@ describe('the Helm chart', () => {
 
     const codec = podSpec(runningEntryPoint(manifests, 'codec-server/main.ts')).containers[0]!;
     expect(envOf(codec).get('CODEC_OPERATOR_TOKENS')?.valueFrom?.secretKeyRef?.name).toBe('pushprov-codec-operators');
+
+    // The keys in an HSM, for every process that opens them; the PIN from its Secret.
+    const api = podSpec(runningEntryPoint(manifests, 'api/server.ts')).containers[0]!;
+    for (const container of [main, api, codec]) {
+      expect(envValue(container, 'PUSHPROV_KEY_STORE')).toBe('pkcs11');
+      expect(envValue(container, 'PKCS11_MODULE')).toBe('/opt/hsm/lib/libCryptoki2_64.so');
+      expect(envValue(container, 'PKCS11_TOKEN_LABEL')).toBe('pushprov');
+      expect(envOf(container).get('PKCS11_PIN')?.valueFrom?.secretKeyRef).toEqual({
+        name: 'pushprov-hsm-pin',
+        key: 'pin',
+      });
+    }
+    // Tracing for the API and the workers.
+    for (const container of [main, api]) {
+      expect(envValue(container, 'OTEL_EXPORTER_OTLP_ENDPOINT')).toBe('http://otel-collector.monitoring:4318');
+      expect(envValue(container, 'OTEL_SERVICE_NAME')).toBe('pushprov-eu1');
+    }
+  });
+
+  it('refuses the HSM without its library, token or PIN Secret', async () => {
+    for (const value of ['module', 'tokenLabel', 'pinSecret.name']) {
+      const rendering = runHelm(
+        'template',
+        'pushprov',
+        chartDir,
+        '--values',
+        allFeaturesValues,
+        '--set',
+        `keys.pkcs11.${value}=`,
+      );
+      await expect(rendering).rejects.toThrow(`keys.pkcs11.${value}:`);
+    }
   });
 
   it('states the appVersion of package.json', async () => {
@@ -402,9 +436,16 @@ describe("the key folder's init container", () => {
       SymmetricKeyRing.open(path.join(laidOut, 'payload'), opened),
       SymmetricKeyRing.open(path.join(generated, 'payload'), opened),
     ]);
-    expect(payload.current).toEqual(originalPayload.current);
+    // The same keys: what one seals the other opens, what one MACs the other MACs alike.
+    expect(payload.current.kid).toBe(originalPayload.current.kid);
+    const sealed = await sealBytes(originalPayload.current, Buffer.from('aad'), Buffer.from('a payload'));
+    expect((await openBytes(payload.current, Buffer.from('aad'), sealed)).toString()).toBe('a payload');
     const vault = await VaultKeys.open(path.join(laidOut, 'vault'), opened);
-    expect(vault.oneTimeCode).toEqual((await VaultKeys.open(path.join(generated, 'vault'), opened)).oneTimeCode);
+    const originalVault = await VaultKeys.open(path.join(generated, 'vault'), opened);
+    expect(vault.oneTimeCode.kid).toBe(originalVault.oneTimeCode.kid);
+    expect(await vault.oneTimeCode.mac(Buffer.from('x'))).toEqual(
+      await originalVault.oneTimeCode.mac(Buffer.from('x')),
+    );
     expect((await operatorTokenFile(laidOut, { generateIfMissing: false }))?.token).toBe(token?.token);
   });
 

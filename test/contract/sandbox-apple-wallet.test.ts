@@ -63,7 +63,7 @@ async function payloadFor(target: Session, nonceOf: Session = target): Promise<R
     bytes(nonceOf.nonceSignature),
   );
   const encrypted = await walletPayloadProfiles[target.encryptionScheme](plaintext, leaf);
-  const activationData = createTav(
+  const activationData = await createTav(
     { accountNumber: card.pan, expiryMonth: '09', expiryYear: '31' },
     harness.credentials.mdes.tavSigningKey!,
   );

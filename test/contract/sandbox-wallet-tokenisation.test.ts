@@ -5,7 +5,7 @@
 // card number. Over HTTP, the network first checks the issuer's activation data (MDES: the TAV over the
 // card; Visa: the issuer's proof). And the keys: a key file of an older sandbox gains the issuer's wallet
 // keys on open.
-import { createPublicKey, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -95,7 +95,7 @@ const networks: Record<
         { certificatePem },
       );
       const signed = activation === 'another card' ? { ...cardAccountData, expiryYear: '39' } : cardAccountData;
-      const tokenizationAuthenticationValue = createTav(signed, harness.credentials.mdes.tavSigningKey!);
+      const tokenizationAuthenticationValue = await createTav(signed, harness.credentials.mdes.tavSigningKey!);
       return {
         path: mdesPaths.tokenize,
         body: {
@@ -382,7 +382,7 @@ describe("the issuer's wallet keys", () => {
       });
       const fingerprint = publicKeyFingerprint(reopened.mdes.issuerDecryption.publicKey);
       expect(credentials.issuerDecryptionKey('mdes', fingerprint)).toBeDefined();
-      const tavPublic = credentials.mdes.tavSigningKey && createPublicKey(credentials.mdes.tavSigningKey);
+      const tavPublic = credentials.mdes.tavSigningKey?.publicKey;
       expect(tavPublic?.equals(reopened.mdes.issuerTavPublicKey)).toBe(true);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -227,12 +227,10 @@ describe('token requestors and tokenisation with a receipt (MDES)', () => {
       (
         await tokenize(
           asIssuer,
-          mdesAuthorizationHeader(
-            `${harness.sandbox.urls.mdes}${mdesPaths.tokenize}`,
-            'POST',
-            asIssuer,
-            harness.credentials.mdes,
-          ),
+          mdesAuthorizationHeader(`${harness.sandbox.urls.mdes}${mdesPaths.tokenize}`, 'POST', asIssuer, {
+            consumerKey: harness.credentials.mdes.consumerKey,
+            signingKeyPem: harness.credentials.mdes.signingKeyPem!,
+          }),
         )
       ).status,
     ).toBe(401);

@@ -3,7 +3,7 @@
  * sandbox networks, the real activities in a worker, and the real API (consumer routes, the networks'
  * callbacks, a development identity provider) on a port, against the test run's PostgreSQL.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
@@ -15,6 +15,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { temporalDataConverter } from '../../activities/crypto/payload-codec.js';
 import { IssuerKeyStore } from '../../activities/keys/key-store.js';
+import type { Pkcs11Settings } from '../../activities/keys/pkcs11/pkcs11-settings.js';
 import type { TokenRequestorCache } from '../../activities/token-requestors/token-requestor-cache.js';
 import type { CardVault } from '../../activities/vault/card-vault.js';
 import { buildApp } from '../../api/app.js';
@@ -22,6 +23,7 @@ import { apiLoggerOptions } from '../../api/logging.js';
 import { CallerAuthenticator, DevIdentityProvider, devIdentityProviderIssuer } from '../../api/caller-auth.js';
 import { OperatorAuthenticator } from '../../api/operator-auth.js';
 import { enrollmentSearchAttributes } from '../../domain/search-attributes.js';
+import { issuerPublicKeysFileName } from '../../sandbox/registered-issuer-keys.js';
 import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
 import { engineServices } from '../../services/engine-services.js';
 import { registerSearchAttributes } from '../../deploy/search-attributes.js';
@@ -32,6 +34,9 @@ import { createWorkerActivities } from '../../workers/worker-activities.js';
 import { freePort } from './free-port.js';
 import { uniqueTaskQueue } from './temporal.js';
 import { loadDecisionRules } from '../../api/decision-rules-file.js';
+import { enrollmentTraceParent } from '../../db/enrollments.js';
+import { tracedClient } from '../../observability/temporal-tracing.js';
+import type { Tracing } from '../../observability/tracing.js';
 
 export const apiAudience = 'pushprov-api';
 export const operatorAudience = 'pushprov-operator-api';
@@ -69,6 +74,13 @@ export async function startEngineStack(
     apiLogStream?: Writable;
     /** False: no worker in this process (the chaos tests run workers as processes they can kill). */
     inProcessWorker?: boolean;
+    /** Tracing installed in the test process (before the stack starts): the API, worker and sandbox traced. */
+    tracing?: Tracing;
+    /**
+     * The issuer's keys in this token (already made there), their public halves registered with the sandbox
+     * (`npm run keys:hsm -- public-keys` writes that document): nothing is generated in the key folder.
+     */
+    hsm?: { pkcs11: Pkcs11Settings; issuerPublicKeys: unknown };
   } = {},
 ): Promise<EngineStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'pushprov-stack-'));
@@ -83,6 +95,13 @@ export async function startEngineStack(
     namespace: 'default',
     log: () => undefined,
   };
+  if (options.hsm) {
+    await mkdir(path.join(dataDir, 'sandbox'), { mode: 0o700 });
+    await writeFile(
+      path.join(dataDir, 'sandbox', issuerPublicKeysFileName),
+      JSON.stringify(options.hsm.issuerPublicKeys),
+    );
+  }
   const [firstTemporal, sandbox] = await Promise.all<[Promise<TemporalDevServer>, Promise<RunningSandbox>]>([
     startTemporalDevServer(temporalOptions),
     startSandbox({ dataDir: path.join(dataDir, 'sandbox'), issuerBaseUrl: apiUrl }),
@@ -91,7 +110,8 @@ export async function startEngineStack(
   const keys = await IssuerKeyStore.open({
     keysDir: path.join(dataDir, 'keys'),
     networkCredentialsFile: sandbox.credentialsFile,
-    generateIfMissing: true,
+    generateIfMissing: !options.hsm,
+    ...(options.hsm && { pkcs11: options.hsm.pkcs11 }),
   });
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, dataConverter: temporalDataConverter(keys.payload) });
@@ -102,6 +122,8 @@ export async function startEngineStack(
   const { vault, tokenRequestors: cache } = services;
   const taskQueue = uniqueTaskQueue();
   const identity = await DevIdentityProvider.open(path.join(dataDir, 'keys', 'dev-idp'));
+  const { tracing } = options;
+  const apiClient = tracing ? tracedClient(client, tracing) : client;
   const api = await buildApp(
     {
       readinessChecks: { postgres: () => pool.query('SELECT 1') },
@@ -113,7 +135,7 @@ export async function startEngineStack(
           keys: createLocalJWKSet(identity.jwks()),
         }),
         pool,
-        temporal: client,
+        temporal: apiClient,
         taskQueue,
         vault,
         tokenRequestors: cache,
@@ -124,7 +146,7 @@ export async function startEngineStack(
       callbacks: {
         credentials: keys.networks,
         pool,
-        temporal: client,
+        temporal: apiClient,
         fingerprintKeys: keys.vault.fingerprintKeys,
         rules: loadDecisionRules(),
         taskQueue,
@@ -145,6 +167,9 @@ export async function startEngineStack(
       },
       devIdentity: { provider: identity, audience: apiAudience, operatorAudience },
       ...(options.rateLimitPerMinute && { rateLimitPerMinute: options.rateLimitPerMinute }),
+      ...(tracing && {
+        tracing: { enrollmentTrace: (enrollmentId: string) => enrollmentTraceParent(pool, enrollmentId) },
+      }),
     },
     options.apiLogStream ? { logger: { ...(apiLoggerOptions('info') as object), stream: options.apiLogStream } } : {},
   );
@@ -158,10 +183,11 @@ export async function startEngineStack(
       connection: workerConnection,
       namespace: 'default',
       taskQueue,
-      workflowBundle: await bundleEnrollmentWorkflows(),
+      workflowBundle: await bundleEnrollmentWorkflows({ traced: Boolean(tracing) }),
       payloadKeys: keys.payload,
       activities: workerActivities.activities,
       viewStore: pool,
+      ...(tracing && { tracing }),
     });
     const running = worker.run();
     let stopped: Promise<void> | undefined;
@@ -205,6 +231,7 @@ export async function startEngineStack(
       await sandbox.close();
       await temporal.stop();
       await pool.end();
+      await keys.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

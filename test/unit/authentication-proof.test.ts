@@ -8,7 +8,9 @@ import {
   verifyAuthenticationProof,
   type ProofVerification,
 } from '../../activities/crypto/authentication-proof.js';
+import { signCompactJws } from '../../activities/crypto/jws.js';
 import { IssuerSigningKeys } from '../../activities/keys/issuer-signing-keys.js';
+import type { PrivateSigningKey } from '../../activities/keys/key-handles.js';
 import { CryptoFailure, CryptoFailureCode } from '../../domain/crypto-failure.js';
 import { rejectionOf } from '../support/rejection.js';
 
@@ -50,10 +52,24 @@ const encodeSegment = (value: object): string => base64url.encode(JSON.stringify
 async function craftProof(options: {
   alg: string;
   kid: string;
-  key: CryptoKey | Uint8Array;
+  key: CryptoKey | Uint8Array | PrivateSigningKey;
   expiresIn?: string;
   jti?: string | null;
 }): Promise<string> {
+  if ('sign' in options.key) {
+    // The issuer's own key signs through its handle, as the engine does (it may live in an HSM).
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      amr: ['otp'],
+      iss: issuer,
+      sub: 'pushacct-3f1c2a',
+      aud: audience,
+      iat: now,
+      exp: now + Number.parseInt(options.expiresIn ?? '5m', 10) * 60,
+      ...(options.jti !== null && { jti: options.jti ?? 'crafted' }),
+    };
+    return signCompactJws({ alg: options.key.alg, kid: options.kid, typ: 'JWT' }, claims, options.key);
+  }
   const jwt = new SignJWT({ amr: ['otp'] })
     .setProtectedHeader({ alg: options.alg, kid: options.kid, typ: 'JWT' })
     .setIssuer(issuer)
@@ -152,13 +168,13 @@ describe('a proof is refused, with its cause named, when', () => {
 
   it('it claims to live longer than 5 minutes', async () => {
     const key = keys.current;
-    const token = await craftProof({ alg: key.alg, kid: key.kid, key: key.privateKey, expiresIn: '10m' });
+    const token = await craftProof({ alg: key.alg, kid: key.kid, key: key.signer, expiresIn: '10m' });
     expect((await refusal(token)).code).toBe(CryptoFailureCode.LifetimeTooLong);
   });
 
   it('it lacks its jti', async () => {
     const key = keys.current;
-    const token = await craftProof({ alg: key.alg, kid: key.kid, key: key.privateKey, jti: null });
+    const token = await craftProof({ alg: key.alg, kid: key.kid, key: key.signer, jti: null });
     const failure = await refusal(token);
     expect(failure.code).toBe(CryptoFailureCode.MissingClaim);
     expect(failure.message).toMatch(/"jti"/);

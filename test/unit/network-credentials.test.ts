@@ -119,7 +119,7 @@ describe('network credentials', () => {
       ...document,
       mdes: { ...document.mdes, tavSigningKeyPem: tav.privateKeyPem },
     });
-    expect(withTav.mdes.tavSigningKey?.asymmetricKeyType).toBe('rsa');
+    expect(withTav.mdes.tavSigningKey?.alg).toBe('RS256');
     const ecPem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
       .privateKey.export({ type: 'pkcs8', format: 'pem' })
       .toString();

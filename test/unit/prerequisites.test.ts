@@ -12,8 +12,11 @@ describe('the prerequisites npm test checks first', () => {
   it('names everything a bare machine lacks, with one install command', () => {
     const message = missingPrerequisites('test', prerequisites('test', settings, machine({}, [])));
     expect(message).toContain('npm test needs what this machine lacks:');
-    for (const name of ['Go', 'Java', 'Maven', 'Chromium', 'promtool']) expect(message).toContain(`  - ${name} (`);
-    expect(message).toContain('sudo apt-get install -y golang-go default-jre-headless maven chromium prometheus');
+    for (const name of ['Go', 'Java', 'Maven', 'Chromium', 'promtool', 'SoftHSM2'])
+      expect(message).toContain(`  - ${name} (`);
+    expect(message).toContain(
+      'sudo apt-get install -y golang-go default-jre-headless maven chromium prometheus softhsm2',
+    );
   });
 
   it('is satisfied by a machine with the tools, and asks for no build tool once the toolchain is cached', () => {
@@ -23,16 +26,25 @@ describe('the prerequisites npm test checks first', () => {
         java: 'openjdk version "17.0.15"',
         mvn: 'Apache Maven 3.8.7',
         promtool: 'promtool, version 2.42.0+ds',
+        'softhsm2-util': '2.6.1',
       },
-      ['/usr/bin/chromium'],
+      ['/usr/bin/chromium', '/usr/lib/softhsm/libsofthsm2.so'],
     );
     expect(missingPrerequisites('test', prerequisites('test', settings, equipped))).toBeUndefined();
-    const cached = machine({ java: 'openjdk version "17"', promtool: 'promtool, version 2.42.0+ds' }, [
-      '/usr/bin/chromium',
-      temporalCliPath('/cache'),
-      timeSkippingTestServerPath('/cache'),
-    ]);
+    const cached = machine(
+      { java: 'openjdk version "17"', promtool: 'promtool, version 2.42.0+ds', 'softhsm2-util': '2.6.1' },
+      [
+        '/usr/bin/chromium',
+        '/usr/lib/softhsm/libsofthsm2.so',
+        temporalCliPath('/cache'),
+        timeSkippingTestServerPath('/cache'),
+      ],
+    );
     expect(missingPrerequisites('test', prerequisites('test', settings, cached))).toBeUndefined();
+    const utilityOnly = machine({ ...{ java: 'x', promtool: 'x' }, 'softhsm2-util': '2.6.1' }, ['/usr/bin/chromium']);
+    expect(missingPrerequisites('test', prerequisites('test', settings, utilityOnly))).toMatch(
+      /SoftHSM2 \(no libsofthsm2\.so at \/usr\/lib\/softhsm\/libsofthsm2\.so/,
+    );
   });
 
   it('refuses a Go too old to fetch the release the Temporal CLI needs', () => {

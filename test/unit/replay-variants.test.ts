@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CompactSign, compactVerify, importJWK, SignJWT } from 'jose';
+import { CompactSign, compactVerify, importJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createEnrollmentActivities,
@@ -17,6 +17,7 @@ import {
   verifyAuthenticationProof,
   type ProofVerification,
 } from '../../activities/crypto/authentication-proof.js';
+import { signCompactJws } from '../../activities/crypto/jws.js';
 import { IssuerSigningKeys } from '../../activities/keys/issuer-signing-keys.js';
 import type { IssuerKeyStore } from '../../activities/keys/key-store.js';
 import { singleUseClaimer } from '../../db/replay-guard.js';
@@ -311,9 +312,11 @@ describe('authentication proofs and session assertions', () => {
   /** The same claims and jti, signed again by the issuer's key. */
   async function sameJtiSignedAgain(token: string): Promise<string> {
     const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
-    const again = await new SignJWT(claims)
-      .setProtectedHeader({ alg: keys.current.alg, kid: keys.current.kid, typ: 'JWT' })
-      .sign(keys.current.privateKey);
+    const again = await signCompactJws(
+      { alg: keys.current.alg, kid: keys.current.kid, typ: 'JWT' },
+      claims,
+      keys.current.signer,
+    );
     expect(again).not.toBe(token);
     return again;
   }

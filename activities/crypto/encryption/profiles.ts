@@ -7,6 +7,7 @@
 import { constants, createDecipheriv, createHash, privateDecrypt, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { CryptoFailure, CryptoFailureCode } from '../../../domain/crypto-failure.js';
+import type { OaepHash, RsaDecryptionKey } from '../../keys/key-handles.js';
 import { checkJweHeader, decryptCompactJwe, decryptionFailed, encryptCompactJwe, parseJsonPlaintext } from './jwe.js';
 import { explainFingerprintMismatch, publicKeyFingerprint, type FingerprintSubject } from './fingerprints.js';
 
@@ -21,6 +22,11 @@ export interface RsaRecipient {
 export interface RsaHolder extends FingerprintSubject {
   privateKey: KeyObject;
   kid?: string;
+}
+
+/** The recipient of field-level data: its key in this process, or a handle to it in an HSM (the issuer's). */
+export interface FieldLevelHolder extends FingerprintSubject {
+  privateKey: KeyObject | RsaDecryptionKey;
 }
 
 /** Visa's shared-secret channel: an API key and its secret. */
@@ -131,17 +137,17 @@ export const mdesFieldLevel = {
   encrypt(plaintext: unknown, recipient: { certificatePem: string }): Promise<FieldLevelPayload> {
     return Promise.resolve().then(() => fieldLevelCrypto(recipient.certificatePem).encryptData({ data: plaintext }));
   },
-  decrypt(payload: FieldLevelPayload, holder: RsaHolder): Promise<unknown> {
-    return Promise.resolve().then(() => decryptFieldLevel(payload, holder));
+  decrypt(payload: FieldLevelPayload, holder: FieldLevelHolder): Promise<unknown> {
+    return decryptFieldLevel(payload, holder);
   },
 };
 
-const oaepHashes = new Map([
+const oaepHashes = new Map<string, OaepHash>([
   ['SHA256', 'sha256'],
   ['SHA512', 'sha512'],
 ]);
 
-function decryptFieldLevel(payload: FieldLevelPayload, holder: RsaHolder): unknown {
+async function decryptFieldLevel(payload: FieldLevelPayload, holder: FieldLevelHolder): Promise<unknown> {
   const missing = (
     ['encryptedData', 'encryptedKey', 'iv', 'oaepHashingAlgorithm', 'publicKeyFingerprint'] as const
   ).filter((field) => typeof payload[field] !== 'string');
@@ -164,10 +170,7 @@ function decryptFieldLevel(payload: FieldLevelPayload, holder: RsaHolder): unkno
   let plaintext: unknown;
   try {
     const hex = (field: string): Buffer => Buffer.from(field, 'hex');
-    const contentKey = privateDecrypt(
-      { key: holder.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash },
-      hex(payload.encryptedKey),
-    );
+    const contentKey = await decryptOaep(holder.privateKey, hex(payload.encryptedKey), oaepHash);
     const decipher = createDecipheriv(`aes-${contentKey.length * 8}-cbc`, contentKey, hex(payload.iv));
     const text = Buffer.concat([decipher.update(hex(payload.encryptedData)), decipher.final()]).toString('utf8');
     plaintext = JSON.parse(text) as unknown;
@@ -177,6 +180,13 @@ function decryptFieldLevel(payload: FieldLevelPayload, holder: RsaHolder): unkno
   }
   if (typeof plaintext !== 'object' || plaintext === null) throw decryptionFailed();
   return plaintext;
+}
+
+function decryptOaep(key: KeyObject | RsaDecryptionKey, data: Buffer, hash: OaepHash): Promise<Buffer> {
+  if ('decryptOaep' in key) return key.decryptOaep(data, hash);
+  return Promise.resolve().then(() =>
+    privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, data),
+  );
 }
 
 /** VTS, shared-secret channel: a compact JWE, A256GCMKW with SHA-256(shared secret) as the key. */

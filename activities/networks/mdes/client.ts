@@ -11,7 +11,7 @@ import { mdesPayloadProfiles } from '../../crypto/encryption/profile-registry.js
 import type { NetworkCredentials } from '../../keys/network-credentials.js';
 import { ErrorType } from '../../../domain/errors.js';
 import { callNetwork, networkAnswerReader, networkFailure, type NetworkResponse } from '../network-call.js';
-import { mdesAuthorizationHeader } from './oauth1.js';
+import { signedMdesAuthorizationHeader } from './oauth1.js';
 import {
   MdesAssetResponse,
   MdesEligibleTokenRequestorsResponse,
@@ -110,7 +110,7 @@ export class MdesClient {
       operation: 'getAsset',
       method: 'GET',
       url,
-      headers: { authorization: this.sign(url, 'GET', null), accept: 'application/json' },
+      headers: { authorization: await this.sign(url, 'GET', null), accept: 'application/json' },
       timeoutMs: this.timeoutMs,
     });
     return answerOf(MdesAssetResponse, this.readBody('getAsset', response), 'getAsset', response.status).mediaContents;
@@ -196,11 +196,9 @@ export class MdesClient {
     return signed;
   }
 
-  private sign(url: string, method: string, body: string | null): string {
-    return mdesAuthorizationHeader(url, method, body, {
-      consumerKey: this.credentials.mdes.consumerKey,
-      signingKeyPem: this.credentials.mdes.signingKeyPem,
-    });
+  private sign(url: string, method: string, body: string | null): Promise<string> {
+    const { consumerKey, signingKey } = this.credentials.mdes;
+    return signedMdesAuthorizationHeader(url, method, body, consumerKey, signingKey);
   }
 
   private async post(
@@ -216,7 +214,7 @@ export class MdesClient {
       method: 'POST',
       url,
       headers: {
-        authorization: this.sign(url, 'POST', body),
+        authorization: await this.sign(url, 'POST', body),
         'content-type': 'application/json',
         accept: 'application/json',
       },

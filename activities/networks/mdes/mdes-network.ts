@@ -49,11 +49,9 @@ export function mdesNetwork(client: MdesClient): CardNetworkAdapter {
         );
       }
       const twoDigits = (value: number): string => String(value % 100).padStart(2, '0');
-      return Promise.resolve(
-        createTav(
-          { accountNumber: card.pan, expiryMonth: twoDigits(card.expiryMonth), expiryYear: twoDigits(card.expiryYear) },
-          signingKey,
-        ),
+      return createTav(
+        { accountNumber: card.pan, expiryMonth: twoDigits(card.expiryMonth), expiryYear: twoDigits(card.expiryYear) },
+        signingKey,
       );
     },
 

@@ -6,7 +6,8 @@
  * expiry as MMYY and, when included, the token unique reference, is our reading of the public
  * description; Mastercard's exact layout replaces `signedData` for a certified implementation.
  */
-import { sign, verify, type KeyObject } from 'node:crypto';
+import { verify, type KeyObject } from 'node:crypto';
+import type { PrivateSigningKey } from '../../keys/key-handles.js';
 
 export interface TavAccount {
   accountNumber: string;
@@ -39,18 +40,18 @@ function signedData(account: TavAccount, covers: { expiry: boolean; tokenUniqueR
 }
 
 /** The TAV over this card (and its token, when its reference is known), signed with the issuer's RSA key. */
-export function createTav(account: TavAccount, signingKey: KeyObject): string {
+export async function createTav(account: TavAccount, signingKey: PrivateSigningKey): Promise<string> {
   if (!/^(0[1-9]|1[0-2])$/.test(account.expiryMonth) || !/^\d{2}$/.test(account.expiryYear)) {
     throw new TypeError('A TAV is signed over the expiry as MMYY: expiryMonth must be MM and expiryYear YY');
   }
-  if (signingKey.asymmetricKeyType !== 'rsa') throw new TypeError('A TAV is signed with an RSA key (RSA-SHA256)');
+  if (signingKey.alg !== 'RS256') throw new TypeError('A TAV is signed with an RSA key (RSA-SHA256)');
   const covers = { expiry: true, tokenUniqueReference: account.tokenUniqueReference !== undefined };
   const envelope: TavEnvelope = {
     version: '2',
     expirationDateIncluded: 'true',
     tokenUniqueReferenceIncluded: covers.tokenUniqueReference ? 'true' : 'false',
     signatureAlgorithm: 'RSA-SHA256',
-    signature: sign('sha256', signedData(account, covers), signingKey).toString('base64'),
+    signature: (await signingKey.sign(signedData(account, covers))).toString('base64'),
   };
   return Buffer.from(JSON.stringify(envelope), 'utf8').toString('base64');
 }

@@ -15,6 +15,7 @@ import { openOpenPgp, sealOpenPgp } from '../../crypto/openpgp-messages.js';
 import type { WebPushMethod } from '../wallet-adapter.js';
 import type { GoogleOpcOpeningKeys } from './google-opc.js';
 import { tokenServiceProviders, userAddressOf } from './google-pay-fields.js';
+import { tracedFetch } from '../../../observability/http-client-spans.js';
 
 export interface GoogleWebPushNotification {
   requestHeader: { protocolVersion: { major: 1 }; requestId: string; requestTimestamp: { epochMillis: string } };
@@ -92,7 +93,7 @@ export const googleWebPush: WebPushMethod = {
     const url = `${notificationUrl.replace(/\/$/, '')}/${encodeURIComponent(integratorId)}`;
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await tracedFetch({ peer: 'GOOGLE_PAY', operation: 'pushProvisioningNotification' }, url, {
         method: 'POST',
         headers: { 'content-type': 'text/plain' },
         body: notification,

@@ -112,6 +112,37 @@ app.kubernetes.io/component: {{ .component }}
   value: {{ .Values.keys.mountPath | quote }}
 - name: PUSHPROV_GENERATE_KEYS
   value: "false"
+{{- with .Values.keys.pkcs11 }}
+{{- if .enabled }}
+- name: PUSHPROV_KEY_STORE
+  value: pkcs11
+- name: PKCS11_MODULE
+  value: {{ required "keys.pkcs11.module: the path of the HSM vendor's PKCS#11 library" .module | quote }}
+- name: PKCS11_TOKEN_LABEL
+  value: {{ required "keys.pkcs11.tokenLabel: the label of the token that holds the keys" .tokenLabel | quote }}
+- name: PKCS11_PIN
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "keys.pkcs11.pinSecret.name: the Secret holding the token's user PIN" .pinSecret.name }}
+      key: {{ .pinSecret.key }}
+- name: PKCS11_RSA_OAEP
+  value: {{ .rsaOaep | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* OpenTelemetry's exporter, for the API and the workers, when a collector is set (off otherwise). */}}
+{{- define "pushprov.tracingEnv" -}}
+{{- with .Values.tracing }}
+{{- if .otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ .otlpEndpoint | quote }}
+{{- if .serviceName }}
+- name: OTEL_SERVICE_NAME
+  value: {{ .serviceName | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/* The networks' and wallets' credentials (the wallets' file is looked for beside the networks'). */}}

@@ -1,0 +1,168 @@
+/** Key handles over keys that stay in a PKCS#11 token: each operation is one call into the token, on a session of its own. */
+import { createHash, type KeyObject } from 'node:crypto';
+import forge from 'node-forge';
+import pkcs11js, { type GcmParams, type Mechanism, type RsaOAEP } from 'pkcs11js';
+import type {
+  EncryptionKey,
+  MacKey,
+  OaepHash,
+  PrivateSigningKey,
+  RsaDecryptionKey,
+  SignatureAlgorithm,
+} from '../key-handles.js';
+import type { RsaOaepMode } from './pkcs11-settings.js';
+import { Pkcs11OperationError, type ObjectHandle, type Pkcs11Token } from './pkcs11-token.js';
+
+const tagBytes = 16;
+
+function gcm(iv: Buffer, aad: Buffer): Mechanism {
+  const parameter: GcmParams = { type: pkcs11js.CK_PARAMS_GCM, iv, ivBits: iv.length * 8, aad, tagBits: tagBytes * 8 };
+  return { mechanism: pkcs11js.CKM_AES_GCM, parameter };
+}
+
+export function pkcs11EncryptionKey(token: Pkcs11Token, kid: string, key: ObjectHandle): EncryptionKey {
+  const { pkcs11 } = token;
+  return {
+    kid,
+    encrypt: (iv, plaintext, aad) =>
+      token.withSession(`AES-GCM encryption with key ${kid}`, async (session) => {
+        pkcs11.C_EncryptInit(session, gcm(iv, aad), key);
+        // The token returns the ciphertext and the tag after it.
+        const sealed = await pkcs11.C_EncryptAsync(session, plaintext, Buffer.alloc(plaintext.length + tagBytes));
+        return { ciphertext: sealed.subarray(0, -tagBytes), tag: sealed.subarray(-tagBytes) };
+      }),
+    decrypt: (iv, ciphertext, tag, aad) =>
+      token.withSession(`AES-GCM decryption with key ${kid}`, async (session) => {
+        if (tag.length !== tagBytes) throw new Error(`expected a ${tagBytes}-byte tag`);
+        const sealed = Buffer.concat([ciphertext, tag]);
+        pkcs11.C_DecryptInit(session, gcm(iv, aad), key);
+        return pkcs11.C_DecryptAsync(session, sealed, Buffer.alloc(sealed.length));
+      }),
+  };
+}
+
+export function pkcs11MacKey(token: Pkcs11Token, kid: string, key: ObjectHandle): MacKey {
+  const { pkcs11 } = token;
+  return {
+    kid,
+    mac: (data) =>
+      token.withSession(`HMAC-SHA-256 with key ${kid}`, async (session) => {
+        pkcs11.C_SignInit(session, { mechanism: pkcs11js.CKM_SHA256_HMAC }, key);
+        return pkcs11.C_SignAsync(session, data, Buffer.alloc(32));
+      }),
+  };
+}
+
+/** ES256 signs a SHA-256 digest computed here with CKM_ECDSA (r || s, as JWS wants it); RS256 is CKM_SHA256_RSA_PKCS. */
+export function pkcs11SigningKey(
+  token: Pkcs11Token,
+  name: string,
+  alg: SignatureAlgorithm,
+  privateKey: ObjectHandle,
+  publicKey: KeyObject,
+): PrivateSigningKey {
+  const { pkcs11 } = token;
+  const signatureBytes = alg === 'ES256' ? 64 : modulusBytes(publicKey);
+  return {
+    alg,
+    publicKey,
+    sign: (data) =>
+      token.withSession(`${alg} signature with key ${name}`, async (session) => {
+        if (alg === 'ES256') {
+          pkcs11.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, privateKey);
+          return pkcs11.C_SignAsync(session, createHash('sha256').update(data).digest(), Buffer.alloc(signatureBytes));
+        }
+        pkcs11.C_SignInit(session, { mechanism: pkcs11js.CKM_SHA256_RSA_PKCS }, privateKey);
+        return pkcs11.C_SignAsync(session, data, Buffer.alloc(signatureBytes));
+      }),
+  };
+}
+
+const oaepHashMechanisms: Record<OaepHash, { hashAlg: number; mgf: number }> = {
+  sha256: { hashAlg: pkcs11js.CKM_SHA256, mgf: pkcs11js.CKG_MGF1_SHA256 },
+  sha512: { hashAlg: pkcs11js.CKM_SHA512, mgf: pkcs11js.CKG_MGF1_SHA512 },
+};
+
+// CKZ_DATA_SPECIFIED (the OAEP label is given: here, empty), which pkcs11js does not export.
+const oaepLabelGiven = 1;
+
+// Return values with which a token says it lacks OAEP with this hash (SoftHSM2 2.6 takes SHA-1 only).
+const oaepUnsupported = new Set(['CKR_ARGUMENTS_BAD', 'CKR_MECHANISM_PARAM_INVALID', 'CKR_MECHANISM_INVALID']);
+
+/**
+ * RSA-OAEP decryption. `token`: CKM_RSA_PKCS_OAEP with the hash asked for. `engine`: the token does only the raw
+ * RSA private operation (CKM_RSA_X_509) and node-forge removes the OAEP padding here, for tokens whose OAEP
+ * takes SHA-1 only; the padding check is forge's, written to run in constant time.
+ */
+export function pkcs11RsaDecryptionKey(
+  token: Pkcs11Token,
+  name: string,
+  privateKey: ObjectHandle,
+  publicKey: KeyObject,
+  mode: RsaOaepMode,
+): RsaDecryptionKey {
+  const { pkcs11 } = token;
+  const keyBytes = modulusBytes(publicKey);
+  const decryptInToken = (data: Buffer, hash: OaepHash): Promise<Buffer> =>
+    token
+      .withSession(`RSA-OAEP (${hash}) decryption with key ${name}`, async (session) => {
+        const parameter: RsaOAEP = {
+          type: pkcs11js.CK_PARAMS_RSA_OAEP,
+          ...oaepHashMechanisms[hash],
+          source: oaepLabelGiven,
+        };
+        pkcs11.C_DecryptInit(session, { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter }, privateKey);
+        return pkcs11.C_DecryptAsync(session, data, Buffer.alloc(keyBytes));
+      })
+      .catch((error: unknown) => {
+        if (error instanceof Pkcs11OperationError && oaepUnsupported.has(error.returnValue ?? '')) {
+          throw new Pkcs11OperationError(
+            `${error.message} (this token may not do RSA-OAEP with ${hash}: PKCS11_RSA_OAEP=engine removes the padding in the engine)`,
+            error.returnValue,
+            { cause: error },
+          );
+        }
+        throw error;
+      });
+  const decryptInEngine = (data: Buffer, hash: OaepHash): Promise<Buffer> =>
+    token.withSession(`raw RSA decryption (OAEP ${hash} in the engine) with key ${name}`, async (session) => {
+      if (data.length !== keyBytes) throw new Error(`expected ${keyBytes} bytes of ciphertext`);
+      pkcs11.C_DecryptInit(session, { mechanism: pkcs11js.CKM_RSA_X_509 }, privateKey);
+      const raw = await pkcs11.C_DecryptAsync(session, data, Buffer.alloc(keyBytes));
+      // Some modules drop the leading zero bytes of the encoded message: OAEP decoding wants all k bytes.
+      const encoded = Buffer.concat([Buffer.alloc(keyBytes - raw.length), raw]);
+      return removeOaepPadding(encoded, hash, publicKey);
+    });
+  return { publicKey, decryptOaep: mode === 'engine' ? decryptInEngine : decryptInToken };
+}
+
+interface ForgeOaep {
+  pkcs1: {
+    decode_rsa_oaep(
+      key: { n: forge.jsbn.BigInteger },
+      encoded: string,
+      options: { md: forge.md.MessageDigest; mgf1: { md: forge.md.MessageDigest } },
+    ): string;
+  };
+}
+
+// @types/node-forge does not declare forge.pkcs1, which node-forge has.
+const { pkcs1 } = forge as unknown as ForgeOaep;
+
+function removeOaepPadding(encoded: Buffer, hash: OaepHash, publicKey: KeyObject): Buffer {
+  const digest = (): forge.md.MessageDigest =>
+    hash === 'sha256' ? forge.md.sha256.create() : forge.md.sha512.create();
+  const n = new forge.jsbn.BigInteger(modulusOf(publicKey).toString('hex'), 16);
+  const message = pkcs1.decode_rsa_oaep({ n }, encoded.toString('binary'), { md: digest(), mgf1: { md: digest() } });
+  return Buffer.from(message, 'binary');
+}
+
+function modulusOf(publicKey: KeyObject): Buffer {
+  const { n } = publicKey.export({ format: 'jwk' });
+  if (!n) throw new TypeError('expected an RSA public key');
+  return Buffer.from(n, 'base64url');
+}
+
+function modulusBytes(publicKey: KeyObject): number {
+  return modulusOf(publicKey).length;
+}
