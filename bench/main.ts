@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- crypto | enrollments | wallets | decisions | api | cluster ...]`: the engine's measurements, printed as tables and
+ * `npm run bench [-- crypto | keys | enrollments | wallets | decisions | api | cluster ...]`: the engine's measurements, printed as tables and
  * written as JSON to bench/results/<date>.json with the machine they ran on. Not part of `npm test`.
  * Enrollments and API load run against the local stack (npm start, on free ports and a data folder of
  * its own, the sandbox networks at zero added latency). BENCH_SECONDS sets each measurement's length.
@@ -12,6 +12,7 @@ import { prepareLocalStack } from '../test/support/local-stack.js';
 import { benchmarkApiReads, type EndpointLoad } from './api-load.js';
 import { benchmarkCluster, type ClusterLevel } from './cluster.js';
 import { benchmarkCrypto, type CryptoResult } from './crypto.js';
+import { benchmarkKeyHandles, type KeyHandleResult } from './key-handles.js';
 import { benchmarkDecisions, benchRulesFile, type DecisionLevel } from './decisions.js';
 import type { Percentiles } from './at-concurrency.js';
 import { benchmarkEnrollments, type EnrollmentBench } from './enrollments.js';
@@ -25,7 +26,7 @@ import {
 const parts = new Set(
   process.argv.slice(2).length > 0
     ? process.argv.slice(2)
-    : ['crypto', 'enrollments', 'wallets', 'decisions', 'api', 'cluster'],
+    : ['crypto', 'keys', 'enrollments', 'wallets', 'decisions', 'api', 'cluster'],
 );
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const resultsDir = fileURLToPath(new URL('results/', import.meta.url));
@@ -41,6 +42,7 @@ const results: {
   machine: typeof machine;
   secondsPerMeasurement: number;
   crypto?: CryptoResult[];
+  keys?: KeyHandleResult[];
   enrollments?: EnrollmentBench;
   wallets?: { wallet: BenchedWallet; levels: WalletProvisioningLevel[] }[];
   decisions?: DecisionLevel[];
@@ -59,6 +61,20 @@ if (parts.has('crypto')) {
       jose: Math.round(result.joseOpsPerSecond),
       'node:crypto': Math.round(result.nodeOpsPerSecond),
       'jose / node': result.ratio.toFixed(2),
+    })),
+  );
+}
+
+if (parts.has('keys')) {
+  console.log('\nthe key handles, in process and in a SoftHSM2 token (operations per second, 1 and 8 at once)');
+  results.keys = await benchmarkKeyHandles();
+  console.table(
+    results.keys.map((result) => ({
+      operation: result.operation,
+      'in process': Math.round(result.inProcess.one),
+      'in process, 8': Math.round(result.inProcess.eight),
+      SoftHSM2: Math.round(result.softHsm.one),
+      'SoftHSM2, 8': Math.round(result.softHsm.eight),
     })),
   );
 }
