@@ -32,6 +32,7 @@ import { walletRegistry } from '../../activities/wallets/registry.js';
 import { bundleEnrollmentWorkflows, createEnrollmentWorker } from '../../workers/enrollment-worker.js';
 import { createWorkerActivities } from '../../workers/worker-activities.js';
 import { freePort } from './free-port.js';
+import { Teardown } from './teardown.js';
 import { uniqueTaskQueue } from './temporal.js';
 import { loadDecisionRules } from '../../api/decision-rules-file.js';
 import { enrollmentTraceParent } from '../../db/enrollments.js';
@@ -83,8 +84,18 @@ export async function startEngineStack(
     hsm?: { pkcs11: Pkcs11Settings; issuerPublicKeys: unknown };
   } = {},
 ): Promise<EngineStack> {
+  const teardown = new Teardown();
+  return assembleEngineStack(options, teardown).catch((error: unknown) => teardown.abandon(error));
+}
+
+async function assembleEngineStack(
+  options: Parameters<typeof startEngineStack>[0] & object,
+  teardown: Teardown,
+): Promise<EngineStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'pushprov-stack-'));
+  teardown.add(() => rm(dataDir, { recursive: true, force: true }));
   const pool = new pg.Pool({ connectionString: inject('databaseUrl') });
+  teardown.add(() => pool.end());
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const temporalOptions = {
@@ -102,18 +113,27 @@ export async function startEngineStack(
       JSON.stringify(options.hsm.issuerPublicKeys),
     );
   }
-  const [firstTemporal, sandbox] = await Promise.all<[Promise<TemporalDevServer>, Promise<RunningSandbox>]>([
-    startTemporalDevServer(temporalOptions),
-    startSandbox({ dataDir: path.join(dataDir, 'sandbox'), issuerBaseUrl: apiUrl }),
-  ]);
-  let temporal = firstTemporal;
+  const [temporalStart, sandboxStart] = await Promise.allSettled<[Promise<TemporalDevServer>, Promise<RunningSandbox>]>(
+    [
+      startTemporalDevServer(temporalOptions),
+      startSandbox({ dataDir: path.join(dataDir, 'sandbox'), issuerBaseUrl: apiUrl }),
+    ],
+  );
+  if (temporalStart.status === 'fulfilled') teardown.add(() => temporal.stop());
+  if (sandboxStart.status === 'fulfilled') teardown.add(() => sandboxStart.value.close());
+  if (temporalStart.status === 'rejected') throw temporalStart.reason;
+  if (sandboxStart.status === 'rejected') throw sandboxStart.reason;
+  let temporal = temporalStart.value;
+  const sandbox = sandboxStart.value;
   const keys = await IssuerKeyStore.open({
     keysDir: path.join(dataDir, 'keys'),
     networkCredentialsFile: sandbox.credentialsFile,
     generateIfMissing: !options.hsm,
     ...(options.hsm && { pkcs11: options.hsm.pkcs11 }),
   });
+  teardown.add(() => keys.close());
   const connection = await Connection.connect({ address: temporal.address });
+  teardown.add(() => connection.close());
   const client = new Client({ connection, dataConverter: temporalDataConverter(keys.payload) });
   await registerSearchAttributes(connection, 'default', enrollmentSearchAttributes);
 
@@ -173,10 +193,13 @@ export async function startEngineStack(
     },
     options.apiLogStream ? { logger: { ...(apiLoggerOptions('info') as object), stream: options.apiLogStream } } : {},
   );
+  teardown.add(() => api.close());
   await api.listen({ host: '127.0.0.1', port: apiPort });
 
   const workerActivities = createWorkerActivities(services);
+  teardown.add(() => workerActivities.close());
   let stopWorker = (): Promise<void> => Promise.resolve();
+  teardown.add(() => stopWorker());
   if (options.inProcessWorker !== false) {
     const workerConnection = await NativeConnection.connect({ address: temporal.address });
     const worker: Worker = await createEnrollmentWorker({
@@ -223,16 +246,6 @@ export async function startEngineStack(
     },
     tokenFor: (customerId) => identity.tokenFor(customerId, apiAudience),
     stopWorker: () => stopWorker(),
-    async stop() {
-      await stopWorker();
-      await workerActivities.close();
-      await connection.close();
-      await api.close();
-      await sandbox.close();
-      await temporal.stop();
-      await pool.end();
-      await keys.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    stop: () => teardown.run(),
   };
 }
