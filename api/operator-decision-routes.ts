@@ -6,6 +6,7 @@
  */
 import type { Pool } from 'pg';
 import { z } from 'zod';
+import { queryInteger } from './query-integer.js';
 import { recordAudit } from '../db/operator-audit.js';
 import { recentDecisions } from '../db/tokenisation-decisions.js';
 import { freeText } from './free-text.js';
@@ -19,7 +20,7 @@ const DecisionQuery = z.strictObject({
   customerId: freeText(z.string())
     .pipe(z.string().regex(/^[A-Za-z0-9._@:-]{1,128}$/, 'must be a customer id'))
     .optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: queryInteger({ min: 1, max: 200, default: 50 }),
 });
 
 const DecisionView = z.object({

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { z } from 'zod';
+import { queryInteger } from './query-integer.js';
 import { recordAudit } from '../db/operator-audit.js';
 import { findingsOf, reconciliationRuns, type ReconciliationRun } from '../db/token-reconciliation.js';
 import { reconciliationSummary } from '../domain/token-reconciliation.js';
@@ -63,7 +64,7 @@ export function registerReconciliationRoutes(api: OperatorScope, deps: Reconcili
         summary: 'Reconciliation runs of the token inventory with the networks, newest first: viewer',
         tags: ['operators'],
         querystring: z.strictObject({
-          limit: z.coerce.number().int().min(1).max(100).default(20),
+          limit: queryInteger({ min: 1, max: 100, default: 20 }),
           before: runId.optional(),
         }),
         response: { 200: z.object({ runs: z.array(RunView) }), ...problems },

@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
 import { z } from 'zod';
+import { queryInteger } from './query-integer.js';
 import type { MacKey } from '../activities/keys/key-handles.js';
 import type { CardVault } from '../activities/vault/card-vault.js';
 import { auditTrail } from '../db/operator-audit.js';
@@ -190,7 +191,7 @@ export async function registerOperatorRoutes(app: FastifyInstance, deps: Operato
             summary: 'The audit trail of operator actions, newest first: admin',
             tags: ['operators'],
             querystring: z.strictObject({
-              limit: z.coerce.number().int().min(1).max(500).default(100),
+              limit: queryInteger({ min: 1, max: 500, default: 100 }),
               before: z
                 .string()
                 .regex(/^\d{1,18}$/)

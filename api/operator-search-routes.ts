@@ -12,6 +12,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import { z } from 'zod';
+import { queryInteger } from './query-integer.js';
 import type { MacKey } from '../activities/keys/key-handles.js';
 import { cardsWithNumber } from '../activities/vault/card-fingerprints.js';
 import { recordAudit } from '../db/operator-audit.js';
@@ -39,7 +40,7 @@ const Filters = z.strictObject({
   cardRef: text(z.uuid({ message: 'must be a card ref' })).optional(),
   tokenRequestorId: text(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a token requestor id')).optional(),
   network: z.enum(cardNetworks).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: queryInteger({ min: 1, max: 200, default: 50 }),
   cursor: text(z.string().regex(/^[A-Za-z0-9_-]{1,400}$/, 'must be a cursor this API returned')).optional(),
 });
 const TokenQuery = Filters.extend({ status: z.enum(tokenStatuses).optional() });

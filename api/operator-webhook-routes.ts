@@ -6,6 +6,7 @@
  */
 import type { Pool } from 'pg';
 import { z } from 'zod';
+import { queryInteger } from './query-integer.js';
 import { newWebhookSecret, webhookSecretText } from '../activities/webhooks/webhook-signature.js';
 import { newIdentifier } from '../domain/identifiers.js';
 import { recordAudit } from '../db/operator-audit.js';
@@ -214,7 +215,7 @@ export function registerWebhookRoutes(api: OperatorScope, deps: WebhookRouteDeps
         tags: ['operators'],
         params: subscriptionParams,
         querystring: z.strictObject({
-          limit: z.coerce.number().int().min(1).max(500).default(100),
+          limit: queryInteger({ min: 1, max: 500, default: 100 }),
           before: z
             .string()
             .regex(/^\d{1,18}$/)

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { queryInteger } from '../query-integer.js';
 import { DevInboxWaitsFull } from '../../db/dev-inbox.js';
 import type { DevIdentityProvider } from '../caller-auth.js';
 import { freeText } from '../free-text.js';
@@ -114,7 +115,7 @@ export function registerDevRoutes(
           tags: ['development'],
           querystring: z.strictObject({
             customer: freeText(z.string().regex(/^[\w.@-]{1,64}$/)),
-            waitSeconds: z.coerce.number().int().min(0).max(maxInboxWaitSeconds).default(0),
+            waitSeconds: queryInteger({ min: 0, max: maxInboxWaitSeconds, default: 0 }),
             after: z.iso.datetime({ offset: true }).optional(),
           }),
           response: {

@@ -37,6 +37,13 @@ describe('GET /dev/inbox', () => {
     ['waitSeconds', '31'],
     ['waitSeconds', '-1'],
     ['waitSeconds', '1.5'],
+    // The same number spelt another way: one spelling only (api/query-integer.ts).
+    ['waitSeconds', '1e1'],
+    ['waitSeconds', '0x10'],
+    ['waitSeconds', '+10'],
+    ['waitSeconds', '010'],
+    ['waitSeconds', '%2010'],
+    ['waitSeconds', ''],
     ['waitSeconds', cardNumber],
     ['after', 'yesterday'],
     ['after', cardNumber],
