@@ -191,6 +191,9 @@ export function enrollmentWorkflowId(requestId: string): string {
   return `enrollment-${requestId}`;
 }
 
+/** An enrollment's id as the API hands it out (its workflow id: `enrollment-` and 32 hex digits). */
+export const enrollmentIdPattern = /^enrollment-[0-9a-f]{32}$/;
+
 /** A token requestor id, as both networks spell it: 11 digits. */
 export const tokenRequestorIdPattern = /^\d{11}$/;
 

@@ -41,7 +41,8 @@ export async function inEnrollmentTrace<T>(
 ): Promise<T> {
   const tracer = activeTracer();
   if (!tracer) return work();
-  const parent = enrollmentTraceContext(await lookup(enrollmentId));
+  // Tracing never fails the work it traces: a lookup that fails leaves the work outside the enrollment's trace.
+  const parent = enrollmentTraceContext(await lookup(enrollmentId).catch(() => undefined));
   if (!parent) return work();
   const request = trace.getActiveSpan()?.spanContext();
   return tracer.startActiveSpan(

@@ -22,6 +22,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { enrollmentIdAttribute, enrollmentTraceContext, type EnrollmentTraceLookup } from './enrollment-trace.js';
+import { enrollmentIdPattern } from '../domain/enrollment.js';
 import { activeTracer } from './tracing.js';
 
 export interface HttpServerSpanOptions {
@@ -51,9 +52,11 @@ export function registerHttpServerSpans(app: FastifyInstance, options: HttpServe
     if (!enrollmentRoute || !options.enrollmentRoutes || !route) return undefined;
     if (route !== enrollmentRoute && !route.startsWith(`${enrollmentRoute}/`)) return undefined;
     const { id } = request.params as { id?: unknown };
-    if (typeof id !== 'string') return undefined;
+    // Only what reads as an enrollment's id is looked up: this hook runs before validation, and a path segment
+    // may hold anything, a card number included, which must reach no query.
+    if (typeof id !== 'string' || !enrollmentIdPattern.test(id)) return undefined;
     try {
-      // Whatever the path holds is only looked up: it is recorded once found, so it is an enrollment's id.
+      // Recorded once found, so it is an enrollment's id.
       const found = enrollmentTraceContext(await options.enrollmentRoutes.lookup(id));
       return found && { id, trace: found };
     } catch {

@@ -8,7 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import { ApplicationFailure, type DataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import type { EncryptionKeyRing } from '../keys/key-handles.js';
+import { DecryptionRefusedError, type EncryptionKeyRing } from '../keys/key-handles.js';
 import { openBytes, sealBytes } from './sealed-bytes.js';
 
 export const encryptedEncoding = 'binary/encrypted';
@@ -55,7 +55,9 @@ export class EncryptionCodec implements PayloadCodec {
         let plaintext: Buffer;
         try {
           plaintext = await openBytes(key, additionalData(kid), sealed);
-        } catch {
+        } catch (error) {
+          // Only a refusal of the data is final; an HSM that did not answer may answer the next attempt.
+          if (!(error instanceof DecryptionRefusedError)) throw error;
           throw ApplicationFailure.nonRetryable(
             `A payload encrypted with key ${kid} does not decrypt: it was altered`,
             'PayloadDecryptionError',

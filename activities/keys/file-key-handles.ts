@@ -12,13 +12,14 @@ import {
   sign,
   type KeyObject,
 } from 'node:crypto';
-import type {
-  EncryptionKey,
-  MacKey,
-  OaepHash,
-  PrivateSigningKey,
-  RsaDecryptionKey,
-  SignatureAlgorithm,
+import {
+  DecryptionRefusedError,
+  type EncryptionKey,
+  type MacKey,
+  type OaepHash,
+  type PrivateSigningKey,
+  type RsaDecryptionKey,
+  type SignatureAlgorithm,
 } from './key-handles.js';
 
 export function fileEncryptionKey(kid: string, key: Buffer): EncryptionKey {
@@ -33,10 +34,14 @@ export function fileEncryptionKey(kid: string, key: Buffer): EncryptionKey {
       }),
     decrypt: (iv, ciphertext, tag, aad) =>
       Promise.resolve().then(() => {
-        const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
-        decipher.setAAD(aad);
-        decipher.setAuthTag(tag);
-        return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+        try {
+          const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
+          decipher.setAAD(aad);
+          decipher.setAuthTag(tag);
+          return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+        } catch (error) {
+          throw new DecryptionRefusedError(`Key ${kid} refused the data: its tag does not verify`, { cause: error });
+        }
       }),
   };
 }
@@ -67,9 +72,15 @@ export function fileRsaDecryptionKey(privateKey: KeyObject): RsaDecryptionKey {
   return {
     publicKey: createPublicKey(privateKey),
     decryptOaep: (data: Buffer, hash: OaepHash) =>
-      Promise.resolve().then(() =>
-        privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, data),
-      ),
+      Promise.resolve().then(() => {
+        try {
+          return privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, data);
+        } catch (error) {
+          throw new DecryptionRefusedError('The RSA key refused the data: it does not decode as OAEP', {
+            cause: error,
+          });
+        }
+      }),
   };
 }
 

@@ -5,11 +5,20 @@
  */
 import type { KeyObject } from 'node:crypto';
 
+/**
+ * The key refused the data: a GCM tag that does not verify, an OAEP padding that does not decode. The data was
+ * altered or sealed under another key, and trying again will not help; any other failure (an HSM unreachable, a
+ * session lost) is not this, and may pass.
+ */
+export class DecryptionRefusedError extends Error {
+  override name = 'DecryptionRefusedError';
+}
+
 /** AES-256-GCM with a 12-byte IV and a 16-byte tag. */
 export interface EncryptionKey {
   readonly kid: string;
   encrypt(iv: Buffer, plaintext: Buffer, aad: Buffer): Promise<{ ciphertext: Buffer; tag: Buffer }>;
-  /** Rejects when the tag does not verify. */
+  /** Rejects with DecryptionRefusedError when the tag does not verify. */
   decrypt(iv: Buffer, ciphertext: Buffer, tag: Buffer, aad: Buffer): Promise<Buffer>;
 }
 
@@ -38,6 +47,7 @@ export type OaepHash = (typeof oaepHashes)[number];
 /** An RSA private key that decrypts what was encrypted to its public half with RSA-OAEP (MGF1 of the same hash). */
 export interface RsaDecryptionKey {
   readonly publicKey: KeyObject;
+  /** Rejects with DecryptionRefusedError when the data does not decrypt under this key. */
   decryptOaep(data: Buffer, hash: OaepHash): Promise<Buffer>;
 }
 

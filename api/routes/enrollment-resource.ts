@@ -6,13 +6,18 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isEnrollmentOf } from '../../db/enrollments.js';
-import { captureMethods, enrollmentStatuses, type EnrollmentView } from '../../domain/enrollment.js';
+import {
+  captureMethods,
+  enrollmentIdPattern,
+  enrollmentStatuses,
+  type EnrollmentView,
+} from '../../domain/enrollment.js';
 import { walletDeviceTypes, wallets } from '../../domain/wallets.js';
 import type { enrollmentWorkflow } from '../../workflows/enrollment/workflow.js';
 import { cardNetwork, notFound, pushMethod, type ConsumerApiDeps } from './consumer-api.js';
 
 export const EnrollmentParams = z.strictObject({
-  id: z.string().regex(/^enrollment-[0-9a-f]{32}$/, 'must be an enrollment id as this API returned it'),
+  id: z.string().regex(enrollmentIdPattern, 'must be an enrollment id as this API returned it'),
 });
 
 export const enrollmentStatus = z.enum(enrollmentStatuses);

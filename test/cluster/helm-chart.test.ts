@@ -351,10 +351,17 @@ describe('the Helm chart', () => {
       expect(envValue(container, 'PUSHPROV_KEY_STORE')).toBe('pkcs11');
       expect(envValue(container, 'PKCS11_MODULE')).toBe('/opt/hsm/lib/libCryptoki2_64.so');
       expect(envValue(container, 'PKCS11_TOKEN_LABEL')).toBe('pushprov');
-      expect(envOf(container).get('PKCS11_PIN')?.valueFrom?.secretKeyRef).toEqual({
-        name: 'pushprov-hsm-pin',
-        key: 'pin',
+      // The PIN as a file from its Secret, never a variable (readable in /proc, passed to children).
+      expect(envOf(container).has('PKCS11_PIN')).toBe(false);
+      expect(envValue(container, 'PKCS11_PIN_FILE')).toBe('/etc/pushprov/pkcs11/pin');
+      expect(container.volumeMounts).toContainEqual({
+        name: 'pkcs11-pin',
+        mountPath: '/etc/pushprov/pkcs11',
+        readOnly: true,
       });
+    }
+    for (const spec of [worker, podSpec(runningEntryPoint(manifests, 'api/server.ts'))]) {
+      expect(spec.volumes?.find((volume) => volume.name === 'pkcs11-pin')?.secret?.secretName).toBe('pushprov-hsm-pin');
     }
     // Tracing for the API and the workers.
     for (const container of [main, api]) {

@@ -2,6 +2,7 @@
 // span passes through, the ids this process draws, and outgoing calls with and without tracing.
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import Fastify from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseEnv } from '../../config/env.js';
 import { holdsCardNumber } from '../../domain/caller-text.js';
@@ -11,7 +12,9 @@ import {
   CardSafeIdGenerator,
   isCardSafeId,
 } from '../../observability/card-safe-spans.js';
+import { inEnrollmentTrace } from '../../observability/enrollment-trace.js';
 import { tracedFetch } from '../../observability/http-client-spans.js';
+import { registerHttpServerSpans } from '../../observability/http-server-spans.js';
 import { activeTracer, installTracing, otlpTracesUrl, tracingFromEnv } from '../../observability/tracing.js';
 
 const pan = '4111111111111111';
@@ -176,6 +179,50 @@ describe('outgoing calls', () => {
         },
       });
       expect(JSON.stringify(span!.attributes)).not.toContain(pan.slice(0, 6));
+    } finally {
+      await tracing.shutdown();
+    }
+  });
+});
+
+describe("an enrollment's trace, joined by later requests", () => {
+  it('is looked up only for what reads as an enrollment id: a card number in the path reaches no query', async () => {
+    const tracing = installTracing({ serviceName: 'test', exporter: new InMemorySpanExporter() });
+    try {
+      const looked: string[] = [];
+      const app = Fastify();
+      registerHttpServerSpans(app, {
+        continueCallersTrace: false,
+        enrollmentRoutes: {
+          prefix: '/v1/enrollments',
+          lookup: (id) => {
+            looked.push(id);
+            return Promise.resolve(undefined);
+          },
+        },
+      });
+      app.get('/v1/enrollments/:id', () => ({}));
+      const id = `enrollment-${'0a'.repeat(16)}`;
+      for (const segment of [pan, `enrollment-${pan}`, encodeURIComponent(`${id} `), id]) {
+        await app.inject({ method: 'GET', url: `/v1/enrollments/${segment}` });
+      }
+      expect(looked).toEqual([id]);
+      await app.close();
+    } finally {
+      await tracing.shutdown();
+    }
+  });
+
+  it('never fails the work it traces: a lookup that fails leaves the work outside the trace', async () => {
+    const tracing = installTracing({ serviceName: 'test', exporter: new InMemorySpanExporter() });
+    try {
+      const done = await inEnrollmentTrace(
+        () => Promise.reject(new Error('the database is away')),
+        `enrollment-${'0a'.repeat(16)}`,
+        'network callback authorizeService',
+        () => Promise.resolve('answered'),
+      );
+      expect(done).toBe('answered');
     } finally {
       await tracing.shutdown();
     }

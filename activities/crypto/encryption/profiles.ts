@@ -7,7 +7,8 @@
 import { constants, createDecipheriv, createHash, privateDecrypt, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { CryptoFailure, CryptoFailureCode } from '../../../domain/crypto-failure.js';
-import type { OaepHash, RsaDecryptionKey } from '../../keys/key-handles.js';
+import { fileRsaDecryptionKey } from '../../keys/file-key-handles.js';
+import { DecryptionRefusedError, type OaepHash, type RsaDecryptionKey } from '../../keys/key-handles.js';
 import { checkJweHeader, decryptCompactJwe, decryptionFailed, encryptCompactJwe, parseJsonPlaintext } from './jwe.js';
 import { explainFingerprintMismatch, publicKeyFingerprint, type FingerprintSubject } from './fingerprints.js';
 
@@ -167,10 +168,17 @@ async function decryptFieldLevel(payload: FieldLevelPayload, holder: FieldLevelH
       explainFingerprintMismatch(payload.publicKeyFingerprint, holder).replace('The key id', 'publicKeyFingerprint'),
     );
   }
+  const hex = (field: string): Buffer => Buffer.from(field, 'hex');
+  let contentKey: Buffer;
+  try {
+    contentKey = await decryptOaep(holder.privateKey, hex(payload.encryptedKey), oaepHash);
+  } catch (error) {
+    // A key that refuses the data: tampering (or another key). Anything else (an HSM unreachable) is not that.
+    if (error instanceof DecryptionRefusedError) throw decryptionFailed();
+    throw error;
+  }
   let plaintext: unknown;
   try {
-    const hex = (field: string): Buffer => Buffer.from(field, 'hex');
-    const contentKey = await decryptOaep(holder.privateKey, hex(payload.encryptedKey), oaepHash);
     const decipher = createDecipheriv(`aes-${contentKey.length * 8}-cbc`, contentKey, hex(payload.iv));
     const text = Buffer.concat([decipher.update(hex(payload.encryptedData)), decipher.final()]).toString('utf8');
     plaintext = JSON.parse(text) as unknown;
@@ -183,10 +191,7 @@ async function decryptFieldLevel(payload: FieldLevelPayload, holder: FieldLevelH
 }
 
 function decryptOaep(key: KeyObject | RsaDecryptionKey, data: Buffer, hash: OaepHash): Promise<Buffer> {
-  if ('decryptOaep' in key) return key.decryptOaep(data, hash);
-  return Promise.resolve().then(() =>
-    privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, data),
-  );
+  return ('decryptOaep' in key ? key : fileRsaDecryptionKey(key)).decryptOaep(data, hash);
 }
 
 /** VTS, shared-secret channel: a compact JWE, A256GCMKW with SHA-256(shared secret) as the key. */

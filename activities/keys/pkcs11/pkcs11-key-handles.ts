@@ -2,18 +2,35 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import pkcs11js, { type GcmParams, type Mechanism, type RsaOAEP } from 'pkcs11js';
-import type {
-  EncryptionKey,
-  MacKey,
-  OaepHash,
-  PrivateSigningKey,
-  RsaDecryptionKey,
-  SignatureAlgorithm,
+import {
+  DecryptionRefusedError,
+  type EncryptionKey,
+  type MacKey,
+  type OaepHash,
+  type PrivateSigningKey,
+  type RsaDecryptionKey,
+  type SignatureAlgorithm,
 } from '../key-handles.js';
 import type { RsaOaepMode } from './pkcs11-settings.js';
 import { Pkcs11OperationError, type ObjectHandle, type Pkcs11Token } from './pkcs11-token.js';
 
 const tagBytes = 16;
+
+/**
+ * The return values with which a token refuses the data rather than fails: the ciphertext does not decrypt
+ * under the key. SoftHSM2 reports a GCM tag that does not verify as CKR_GENERAL_ERROR, after a successful
+ * C_DecryptInit; every other failure (a session lost, the device gone) stays what it is, and may pass.
+ */
+const refusals = new Set(['CKR_ENCRYPTED_DATA_INVALID', 'CKR_ENCRYPTED_DATA_LEN_RANGE', 'CKR_GENERAL_ERROR']);
+
+function refusedData(what: string): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof Pkcs11OperationError && refusals.has(error.returnValue ?? '')) {
+      throw new DecryptionRefusedError(`${what}: the token refused the data (${error.returnValue})`, { cause: error });
+    }
+    throw error;
+  };
+}
 
 function gcm(iv: Buffer, aad: Buffer): Mechanism {
   const parameter: GcmParams = { type: pkcs11js.CK_PARAMS_GCM, iv, ivBits: iv.length * 8, aad, tagBits: tagBytes * 8 };
@@ -31,13 +48,20 @@ export function pkcs11EncryptionKey(token: Pkcs11Token, kid: string, key: Object
         const sealed = await pkcs11.C_EncryptAsync(session, plaintext, Buffer.alloc(plaintext.length + tagBytes));
         return { ciphertext: sealed.subarray(0, -tagBytes), tag: sealed.subarray(-tagBytes) };
       }),
-    decrypt: (iv, ciphertext, tag, aad) =>
-      token.withSession(`AES-GCM decryption with key ${kid}`, async (session) => {
-        if (tag.length !== tagBytes) throw new Error(`expected a ${tagBytes}-byte tag`);
-        const sealed = Buffer.concat([ciphertext, tag]);
-        pkcs11.C_DecryptInit(session, gcm(iv, aad), key);
-        return pkcs11.C_DecryptAsync(session, sealed, Buffer.alloc(sealed.length));
-      }),
+    decrypt: (iv, ciphertext, tag, aad) => {
+      if (tag.length !== tagBytes) {
+        return Promise.reject(
+          new DecryptionRefusedError(`Key ${kid} refused the data: expected a ${tagBytes}-byte tag`),
+        );
+      }
+      const sealed = Buffer.concat([ciphertext, tag]);
+      return token
+        .withSession(`AES-GCM decryption with key ${kid}`, async (session) => {
+          pkcs11.C_DecryptInit(session, gcm(iv, aad), key);
+          return pkcs11.C_DecryptAsync(session, sealed, Buffer.alloc(sealed.length));
+        })
+        .catch(refusedData(`AES-GCM decryption with key ${kid}`));
+    },
   };
 }
 
@@ -122,17 +146,27 @@ export function pkcs11RsaDecryptionKey(
             { cause: error },
           );
         }
-        throw error;
+        return refusedData(`RSA-OAEP decryption with key ${name}`)(error);
       });
-  const decryptInEngine = (data: Buffer, hash: OaepHash): Promise<Buffer> =>
-    token.withSession(`raw RSA decryption (OAEP ${hash} in the engine) with key ${name}`, async (session) => {
-      if (data.length !== keyBytes) throw new Error(`expected ${keyBytes} bytes of ciphertext`);
-      pkcs11.C_DecryptInit(session, { mechanism: pkcs11js.CKM_RSA_X_509 }, privateKey);
-      const raw = await pkcs11.C_DecryptAsync(session, data, Buffer.alloc(keyBytes));
-      // Some modules drop the leading zero bytes of the encoded message: OAEP decoding wants all k bytes.
-      const encoded = Buffer.concat([Buffer.alloc(keyBytes - raw.length), raw]);
+  const decryptInEngine = async (data: Buffer, hash: OaepHash): Promise<Buffer> => {
+    if (data.length !== keyBytes) {
+      throw new DecryptionRefusedError(`Key ${name} refused the data: expected ${keyBytes} bytes of ciphertext`);
+    }
+    const raw = await token
+      .withSession(`raw RSA decryption (OAEP ${hash} in the engine) with key ${name}`, async (session) => {
+        pkcs11.C_DecryptInit(session, { mechanism: pkcs11js.CKM_RSA_X_509 }, privateKey);
+        return pkcs11.C_DecryptAsync(session, data, Buffer.alloc(keyBytes));
+      })
+      .catch(refusedData(`raw RSA decryption with key ${name}`));
+    // Some modules drop the leading zero bytes of the encoded message: OAEP decoding wants all k bytes. The
+    // padding is removed after the session went back to the pool: a bad one costs the token nothing.
+    const encoded = Buffer.concat([Buffer.alloc(keyBytes - raw.length), raw]);
+    try {
       return removeOaepPadding(encoded, hash, publicKey);
-    });
+    } catch (error) {
+      throw new DecryptionRefusedError(`Key ${name} refused the data: it does not decode as OAEP`, { cause: error });
+    }
+  };
   return { publicKey, decryptOaep: mode === 'engine' ? decryptInEngine : decryptInToken };
 }
 

@@ -120,11 +120,8 @@ app.kubernetes.io/component: {{ .component }}
   value: {{ required "keys.pkcs11.module: the path of the HSM vendor's PKCS#11 library" .module | quote }}
 - name: PKCS11_TOKEN_LABEL
   value: {{ required "keys.pkcs11.tokenLabel: the label of the token that holds the keys" .tokenLabel | quote }}
-- name: PKCS11_PIN
-  valueFrom:
-    secretKeyRef:
-      name: {{ required "keys.pkcs11.pinSecret.name: the Secret holding the token's user PIN" .pinSecret.name }}
-      key: {{ .pinSecret.key }}
+- name: PKCS11_PIN_FILE
+  value: /etc/pushprov/pkcs11/pin
 - name: PKCS11_RSA_OAEP
   value: {{ .rsaOaep | quote }}
 {{- end }}
@@ -216,12 +213,27 @@ echo "laid out $found key files in $to"
   emptyDir:
     medium: Memory
     sizeLimit: 4Mi
+{{- if .Values.keys.pkcs11.enabled }}
+# The token's PIN as a file, not a variable: a process's environment is readable in /proc and passed to children.
+- name: pkcs11-pin
+  secret:
+    secretName: {{ required "keys.pkcs11.pinSecret.name: the Secret holding the token's user PIN" .Values.keys.pkcs11.pinSecret.name }}
+    defaultMode: 0400
+    items:
+      - key: {{ .Values.keys.pkcs11.pinSecret.key }}
+        path: pin
+{{- end }}
 {{- end }}
 
 {{- define "pushprov.keysMount" -}}
 - name: keys
   mountPath: {{ .Values.keys.mountPath | quote }}
   readOnly: true
+{{- if .Values.keys.pkcs11.enabled }}
+- name: pkcs11-pin
+  mountPath: /etc/pushprov/pkcs11
+  readOnly: true
+{{- end }}
 {{- end }}
 
 {{- define "pushprov.credentialsVolume" -}}
