@@ -1,4 +1,5 @@
 /** Process entry: the API server, with its PostgreSQL pool and Temporal client, until SIGINT / SIGTERM. */
+import { traceOf } from './callback-correlation.js';
 import { OperatorAuthenticator } from './operator-auth.js';
 import path from 'node:path';
 import { createLocalJWKSet } from 'jose';
@@ -22,7 +23,6 @@ import {
   identityProviderKeys,
 } from './caller-auth.js';
 import { apiLoggerOptions } from './logging.js';
-import { enrollmentTraceParent } from '../db/enrollments.js';
 import { tracedClient } from '../observability/temporal-tracing.js';
 import { tracingFromEnv } from '../observability/tracing.js';
 
@@ -146,7 +146,7 @@ const app = await buildApp(
     rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
     failedAuthenticationsPerMinute: env.API_FAILED_AUTH_LIMIT_PER_MINUTE,
     ...(tracing && {
-      tracing: { enrollmentTrace: (enrollmentId: string) => enrollmentTraceParent(pool, enrollmentId) },
+      tracing: { enrollmentTrace: traceOf({ pool }) },
     }),
   },
   {

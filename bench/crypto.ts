@@ -33,15 +33,19 @@ const plaintext = new TextEncoder().encode(
   ]),
 );
 
-/** Operations per second of `operation`, run for about `durationMs` after a warm-up. */
-async function rate(operation: () => unknown, durationMs: number): Promise<number> {
+/** Operations per second of `operation`, `parallel` of them in flight, for about `durationMs` after a warm-up. */
+export async function rate(operation: () => unknown, durationMs: number, parallel = 1): Promise<number> {
   for (let warm = 0; warm < 50; warm += 1) await operation();
   let count = 0;
   const started = performance.now();
-  while (performance.now() - started < durationMs) {
-    await operation();
-    count += 1;
-  }
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (performance.now() - started < durationMs) {
+        await operation();
+        count += 1;
+      }
+    }),
+  );
   return count / ((performance.now() - started) / 1000);
 }
 

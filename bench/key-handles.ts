@@ -17,6 +17,7 @@ import { generateMissingPkcs11Keys } from '../activities/keys/pkcs11/pkcs11-key-
 import { openPkcs11Keys } from '../activities/keys/pkcs11/pkcs11-key-store.js';
 import { Pkcs11Token } from '../activities/keys/pkcs11/pkcs11-token.js';
 import { createSoftHsmToken } from '../test/support/softhsm.js';
+import { rate } from './crypto.js';
 
 export interface KeyHandleResult {
   operation: string;
@@ -31,22 +32,6 @@ interface Handles {
   es256: PrivateSigningKey;
   rs256: PrivateSigningKey;
   oaep: RsaDecryptionKey;
-}
-
-/** Operations per second of `operation` with `parallel` of them in flight, for about `durationMs`. */
-async function rate(operation: () => Promise<unknown>, parallel: number, durationMs: number): Promise<number> {
-  for (let warm = 0; warm < 20; warm += 1) await operation();
-  let count = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      while (performance.now() - started < durationMs) {
-        await operation();
-        count += 1;
-      }
-    }),
-  );
-  return count / ((performance.now() - started) / 1000);
 }
 
 function operations(handles: Handles): [string, () => Promise<unknown>][] {
@@ -103,10 +88,10 @@ export async function benchmarkKeyHandles(durationMs = 1_500): Promise<KeyHandle
       results.push({
         operation,
         inProcess: {
-          one: await rate(inProcessOperation, 1, durationMs),
-          eight: await rate(inProcessOperation, 8, durationMs),
+          one: await rate(inProcessOperation, durationMs),
+          eight: await rate(inProcessOperation, durationMs, 8),
         },
-        softHsm: { one: await rate(tokenOperation, 1, durationMs), eight: await rate(tokenOperation, 8, durationMs) },
+        softHsm: { one: await rate(tokenOperation, durationMs), eight: await rate(tokenOperation, durationMs, 8) },
       });
     }
     return results;

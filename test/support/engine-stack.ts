@@ -3,6 +3,7 @@
  * sandbox networks, the real activities in a worker, and the real API (consumer routes, the networks'
  * callbacks, a development identity provider) on a port, against the test run's PostgreSQL.
  */
+import { traceOf } from '../../api/callback-correlation.js';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -35,7 +36,6 @@ import { freePort } from './free-port.js';
 import { Teardown } from './teardown.js';
 import { uniqueTaskQueue } from './temporal.js';
 import { loadDecisionRules } from '../../api/decision-rules-file.js';
-import { enrollmentTraceParent } from '../../db/enrollments.js';
 import { tracedClient } from '../../observability/temporal-tracing.js';
 import type { Tracing } from '../../observability/tracing.js';
 
@@ -188,7 +188,7 @@ async function assembleEngineStack(
       devIdentity: { provider: identity, audience: apiAudience, operatorAudience },
       ...(options.rateLimitPerMinute && { rateLimitPerMinute: options.rateLimitPerMinute }),
       ...(tracing && {
-        tracing: { enrollmentTrace: (enrollmentId: string) => enrollmentTraceParent(pool, enrollmentId) },
+        tracing: { enrollmentTrace: traceOf({ pool }) },
       }),
     },
     options.apiLogStream ? { logger: { ...(apiLoggerOptions('info') as object), stream: options.apiLogStream } } : {},
