@@ -105,8 +105,12 @@ export async function generateMissingPkcs11Keys(
 ): Promise<GeneratedKey[]> {
   const generated: GeneratedKey[] = [];
   for (const purpose of purposes) {
-    const made = await token.withSession(`generating a ${purpose} key`, (session) =>
-      storedKeys(token.pkcs11, session, purpose).length === 0 ? generateKey(token.pkcs11, session, purpose) : undefined,
+    const made = await oneAtATime(token, () =>
+      token.withSession(`generating a ${purpose} key`, (session) =>
+        storedKeys(token.pkcs11, session, purpose).length === 0
+          ? generateKey(token.pkcs11, session, purpose)
+          : undefined,
+      ),
     );
     if (made) generated.push(made);
   }
@@ -115,7 +119,24 @@ export async function generateMissingPkcs11Keys(
 
 /** Adds a newer key of `purpose`: it encrypts, signs or decrypts from now on; the older ones still decrypt or verify. */
 export function rotatePkcs11Key(token: Pkcs11Token, purpose: Pkcs11KeyPurpose): Promise<GeneratedKey> {
-  return token.withSession(`rotating the ${purpose} key`, (session) => generateKey(token.pkcs11, session, purpose));
+  return oneAtATime(token, () =>
+    token.withSession(`rotating the ${purpose} key`, (session) => generateKey(token.pkcs11, session, purpose)),
+  );
+}
+
+/**
+ * Key generation on a token, one at a time: it is an operator's act, nothing gains from running several at
+ * once, and SoftHSM2 2.6 fails one now and then (CKR_GENERAL_ERROR) when several write its store together.
+ */
+const generations = new WeakMap<Pkcs11Token, Promise<unknown>>();
+
+function oneAtATime<T>(token: Pkcs11Token, work: () => Promise<T>): Promise<T> {
+  const turn = (generations.get(token) ?? Promise.resolve()).then(work, work);
+  generations.set(
+    token,
+    turn.catch(() => undefined),
+  );
+  return turn;
 }
 
 async function generateKey(pkcs11: PKCS11, session: SessionHandle, purpose: Pkcs11KeyPurpose): Promise<GeneratedKey> {
