@@ -1,7 +1,8 @@
 /** The codec server's operator token, kept in the issuer's key folder beside the keys it opens payloads with. */
+import { createWhole } from '../activities/keys/create-whole.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -16,11 +17,7 @@ export async function operatorTokenFile(
   if (!existsSync(file)) {
     if (!options.generateIfMissing) return undefined;
     await mkdir(keysDir, { recursive: true, mode: 0o700 });
-    await writeFile(file, `${randomBytes(24).toString('base64url')}\n`, { flag: 'wx', mode: 0o600 }).catch(
-      (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EEXIST') throw error;
-      },
-    );
+    await createWhole(file, `${randomBytes(24).toString('base64url')}\n`);
   }
   return { token: (await readFile(file, 'utf8')).trim(), file };
 }

@@ -3,6 +3,7 @@
  * signs; keys rotated out keep verifying for an overlap and stay in the published JWKS until it ends.
  * On disk: PKCS#8 PEM files (mode 0600) and a manifest, in a folder of their own (mode 0700).
  */
+import { createWhole } from './create-whole.js';
 import { createPrivateKey, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -108,12 +109,7 @@ async function createFirstKey(dir: string, algorithm: SigningAlgorithm): Promise
   await chmod(dir, 0o700);
   const entry = await writeNewKey(dir, algorithm, new Date());
   // Exclusive create: when two processes start at once, one manifest wins and both use it.
-  await writeFile(path.join(dir, 'manifest.json'), `${JSON.stringify({ keys: [entry] }, null, 2)}\n`, {
-    flag: 'wx',
-    mode: 0o600,
-  }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error;
-  });
+  await createWhole(path.join(dir, 'manifest.json'), `${JSON.stringify({ keys: [entry] }, null, 2)}\n`);
 }
 
 async function writeNewKey(dir: string, alg: SigningAlgorithm, now: Date): Promise<ManifestEntry> {

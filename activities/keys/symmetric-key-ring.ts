@@ -3,6 +3,7 @@
  * still decrypts, each named by a key id stored with what it encrypted. One JSON file, mode 0600, in a
  * folder of its own; generated in development, provisioned in production; rotation adds a key.
  */
+import { createWhole } from './create-whole.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -51,11 +52,7 @@ export class SymmetricKeyRing implements EncryptionKeyRing {
       if (!options.generateIfMissing) throw new MissingKeyRingError(`No keys in ${dir} (expected ${file})`);
       await mkdir(dir, { recursive: true, mode: 0o700 });
       await chmod(dir, 0o700);
-      await writeFile(file, `${JSON.stringify({ keys: [newKey()] }, null, 2)}\n`, { flag: 'wx', mode: 0o600 }).catch(
-        (error: NodeJS.ErrnoException) => {
-          if (error.code !== 'EEXIST') throw error;
-        },
-      );
+      await createWhole(file, `${JSON.stringify({ keys: [newKey()] }, null, 2)}\n`);
     }
     const parsed = KeyRingFile.safeParse(JSON.parse(await readFile(file, 'utf8')));
     if (!parsed.success) {

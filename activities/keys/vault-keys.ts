@@ -6,6 +6,7 @@
  * Fingerprint keys a deployment has rotated out are listed under `retiredFingerprints`: the cards they
  * fingerprinted are still found by their number.
  */
+import { createWhole } from './create-whole.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -72,11 +73,7 @@ export class VaultKeys implements VaultKeySet {
         fingerprint: newKey(now),
         oneTimeCode: newKey(now),
       };
-      await writeFile(file, `${JSON.stringify(generated, null, 2)}\n`, { flag: 'wx', mode: 0o600 }).catch(
-        (error: NodeJS.ErrnoException) => {
-          if (error.code !== 'EEXIST') throw error;
-        },
-      );
+      await createWhole(file, `${JSON.stringify(generated, null, 2)}\n`);
     }
     const parsed = VaultKeysFile.safeParse(JSON.parse(await readFile(file, 'utf8')));
     if (!parsed.success) {
