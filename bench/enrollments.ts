@@ -6,6 +6,7 @@
  * history (enrollment-shape.ts). The CPU of each process of the stack, of the bench and of the machine is
  * read for each measurement (process-cpu.ts).
  */
+import { availableParallelism } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { atConcurrency, percentiles, type LevelRun, type Percentiles } from './at-concurrency.js';
@@ -19,6 +20,7 @@ import {
   type ShapeCounts,
 } from './enrollment-shape.js';
 import { Floors } from './floors.js';
+import { cpuPerRun, ratioCeilings, type CpuPerRun, type RatioCeilings } from './cpu-budget.js';
 import { describeCpu, measuringCpu, type CpuShares } from './process-cpu.js';
 
 export type { BenchStack } from './enrollment-driver.js';
@@ -36,6 +38,9 @@ export interface EnrollmentLevel {
   shaped: LevelRun & { latency: Percentiles; cpu: CpuShares };
   /** The enrollments' throughput over each floor's: the share of Temporal's floor the engine reaches. */
   ratios: { bare: number; shaped: number };
+  /** Milliseconds of CPU an enrollment and a shaped run cost, and the ratio those costs allow (cpu-budget.ts). */
+  cpuPerRun: { enrollment: CpuPerRun; shaped: CpuPerRun };
+  ceilings: RatioCeilings;
   /** Workflow tasks of the level's last enrollment and last shaped workflow (under load, retries add some). */
   workflowTasks: { enrollment: number; shaped: number };
 }
@@ -115,6 +120,11 @@ export async function benchmarkEnrollments(
             bare: enrollments.result.run.perSecond / bare.result.run.perSecond,
             shaped: enrollments.result.run.perSecond / shapedLevel.result.run.perSecond,
           },
+          cpuPerRun: {
+            enrollment: cpuPerRun(enrollments.cpu, enrollments.result.run.perSecond),
+            shaped: cpuPerRun(shapedLevel.cpu, shapedLevel.result.run.perSecond),
+          },
+          ceilings: { thisMachine: Number.NaN, serverBound: Number.NaN }, // once every level is in (below)
           workflowTasks: {
             enrollment: await tasksOfLast(samples),
             shaped: await tasksOfLast(shapedLevel.result.samples.map((sample) => ({ id: sample.workflowId }))),
@@ -135,6 +145,19 @@ export async function benchmarkEnrollments(
         const bestBefore = (index: number): number => Math.max(...levels.slice(0, index).map((_, at) => rate(at)));
         const flat = (index: number): boolean => index > 0 && rate(index) < bestBefore(index) * 1.1;
         if (flat(levels.length - 1) && flat(levels.length - 2)) break;
+      }
+      // The server's bound is the most of a core it reached in any measurement (at least one core).
+      const serverCores = Math.max(
+        1,
+        ...levels
+          .flatMap((level) => [level.enrollments.cpu, level.shaped.cpu, level.bare.cpu])
+          .map((cpu) => cpu.byPart['Temporal server'] / 100),
+      );
+      for (const level of levels) {
+        level.ceilings = ratioCeilings(level.cpuPerRun.enrollment, level.cpuPerRun.shaped, {
+          cores: availableParallelism(),
+          serverCores,
+        });
       }
       return { shape: shape.counts, shapedRun, levels };
     } finally {

@@ -16,6 +16,7 @@ import { benchmarkKeyHandles, type KeyHandleResult } from './key-handles.js';
 import { benchmarkDecisions, benchRulesFile, type DecisionLevel } from './decisions.js';
 import type { Percentiles } from './at-concurrency.js';
 import { benchmarkEnrollments, type EnrollmentBench } from './enrollments.js';
+import type { CpuPerRun } from './cpu-budget.js';
 import { stackParts, type CpuShares } from './process-cpu.js';
 import {
   benchmarkWalletProvisioning,
@@ -139,6 +140,29 @@ if (['enrollments', 'wallets', 'decisions', 'api'].some((part) => parts.has(part
           cpuRow(level.concurrency, 'shaped', level.shaped.cpu),
           cpuRow(level.concurrency, 'bare', level.bare.cpu),
         ]),
+      );
+      console.log(
+        '\nCPU per run (ms of CPU: an enrollment, a shaped run) and the ratio those costs allow once the machine is ' +
+          'saturated: here (every process on the same cores, the server on at most the share it reached) and with ' +
+          'cores to spare for all but the Temporal server (bench/cpu-budget.ts)',
+      );
+      const msOf = (run: CpuPerRun): string =>
+        [
+          ...stackParts
+            .filter((part) => run.byPart[part] >= 0.5)
+            .map((part) => `${part} ${run.byPart[part].toFixed(0)}`),
+          `bench ${run.bench.toFixed(0)}`,
+          `machine ${run.machine.toFixed(0)}`,
+        ].join(', ');
+      console.table(
+        results.enrollments.levels.map((level) => ({
+          concurrency: level.concurrency,
+          'ratio to shaped': level.ratios.shaped.toFixed(2),
+          'allowed here': level.ceilings.thisMachine.toFixed(2),
+          'allowed, cores to spare': level.ceilings.serverBound.toFixed(2),
+          'an enrollment': msOf(level.cpuPerRun.enrollment),
+          'a shaped run': msOf(level.cpuPerRun.shaped),
+        })),
       );
     }
     if (parts.has('wallets')) {
