@@ -1,16 +1,7 @@
 // The PKCS#11 key store against a real SoftHSM2 token: every key generated inside it and never readable,
 // every handle agreeing with node:crypto, rotation as the file store does it, and the keys:hsm command.
 import { execFile } from 'node:child_process';
-import {
-  constants,
-  createCipheriv,
-  createHmac,
-  publicEncrypt,
-  randomBytes,
-  randomUUID,
-  verify,
-  type KeyObject,
-} from 'node:crypto';
+import { constants, createCipheriv, createHmac, publicEncrypt, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -35,8 +26,14 @@ import {
   type Pkcs11Keys,
 } from '../../activities/keys/pkcs11/pkcs11-key-store.js';
 import { pkcs11SettingsFrom } from '../../activities/keys/pkcs11/pkcs11-settings.js';
-import { Pkcs11OperationError, Pkcs11Token, type ObjectHandle } from '../../activities/keys/pkcs11/pkcs11-token.js';
-import { createSoftHsmToken, type SoftHsmToken } from '../support/softhsm.js';
+import type { TokenObject } from '../../activities/keys/pkcs11/pkcs11-token-object.js';
+import { Pkcs11OperationError, Pkcs11Token } from '../../activities/keys/pkcs11/pkcs11-token.js';
+import {
+  createSoftHsmToken,
+  destroyKey,
+  importSecretKey as importKnownKey,
+  type SoftHsmToken,
+} from '../support/softhsm.js';
 
 const run = promisify(execFile);
 const networkPurposes: Pkcs11KeyPurpose[] = ['mdes-oauth-signing', 'mdes-tav-signing', 'mdes-issuer-decryption'];
@@ -75,23 +72,9 @@ afterAll(async () => {
 const open = (rsaOaep: 'token' | 'engine' = 'engine'): Promise<Pkcs11Keys> =>
   openPkcs11Keys(token, { rsaOaep, signingOverlapMs: 60_000 });
 
-/** A key made from known bytes (test only, so that node:crypto can compute what the token should answer). */
-async function importSecretKey(value: Buffer, keyType: number, usage: Template): Promise<ObjectHandle> {
-  return token.withSession('importing a test key', (session) =>
-    token.pkcs11.C_CreateObject(session, [
-      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
-      { type: pkcs11js.CKA_KEY_TYPE, value: keyType },
-      { type: pkcs11js.CKA_TOKEN, value: true },
-      { type: pkcs11js.CKA_LABEL, value: `test-import:${randomUUID()}` },
-      { type: pkcs11js.CKA_VALUE, value },
-      ...usage,
-    ]),
-  );
-}
-
-function destroy(object: ObjectHandle): Promise<void> {
-  return token.withSession('destroying a test key', (session) => token.pkcs11.C_DestroyObject(session, object));
-}
+const importSecretKey = (value: Buffer, keyType: number, usage: Template) =>
+  importKnownKey(token, value, keyType, usage);
+const destroy = (key: TokenObject) => destroyKey(token, key);
 
 function es256Jws(payload: object, kid: string, signer: PrivateSigningKey): Promise<string> {
   const encode = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -1,11 +1,14 @@
-/** A throwaway SoftHSM2 token, in a folder of its own, for the PKCS#11 key store's tests. */
+/** A throwaway SoftHSM2 token, in a folder of its own, for the PKCS#11 key store's tests, and known keys in it. */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import pkcs11js, { type Template } from 'pkcs11js';
+import { TokenObject } from '../../activities/keys/pkcs11/pkcs11-token-object.js';
+import type { Pkcs11Token } from '../../activities/keys/pkcs11/pkcs11-token.js';
 import { softHsmModulePaths } from '../../stack/prerequisites.js';
 
 export interface SoftHsmToken {
@@ -64,4 +67,37 @@ export async function createSoftHsmToken(tokenLabel = 'pushprov-test'): Promise<
     },
     remove: () => rm(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * A secret key made in the token from known bytes (tests only, so that node:crypto can compute what the token
+ * should answer), named `test-import:<uuid>` and findable again by that label.
+ */
+export async function importSecretKey(
+  token: Pkcs11Token,
+  value: Buffer,
+  keyType: number,
+  usage: Template,
+): Promise<TokenObject> {
+  const label = `test-import:${randomUUID()}`;
+  const identity = [
+    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+    { type: pkcs11js.CKA_LABEL, value: label },
+  ];
+  const handle = await token.withSession('importing a test key', (session) =>
+    token.pkcs11.C_CreateObject(session, [
+      ...identity,
+      { type: pkcs11js.CKA_KEY_TYPE, value: keyType },
+      { type: pkcs11js.CKA_TOKEN, value: true },
+      { type: pkcs11js.CKA_VALUE, value },
+      ...usage,
+    ]),
+  );
+  return new TokenObject(handle, identity, label);
+}
+
+export function destroyKey(token: Pkcs11Token, key: TokenObject): Promise<void> {
+  return token.withSession('destroying a test key', (session) => token.pkcs11.C_DestroyObject(session, key.handle), {
+    objects: [key],
+  });
 }

@@ -105,6 +105,7 @@ export async function generateMissingPkcs11Keys(
 ): Promise<GeneratedKey[]> {
   const generated: GeneratedKey[] = [];
   for (const purpose of purposes) {
+    // Run again on a lost session, it first looks for the key: one made before the loss is not made twice.
     const made = await oneAtATime(token, () =>
       token.withSession(`generating a ${purpose} key`, (session) =>
         storedKeys(token.pkcs11, session, purpose).length === 0
@@ -120,7 +121,10 @@ export async function generateMissingPkcs11Keys(
 /** Adds a newer key of `purpose`: it encrypts, signs or decrypts from now on; the older ones still decrypt or verify. */
 export function rotatePkcs11Key(token: Pkcs11Token, purpose: Pkcs11KeyPurpose): Promise<GeneratedKey> {
   return oneAtATime(token, () =>
-    token.withSession(`rotating the ${purpose} key`, (session) => generateKey(token.pkcs11, session, purpose)),
+    // Not run again if the session is lost: the key may have been made before it was, and a second would follow.
+    token.withSession(`rotating the ${purpose} key`, (session) => generateKey(token.pkcs11, session, purpose), {
+      retry: false,
+    }),
   );
 }
 

@@ -12,7 +12,8 @@ import {
   type SignatureAlgorithm,
 } from '../key-handles.js';
 import type { RsaOaepMode } from './pkcs11-settings.js';
-import { Pkcs11OperationError, type ObjectHandle, type Pkcs11Token } from './pkcs11-token.js';
+import type { TokenObject } from './pkcs11-token-object.js';
+import { Pkcs11OperationError, type Pkcs11Token } from './pkcs11-token.js';
 
 const tagBytes = 16;
 
@@ -37,17 +38,21 @@ function gcm(iv: Buffer, aad: Buffer): Mechanism {
   return { mechanism: pkcs11js.CKM_AES_GCM, parameter };
 }
 
-export function pkcs11EncryptionKey(token: Pkcs11Token, kid: string, key: ObjectHandle): EncryptionKey {
+export function pkcs11EncryptionKey(token: Pkcs11Token, kid: string, key: TokenObject): EncryptionKey {
   const { pkcs11 } = token;
   return {
     kid,
     encrypt: (iv, plaintext, aad) =>
-      token.withSession(`AES-GCM encryption with key ${kid}`, async (session) => {
-        pkcs11.C_EncryptInit(session, gcm(iv, aad), key);
-        // The token returns the ciphertext and the tag after it.
-        const sealed = await pkcs11.C_EncryptAsync(session, plaintext, Buffer.alloc(plaintext.length + tagBytes));
-        return { ciphertext: sealed.subarray(0, -tagBytes), tag: sealed.subarray(-tagBytes) };
-      }),
+      token.withSession(
+        `AES-GCM encryption with key ${kid}`,
+        async (session) => {
+          pkcs11.C_EncryptInit(session, gcm(iv, aad), key.handle);
+          // The token returns the ciphertext and the tag after it.
+          const sealed = await pkcs11.C_EncryptAsync(session, plaintext, Buffer.alloc(plaintext.length + tagBytes));
+          return { ciphertext: sealed.subarray(0, -tagBytes), tag: sealed.subarray(-tagBytes) };
+        },
+        { objects: [key] },
+      ),
     decrypt: (iv, ciphertext, tag, aad) => {
       if (tag.length !== tagBytes) {
         return Promise.reject(
@@ -56,24 +61,32 @@ export function pkcs11EncryptionKey(token: Pkcs11Token, kid: string, key: Object
       }
       const sealed = Buffer.concat([ciphertext, tag]);
       return token
-        .withSession(`AES-GCM decryption with key ${kid}`, async (session) => {
-          pkcs11.C_DecryptInit(session, gcm(iv, aad), key);
-          return pkcs11.C_DecryptAsync(session, sealed, Buffer.alloc(sealed.length));
-        })
+        .withSession(
+          `AES-GCM decryption with key ${kid}`,
+          async (session) => {
+            pkcs11.C_DecryptInit(session, gcm(iv, aad), key.handle);
+            return pkcs11.C_DecryptAsync(session, sealed, Buffer.alloc(sealed.length));
+          },
+          { objects: [key] },
+        )
         .catch(refusedData(`AES-GCM decryption with key ${kid}`));
     },
   };
 }
 
-export function pkcs11MacKey(token: Pkcs11Token, kid: string, key: ObjectHandle): MacKey {
+export function pkcs11MacKey(token: Pkcs11Token, kid: string, key: TokenObject): MacKey {
   const { pkcs11 } = token;
   return {
     kid,
     mac: (data) =>
-      token.withSession(`HMAC-SHA-256 with key ${kid}`, async (session) => {
-        pkcs11.C_SignInit(session, { mechanism: pkcs11js.CKM_SHA256_HMAC }, key);
-        return pkcs11.C_SignAsync(session, data, Buffer.alloc(32));
-      }),
+      token.withSession(
+        `HMAC-SHA-256 with key ${kid}`,
+        async (session) => {
+          pkcs11.C_SignInit(session, { mechanism: pkcs11js.CKM_SHA256_HMAC }, key.handle);
+          return pkcs11.C_SignAsync(session, data, Buffer.alloc(32));
+        },
+        { objects: [key] },
+      ),
   };
 }
 
@@ -82,7 +95,7 @@ export function pkcs11SigningKey(
   token: Pkcs11Token,
   name: string,
   alg: SignatureAlgorithm,
-  privateKey: ObjectHandle,
+  privateKey: TokenObject,
   publicKey: KeyObject,
 ): PrivateSigningKey {
   const { pkcs11 } = token;
@@ -91,14 +104,22 @@ export function pkcs11SigningKey(
     alg,
     publicKey,
     sign: (data) =>
-      token.withSession(`${alg} signature with key ${name}`, async (session) => {
-        if (alg === 'ES256') {
-          pkcs11.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, privateKey);
-          return pkcs11.C_SignAsync(session, createHash('sha256').update(data).digest(), Buffer.alloc(signatureBytes));
-        }
-        pkcs11.C_SignInit(session, { mechanism: pkcs11js.CKM_SHA256_RSA_PKCS }, privateKey);
-        return pkcs11.C_SignAsync(session, data, Buffer.alloc(signatureBytes));
-      }),
+      token.withSession(
+        `${alg} signature with key ${name}`,
+        async (session) => {
+          if (alg === 'ES256') {
+            pkcs11.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, privateKey.handle);
+            return pkcs11.C_SignAsync(
+              session,
+              createHash('sha256').update(data).digest(),
+              Buffer.alloc(signatureBytes),
+            );
+          }
+          pkcs11.C_SignInit(session, { mechanism: pkcs11js.CKM_SHA256_RSA_PKCS }, privateKey.handle);
+          return pkcs11.C_SignAsync(session, data, Buffer.alloc(signatureBytes));
+        },
+        { objects: [privateKey] },
+      ),
   };
 }
 
@@ -121,7 +142,7 @@ const oaepUnsupported = new Set(['CKR_ARGUMENTS_BAD', 'CKR_MECHANISM_PARAM_INVAL
 export function pkcs11RsaDecryptionKey(
   token: Pkcs11Token,
   name: string,
-  privateKey: ObjectHandle,
+  privateKey: TokenObject,
   publicKey: KeyObject,
   mode: RsaOaepMode,
 ): RsaDecryptionKey {
@@ -129,15 +150,19 @@ export function pkcs11RsaDecryptionKey(
   const keyBytes = modulusBytes(publicKey);
   const decryptInToken = (data: Buffer, hash: OaepHash): Promise<Buffer> =>
     token
-      .withSession(`RSA-OAEP (${hash}) decryption with key ${name}`, async (session) => {
-        const parameter: RsaOAEP = {
-          type: pkcs11js.CK_PARAMS_RSA_OAEP,
-          ...oaepHashMechanisms[hash],
-          source: oaepLabelGiven,
-        };
-        pkcs11.C_DecryptInit(session, { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter }, privateKey);
-        return pkcs11.C_DecryptAsync(session, data, Buffer.alloc(keyBytes));
-      })
+      .withSession(
+        `RSA-OAEP (${hash}) decryption with key ${name}`,
+        async (session) => {
+          const parameter: RsaOAEP = {
+            type: pkcs11js.CK_PARAMS_RSA_OAEP,
+            ...oaepHashMechanisms[hash],
+            source: oaepLabelGiven,
+          };
+          pkcs11.C_DecryptInit(session, { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter }, privateKey.handle);
+          return pkcs11.C_DecryptAsync(session, data, Buffer.alloc(keyBytes));
+        },
+        { objects: [privateKey] },
+      )
       .catch((error: unknown) => {
         if (error instanceof Pkcs11OperationError && oaepUnsupported.has(error.returnValue ?? '')) {
           throw new Pkcs11OperationError(
@@ -153,10 +178,14 @@ export function pkcs11RsaDecryptionKey(
       throw new DecryptionRefusedError(`Key ${name} refused the data: expected ${keyBytes} bytes of ciphertext`);
     }
     const raw = await token
-      .withSession(`raw RSA decryption (OAEP ${hash} in the engine) with key ${name}`, async (session) => {
-        pkcs11.C_DecryptInit(session, { mechanism: pkcs11js.CKM_RSA_X_509 }, privateKey);
-        return pkcs11.C_DecryptAsync(session, data, Buffer.alloc(keyBytes));
-      })
+      .withSession(
+        `raw RSA decryption (OAEP ${hash} in the engine) with key ${name}`,
+        async (session) => {
+          pkcs11.C_DecryptInit(session, { mechanism: pkcs11js.CKM_RSA_X_509 }, privateKey.handle);
+          return pkcs11.C_DecryptAsync(session, data, Buffer.alloc(keyBytes));
+        },
+        { objects: [privateKey] },
+      )
       .catch(refusedData(`raw RSA decryption with key ${name}`));
     // Some modules drop the leading zero bytes of the encoded message: OAEP decoding wants all k bytes. The
     // padding is removed after the session went back to the pool: a bad one costs the token nothing.

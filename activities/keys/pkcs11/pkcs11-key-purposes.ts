@@ -1,6 +1,7 @@
 /** The issuer's keys in a token, by purpose: what kind each is, and how CKA_LABEL and CKA_ID name it. */
 import pkcs11js, { type PKCS11 } from 'pkcs11js';
 import { findObjects, textAttribute } from './pkcs11-attributes.js';
+import { TokenObject } from './pkcs11-token-object.js';
 import type { ObjectHandle, SessionHandle } from './pkcs11-token.js';
 
 export const pkcs11KeyPurposes = [
@@ -94,4 +95,15 @@ export function storedKeys(pkcs11: PKCS11, session: SessionHandle, purpose: Pkcs
     }
   }
   return keys.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+}
+
+/** The secret or private key object of a stored key, to be found again by its class, label and id. */
+export function keyObjectOf(key: StoredKey): TokenObject {
+  const objectClass = isSecretKind(keyKinds[key.purpose]) ? pkcs11js.CKO_SECRET_KEY : pkcs11js.CKO_PRIVATE_KEY;
+  const identity = [
+    { type: pkcs11js.CKA_CLASS, value: objectClass },
+    { type: pkcs11js.CKA_LABEL, value: key.label },
+    { type: pkcs11js.CKA_ID, value: Buffer.from(key.kid, 'utf8') },
+  ];
+  return new TokenObject(key.object, identity, key.label);
 }

@@ -17,6 +17,7 @@ import { publicKeyOf } from './pkcs11-attributes.js';
 import { pkcs11EncryptionKey, pkcs11MacKey, pkcs11RsaDecryptionKey, pkcs11SigningKey } from './pkcs11-key-handles.js';
 import {
   createKeysCommand,
+  keyObjectOf,
   pkcs11KeyPurposes,
   storedKeys,
   type Pkcs11KeyPurpose,
@@ -60,9 +61,9 @@ export async function openPkcs11Keys(token: Pkcs11Token, options: Pkcs11KeysOpti
     }
     return found;
   };
-  const mac = (key: TokenKey) => pkcs11MacKey(token, key.kid, key.object);
+  const mac = (key: TokenKey) => pkcs11MacKey(token, key.kid, keyObjectOf(key));
   const signer = (key: TokenKey, alg: SignatureAlgorithm): PrivateSigningKey =>
-    pkcs11SigningKey(token, key.label, alg, key.object, publicKeyFrom(key));
+    pkcs11SigningKey(token, key.label, alg, keyObjectOf(key), publicKeyFrom(key));
 
   const vaultEncryption = encryptionRing(required('vault-encryption').map((key) => encryptionKey(token, key)));
   const fingerprintKeys = required('vault-fingerprint').map(mac).reverse();
@@ -99,7 +100,7 @@ export async function openPkcs11Keys(token: Pkcs11Token, options: Pkcs11KeysOpti
     ...(oauth && { mdesOAuthSigning: signer(oauth, 'RS256') }),
     ...(tav && { mdesTavSigning: signer(tav, 'RS256') }),
     mdesIssuerDecryption: keys['mdes-issuer-decryption'].map((key) =>
-      pkcs11RsaDecryptionKey(token, key.label, key.object, publicKeyFrom(key), options.rsaOaep),
+      pkcs11RsaDecryptionKey(token, key.label, keyObjectOf(key), publicKeyFrom(key), options.rsaOaep),
     ),
   };
   return { vault, payload, signing, network };
@@ -148,7 +149,7 @@ async function readTokenKeys(token: Pkcs11Token, purposes: readonly Pkcs11KeyPur
 }
 
 function encryptionKey(token: Pkcs11Token, key: TokenKey): EncryptionKey {
-  return pkcs11EncryptionKey(token, key.kid, key.object);
+  return pkcs11EncryptionKey(token, key.kid, keyObjectOf(key));
 }
 
 /** The newest key encrypts; every key of the ring still decrypts. */

@@ -1,15 +1,28 @@
-/** One PKCS#11 token: its module loaded and initialised once per process, a bounded pool of logged-in sessions. */
+/**
+ * One PKCS#11 token: its module loaded and initialised once per process, a bounded pool of logged-in sessions
+ * that heals when the HSM restarts, fails over or logs the application out.
+ */
 import pkcs11js, { type PKCS11 } from 'pkcs11js';
+import {
+  closeQuietly,
+  releaseModule,
+  returnValueOf,
+  sessionFlags,
+  slotOf,
+  useModule,
+  type LoadedModule,
+  type SessionHandle,
+} from './pkcs11-module.js';
 
-export type ObjectHandle = Buffer;
-export type SessionHandle = Buffer;
+export { returnValueOf } from './pkcs11-module.js';
+export type { ObjectHandle, SessionHandle } from './pkcs11-module.js';
 
 export interface Pkcs11TokenOptions {
   /** The HSM vendor's PKCS#11 library. */
   module: string;
   tokenLabel: string;
   pin: string;
-  /** Sessions opened at most, each running one operation at a time; 8 by default. */
+  /** Sessions opened at most for operations, each running one at a time; 8 by default (and one that holds the login). */
   maxSessions?: number;
 }
 
@@ -26,53 +39,45 @@ export class Pkcs11OperationError extends Error {
   }
 }
 
-/** The CKR_ name of a refusal by the module, or undefined for any other error. */
-export function returnValueOf(error: unknown): string | undefined {
-  return error instanceof pkcs11js.Pkcs11Error ? error.message : undefined;
+/**
+ * Return values after which the sessions this process holds may all be gone, and its login with them: the
+ * HSM restarted, failed over to another, or closed the application's sessions.
+ */
+const sessionsLost = new Set([
+  'CKR_SESSION_HANDLE_INVALID',
+  'CKR_SESSION_CLOSED',
+  'CKR_USER_NOT_LOGGED_IN',
+  'CKR_DEVICE_REMOVED',
+  'CKR_DEVICE_ERROR',
+  'CKR_TOKEN_NOT_PRESENT',
+  'CKR_SLOT_ID_INVALID',
+]);
+
+/** Return values after which an object's handle no longer names it: the token numbered its objects anew. */
+const handleLost = new Set(['CKR_KEY_HANDLE_INVALID', 'CKR_OBJECT_HANDLE_INVALID']);
+
+/** An object an operation uses, which it can find again by its attributes (a TokenObject). */
+export interface Refindable {
+  findAgain(pkcs11: PKCS11, session: SessionHandle): void;
 }
 
-interface LoadedModule {
-  pkcs11: PKCS11;
-  users: number;
-  /** False when something else in this process had initialised it: then it is not ours to finalise. */
-  initialisedHere: boolean;
-}
-
-// C_Initialize is once per process and module: every token opened on a module shares its initialisation.
-const loadedModules = new Map<string, LoadedModule>();
-
-function useModule(path: string): LoadedModule {
-  let loaded = loadedModules.get(path);
-  if (!loaded) {
-    const pkcs11 = new pkcs11js.PKCS11();
-    pkcs11.load(path);
-    let initialisedHere = true;
-    try {
-      // The asynchronous calls run on libuv's threads: the module must lock for itself.
-      pkcs11.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
-    } catch (error) {
-      if (returnValueOf(error) !== 'CKR_CRYPTOKI_ALREADY_INITIALIZED') throw error;
-      initialisedHere = false;
-    }
-    loaded = { pkcs11, users: 0, initialisedHere };
-    loadedModules.set(path, loaded);
-  }
-  loaded.users += 1;
-  return loaded;
-}
-
-function releaseModule(path: string, loaded: LoadedModule): void {
-  loaded.users -= 1;
-  if (loaded.users > 0) return;
-  loadedModules.delete(path);
-  if (loaded.initialisedHere) loaded.pkcs11.C_Finalize();
+export interface SessionOptions {
+  /** The objects `work` uses: found again, and `work` run once more, when the token no longer knows their handles. */
+  objects?: readonly Refindable[];
+  /**
+   * Whether `work` may run again on a fresh session when its session was lost (true by default: signing,
+   * encrypting and decrypting may). Not for work that changes the token, such as generating a key, which may
+   * have happened before the session was lost.
+   */
+  retry?: boolean;
 }
 
 export class Pkcs11Token {
   private readonly idle: SessionHandle[] = [];
   private readonly waiting: { resolve: (session: SessionHandle) => void; reject: (error: Error) => void }[] = [];
   private openSessions = 0;
-  private loggedIn = false;
+  /** The session that holds the login (see keepLoggedIn), never lent. */
+  private keeper: SessionHandle | undefined;
   private closed = false;
   private readonly inFlight = new Set<Promise<unknown>>();
 
@@ -80,7 +85,7 @@ export class Pkcs11Token {
     readonly label: string,
     /** The module's functions; a caller takes a session from withSession before calling them. */
     readonly pkcs11: PKCS11,
-    private readonly slot: Buffer,
+    private slot: Buffer,
     private readonly pin: string,
     private readonly maxSessions: number,
     private readonly release: () => void,
@@ -99,8 +104,7 @@ export class Pkcs11Token {
     }
     let slot: Buffer | undefined;
     try {
-      const { pkcs11 } = loaded;
-      slot = pkcs11.C_GetSlotList(true).find((each) => pkcs11.C_GetTokenInfo(each).label.trim() === tokenLabel);
+      slot = slotOf(loaded.pkcs11, tokenLabel);
       if (!slot) throw new Error('the module has no token of that label');
     } catch (error) {
       releaseModule(module, loaded);
@@ -115,10 +119,16 @@ export class Pkcs11Token {
   /**
    * Runs `work` on a logged-in session of its own (Init and the asynchronous call both, so that no other
    * operation interleaves). A session whose work failed is closed rather than reused: a failed call can
-   * leave an operation active in it.
+   * leave an operation active in it. When the token says the sessions or the login are gone, the pool drops
+   * every idle session and logs in again on the next, and `work` runs once more on a fresh session (unless
+   * `retry` is false); when it says a handle is unknown, `objects` are found again first.
    */
-  async withSession<T>(operation: string, work: (session: SessionHandle) => Promise<T> | T): Promise<T> {
-    const running = this.run(operation, work);
+  async withSession<T>(
+    operation: string,
+    work: (session: SessionHandle) => Promise<T> | T,
+    options: SessionOptions = {},
+  ): Promise<T> {
+    const running = this.run(operation, work, options);
     this.inFlight.add(running);
     try {
       return await running;
@@ -127,20 +137,61 @@ export class Pkcs11Token {
     }
   }
 
-  private async run<T>(operation: string, work: (session: SessionHandle) => Promise<T> | T): Promise<T> {
-    let session: SessionHandle;
-    try {
-      session = await this.takeSession();
-    } catch (error) {
-      throw this.failure(operation, error);
+  private async run<T>(
+    operation: string,
+    work: (session: SessionHandle) => Promise<T> | T,
+    options: SessionOptions,
+  ): Promise<T> {
+    // After a restart, a fresh session may still meet a stale object handle: two recoveries at most.
+    for (let recoveries = 0; ; recoveries += 1) {
+      try {
+        return await this.onSession(work);
+      } catch (error) {
+        const value = returnValueOf(error);
+        if (value && sessionsLost.has(value)) this.forgetSessions();
+        const recoverable =
+          recoveries < 2 &&
+          options.retry !== false &&
+          value !== undefined &&
+          (sessionsLost.has(value) || (handleLost.has(value) && (options.objects?.length ?? 0) > 0));
+        if (!recoverable) throw this.failure(operation, error);
+        if (handleLost.has(value)) {
+          try {
+            await this.onSession((session) => {
+              for (const object of options.objects ?? []) object.findAgain(this.pkcs11, session);
+            });
+          } catch (findFailed) {
+            throw this.failure(`${operation}: finding its key again`, findFailed);
+          }
+        }
+      }
     }
+  }
+
+  private async onSession<T>(work: (session: SessionHandle) => Promise<T> | T): Promise<T> {
+    const session = await this.takeSession();
     try {
       const result = await work(session);
       this.giveBack(session);
       return result;
     } catch (error) {
       this.discard(session);
-      throw this.failure(operation, error);
+      throw error;
+    }
+  }
+
+  /**
+   * The HSM lost this process's sessions or its login: every idle session is closed (they would fail one by one),
+   * the next session opened logs in again, and the token's slot is looked up again by its label, since a
+   * failover may present the token in another slot. Sessions in use are closed as their work fails.
+   */
+  private forgetSessions(): void {
+    for (const session of this.idle.splice(0)) this.closeSession(session);
+    this.closeKeeper();
+    try {
+      this.slot = slotOf(this.pkcs11, this.label) ?? this.slot;
+    } catch {
+      // The module cannot list its slots now: the next session's opening says why.
     }
   }
 
@@ -151,6 +202,7 @@ export class Pkcs11Token {
     for (const waiter of this.waiting.splice(0)) waiter.reject(new Error('the token is closed'));
     await Promise.allSettled([...this.inFlight]);
     for (const session of this.idle.splice(0)) this.discard(session);
+    this.closeKeeper();
     this.release();
   }
 
@@ -162,32 +214,41 @@ export class Pkcs11Token {
       return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
     }
     this.openSessions += 1;
-    let session: SessionHandle | undefined;
     try {
-      session = this.pkcs11.C_OpenSession(this.slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
-      this.logIn(session);
-      return session;
+      this.keepLoggedIn();
+      return this.pkcs11.C_OpenSession(this.slot, sessionFlags);
     } catch (error) {
-      if (session) this.closeSession(session);
-      else this.openSessions -= 1;
+      this.openSessions -= 1;
       throw error;
     }
   }
 
   /**
-   * CKU_USER login holds for every session of this application (this process) until its last session closes,
-   * so it is asked for once. Not again for each new session: under load, SoftHSM2 2.6 answered such repeated
-   * logins (CKR_USER_ALREADY_LOGGED_IN) by failing now and then an operation running on another session
-   * (CKR_GENERAL_ERROR: 3 of 450 key generations, against none of 450 with one login).
+   * PKCS#11 keeps a CKU_USER login, and the handles of the objects found, for as long as the application has a
+   * session open on the token; the pool's sessions come and go (a failed operation's is closed). So one session
+   * of its own, never lent, holds the login from the first operation until the token is closed or the HSM
+   * forgets this process: SoftHSM2 2.6 numbers its objects anew, and asks for the PIN again, each time the
+   * last session closes. The login is asked for once there, not for each new session: under load, SoftHSM2
+   * answered such repeated logins (CKR_USER_ALREADY_LOGGED_IN) by failing now and then an operation running on
+   * another session (CKR_GENERAL_ERROR: 3 of 450 key generations, against none of 450 with one login).
    */
-  private logIn(session: SessionHandle): void {
-    if (this.loggedIn) return;
+  private keepLoggedIn(): void {
+    if (this.keeper) return;
+    const keeper = this.pkcs11.C_OpenSession(this.slot, sessionFlags);
     try {
-      this.pkcs11.C_Login(session, pkcs11js.CKU_USER, this.pin);
+      this.pkcs11.C_Login(keeper, pkcs11js.CKU_USER, this.pin);
     } catch (error) {
-      if (returnValueOf(error) !== 'CKR_USER_ALREADY_LOGGED_IN') throw error;
+      if (returnValueOf(error) !== 'CKR_USER_ALREADY_LOGGED_IN') {
+        closeQuietly(this.pkcs11, keeper);
+        throw error;
+      }
     }
-    this.loggedIn = true;
+    this.keeper = keeper;
+  }
+
+  private closeKeeper(): void {
+    if (this.keeper) closeQuietly(this.pkcs11, this.keeper);
+    this.keeper = undefined;
   }
 
   private giveBack(session: SessionHandle): void {
@@ -205,12 +266,7 @@ export class Pkcs11Token {
 
   private closeSession(session: SessionHandle): void {
     this.openSessions -= 1;
-    if (this.openSessions === 0) this.loggedIn = false;
-    try {
-      this.pkcs11.C_CloseSession(session);
-    } catch {
-      // Already closed by the module (a token removed, a session lost): nothing is left to release.
-    }
+    closeQuietly(this.pkcs11, session);
   }
 
   private failure(operation: string, error: unknown): Pkcs11OperationError {

@@ -1,0 +1,62 @@
+/** A PKCS#11 module loaded and initialised once per process, shared by the tokens opened on it, and its slots. */
+import pkcs11js, { type PKCS11 } from 'pkcs11js';
+
+export type ObjectHandle = Buffer;
+export type SessionHandle = Buffer;
+
+/** The CKR_ name of a refusal by the module, or undefined for any other error. */
+export function returnValueOf(error: unknown): string | undefined {
+  return error instanceof pkcs11js.Pkcs11Error ? error.message : undefined;
+}
+
+export interface LoadedModule {
+  pkcs11: PKCS11;
+  users: number;
+  /** False when something else in this process had initialised it: then it is not ours to finalise. */
+  initialisedHere: boolean;
+}
+
+// C_Initialize is once per process and module: every token opened on a module shares its initialisation.
+const loadedModules = new Map<string, LoadedModule>();
+
+export function useModule(path: string): LoadedModule {
+  let loaded = loadedModules.get(path);
+  if (!loaded) {
+    const pkcs11 = new pkcs11js.PKCS11();
+    pkcs11.load(path);
+    let initialisedHere = true;
+    try {
+      // The asynchronous calls run on libuv's threads: the module must lock for itself.
+      pkcs11.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
+    } catch (error) {
+      if (returnValueOf(error) !== 'CKR_CRYPTOKI_ALREADY_INITIALIZED') throw error;
+      initialisedHere = false;
+    }
+    loaded = { pkcs11, users: 0, initialisedHere };
+    loadedModules.set(path, loaded);
+  }
+  loaded.users += 1;
+  return loaded;
+}
+
+export function releaseModule(path: string, loaded: LoadedModule): void {
+  loaded.users -= 1;
+  if (loaded.users > 0) return;
+  loadedModules.delete(path);
+  if (loaded.initialisedHere) loaded.pkcs11.C_Finalize();
+}
+
+export const sessionFlags = pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION;
+
+export function closeQuietly(pkcs11: PKCS11, session: SessionHandle): void {
+  try {
+    pkcs11.C_CloseSession(session);
+  } catch {
+    // Already closed by the module (a token removed, a session lost): nothing is left to release.
+  }
+}
+
+/** The slot that holds the token of this label, if the module presents it now. */
+export function slotOf(pkcs11: PKCS11, tokenLabel: string): Buffer | undefined {
+  return pkcs11.C_GetSlotList(true).find((each) => pkcs11.C_GetTokenInfo(each).label.trim() === tokenLabel);
+}
