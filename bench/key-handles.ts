@@ -71,7 +71,7 @@ export async function benchmarkKeyHandles(durationMs = 1_500): Promise<KeyHandle
   process.env.SOFTHSM2_CONF = hsm.conf;
   const token = Pkcs11Token.open({ module: hsm.module, tokenLabel: hsm.tokenLabel, pin: hsm.pin });
   try {
-    await generateMissingPkcs11Keys(token);
+    await generateMissingPkcs11Keys(token, { rsaOaep: 'engine' });
     const keys = await openPkcs11Keys(token, { rsaOaep: 'engine' });
     const inToken: Handles = {
       payload: keys.payload.current,

@@ -5,7 +5,11 @@
 import { writeFile } from 'node:fs/promises';
 import { parseEnv } from '../config/env.js';
 import { auditProblems, keyObjectAudit } from '../activities/keys/pkcs11/pkcs11-key-audit.js';
-import { generateMissingPkcs11Keys, rotatePkcs11Key } from '../activities/keys/pkcs11/pkcs11-key-generation.js';
+import {
+  generateMissingPkcs11Keys,
+  rotatePkcs11Key,
+  type GenerationOptions,
+} from '../activities/keys/pkcs11/pkcs11-key-generation.js';
 import { isPkcs11KeyPurpose, pkcs11KeyPurposes } from '../activities/keys/pkcs11/pkcs11-key-purposes.js';
 import { publicKeysForNetworks } from '../activities/keys/pkcs11/pkcs11-key-store.js';
 import { pkcs11SettingsFrom } from '../activities/keys/pkcs11/pkcs11-settings.js';
@@ -14,17 +18,17 @@ import { Pkcs11Token } from '../activities/keys/pkcs11/pkcs11-token.js';
 const usage = `usage: npm run keys:hsm -- <command>
   init                    generate the keys the token lacks, inside it
   rotate <purpose>        add a newer key of a purpose (${pkcs11KeyPurposes.join(', ')})
-  list                    every private and secret key object, and whether it could be read or exported
+  list                    every private and secret key object: could it be read or exported? its mechanisms
   public-keys [--out f]   the public keys to register with the networks, as JSON`;
 
 const commands = ['init', 'rotate', 'list', 'public-keys'];
 
 class UsageError extends Error {}
 
-async function run(token: Pkcs11Token, command: string, args: string[]): Promise<void> {
+async function run(token: Pkcs11Token, options: GenerationOptions, command: string, args: string[]): Promise<void> {
   switch (command) {
     case 'init': {
-      const made = await generateMissingPkcs11Keys(token);
+      const made = await generateMissingPkcs11Keys(token, options);
       for (const key of made) console.log(`created ${key.label} (kid ${key.kid})`);
       console.log(made.length === 0 ? `token "${token.label}" holds every key already` : `${made.length} keys created`);
       return;
@@ -32,7 +36,7 @@ async function run(token: Pkcs11Token, command: string, args: string[]): Promise
     case 'rotate': {
       const [purpose] = args;
       if (!purpose || !isPkcs11KeyPurpose(purpose)) throw new UsageError(`rotate takes a purpose: ${purpose ?? ''}`);
-      const key = await rotatePkcs11Key(token, purpose);
+      const key = await rotatePkcs11Key(token, purpose, options);
       console.log(`created ${key.label} (kid ${key.kid}); it is used from the next start of each process`);
       return;
     }
@@ -45,7 +49,8 @@ async function run(token: Pkcs11Token, command: string, args: string[]): Promise
         const refusal = entry.secretReadRefused ? `refused (${entry.secretReadReturnValue ?? 'no value'})` : 'READ';
         console.log(
           `${entry.label}  ${entry.objectClass}  extractable=${entry.extractable} sensitive=${entry.sensitive} ` +
-            `neverExtractable=${entry.neverExtractable} alwaysSensitive=${entry.alwaysSensitive} secret read ${refusal}` +
+            `neverExtractable=${entry.neverExtractable} alwaysSensitive=${entry.alwaysSensitive} secret read ${refusal} ` +
+            `mechanisms=${entry.allowedMechanisms.join(',') || 'any'}` +
             (found.length > 0 ? `  PROBLEM: ${found.join(', ')}` : ''),
         );
       }
@@ -81,7 +86,7 @@ try {
   const settings = await pkcs11SettingsFrom(env);
   const token = Pkcs11Token.open({ module: settings.module, tokenLabel: settings.tokenLabel, pin: settings.pin });
   try {
-    await run(token, command, args);
+    await run(token, { rsaOaep: settings.rsaOaep }, command, args);
   } finally {
     await token.close();
   }

@@ -155,7 +155,7 @@ export async function generateIssuerKeys(keysDir: string, pkcs11?: Pkcs11Setting
     ]);
     const token = Pkcs11Token.open(pkcs11);
     try {
-      return (await generateMissingPkcs11Keys(token)).map((key) => key.label);
+      return (await generateMissingPkcs11Keys(token, { rsaOaep: pkcs11.rsaOaep })).map((key) => key.label);
     } finally {
       await token.close();
     }

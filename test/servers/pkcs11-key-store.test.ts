@@ -10,7 +10,7 @@ import { calculateJwkThumbprint, compactVerify, createLocalJWKSet, exportJWK } f
 import pkcs11js, { type Template } from 'pkcs11js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DecryptionRefusedError, type PrivateSigningKey } from '../../activities/keys/key-handles.js';
-import { booleanAttribute, findObjects } from '../../activities/keys/pkcs11/pkcs11-attributes.js';
+import { booleanAttribute, findObjects, textAttribute } from '../../activities/keys/pkcs11/pkcs11-attributes.js';
 import { auditProblems, keyObjectAudit } from '../../activities/keys/pkcs11/pkcs11-key-audit.js';
 import {
   generateMissingPkcs11Keys,
@@ -27,7 +27,7 @@ import {
 } from '../../activities/keys/pkcs11/pkcs11-key-store.js';
 import { pkcs11SettingsFrom } from '../../activities/keys/pkcs11/pkcs11-settings.js';
 import type { TokenObject } from '../../activities/keys/pkcs11/pkcs11-token-object.js';
-import { Pkcs11OperationError, Pkcs11Token } from '../../activities/keys/pkcs11/pkcs11-token.js';
+import { Pkcs11OperationError, Pkcs11Token, returnValueOf } from '../../activities/keys/pkcs11/pkcs11-token.js';
 import {
   createSoftHsmToken,
   destroyKey,
@@ -37,6 +37,8 @@ import {
 
 const run = promisify(execFile);
 const networkPurposes: Pkcs11KeyPurpose[] = ['mdes-oauth-signing', 'mdes-tav-signing', 'mdes-issuer-decryption'];
+// SoftHSM2 2.6 does RSA-OAEP with SHA-1 only: its decryption keys are made for the raw operation.
+const forSoftHsm = { rsaOaep: 'engine' } as const;
 const enginePurposes = pkcs11KeyPurposes.filter((purpose) => !networkPurposes.includes(purpose));
 
 let hsm: SoftHsmToken;
@@ -56,10 +58,10 @@ beforeAll(async () => {
   process.env.SOFTHSM2_CONF = hsm.conf;
   token = Pkcs11Token.open({ module: hsm.module, tokenLabel: hsm.tokenLabel, pin: hsm.pin });
   openedEmpty = await openPkcs11Keys(token, { rsaOaep: 'engine' }).catch((error: unknown) => error);
-  generatedFirst = await generateMissingPkcs11Keys(token, enginePurposes);
+  generatedFirst = await generateMissingPkcs11Keys(token, forSoftHsm, enginePurposes);
   withoutNetworkKeys = await openPkcs11Keys(token, { rsaOaep: 'engine' });
-  generatedThen = await generateMissingPkcs11Keys(token);
-  generatedAgain = await generateMissingPkcs11Keys(token);
+  generatedThen = await generateMissingPkcs11Keys(token, forSoftHsm);
+  generatedAgain = await generateMissingPkcs11Keys(token, forSoftHsm);
 });
 
 afterAll(async () => {
@@ -159,6 +161,66 @@ describe('generating the keys in the token', () => {
     expect(flags.private.map(String).sort()).toEqual(
       [[CKA_DECRYPT], [CKA_SIGN], [CKA_SIGN], [CKA_SIGN]].map(String).sort(),
     );
+  });
+
+  it('allows each key only the mechanisms the engine uses it with, and the token holds it to them', async () => {
+    const byPurpose = new Map(
+      (await keyObjectAudit(token)).map((entry) => [entry.label.split(':')[1], entry.allowedMechanisms]),
+    );
+    expect(Object.fromEntries(byPurpose)).toEqual({
+      'vault-encryption': ['CKM_AES_GCM'],
+      payload: ['CKM_AES_GCM'],
+      'vault-fingerprint': ['CKM_SHA256_HMAC'],
+      'one-time-code': ['CKM_SHA256_HMAC'],
+      'issuer-signing': ['CKM_ECDSA'],
+      'mdes-oauth-signing': ['CKM_SHA256_RSA_PKCS'],
+      'mdes-tav-signing': ['CKM_SHA256_RSA_PKCS'],
+      // Made for PKCS11_RSA_OAEP=engine: the raw operation, and not OAEP with SHA-1, which SoftHSM would do.
+      'mdes-issuer-decryption': ['CKM_RSA_X_509'],
+    });
+    const refusals = await token.withSession('using keys in other modes', (session) => {
+      const objectOf = (purpose: Pkcs11KeyPurpose) =>
+        findObjects(token.pkcs11, session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY }])
+          .concat(findObjects(token.pkcs11, session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }]))
+          .find((object) =>
+            textAttribute(token.pkcs11, session, object, pkcs11js.CKA_LABEL).startsWith(`pushprov:${purpose}:`),
+          )!;
+      const refusal = (init: () => void): string | undefined => {
+        try {
+          init();
+          return undefined;
+        } catch (error) {
+          return returnValueOf(error);
+        }
+      };
+      const { pkcs11 } = token;
+      return {
+        aesEcb: refusal(() => pkcs11.C_EncryptInit(session, { mechanism: pkcs11js.CKM_AES_ECB }, objectOf('payload'))),
+        aesCbc: refusal(() =>
+          pkcs11.C_EncryptInit(
+            session,
+            { mechanism: pkcs11js.CKM_AES_CBC_PAD, parameter: randomBytes(16) },
+            objectOf('vault-encryption'),
+          ),
+        ),
+        hmacSha1: refusal(() =>
+          pkcs11.C_SignInit(session, { mechanism: pkcs11js.CKM_SHA_1_HMAC }, objectOf('one-time-code')),
+        ),
+        rsaPkcs1: refusal(() =>
+          pkcs11.C_DecryptInit(session, { mechanism: pkcs11js.CKM_RSA_PKCS }, objectOf('mdes-issuer-decryption')),
+        ),
+        rsaRawSigning: refusal(() =>
+          pkcs11.C_SignInit(session, { mechanism: pkcs11js.CKM_RSA_X_509 }, objectOf('mdes-oauth-signing')),
+        ),
+      };
+    });
+    expect(refusals).toEqual({
+      aesEcb: 'CKR_MECHANISM_INVALID',
+      aesCbc: 'CKR_MECHANISM_INVALID',
+      hmacSha1: 'CKR_MECHANISM_INVALID',
+      rsaPkcs1: 'CKR_MECHANISM_INVALID',
+      rsaRawSigning: 'CKR_MECHANISM_INVALID',
+    });
   });
 });
 
@@ -298,16 +360,19 @@ describe('the handles', () => {
     await expect(key!.decryptOaep(sha256, 'sha256')).rejects.toThrow(DecryptionRefusedError);
   });
 
-  it("RSA-OAEP in the token: SoftHSM 2.6's refusal of SHA-256 comes out as an error that says what to do", async () => {
+  it('RSA-OAEP in the token, with a key made for the engine: the key refuses it, in an error that says what to do', async () => {
     const [key] = (await open('token')).network.mdesIssuerDecryption;
     const error = (await key!
       .decryptOaep(oaepEncrypt(key!.publicKey, 'sha256', randomBytes(32)), 'sha256')
       .catch((caught: unknown) => caught)) as Pkcs11OperationError;
     expect(error).toBeInstanceOf(Pkcs11OperationError);
-    expect(error.returnValue).toBe('CKR_ARGUMENTS_BAD');
+    // The key allows the raw operation only (it would be CKR_ARGUMENTS_BAD, SoftHSM 2.6's refusal of
+    // SHA-256, for a key made for the token).
+    expect(error.returnValue).toBe('CKR_MECHANISM_INVALID');
     expect(error.message).toContain('RSA-OAEP (sha256) decryption with key pushprov:mdes-issuer-decryption:');
     expect(error.message).toContain(`on token "${hsm.tokenLabel}"`);
-    expect(error.message).toContain('PKCS11_RSA_OAEP=engine');
+    expect(error.message).toContain('PKCS11_RSA_OAEP=engine removes the padding in the engine');
+    expect(error.message).toContain('the key was made for PKCS11_RSA_OAEP=engine');
   });
 
   it('a second token on the same module shares its initialisation, keeps to its sessions, and closes alone', async () => {
@@ -354,7 +419,7 @@ describe('rotation', () => {
     const rotated = Object.fromEntries(
       await Promise.all(
         (['vault-encryption', 'vault-fingerprint', 'payload', 'issuer-signing', 'mdes-issuer-decryption'] as const).map(
-          async (purpose) => [purpose, await rotatePkcs11Key(token, purpose)] as const,
+          async (purpose) => [purpose, await rotatePkcs11Key(token, purpose, forSoftHsm)] as const,
         ),
       ),
     ) as Record<Pkcs11KeyPurpose, GeneratedKey>;
@@ -437,6 +502,7 @@ describe('the audit', () => {
         'was extractable once',
         'was not always sensitive',
         'its secret part was read',
+        'any mechanism allowed',
       ]);
     } finally {
       await destroy(object);
@@ -471,7 +537,7 @@ describe('npm run keys:hsm', () => {
     expect(lines.at(-1)).toBe('8 key objects in token "pushprov-cli", 0 problems');
     for (const line of lines.slice(0, -1)) {
       expect(line).toMatch(
-        /^pushprov:[a-z-]+:\S+Z {2}(private|secret) {2}extractable=false sensitive=true neverExtractable=true alwaysSensitive=true secret read refused \(CKR_ATTRIBUTE_SENSITIVE\)$/,
+        /^pushprov:[a-z-]+:\S+Z {2}(private|secret) {2}extractable=false sensitive=true neverExtractable=true alwaysSensitive=true secret read refused \(CKR_ATTRIBUTE_SENSITIVE\) mechanisms=CKM_[A-Z0-9_]+$/,
       );
     }
     expect((await cli(['init'])).stdout).toBe('token "pushprov-cli" holds every key already\n');

@@ -1,5 +1,6 @@
 /** Reading a token's objects: finding them by template, their attributes, and a public key object as node's KeyObject. */
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { endianness } from 'node:os';
 import pkcs11js, { type PKCS11, type Template } from 'pkcs11js';
 import type { ObjectHandle, SessionHandle } from './pkcs11-token.js';
 
@@ -36,6 +37,33 @@ export function ulongAttribute(pkcs11: PKCS11, session: SessionHandle, object: O
 
 export function textAttribute(pkcs11: PKCS11, session: SessionHandle, object: ObjectHandle, type: number): string {
   return attribute(pkcs11, session, object, type).toString('utf8');
+}
+
+/**
+ * CKA_ALLOWED_MECHANISMS' value: an array of CK_MECHANISM_TYPE, each a CK_ULONG of this platform (8 bytes, in its
+ * byte order, on the 64-bit Linux and macOS the engine runs on).
+ */
+export function mechanismList(mechanisms: readonly number[]): Buffer {
+  const list = Buffer.alloc(mechanisms.length * 8);
+  mechanisms.forEach((mechanism, index) =>
+    endianness() === 'LE'
+      ? list.writeBigUInt64LE(BigInt(mechanism), index * 8)
+      : list.writeBigUInt64BE(BigInt(mechanism), index * 8),
+  );
+  return list;
+}
+
+/** The mechanisms a key allows, or an empty list when it allows any (the attribute unset or unknown to the token). */
+export function allowedMechanisms(pkcs11: PKCS11, session: SessionHandle, object: ObjectHandle): number[] {
+  let list: Buffer;
+  try {
+    list = attribute(pkcs11, session, object, pkcs11js.CKA_ALLOWED_MECHANISMS);
+  } catch {
+    return [];
+  }
+  return Array.from({ length: Math.floor(list.length / 8) }, (_, index) =>
+    Number(endianness() === 'LE' ? list.readBigUInt64LE(index * 8) : list.readBigUInt64BE(index * 8)),
+  );
 }
 
 // DER of the OID 1.2.840.10045.3.1.7 (P-256), as CKA_EC_PARAMS holds it.

@@ -1,6 +1,16 @@
-/** What a token says about each of its private and secret key objects: could anything read or export it? */
+/**
+ * What a token says about each of its private and secret key objects: could anything read or export it, and
+ * with which mechanisms may it be used?
+ */
 import pkcs11js from 'pkcs11js';
-import { attribute, booleanAttribute, findObjects, textAttribute, ulongAttribute } from './pkcs11-attributes.js';
+import {
+  allowedMechanisms,
+  attribute,
+  booleanAttribute,
+  findObjects,
+  textAttribute,
+  ulongAttribute,
+} from './pkcs11-attributes.js';
 import { returnValueOf, type Pkcs11Token } from './pkcs11-token.js';
 
 export interface KeyObjectAudit {
@@ -16,6 +26,15 @@ export interface KeyObjectAudit {
    */
   secretReadRefused: boolean;
   secretReadReturnValue?: string;
+  /** CKA_ALLOWED_MECHANISMS by name (CKM_...); empty when the key may be used with any mechanism. */
+  allowedMechanisms: string[];
+}
+
+// pkcs11js's CKM_ constants by value, to name a key's allowed mechanisms (the first name of a value with two).
+const mechanismNames = new Map<number, string>();
+for (const [name, value] of Object.entries(pkcs11js)) {
+  if (name.startsWith('CKM_') && typeof value === 'number' && !mechanismNames.has(value))
+    mechanismNames.set(value, name);
 }
 
 const audited = [
@@ -51,6 +70,9 @@ export function keyObjectAudit(token: Pkcs11Token): Promise<KeyObjectAudit[]> {
             alwaysSensitive: flag(pkcs11js.CKA_ALWAYS_SENSITIVE),
             secretReadRefused,
             ...(secretReadReturnValue && { secretReadReturnValue }),
+            allowedMechanisms: allowedMechanisms(pkcs11, session, object).map(
+              (mechanism) => mechanismNames.get(mechanism) ?? `0x${mechanism.toString(16)}`,
+            ),
           };
         }),
       )
@@ -66,5 +88,6 @@ export function auditProblems(entry: KeyObjectAudit): string[] {
     ...(entry.neverExtractable ? [] : ['was extractable once']),
     ...(entry.alwaysSensitive ? [] : ['was not always sensitive']),
     ...(entry.secretReadRefused ? [] : ['its secret part was read']),
+    ...(entry.allowedMechanisms.length > 0 ? [] : ['any mechanism allowed']),
   ];
 }

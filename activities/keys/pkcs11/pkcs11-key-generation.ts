@@ -1,11 +1,12 @@
 /**
  * Creating the issuer's keys inside a token: each generated there, sensitive, never extractable, with only
- * the usage its purpose needs. Rotation adds a newer key of a purpose; the older ones stay for what they did.
+ * the usage its purpose needs and only the mechanisms the engine uses it with (CKA_ALLOWED_MECHANISMS).
+ * Rotation adds a newer key of a purpose; the older ones stay for what they did.
  */
 import { randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import pkcs11js, { type PKCS11, type Template } from 'pkcs11js';
-import { p256Parameters, publicKeyOf } from './pkcs11-attributes.js';
+import { mechanismList, p256Parameters, publicKeyOf } from './pkcs11-attributes.js';
 import {
   keyKinds,
   keyLabel,
@@ -14,7 +15,16 @@ import {
   type Pkcs11KeyKind,
   type Pkcs11KeyPurpose,
 } from './pkcs11-key-purposes.js';
+import type { RsaOaepMode } from './pkcs11-settings.js';
 import type { ObjectHandle, Pkcs11Token, SessionHandle } from './pkcs11-token.js';
+
+export interface GenerationOptions {
+  /**
+   * How the engine will decrypt with the RSA decryption keys (PKCS11_RSA_OAEP): a key made for `token` allows
+   * RSA-OAEP only; one made for `engine` allows the raw RSA operation only, which SoftHSM2 needs.
+   */
+  rsaOaep: RsaOaepMode;
+}
 
 export interface GeneratedKey {
   purpose: Pkcs11KeyPurpose;
@@ -45,6 +55,11 @@ function usage(objectClass: keyof typeof usageFlags, granted: readonly number[])
   return usageFlags[objectClass].map((type) => ({ type, value: granted.includes(type) }));
 }
 
+/** The mechanisms the engine uses a key with, and no other: a session holder cannot use it in another mode. */
+function allowing(...mechanisms: number[]): Template {
+  return [{ type: pkcs11js.CKA_ALLOWED_MECHANISMS, value: mechanismList(mechanisms) }];
+}
+
 /** What every secret and private key is: in the token, behind the login, never readable nor exportable. */
 const keptInside: Template = [
   { type: pkcs11js.CKA_TOKEN, value: true },
@@ -58,14 +73,21 @@ interface SecretKeySpec {
   mechanism: number;
   keyType: number;
   usage: number[];
+  allowed: number[];
 }
 
 const secretKeySpecs: Partial<Record<Pkcs11KeyKind, SecretKeySpec>> = {
-  'aes-256': { mechanism: pkcs11js.CKM_AES_KEY_GEN, keyType: pkcs11js.CKK_AES, usage: [CKA_ENCRYPT, CKA_DECRYPT] },
+  'aes-256': {
+    mechanism: pkcs11js.CKM_AES_KEY_GEN,
+    keyType: pkcs11js.CKK_AES,
+    usage: [CKA_ENCRYPT, CKA_DECRYPT],
+    allowed: [pkcs11js.CKM_AES_GCM],
+  },
   'hmac-sha-256': {
     mechanism: pkcs11js.CKM_GENERIC_SECRET_KEY_GEN,
     keyType: pkcs11js.CKK_GENERIC_SECRET,
     usage: [CKA_SIGN, CKA_VERIFY],
+    allowed: [pkcs11js.CKM_SHA256_HMAC],
   },
 };
 
@@ -80,27 +102,46 @@ const rsa2048: Template = [
   { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from([1, 0, 1]) },
 ];
 
-const keyPairSpecs: Partial<Record<Pkcs11KeyKind, KeyPairSpec>> = {
-  'ec-p256-signing': {
-    mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN,
-    publicKey: [{ type: pkcs11js.CKA_EC_PARAMS, value: p256Parameters }, ...usage('public', [CKA_VERIFY])],
-    privateKey: usage('private', [CKA_SIGN]),
-  },
-  'rsa-2048-signing': {
-    mechanism: pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN,
-    publicKey: [...rsa2048, ...usage('public', [CKA_VERIFY])],
-    privateKey: usage('private', [CKA_SIGN]),
-  },
-  'rsa-2048-decryption': {
-    mechanism: pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN,
-    publicKey: [...rsa2048, ...usage('public', [CKA_ENCRYPT])],
-    privateKey: usage('private', [CKA_DECRYPT]),
-  },
-};
+function keyPairSpec(kind: Pkcs11KeyKind, options: GenerationOptions): KeyPairSpec | undefined {
+  switch (kind) {
+    case 'ec-p256-signing': {
+      // ECDSA over a SHA-256 digest the engine computes (pkcs11-key-handles.ts).
+      const allowed = allowing(pkcs11js.CKM_ECDSA);
+      return {
+        mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN,
+        publicKey: [
+          { type: pkcs11js.CKA_EC_PARAMS, value: p256Parameters },
+          ...usage('public', [CKA_VERIFY]),
+          ...allowed,
+        ],
+        privateKey: [...usage('private', [CKA_SIGN]), ...allowed],
+      };
+    }
+    case 'rsa-2048-signing': {
+      const allowed = allowing(pkcs11js.CKM_SHA256_RSA_PKCS);
+      return {
+        mechanism: pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN,
+        publicKey: [...rsa2048, ...usage('public', [CKA_VERIFY]), ...allowed],
+        privateKey: [...usage('private', [CKA_SIGN]), ...allowed],
+      };
+    }
+    case 'rsa-2048-decryption': {
+      const decryption = options.rsaOaep === 'engine' ? pkcs11js.CKM_RSA_X_509 : pkcs11js.CKM_RSA_PKCS_OAEP;
+      return {
+        mechanism: pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN,
+        publicKey: [...rsa2048, ...usage('public', [CKA_ENCRYPT]), ...allowing(pkcs11js.CKM_RSA_PKCS_OAEP)],
+        privateKey: [...usage('private', [CKA_DECRYPT]), ...allowing(decryption)],
+      };
+    }
+    default:
+      return undefined;
+  }
+}
 
 /** Generates a key for every purpose (all of them by default) that the token has none of. */
 export async function generateMissingPkcs11Keys(
   token: Pkcs11Token,
+  options: GenerationOptions,
   purposes: readonly Pkcs11KeyPurpose[] = pkcs11KeyPurposes,
 ): Promise<GeneratedKey[]> {
   const generated: GeneratedKey[] = [];
@@ -109,7 +150,7 @@ export async function generateMissingPkcs11Keys(
     const made = await oneAtATime(token, () =>
       token.withSession(`generating a ${purpose} key`, (session) =>
         storedKeys(token.pkcs11, session, purpose).length === 0
-          ? generateKey(token.pkcs11, session, purpose)
+          ? generateKey(token.pkcs11, session, purpose, options)
           : undefined,
       ),
     );
@@ -119,12 +160,20 @@ export async function generateMissingPkcs11Keys(
 }
 
 /** Adds a newer key of `purpose`: it encrypts, signs or decrypts from now on; the older ones still decrypt or verify. */
-export function rotatePkcs11Key(token: Pkcs11Token, purpose: Pkcs11KeyPurpose): Promise<GeneratedKey> {
+export function rotatePkcs11Key(
+  token: Pkcs11Token,
+  purpose: Pkcs11KeyPurpose,
+  options: GenerationOptions,
+): Promise<GeneratedKey> {
   return oneAtATime(token, () =>
     // Not run again if the session is lost: the key may have been made before it was, and a second would follow.
-    token.withSession(`rotating the ${purpose} key`, (session) => generateKey(token.pkcs11, session, purpose), {
-      retry: false,
-    }),
+    token.withSession(
+      `rotating the ${purpose} key`,
+      (session) => generateKey(token.pkcs11, session, purpose, options),
+      {
+        retry: false,
+      },
+    ),
   );
 }
 
@@ -143,7 +192,12 @@ function oneAtATime<T>(token: Pkcs11Token, work: () => Promise<T>): Promise<T> {
   return turn;
 }
 
-async function generateKey(pkcs11: PKCS11, session: SessionHandle, purpose: Pkcs11KeyPurpose): Promise<GeneratedKey> {
+async function generateKey(
+  pkcs11: PKCS11,
+  session: SessionHandle,
+  purpose: Pkcs11KeyPurpose,
+  options: GenerationOptions,
+): Promise<GeneratedKey> {
   // Labels order a purpose's keys: a new key is always later than the newest, even within a millisecond.
   const newest = storedKeys(pkcs11, session, purpose).at(-1)?.createdAt.getTime() ?? 0;
   const label = keyLabel(purpose, new Date(Math.max(Date.now(), newest + 1)));
@@ -161,10 +215,11 @@ async function generateKey(pkcs11: PKCS11, session: SessionHandle, purpose: Pkcs
       { type: pkcs11js.CKA_MODIFIABLE, value: false },
       ...keptInside,
       ...usage('secret', secret.usage),
+      ...allowing(...secret.allowed),
     ]);
     return { purpose, label, kid };
   }
-  const pair = keyPairSpecs[kind];
+  const pair = keyPairSpec(kind, options);
   if (!pair) throw new Error(`no template for ${kind}`);
   const { publicKey, privateKey } = await pkcs11.C_GenerateKeyPairAsync(
     session,

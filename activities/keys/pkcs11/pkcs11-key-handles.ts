@@ -166,7 +166,8 @@ export function pkcs11RsaDecryptionKey(
       .catch((error: unknown) => {
         if (error instanceof Pkcs11OperationError && oaepUnsupported.has(error.returnValue ?? '')) {
           throw new Pkcs11OperationError(
-            `${error.message} (this token may not do RSA-OAEP with ${hash}: PKCS11_RSA_OAEP=engine removes the padding in the engine)`,
+            `${error.message} (this token may not do RSA-OAEP with ${hash}, for which PKCS11_RSA_OAEP=engine removes the ` +
+              `padding in the engine; or the key was made for PKCS11_RSA_OAEP=engine, and allows the raw operation only)`,
             error.returnValue,
             { cause: error },
           );
@@ -186,7 +187,16 @@ export function pkcs11RsaDecryptionKey(
         },
         { objects: [privateKey] },
       )
-      .catch(refusedData(`raw RSA decryption with key ${name}`));
+      .catch((error: unknown) => {
+        if (error instanceof Pkcs11OperationError && error.returnValue === 'CKR_MECHANISM_INVALID') {
+          throw new Pkcs11OperationError(
+            `${error.message} (the key may have been made for PKCS11_RSA_OAEP=token, and allow RSA-OAEP only)`,
+            error.returnValue,
+            { cause: error },
+          );
+        }
+        return refusedData(`raw RSA decryption with key ${name}`)(error);
+      });
     // Some modules drop the leading zero bytes of the encoded message: OAEP decoding wants all k bytes. The
     // padding is removed after the session went back to the pool: a bad one costs the token nothing.
     const encoded = Buffer.concat([Buffer.alloc(keyBytes - raw.length), raw]);
