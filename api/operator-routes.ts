@@ -34,6 +34,7 @@ import { registerCardRoutes } from './operator-card-routes.js';
 import { registerDecisionRoutes } from './operator-decision-routes.js';
 import { registerReconciliationRoutes } from './operator-reconciliation-routes.js';
 import { registerOperatorSearchRoutes } from './operator-search-routes.js';
+import type { WebhookSecretKeys } from '../activities/webhooks/webhook-secret-seal.js';
 import { registerWebhookRoutes } from './operator-webhook-routes.js';
 import { problemResponses, sendProblem } from './problem.js';
 
@@ -44,6 +45,8 @@ export interface OperatorApiDeps {
   taskQueue: string;
   /** The vault's fingerprint keys: a search by card number finds the cards of that number with them. */
   fingerprintKeys: readonly MacKey[];
+  /** The keys webhook signing secrets are sealed under at rest (the vault's encryption keys). */
+  webhookSecretKeys: WebhookSecretKeys;
   /** The vault a replaced card's new number is stored in (operator-card-routes.ts); without it, only a vaulted card can replace one. */
   vault?: CardVault;
 }

@@ -7,6 +7,7 @@
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { queryInteger } from './query-integer.js';
+import { sealWebhookSecret, type WebhookSecretKeys } from '../activities/webhooks/webhook-secret-seal.js';
 import { newWebhookSecret, webhookSecretText } from '../activities/webhooks/webhook-signature.js';
 import { newIdentifier } from '../domain/identifiers.js';
 import { recordAudit } from '../db/operator-audit.js';
@@ -28,6 +29,8 @@ import { problemResponses, sendProblem } from './problem.js';
 
 export interface WebhookRouteDeps {
   pool: Pool;
+  /** The keys that seal the signing secrets stored (the vault's encryption keys). */
+  webhookSecretKeys: WebhookSecretKeys;
 }
 
 const problems = problemResponses(400, 401, 403, 429, 500, 503);
@@ -102,7 +105,7 @@ export function registerWebhookRoutes(api: OperatorScope, deps: WebhookRouteDeps
           url,
           eventTypes: [...new Set(eventTypes)],
           ...(description && { description }),
-          secret,
+          secret: await sealWebhookSecret(deps.webhookSecretKeys, subscriptionId, secret),
           createdBy: request.operator.id,
         });
         const { origin, pathname } = new URL(url);
@@ -167,8 +170,9 @@ export function registerWebhookRoutes(api: OperatorScope, deps: WebhookRouteDeps
       const { subscriptionId } = request.params;
       const overlapHours = request.body?.overlapHours ?? defaultSecretOverlapHours;
       const secret = newWebhookSecret();
+      const sealed = await sealWebhookSecret(deps.webhookSecretKeys, subscriptionId, secret);
       const rotated = await inTransaction(pool, async (client) => {
-        const subscription = await rotateSecret(client, subscriptionId, secret, overlapHours * 3600);
+        const subscription = await rotateSecret(client, subscriptionId, sealed, overlapHours * 3600);
         if (subscription) {
           await recordAudit(
             client,

@@ -25,6 +25,7 @@ import {
 import { apiLoggerOptions } from './logging.js';
 import { tracedClient } from '../observability/temporal-tracing.js';
 import { tracingFromEnv } from '../observability/tracing.js';
+import { sealClearWebhookSecrets } from '../activities/webhooks/webhook-secret-seal.js';
 
 const env = parseEnv();
 const fail = (message: string): never => {
@@ -108,6 +109,7 @@ const app = await buildApp(
       temporal,
       taskQueue: services.temporal.taskQueue,
       fingerprintKeys: keys.vault.fingerprintKeys,
+      webhookSecretKeys: keys.vault,
       vault,
     },
     callbacks: {
@@ -154,6 +156,11 @@ const app = await buildApp(
     ...(env.API_TRUST_PROXY !== undefined && { trustProxy: env.API_TRUST_PROXY }),
   },
 );
+
+// Webhook signing secrets stored in clear before they were sealed at rest are sealed now (idempotent; two
+// APIs starting at once each lock a row before sealing it).
+const sealedSecrets = await sealClearWebhookSecrets(pool, keys.vault);
+if (sealedSecrets > 0) app.log.info(`sealed the webhook signing secrets of ${sealedSecrets} subscriptions`);
 
 // Requests under way finish, new ones get 503 until then; Temporal and PostgreSQL are closed after them.
 const shutdown = stopOnSignalOrOrphaned(async () => {

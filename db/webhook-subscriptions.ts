@@ -1,7 +1,8 @@
 /**
  * The issuer's webhook subscriptions: where events go, which types, and the secrets that sign them. A
  * secret is 32 random bytes, shown to the operator once (at creation, at rotation) and never read back
- * through the API; a rotated-out secret keeps signing beside the new one until its overlap ends.
+ * through the API; a rotated-out secret keeps signing beside the new one until its overlap ends. Secrets
+ * are stored sealed (webhook-secret-seal.ts): this module keeps the sealed bytes and the id of their key.
  */
 import type { WebhookEventType } from '../domain/webhook-events.js';
 import type { Queryable } from './queryable.js';
@@ -22,9 +23,21 @@ export interface WebhookSubscription {
   createdAt: Date;
 }
 
+/** A secret as stored: sealed under the key `keyId`, or in clear when `keyId` is null (stored before sealing). */
+export interface StoredSecret {
+  bytes: Buffer;
+  keyId: string | null;
+}
+
+/** A secret sealed for storage. */
+export interface SealedSecret {
+  bytes: Buffer;
+  keyId: string;
+}
+
 /** A subscription with its secrets: for the delivery that signs, never for an answer. */
 export interface SigningSubscription extends WebhookSubscription {
-  secrets: Buffer[];
+  secrets: StoredSecret[];
 }
 
 interface SubscriptionRow {
@@ -35,15 +48,17 @@ interface SubscriptionRow {
   status: SubscriptionStatus;
   disabled_reason: string | null;
   secret: Buffer;
+  secret_key_id: string | null;
   previous_secret: Buffer | null;
+  previous_secret_key_id: string | null;
   previous_secret_expires_at: Date | null;
   previous_valid: boolean;
   created_by: string;
   created_at: Date;
 }
 
-const columns = `subscription_id, url, event_types, description, status, disabled_reason, secret, previous_secret,
-  previous_secret_expires_at, coalesce(previous_secret_expires_at > now(), false) AS previous_valid, created_by,
+const columns = `subscription_id, url, event_types, description, status, disabled_reason, secret, secret_key_id,
+  previous_secret, previous_secret_key_id, previous_secret_expires_at, coalesce(previous_secret_expires_at > now(), false) AS previous_valid, created_by,
   created_at`;
 
 function subscriptionOf(row: SubscriptionRow): WebhookSubscription {
@@ -68,19 +83,21 @@ export async function createSubscription(
     url: string;
     eventTypes: WebhookEventType[];
     description?: string;
-    secret: Buffer;
+    secret: SealedSecret;
     createdBy: string;
   },
 ): Promise<WebhookSubscription> {
   const { rows } = await db.query<SubscriptionRow>(
-    `INSERT INTO webhook_subscriptions (subscription_id, url, event_types, description, secret, created_by)
-     VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${columns}`,
+    `INSERT INTO webhook_subscriptions (subscription_id, url, event_types, description, secret, secret_key_id,
+       created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${columns}`,
     [
       subscription.subscriptionId,
       subscription.url,
       subscription.eventTypes,
       subscription.description ?? null,
-      subscription.secret,
+      subscription.secret.bytes,
+      subscription.secret.keyId,
       subscription.createdBy,
     ],
   );
@@ -110,7 +127,12 @@ export async function signingSubscription(
 ): Promise<SigningSubscription | undefined> {
   const row = await subscriptionRow(db, subscriptionId);
   if (!row) return undefined;
-  const secrets = [row.secret, ...(row.previous_valid && row.previous_secret ? [row.previous_secret] : [])];
+  const secrets: StoredSecret[] = [
+    { bytes: row.secret, keyId: row.secret_key_id },
+    ...(row.previous_valid && row.previous_secret
+      ? [{ bytes: row.previous_secret, keyId: row.previous_secret_key_id }]
+      : []),
+  ];
   return { ...subscriptionOf(row), secrets };
 }
 
@@ -126,15 +148,15 @@ async function subscriptionRow(db: Queryable, subscriptionId: string): Promise<S
 export async function rotateSecret(
   db: Queryable,
   subscriptionId: string,
-  secret: Buffer,
+  secret: SealedSecret,
   overlapSeconds: number,
 ): Promise<WebhookSubscription | undefined> {
   const { rows } = await db.query<SubscriptionRow>(
     `UPDATE webhook_subscriptions
-     SET previous_secret = secret, secret = $2, updated_at = now(),
-         previous_secret_expires_at = now() + make_interval(secs => $3)
+     SET previous_secret = secret, previous_secret_key_id = secret_key_id, secret = $2, secret_key_id = $4,
+         updated_at = now(), previous_secret_expires_at = now() + make_interval(secs => $3)
      WHERE subscription_id = $1 RETURNING ${columns}`,
-    [subscriptionId, secret, overlapSeconds],
+    [subscriptionId, secret.bytes, overlapSeconds, secret.keyId],
   );
   return rows[0] && subscriptionOf(rows[0]);
 }
@@ -152,4 +174,60 @@ export async function disableSubscription(
     [subscriptionId, reason],
   );
   return rows[0] && subscriptionOf(rows[0]);
+}
+
+/** Subscriptions holding a secret stored in clear (before sealing), a page at a time. */
+export async function subscriptionsWithClearSecrets(db: Queryable, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ subscription_id: string }>(
+    `SELECT subscription_id FROM webhook_subscriptions
+     WHERE secret_key_id IS NULL OR (previous_secret IS NOT NULL AND previous_secret_key_id IS NULL)
+     ORDER BY subscription_id LIMIT $1`,
+    [limit],
+  );
+  return rows.map((row) => row.subscription_id);
+}
+
+export interface ClearSecrets {
+  secret?: Buffer;
+  previousSecret?: Buffer;
+}
+
+/** A subscription's secrets still in clear, its row locked until the transaction ends (`db` is in one). */
+export async function lockClearSecrets(db: Queryable, subscriptionId: string): Promise<ClearSecrets> {
+  const { rows } = await db.query<
+    Pick<SubscriptionRow, 'secret' | 'secret_key_id' | 'previous_secret'> & {
+      previous_secret_key_id: string | null;
+    }
+  >(
+    `SELECT secret, secret_key_id, previous_secret, previous_secret_key_id FROM webhook_subscriptions
+     WHERE subscription_id = $1 FOR UPDATE`,
+    [subscriptionId],
+  );
+  const row = rows[0];
+  if (!row) return {};
+  return {
+    ...(row.secret_key_id === null && { secret: row.secret }),
+    ...(row.previous_secret && row.previous_secret_key_id === null && { previousSecret: row.previous_secret }),
+  };
+}
+
+/** Stores the sealed forms of the secrets lockClearSecrets gave, in the same transaction. */
+export async function storeSealedSecrets(
+  db: Queryable,
+  subscriptionId: string,
+  sealed: { secret?: SealedSecret; previousSecret?: SealedSecret },
+): Promise<void> {
+  await db.query(
+    `UPDATE webhook_subscriptions SET
+       secret = coalesce($2, secret), secret_key_id = coalesce($3, secret_key_id),
+       previous_secret = coalesce($4, previous_secret), previous_secret_key_id = coalesce($5, previous_secret_key_id)
+     WHERE subscription_id = $1`,
+    [
+      subscriptionId,
+      sealed.secret?.bytes ?? null,
+      sealed.secret?.keyId ?? null,
+      sealed.previousSecret?.bytes ?? null,
+      sealed.previousSecret?.keyId ?? null,
+    ],
+  );
 }

@@ -50,6 +50,7 @@ export async function openApiDocument(): Promise<OpenAPI3> {
       temporal: unreachable('temporal'),
       taskQueue: 'unused',
       fingerprintKeys: [],
+      webhookSecretKeys: unreachable('webhookSecretKeys'),
       vault: unreachable<CardVault>('vault'),
     },
     callbacks: {

@@ -53,7 +53,7 @@ export function createWorkerActivities({
       ...createCardReplacementActivities({ pool, networks, vault, credentials: keys.networks }),
       ...createTokenActivationActivities({ pool, keys }),
       ...createTokenReconciliationActivities({ pool, networks }),
-      ...createWebhookActivities({ pool }),
+      ...createWebhookActivities({ pool, secretKeys: keys.vault }),
     },
     close: () => cardReader.close(),
   };

@@ -19,6 +19,7 @@ import {
 import { disableSubscription, signingSubscription } from '../../db/webhook-subscriptions.js';
 import { ErrorType } from '../../domain/errors.js';
 import { webhookHeaders, type WebhookEventBody } from '../../domain/webhook-events.js';
+import { openWebhookSecret, type WebhookSecretKeys } from './webhook-secret-seal.js';
 import { signWebhook, webhookSecretText } from './webhook-signature.js';
 import { tracedFetch } from '../../observability/http-client-spans.js';
 
@@ -39,6 +40,8 @@ export interface WebhookActivities {
 
 export interface WebhookActivityDeps {
   pool: Pool;
+  /** The keys the signing secrets are sealed under (the vault's encryption keys). */
+  secretKeys: WebhookSecretKeys;
   /** How long an endpoint has to answer (10 s by default). */
   timeoutMs?: number;
 }
@@ -58,6 +61,11 @@ export function createWebhookActivities(deps: WebhookActivityDeps): WebhookActiv
     async deliverWebhookEvent({ subscriptionId, eventSeq }) {
       const subscription = await signingSubscription(pool, subscriptionId);
       if (!subscription || subscription.status !== 'ACTIVE') return 'SUBSCRIPTION_DISABLED';
+      // Opened before the attempt begins: a secret this process cannot open fails the activity, which is
+      // tried again, and records no attempt.
+      const secrets = await Promise.all(
+        subscription.secrets.map((stored) => openWebhookSecret(deps.secretKeys, subscriptionId, stored)),
+      );
       const begun = await beginAttempt(pool, subscriptionId, eventSeq);
       if (!begun) return 'NOT_PENDING';
       const { attempt, event } = begun;
@@ -75,7 +83,7 @@ export function createWebhookActivities(deps: WebhookActivityDeps): WebhookActiv
         {
           'content-type': 'application/json',
           'user-agent': 'pushprov-webhooks/1',
-          [webhookHeaders.signature]: signWebhook(text, subscription.secrets.map(webhookSecretText)),
+          [webhookHeaders.signature]: signWebhook(text, secrets.map(webhookSecretText)),
           [webhookHeaders.eventId]: event.eventId,
           [webhookHeaders.eventType]: event.type,
         },

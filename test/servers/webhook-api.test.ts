@@ -3,7 +3,7 @@
 // rotated with an overlap, its delivery log, a replay, and its disabling, each action once in the audit
 // trail; bad input refused naming the field (a URL that is not http(s), an unknown event type), a card
 // number in any field refused without being repeated, and nothing written then.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createLocalJWKSet } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -13,7 +13,11 @@ import { CallerAuthenticator } from '../../api/caller-auth.js';
 import { OperatorAuthenticator } from '../../api/operator-auth.js';
 import { auditTrail } from '../../db/operator-audit.js';
 import { publishEvent } from '../../db/webhook-events.js';
+import { DecryptionRefusedError } from '../../activities/keys/key-handles.js';
+import { openWebhookSecret, sealClearWebhookSecrets } from '../../activities/webhooks/webhook-secret-seal.js';
+import { signingSubscription } from '../../db/webhook-subscriptions.js';
 import { identityProviderForTests, untouchable } from '../support/consumer-deps.js';
+import { testWebhookSecretKeys } from '../support/webhook-receiver.js';
 
 const audience = 'pushprov-operator-test';
 const identity = identityProviderForTests();
@@ -21,6 +25,7 @@ let pool: pg.Pool;
 let app: FastifyInstance;
 const tokens: Record<string, string> = {};
 const pan = '5204731600014792';
+const secretKeys = testWebhookSecretKeys();
 
 beforeAll(async () => {
   pool = new pg.Pool({ connectionString: inject('databaseUrl') });
@@ -30,7 +35,14 @@ beforeAll(async () => {
   app = await buildApp(
     {
       readinessChecks: {},
-      operator: { auth, pool, temporal: untouchable('temporal'), taskQueue: 'unused', fingerprintKeys: [] },
+      operator: {
+        auth,
+        pool,
+        temporal: untouchable('temporal'),
+        taskQueue: 'unused',
+        fingerprintKeys: [],
+        webhookSecretKeys: secretKeys,
+      },
       rateLimitPerMinute: 1_000_000,
     },
     { logger: false },
@@ -99,6 +111,64 @@ describe('the webhook subscriptions of the operator API', () => {
     expect((await as('agent', 'GET', '/webhook-subscriptions')).body.detail).toBe(
       'This needs the admin role; the token grants agent',
     );
+  });
+
+  it('stores the secrets sealed, bound to their subscription; seals at start what was stored in clear', async () => {
+    const created = await subscribe();
+    const id = created.body.subscriptionId as string;
+    const shown = Buffer.from((created.body.secret as string).slice('whsec_'.length), 'base64url');
+    const rotated = await as('admin', 'POST', `/webhook-subscriptions/${id}/rotate-secret`, { overlapHours: 1 });
+    const shownAfter = Buffer.from((rotated.body.secret as string).slice('whsec_'.length), 'base64url');
+    const rowOf = async (subscriptionId: string) =>
+      (
+        await pool.query<{
+          secret: Buffer;
+          secret_key_id: string | null;
+          previous_secret: Buffer;
+          previous_secret_key_id: string | null;
+        }>(
+          'SELECT secret, secret_key_id, previous_secret, previous_secret_key_id FROM webhook_subscriptions WHERE subscription_id = $1',
+          [subscriptionId],
+        )
+      ).rows[0]!;
+    const row = await rowOf(id);
+    const { kid } = secretKeys.currentEncryption;
+    expect([row.secret_key_id, row.previous_secret_key_id]).toEqual([kid, kid]);
+    for (const stored of [row.secret, row.previous_secret]) {
+      expect(stored.includes(shown)).toBe(false);
+      expect(stored.includes(shownAfter)).toBe(false);
+    }
+    const opened = await signingSubscription(pool, id);
+    const secrets = await Promise.all(opened!.secrets.map((stored) => openWebhookSecret(secretKeys, id, stored)));
+    expect(secrets.map((secret) => secret.toString('hex'))).toEqual([
+      shownAfter.toString('hex'),
+      shown.toString('hex'),
+    ]);
+    // A sealed secret moved to another subscription does not open there.
+    await expect(openWebhookSecret(secretKeys, randomUUID(), opened!.secrets[0]!)).rejects.toThrow(
+      DecryptionRefusedError,
+    );
+
+    // A subscription stored before sealing, secrets in clear: the API's start seals them, and they still sign.
+    const legacy = randomUUID();
+    const [clear, clearBefore] = [randomBytes(32), randomBytes(32)];
+    await pool.query(
+      `INSERT INTO webhook_subscriptions (subscription_id, url, event_types, secret, previous_secret,
+         previous_secret_expires_at, created_by, status)
+       VALUES ($1, 'https://issuer.example/legacy', '{}', $2, $3, now() + interval '1 hour', 'webhook-legacy', 'DISABLED')`,
+      [legacy, clear, clearBefore],
+    );
+    expect(await sealClearWebhookSecrets(pool, secretKeys)).toBeGreaterThanOrEqual(1);
+    const sealed = await rowOf(legacy);
+    expect([sealed.secret_key_id, sealed.previous_secret_key_id]).toEqual([kid, kid]);
+    expect(sealed.secret.includes(clear)).toBe(false);
+    const legacySecrets = (await signingSubscription(pool, legacy))!.secrets;
+    expect(
+      (await Promise.all(legacySecrets.map((stored) => openWebhookSecret(secretKeys, legacy, stored)))).map((secret) =>
+        secret.toString('hex'),
+      ),
+    ).toEqual([clear.toString('hex'), clearBefore.toString('hex')]);
+    expect(await sealClearWebhookSecrets(pool, secretKeys)).toBe(0);
   });
 
   it('shows the secret once, rotates it with an overlap, replays, disables: each action audited', async () => {

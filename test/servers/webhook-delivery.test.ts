@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createWebhookActivities } from '../../activities/webhooks/webhook-activities.js';
+import { sealWebhookSecret } from '../../activities/webhooks/webhook-secret-seal.js';
 import { newWebhookSecret, webhookSecretText } from '../../activities/webhooks/webhook-signature.js';
 import { publishEnrollmentStatus } from '../../db/enrollment-events.js';
 import { recordTokenStatus } from '../../db/token-inventory.js';
@@ -25,12 +26,13 @@ import { webhookDeliveryWorkflowId } from '../../workflows/webhook-delivery.js';
 import { webhookDispatchWorkflow } from '../../workflows/webhook-dispatch.js';
 import { cardWithTokens, newTokenReference } from '../support/inventory-tokens.js';
 import { timeSkippingPerFile } from '../support/time-skipping.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { startWebhookReceiver, testWebhookSecretKeys, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 const timeSkipping = timeSkippingPerFile();
 let pool: pg.Pool;
 const receivers: WebhookReceiver[] = [];
 const subscribed: string[] = [];
+const secretKeys = testWebhookSecretKeys();
 
 beforeAll(() => {
   pool = new pg.Pool({ connectionString: inject('databaseUrl') });
@@ -51,11 +53,12 @@ async function subscribe(answer: number): Promise<{ receiver: WebhookReceiver; s
   receivers.push(receiver);
   const secret = newWebhookSecret();
   receiver.secrets.push(webhookSecretText(secret));
+  const subscriptionId = randomUUID();
   const subscription = await createSubscription(pool, {
-    subscriptionId: randomUUID(),
+    subscriptionId,
     url: receiver.url,
     eventTypes: [],
-    secret,
+    secret: await sealWebhookSecret(secretKeys, subscriptionId, secret),
     createdBy: 'test',
   });
   subscribed.push(subscription.subscriptionId);
@@ -68,7 +71,9 @@ async function subscribe(answer: number): Promise<{ receiver: WebhookReceiver; s
  * the test server from skipping time in the next test).
  */
 async function withDeliveries(subscriptionId: string, work: () => Promise<void>): Promise<void> {
-  const { worker, taskQueue } = await timeSkipping.newWorker(createWebhookActivities({ pool, timeoutMs: 2_000 }));
+  const { worker, taskQueue } = await timeSkipping.newWorker(
+    createWebhookActivities({ pool, secretKeys, timeoutMs: 2_000 }),
+  );
   await worker.runUntil(async () => {
     const dispatcher = await timeSkipping.env.client.workflow.start(webhookDispatchWorkflow, {
       taskQueue,

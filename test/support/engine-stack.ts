@@ -183,6 +183,7 @@ async function assembleEngineStack(
         temporal: client,
         taskQueue,
         fingerprintKeys: keys.vault.fingerprintKeys,
+        webhookSecretKeys: keys.vault,
         vault,
       },
       devIdentity: { provider: identity, audience: apiAudience, operatorAudience },

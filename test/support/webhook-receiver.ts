@@ -1,10 +1,13 @@
 /**
  * An issuer's webhook endpoint for the tests: an HTTP server that verifies each delivery's signature with
  * the secrets it is given, answers 500 while told to fail (or any status it is told), and keeps every
- * request it got, in order, with its verdict and its answer.
+ * request it got, in order, with its verdict and its answer. And keys that seal the secrets stored.
  */
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileEncryptionKey } from '../../activities/keys/file-key-handles.js';
+import type { WebhookSecretKeys } from '../../activities/webhooks/webhook-secret-seal.js';
 import { verifyWebhookSignature, type SignatureVerdict } from '../../activities/webhooks/webhook-signature.js';
 import { webhookHeaders, type WebhookEventBody } from '../../domain/webhook-events.js';
 
@@ -54,4 +57,10 @@ export async function startWebhookReceiver(answer = 200): Promise<WebhookReceive
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
   return receiver;
+}
+
+/** Keys that seal webhook secrets in a test: one AES-256 key of the test's own, as the vault's would. */
+export function testWebhookSecretKeys(): WebhookSecretKeys {
+  const key = fileEncryptionKey(`webhook-test-${randomUUID()}`, randomBytes(32));
+  return { currentEncryption: key, encryptionKey: (kid) => (kid === key.kid ? key : undefined) };
 }
