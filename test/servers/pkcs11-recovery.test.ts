@@ -128,6 +128,49 @@ describe('the session pool, when the HSM forgets this process', () => {
     expect(Buffer.concat([sealed.ciphertext, sealed.tag]).equals(sealedByNode(iv, Buffer.from('again')))).toBe(true);
   });
 
+  it('does not close the sessions opened since for a loss an operation meets later on an older one', async () => {
+    await fillThePool(4);
+    const opened: Buffer[] = [];
+    const open = token.pkcs11.C_OpenSession.bind(token.pkcs11);
+    token.pkcs11.C_OpenSession = (slot, flags) => {
+      const session = open(slot, flags);
+      opened.push(session);
+      return session;
+    };
+    try {
+      let releaseLater!: () => void;
+      const later = new Promise<void>((resolve) => (releaseLater = resolve));
+      let startedLater!: () => void;
+      const laterStarted = new Promise<void>((resolve) => (startedLater = resolve));
+      const sessionsOfLater: Buffer[] = [];
+      // Holds an older session across the loss, and uses it only after another operation has recovered.
+      const slow = token.withSession(
+        'a slow HMAC',
+        async (session) => {
+          sessionsOfLater.push(session);
+          startedLater();
+          await later;
+          token.pkcs11.C_SignInit(session, { mechanism: pkcs11js.CKM_SHA256_HMAC }, hmac.handle);
+          return token.pkcs11.C_Sign(session, Buffer.from('slow'), Buffer.alloc(32));
+        },
+        { objects: [hmac] },
+      );
+      await laterStarted;
+      hsmForgetsThisProcess();
+      await pkcs11MacKey(token, 'recovery-hmac', hmac).mac(Buffer.from('first')); // meets the loss, recovers
+      const openedByTheRecovery = opened.length;
+      releaseLater();
+      const tag = await slow;
+      expect(tag.equals(createHmac('sha256', hmacValue).update('slow').digest())).toBe(true);
+      // Its retry took the session the recovery had opened and given back: none was closed, none opened.
+      expect(opened.length).toBe(openedByTheRecovery);
+      expect(sessionsOfLater).toHaveLength(2);
+      expect(opened.some((session) => session.equals(sessionsOfLater[1]!))).toBe(true);
+    } finally {
+      token.pkcs11.C_OpenSession = open;
+    }
+  });
+
   it('does not run again work that may not be repeated, and is healed for the next operation all the same', async () => {
     await fillThePool(4);
     hsmForgetsThisProcess();

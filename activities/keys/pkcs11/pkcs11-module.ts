@@ -1,4 +1,7 @@
-/** A PKCS#11 module loaded and initialised once per process, shared by the tokens opened on it, and its slots. */
+/**
+ * A PKCS#11 module loaded and initialised once per process and shared by the tokens opened on it, its slots,
+ * and what its return values mean for the sessions and handles a token holds.
+ */
 import pkcs11js, { type PKCS11 } from 'pkcs11js';
 
 export type ObjectHandle = Buffer;
@@ -8,6 +11,23 @@ export type SessionHandle = Buffer;
 export function returnValueOf(error: unknown): string | undefined {
   return error instanceof pkcs11js.Pkcs11Error ? error.message : undefined;
 }
+
+/**
+ * Return values after which the sessions this process holds may all be gone, and its login with them: the
+ * HSM restarted, failed over to another, or closed the application's sessions.
+ */
+export const sessionsLost = new Set([
+  'CKR_SESSION_HANDLE_INVALID',
+  'CKR_SESSION_CLOSED',
+  'CKR_USER_NOT_LOGGED_IN',
+  'CKR_DEVICE_REMOVED',
+  'CKR_DEVICE_ERROR',
+  'CKR_TOKEN_NOT_PRESENT',
+  'CKR_SLOT_ID_INVALID',
+]);
+
+/** Return values after which an object's handle no longer names it: the token numbered its objects anew. */
+export const handleLost = new Set(['CKR_KEY_HANDLE_INVALID', 'CKR_OBJECT_HANDLE_INVALID']);
 
 export interface LoadedModule {
   pkcs11: PKCS11;

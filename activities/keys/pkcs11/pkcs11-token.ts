@@ -5,9 +5,11 @@
 import pkcs11js, { type PKCS11 } from 'pkcs11js';
 import {
   closeQuietly,
+  handleLost,
   releaseModule,
   returnValueOf,
   sessionFlags,
+  sessionsLost,
   slotOf,
   useModule,
   type LoadedModule,
@@ -39,23 +41,6 @@ export class Pkcs11OperationError extends Error {
   }
 }
 
-/**
- * Return values after which the sessions this process holds may all be gone, and its login with them: the
- * HSM restarted, failed over to another, or closed the application's sessions.
- */
-const sessionsLost = new Set([
-  'CKR_SESSION_HANDLE_INVALID',
-  'CKR_SESSION_CLOSED',
-  'CKR_USER_NOT_LOGGED_IN',
-  'CKR_DEVICE_REMOVED',
-  'CKR_DEVICE_ERROR',
-  'CKR_TOKEN_NOT_PRESENT',
-  'CKR_SLOT_ID_INVALID',
-]);
-
-/** Return values after which an object's handle no longer names it: the token numbered its objects anew. */
-const handleLost = new Set(['CKR_KEY_HANDLE_INVALID', 'CKR_OBJECT_HANDLE_INVALID']);
-
 /** An object an operation uses, which it can find again by its attributes (a TokenObject). */
 export interface Refindable {
   findAgain(pkcs11: PKCS11, session: SessionHandle): void;
@@ -78,6 +63,9 @@ export class Pkcs11Token {
   private openSessions = 0;
   /** The session that holds the login (see keepLoggedIn), never lent. */
   private keeper: SessionHandle | undefined;
+  /** Counts the times the HSM lost this process's sessions; each session belongs to the one it was opened in. */
+  private generation = 0;
+  private readonly bornIn = new WeakMap<SessionHandle, number>();
   private closed = false;
   private readonly inFlight = new Set<Promise<unknown>>();
 
@@ -148,7 +136,6 @@ export class Pkcs11Token {
         return await this.onSession(work);
       } catch (error) {
         const value = returnValueOf(error);
-        if (value && sessionsLost.has(value)) this.forgetSessions();
         const recoverable =
           recoveries < 2 &&
           options.retry !== false &&
@@ -169,15 +156,33 @@ export class Pkcs11Token {
   }
 
   private async onSession<T>(work: (session: SessionHandle) => Promise<T> | T): Promise<T> {
-    const session = await this.takeSession();
+    const generation = this.generation;
+    let session: SessionHandle;
+    try {
+      session = await this.takeSession();
+    } catch (error) {
+      this.forgetIfLost(error, generation);
+      throw error;
+    }
     try {
       const result = await work(session);
       this.giveBack(session);
       return result;
     } catch (error) {
+      this.forgetIfLost(error, this.bornIn.get(session) ?? generation);
       this.discard(session);
       throw error;
     }
+  }
+
+  /**
+   * A loss met on a session of the pool's current generation ends that generation. One met on an older session
+   * (in use while another operation's failure reset the pool) was dealt with already: the sessions opened since
+   * are good, and are not closed for it.
+   */
+  private forgetIfLost(error: unknown, generation: number): void {
+    const value = returnValueOf(error);
+    if (value && sessionsLost.has(value) && generation === this.generation) this.forgetSessions();
   }
 
   /**
@@ -186,6 +191,7 @@ export class Pkcs11Token {
    * failover may present the token in another slot. Sessions in use are closed as their work fails.
    */
   private forgetSessions(): void {
+    this.generation += 1;
     for (const session of this.idle.splice(0)) this.closeSession(session);
     this.closeKeeper();
     try {
@@ -216,7 +222,9 @@ export class Pkcs11Token {
     this.openSessions += 1;
     try {
       this.keepLoggedIn();
-      return this.pkcs11.C_OpenSession(this.slot, sessionFlags);
+      const session = this.pkcs11.C_OpenSession(this.slot, sessionFlags);
+      this.bornIn.set(session, this.generation);
+      return session;
     } catch (error) {
       this.openSessions -= 1;
       throw error;
@@ -252,6 +260,11 @@ export class Pkcs11Token {
   }
 
   private giveBack(session: SessionHandle): void {
+    // A session of a generation the HSM has since lost is not lent again.
+    if (this.bornIn.get(session) !== this.generation) {
+      this.discard(session);
+      return;
+    }
     const waiter = this.waiting.shift();
     if (waiter) waiter.resolve(session);
     else this.idle.push(session);
