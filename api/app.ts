@@ -17,7 +17,6 @@ import {
 import { isSafeCallerId, maskCardNumbersIn } from '../domain/caller-text.js';
 import { newIdentifier } from '../domain/identifiers.js';
 import { registerDraining } from '../lifecycle/http-draining.js';
-import type { EnrollmentTraceLookup } from '../observability/enrollment-trace.js';
 import { registerHttpServerSpans } from '../observability/http-server-spans.js';
 import { registerConsumerRoutes, type ConsumerApiDeps } from './consumer-routes.js';
 import { isCardNumberRefusal } from './free-text.js';
@@ -45,7 +44,8 @@ export interface AppDependencies extends OperationsRouteDeps, DevRouteDeps {
   /** Failed authentications (bearer tokens, network signatures) per minute per address. */
   failedAuthenticationsPerMinute?: number;
   /** With tracing installed (observability/tracing.ts): where an enrollment's trace is found, for its later requests. */
-  tracing?: { enrollmentTrace: EnrollmentTraceLookup };
+  /** When tracing: the trace of a customer's own enrollment, which that customer's later requests join. */
+  tracing?: { enrollmentTrace: (enrollmentId: string, customerId: string) => Promise<string | undefined> };
 }
 
 /** Card security codes never travel through push provisioning (seed 000, PCI DSS 3.3.1.2). */
@@ -92,7 +92,12 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
   if (deps.tracing) {
     registerHttpServerSpans(app, {
       continueCallersTrace: false,
-      enrollmentRoutes: { prefix: '/v1/enrollments', lookup: deps.tracing.enrollmentTrace },
+      enrollmentRoutes: {
+        prefix: '/v1/enrollments',
+        // Past authentication: the caller's own enrollments only (request.customerId is set by then).
+        lookup: async (id, request) =>
+          request.customerId ? deps.tracing?.enrollmentTrace(id, request.customerId) : undefined,
+      },
       untraced: ['/healthz', '/readyz', '/metrics'],
     });
   }

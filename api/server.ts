@@ -1,5 +1,4 @@
 /** Process entry: the API server, with its PostgreSQL pool and Temporal client, until SIGINT / SIGTERM. */
-import { traceOf } from './callback-correlation.js';
 import { OperatorAuthenticator } from './operator-auth.js';
 import path from 'node:path';
 import { createLocalJWKSet } from 'jose';
@@ -26,6 +25,7 @@ import { apiLoggerOptions } from './logging.js';
 import { tracedClient } from '../observability/temporal-tracing.js';
 import { tracingFromEnv } from '../observability/tracing.js';
 import { sealClearWebhookSecrets } from '../activities/webhooks/webhook-secret-seal.js';
+import { customersEnrollmentTrace } from '../db/enrollments.js';
 
 const env = parseEnv();
 const fail = (message: string): never => {
@@ -148,7 +148,7 @@ const app = await buildApp(
     rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
     failedAuthenticationsPerMinute: env.API_FAILED_AUTH_LIMIT_PER_MINUTE,
     ...(tracing && {
-      tracing: { enrollmentTrace: traceOf({ pool }) },
+      tracing: { enrollmentTrace: customersEnrollmentTrace(pool) },
     }),
   },
   {

@@ -22,6 +22,20 @@ export async function enrollmentTraceParent(db: Queryable, enrollmentId: string)
   return rows[0]?.trace_parent ?? undefined;
 }
 
+/**
+ * The trace of an enrollment of this customer's (none for another's): what a consumer's later request joins,
+ * so that a caller cannot add spans to a trace not its own.
+ */
+export const customersEnrollmentTrace =
+  (db: Queryable) =>
+  async (enrollmentId: string, customerId: string): Promise<string | undefined> => {
+    const { rows } = await db.query<{ trace_parent: string | null }>(
+      'SELECT trace_parent FROM enrollments WHERE enrollment_id = $1 AND customer_id = $2',
+      [enrollmentId, customerId],
+    );
+    return rows[0]?.trace_parent ?? undefined;
+  };
+
 /** True when the enrollment exists and is this customer's. */
 export async function isEnrollmentOf(db: Queryable, enrollmentId: string, customerId: string): Promise<boolean> {
   const { rows } = await db.query('SELECT 1 FROM enrollments WHERE enrollment_id = $1 AND customer_id = $2', [

@@ -217,6 +217,37 @@ describe('tracing', () => {
     expect(exported.status).toEqual({ code: SpanStatusCode.ERROR, message: 'declined 520473******4792' });
   });
 
+  it("lets no other caller add a span to an enrollment's trace: not another customer, nor one not authenticated", async () => {
+    expect(tracedEnrollment).toBeDefined();
+    const owner = (
+      await stack.pool.query<{ trace_parent: string }>(
+        'SELECT trace_parent FROM enrollments WHERE enrollment_id = $1',
+        [tracedEnrollment],
+      )
+    ).rows[0]!.trace_parent.split('-')[1];
+    exporter.reset();
+    const stranger = await apiCaller(stack);
+    const answers = await Promise.all([
+      stranger.call('GET', `/v1/enrollments/${tracedEnrollment}`),
+      stranger.call('POST', `/v1/enrollments/${tracedEnrollment}/cancel`, { reason: 'not mine' }),
+      fetch(`${stack.apiUrl}/v1/enrollments/${tracedEnrollment}`),
+      fetch(`${stack.apiUrl}/v1/enrollments/${tracedEnrollment}`, { headers: { authorization: 'Bearer forged' } }),
+    ]);
+    expect(answers.map((answer) => answer.status)).toEqual([404, 404, 401, 401]);
+    await tracing.forceFlush();
+    const requests = exporter
+      .getFinishedSpans()
+      .filter((span) => span.kind === SpanKind.SERVER && span.name.includes('/v1/enrollments/'));
+    expect(requests.map((span) => span.name).sort()).toEqual([
+      'GET /v1/enrollments/:id',
+      'GET /v1/enrollments/:id',
+      'GET /v1/enrollments/:id',
+      'POST /v1/enrollments/:id/cancel',
+    ]);
+    expect(requests.filter((span) => traceOf(span) === owner)).toEqual([]);
+    expect(requests.filter((span) => span.attributes['pushprov.enrollment_id'] !== undefined)).toEqual([]);
+  });
+
   it('leaves histories that replay on a worker without tracing, as on one with it', async () => {
     expect(tracedEnrollment).toBeDefined();
     const history = await stack.client.workflow.getHandle(tracedEnrollment!).fetchHistory();

@@ -3,7 +3,6 @@
  * sandbox networks, the real activities in a worker, and the real API (consumer routes, the networks'
  * callbacks, a development identity provider) on a port, against the test run's PostgreSQL.
  */
-import { traceOf } from '../../api/callback-correlation.js';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { temporalDataConverter } from '../../activities/crypto/payload-codec.js';
 import { IssuerKeyStore } from '../../activities/keys/key-store.js';
+import { customersEnrollmentTrace } from '../../db/enrollments.js';
 import type { Pkcs11Settings } from '../../activities/keys/pkcs11/pkcs11-settings.js';
 import type { TokenRequestorCache } from '../../activities/token-requestors/token-requestor-cache.js';
 import type { CardVault } from '../../activities/vault/card-vault.js';
@@ -189,7 +189,7 @@ async function assembleEngineStack(
       devIdentity: { provider: identity, audience: apiAudience, operatorAudience },
       ...(options.rateLimitPerMinute && { rateLimitPerMinute: options.rateLimitPerMinute }),
       ...(tracing && {
-        tracing: { enrollmentTrace: traceOf({ pool }) },
+        tracing: { enrollmentTrace: customersEnrollmentTrace(pool) },
       }),
     },
     options.apiLogStream ? { logger: { ...(apiLoggerOptions('info') as object), stream: options.apiLogStream } } : {},
