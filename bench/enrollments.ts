@@ -88,7 +88,8 @@ export async function benchmarkEnrollments(
         );
       }
 
-      const levels: EnrollmentLevel[] = [];
+      // The ratios the CPU allows need every level's measurements (below).
+      const levels: Omit<EnrollmentLevel, 'ceilings'>[] = [];
       let sequence = 1_000;
       const measure = <T>(concurrency: number, work: () => Promise<T>) =>
         measuringCpu(stack.rootPid, () => atConcurrency(concurrency, options.secondsPerLevel, work));
@@ -99,7 +100,7 @@ export async function benchmarkEnrollments(
         const samples = enrollments.result.samples;
         const tasksOfLast = async (runs: { id: string }[]): Promise<number> =>
           runs.length === 0 ? 0 : workflowTasksIn(await historyOf(client, runs.at(-1)!.id));
-        const level: EnrollmentLevel = {
+        const level: Omit<EnrollmentLevel, 'ceilings'> = {
           concurrency,
           enrollments: {
             ...enrollments.result.run,
@@ -124,7 +125,6 @@ export async function benchmarkEnrollments(
             enrollment: cpuPerRun(enrollments.cpu, enrollments.result.run.perSecond),
             shaped: cpuPerRun(shapedLevel.cpu, shapedLevel.result.run.perSecond),
           },
-          ceilings: { thisMachine: Number.NaN, serverBound: Number.NaN }, // once every level is in (below)
           workflowTasks: {
             enrollment: await tasksOfLast(samples),
             shaped: await tasksOfLast(shapedLevel.result.samples.map((sample) => ({ id: sample.workflowId }))),
@@ -153,13 +153,15 @@ export async function benchmarkEnrollments(
           .flatMap((level) => [level.enrollments.cpu, level.shaped.cpu, level.bare.cpu])
           .map((cpu) => cpu.byPart['Temporal server'] / 100),
       );
-      for (const level of levels) {
-        level.ceilings = ratioCeilings(level.cpuPerRun.enrollment, level.cpuPerRun.shaped, {
-          cores: availableParallelism(),
-          serverCores,
-        });
-      }
-      return { shape: shape.counts, shapedRun, levels };
+      const machine = { cores: availableParallelism(), serverCores };
+      return {
+        shape: shape.counts,
+        shapedRun,
+        levels: levels.map((level) => ({
+          ...level,
+          ceilings: ratioCeilings(level.cpuPerRun.enrollment, level.cpuPerRun.shaped, machine),
+        })),
+      };
     } finally {
       await floors.close();
     }

@@ -13,28 +13,28 @@ export async function recordEnrollment(
   );
 }
 
-/** The traceparent of the span that started the enrollment (kept when tracing was on), for later requests to join. */
-export async function enrollmentTraceParent(db: Queryable, enrollmentId: string): Promise<string | undefined> {
+/**
+ * The traceparent of the span that started the enrollment (kept when tracing was on), for later requests to
+ * join; with `customerId`, only when the enrollment is that customer's, so that a caller cannot add spans to
+ * a trace not its own.
+ */
+export async function enrollmentTraceParent(
+  db: Queryable,
+  enrollmentId: string,
+  customerId?: string,
+): Promise<string | undefined> {
   const { rows } = await db.query<{ trace_parent: string | null }>(
-    'SELECT trace_parent FROM enrollments WHERE enrollment_id = $1',
-    [enrollmentId],
+    'SELECT trace_parent FROM enrollments WHERE enrollment_id = $1 AND ($2::text IS NULL OR customer_id = $2)',
+    [enrollmentId, customerId ?? null],
   );
   return rows[0]?.trace_parent ?? undefined;
 }
 
-/**
- * The trace of an enrollment of this customer's (none for another's): what a consumer's later request joins,
- * so that a caller cannot add spans to a trace not its own.
- */
+/** The trace a consumer's later request joins: its own enrollment's only. */
 export const customersEnrollmentTrace =
   (db: Queryable) =>
-  async (enrollmentId: string, customerId: string): Promise<string | undefined> => {
-    const { rows } = await db.query<{ trace_parent: string | null }>(
-      'SELECT trace_parent FROM enrollments WHERE enrollment_id = $1 AND customer_id = $2',
-      [enrollmentId, customerId],
-    );
-    return rows[0]?.trace_parent ?? undefined;
-  };
+  (enrollmentId: string, customerId: string): Promise<string | undefined> =>
+    enrollmentTraceParent(db, enrollmentId, customerId);
 
 /** True when the enrollment exists and is this customer's. */
 export async function isEnrollmentOf(db: Queryable, enrollmentId: string, customerId: string): Promise<boolean> {

@@ -176,42 +176,34 @@ export async function disableSubscription(
   return rows[0] && subscriptionOf(rows[0]);
 }
 
-/** Subscriptions holding a secret stored in clear (before sealing), a page at a time. */
-export async function subscriptionsWithClearSecrets(db: Queryable, limit: number): Promise<string[]> {
-  const { rows } = await db.query<{ subscription_id: string }>(
-    `SELECT subscription_id FROM webhook_subscriptions
-     WHERE secret_key_id IS NULL OR (previous_secret IS NOT NULL AND previous_secret_key_id IS NULL)
-     ORDER BY subscription_id LIMIT $1`,
-    [limit],
-  );
-  return rows.map((row) => row.subscription_id);
-}
-
 export interface ClearSecrets {
+  subscriptionId: string;
   secret?: Buffer;
   previousSecret?: Buffer;
 }
 
-/** A subscription's secrets still in clear, its row locked until the transaction ends (`db` is in one). */
-export async function lockClearSecrets(db: Queryable, subscriptionId: string): Promise<ClearSecrets> {
+/**
+ * Up to `limit` subscriptions holding a secret stored in clear (before sealing), with those secrets, their rows
+ * locked until the transaction ends (`db` is in one); rows another transaction holds are skipped.
+ */
+export async function lockClearSecrets(db: Queryable, limit: number): Promise<ClearSecrets[]> {
   const { rows } = await db.query<
-    Pick<SubscriptionRow, 'secret' | 'secret_key_id' | 'previous_secret'> & {
-      previous_secret_key_id: string | null;
-    }
+    Pick<SubscriptionRow, 'subscription_id' | 'secret' | 'secret_key_id' | 'previous_secret' | 'previous_secret_key_id'>
   >(
-    `SELECT secret, secret_key_id, previous_secret, previous_secret_key_id FROM webhook_subscriptions
-     WHERE subscription_id = $1 FOR UPDATE`,
-    [subscriptionId],
+    `SELECT subscription_id, secret, secret_key_id, previous_secret, previous_secret_key_id
+     FROM webhook_subscriptions
+     WHERE secret_key_id IS NULL OR (previous_secret IS NOT NULL AND previous_secret_key_id IS NULL)
+     ORDER BY subscription_id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+    [limit],
   );
-  const row = rows[0];
-  if (!row) return {};
-  return {
+  return rows.map((row) => ({
+    subscriptionId: row.subscription_id,
     ...(row.secret_key_id === null && { secret: row.secret }),
     ...(row.previous_secret && row.previous_secret_key_id === null && { previousSecret: row.previous_secret }),
-  };
+  }));
 }
 
-/** Stores the sealed forms of the secrets lockClearSecrets gave, in the same transaction. */
+/** Stores the sealed forms of secrets lockClearSecrets gave, in the same transaction. */
 export async function storeSealedSecrets(
   db: Queryable,
   subscriptionId: string,

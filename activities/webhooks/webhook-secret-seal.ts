@@ -9,7 +9,6 @@ import { inTransaction } from '../../db/transaction.js';
 import {
   lockClearSecrets,
   storeSealedSecrets,
-  subscriptionsWithClearSecrets,
   type SealedSecret,
   type StoredSecret,
 } from '../../db/webhook-subscriptions.js';
@@ -50,26 +49,26 @@ export async function openWebhookSecret(
   return openBytes(key, boundTo(subscriptionId), stored.bytes);
 }
 
-/** Seals every secret still stored in clear; returns how many subscriptions it changed. */
+/**
+ * Seals every secret still stored in clear, a page of locked rows per transaction (rows another process is
+ * sealing are skipped, and it seals them); returns how many subscriptions it changed.
+ */
 export async function sealClearWebhookSecrets(pool: Pool, keys: WebhookSecretKeys): Promise<number> {
   let changed = 0;
-  const done = new Set<string>();
   for (;;) {
-    const page = (await subscriptionsWithClearSecrets(pool, 100)).filter((id) => !done.has(id));
-    if (page.length === 0) return changed;
-    for (const subscriptionId of page) {
-      done.add(subscriptionId);
-      await inTransaction(pool, async (client) => {
-        const clear = await lockClearSecrets(client, subscriptionId);
-        const seal = (secret: Buffer | undefined) => secret && sealWebhookSecret(keys, subscriptionId, secret);
+    const sealed = await inTransaction(pool, async (client) => {
+      const page = await lockClearSecrets(client, 100);
+      for (const clear of page) {
+        const seal = (secret: Buffer | undefined) => secret && sealWebhookSecret(keys, clear.subscriptionId, secret);
         const [secret, previousSecret] = await Promise.all([seal(clear.secret), seal(clear.previousSecret)]);
-        if (!secret && !previousSecret) return;
-        await storeSealedSecrets(client, subscriptionId, {
+        await storeSealedSecrets(client, clear.subscriptionId, {
           ...(secret && { secret }),
           ...(previousSecret && { previousSecret }),
         });
-        changed += 1;
-      });
-    }
+      }
+      return page.length;
+    });
+    if (sealed === 0) return changed;
+    changed += sealed;
   }
 }
